@@ -1,0 +1,30 @@
+"""Vérificateurs des exercices de TP : un verdict clair en français, jamais un plantage.
+
+Dans un notebook, l'élève complète une cellule puis lance la cellule de vérification :
+
+    from llmlab.exercises import tp4_0
+    tp4_0.check_chars_per_token(chars_per_token)
+
+Le verdict s'affiche (✓ correct, ou ce qui ne va pas : type, forme, valeur). En mode
+corrigé (variable d'environnement ``LLMLAB_CORRIGE=1``, utilisée par les tests sur la
+version avec solutions), un verdict négatif lève ``ExerciseError`` pour qu'une solution
+fausse ne passe jamais inaperçue.
+"""
+from llmlab.exercises.core import (
+    ExerciseError,
+    Verdict,
+    check_function,
+    check_value,
+    strict_mode,
+)
+from llmlab.exercises.notebooks import solved_notebook, solutions_path
+
+__all__ = [
+    "ExerciseError",
+    "Verdict",
+    "check_function",
+    "check_value",
+    "solved_notebook",
+    "solutions_path",
+    "strict_mode",
+]

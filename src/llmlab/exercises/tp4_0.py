@@ -1,0 +1,57 @@
+"""Vérificateurs du TP 4.0 (prise en main) : premiers pas avec un tokenizer."""
+from __future__ import annotations
+
+from functools import cache
+
+from llmlab.exercises.core import Verdict, _finish, check_function, check_value
+
+PHRASE = "Bonjour mon cœur"
+ENCODINGS = ("gpt2", "cl100k_base", "o200k_base")
+
+#: Textes sur lesquels on compare les encodages (même idée en français et en anglais).
+SAMPLE_TEXTS = {
+    "français": "Les grands modèles de langage prédisent le mot suivant à partir du contexte.",
+    "anglais": "Large language models predict the next word from the context.",
+}
+
+
+@cache
+def _encoding(name: str):
+    import tiktoken
+
+    return tiktoken.get_encoding(name)
+
+
+def chars_per_token(text: str, enc) -> float:
+    """Référence : nombre moyen de caractères par token."""
+    return len(text) / len(enc.encode(text))
+
+
+def token_counts() -> dict[str, dict[str, int]]:
+    """Nombre de tokens de chaque texte d'exemple, pour chaque encodage."""
+    return {name: {lang: len(_encoding(name).encode(text)) for lang, text in SAMPLE_TEXTS.items()}
+            for name in ENCODINGS}
+
+
+def check_ids(ids) -> Verdict:
+    """Exercice 1 : les identifiants de PHRASE avec l'encodage gpt2."""
+    expected = _encoding("gpt2").encode(PHRASE)
+    if isinstance(ids, str):
+        return _finish(Verdict(False, "`ids_phrase` est un texte : il faut la liste d'entiers "
+                                      "renvoyée par `enc.encode(...)`."))
+    return check_value(ids, expected, name="ids_phrase")
+
+
+def check_chars_per_token(fn) -> Verdict:
+    """Exercice 2 : la fonction `chars_per_token(text, enc)`."""
+    cases = [(text, _encoding(name)) for text in SAMPLE_TEXTS.values() for name in ENCODINGS]
+    return check_function(fn, chars_per_token, cases, name="chars_per_token")
+
+
+def check_best_encoding(answer) -> Verdict:
+    """Exercice 3 : l'encodage qui découpe le texte français en le moins de tokens."""
+    counts = {name: c["français"] for name, c in token_counts().items()}
+    best = min(counts, key=counts.get)
+    if isinstance(answer, str) and answer not in ENCODINGS and answer is not Ellipsis:
+        return _finish(Verdict(False, f"« {answer} » n'est pas un des encodages : {', '.join(ENCODINGS)}."))
+    return check_value(answer, best, name="meilleur_encodage")
