@@ -4,3 +4,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
 __version__ = "0.1.0"
+
+from llmlab import style  # noqa: E402 - le style matplotlib « ars-typographica »
+
+style.register()

@@ -1,0 +1,92 @@
+"""Les workflows GitHub Actions : mêmes tests que .ci/run, rendu Quarto, publication Pages."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from llmlab._paths import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def load(name: str) -> dict:
+    workflow = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    # PyYAML lit la clé « on: » comme le booléen True (YAML 1.1).
+    if True in workflow:
+        workflow["on"] = workflow.pop(True)
+    return workflow
+
+
+def steps(workflow: dict) -> list[dict]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def commands(workflow: dict) -> list[str]:
+    return [line.strip() for step in steps(workflow) for line in step.get("run", "").splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+
+
+def uses(workflow: dict) -> list[str]:
+    return [step["uses"].split("@")[0] for step in steps(workflow) if "uses" in step]
+
+
+def ci_test_commands() -> list[str]:
+    """Les commandes `uv run ...` de .ci/run : la commande de test du README."""
+    script = ROOT / ".ci" / "run"
+    if not script.exists():
+        pytest.skip(".ci/run n'existe pas encore")
+    lines = [line.strip() for line in script.read_text(encoding="utf-8").splitlines()]
+    found = [line for line in lines if line.startswith("uv run")]
+    assert found, ".ci/run ne lance aucune commande « uv run »"
+    return found
+
+
+def test_tests_workflow_runs_the_ci_command_on_three_systems():
+    workflow = load("tests.yml")
+    assert {"push", "pull_request"} <= set(workflow["on"])
+    (job,) = workflow["jobs"].values()
+    assert set(job["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest",
+                                                     "windows-latest"}
+    assert "astral-sh/setup-uv" in uses(workflow)
+    setup_uv = next(s for s in steps(workflow) if s.get("uses", "").startswith("astral-sh/setup-uv"))
+    assert setup_uv["with"]["enable-cache"] is True
+    for command in ci_test_commands():
+        assert command in commands(workflow)
+
+
+def test_site_workflow_renders_with_quarto_and_publishes_pages():
+    workflow = load("site.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    used = uses(workflow)
+    for action in ("actions/checkout", "quarto-dev/quarto-actions/setup", "astral-sh/setup-uv",
+                   "actions/upload-pages-artifact", "actions/deploy-pages"):
+        assert action in used, action
+    run = commands(workflow)
+    assert any(c.startswith("uv sync") for c in run)
+    assert "uv run quarto render" in run
+    # L'ordre compte : l'environnement existe avant le rendu, le rendu avant le téléversement.
+    order = [s.get("uses", s.get("run", "")).split("@")[0] for s in workflow["jobs"]["build"]["steps"]]
+    assert order.index("uv sync --locked") < order.index("uv run quarto render") \
+        < order.index("actions/upload-pages-artifact")
+
+
+def test_site_artifact_is_the_quarto_output_dir():
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    upload = next(s for s in steps(load("site.yml"))
+                  if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert Path(upload["with"]["path"]) == Path(config["project"]["output-dir"])
+
+
+def test_pages_deploy_job_has_the_required_permissions():
+    deploy = load("site.yml")["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+
+
+def test_site_renders_with_the_project_python():
+    build = load("site.yml")["jobs"]["build"]
+    assert build["env"]["QUARTO_PYTHON"].endswith(".venv/bin/python")
+    assert build["env"]["KERAS_BACKEND"] == "torch"
