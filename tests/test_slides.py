@@ -1,0 +1,36 @@
+"""Chaque .qmd du site s'exécute comme au rendu Quarto : tous ses chunks Python, dans l'ordre,
+dans un seul noyau Jupyter neuf, réseau coupé (voir ``harness/kernel.py`` et ``harness/qmd.py``).
+
+Un échec nomme le fichier (et le fichier inclus), la ligne du chunk, son code et la trace du
+noyau. Les partiels ``_*.qmd`` sont testés à travers le document qui les inclut.
+"""
+from pathlib import Path
+
+import pytest
+
+from harness import site
+from harness.kernel import KernelRunError, run_document
+from harness.qmd import QmdError, parse_document
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = site.site_documents(ROOT)
+
+
+def _params():
+    if not DOCUMENTS:
+        return [pytest.param(None, marks=pytest.mark.skip(
+            reason="aucun .qmd dans le dépôt pour l'instant (hors _site/, _freeze/, partiels _*.qmd)"))]
+    return [pytest.param(p, id=p.relative_to(ROOT).as_posix()) for p in DOCUMENTS]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("qmd", _params())
+def test_qmd_runs_like_quarto(qmd):
+    try:
+        doc = parse_document(qmd, ROOT)
+        cells = run_document(doc)
+    except (QmdError, KernelRunError) as e:
+        pytest.fail(str(e), pytrace=False)
+    # chaque chunk à évaluer a bien été exécuté par le noyau (aucun sauté en silence)
+    assert len(cells) == len(doc.runnable)
+    assert all(c.get("execution_count") for c in cells)
