@@ -1,0 +1,110 @@
+"""Installation : backend Keras, appareil de calcul, commandes `llmlab verifier` et `llmlab noyau`."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from llmlab import environment
+
+
+def run_python(code, env_changes=None, unset=()):
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(env_changes or {})
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def run_cli(*args, env_changes=None):
+    env = dict(os.environ, **(env_changes or {}))
+    return subprocess.run([sys.executable, "-m", "llmlab.cli", *args], env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_keras_runs_on_torch_without_ever_trying_tensorflow():
+    # Sans KERAS_BACKEND et en important keras AVANT llmlab : le .pth du paquet suffit.
+    # L'espion ne compte que les vrais `import` ; torch._dynamo se contente de sonder
+    # `importlib.util.find_spec("tensorflow")` pour savoir s'il est installé.
+    result = run_python("""
+        import sys
+        attempts = []
+
+        class Spy:
+            def find_spec(self, name, path=None, target=None):
+                caller = sys._getframe(2).f_code.co_name
+                if name.split(".")[0] == "tensorflow" and caller == "_find_and_load_unlocked":
+                    attempts.append(name)
+                return None
+
+        sys.meta_path.insert(0, Spy())
+        import numpy as np
+        import keras
+        model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(np.zeros((4, 1)), np.zeros(4), epochs=1, verbose=0)
+        print(keras.backend.backend(), attempts)
+    """, unset=("KERAS_BACKEND",))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["torch", "[]"]
+
+
+def test_a_backend_chosen_by_the_user_is_kept():
+    result = run_python("import os, llmlab; print(os.environ['KERAS_BACKEND'])",
+                        env_changes={"KERAS_BACKEND": "jax"})
+    assert result.stdout.strip() == "jax"
+
+
+def test_pick_device_honours_override_and_returns_a_usable_device(monkeypatch):
+    import torch
+
+    monkeypatch.setenv("LLMLAB_DEVICE", "cpu")
+    assert environment.pick_device() == "cpu"
+    monkeypatch.delenv("LLMLAB_DEVICE")
+    device = environment.pick_device()
+    assert device in {"cuda", "mps", "cpu"}
+    assert torch.ones(2, device=device).sum().item() == 2.0
+
+
+def test_format_report_counts_errors_and_gives_hints():
+    checks = [environment.Check("A", environment.OK, "bien"),
+              environment.Check("B", environment.ERROR, "absent", "faites X"),
+              environment.Check("C", environment.WARNING, "pas encore", "faites Y")]
+    report = environment.format_report(checks)
+    assert "✗ B" in report and "B : faites X" in report and "C : faites Y" in report
+    assert report.endswith("1 problème(s) à corriger avant le TP.")
+
+
+def test_noyau_registers_a_kernel_that_verifier_then_finds(tmp_path):
+    env = {"JUPYTER_DATA_DIR": str(tmp_path)}
+    result = run_cli("noyau", env_changes=env)
+    assert result.returncode == 0, result.stderr
+    spec = json.loads((tmp_path / "kernels" / "llmlab" / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable
+    assert spec["env"] == {"KERAS_BACKEND": "torch"}
+    report = run_cli("verifier", env_changes=env)
+    assert "✓ Noyau Jupyter" in report.stdout
+
+
+def test_verifier_passes_on_a_complete_install(tmp_path):
+    result = run_cli("verifier", env_changes={"JUPYTER_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Backend Keras" in result.stdout and "torch" in result.stdout
+    assert "Tout est prêt." in result.stdout
+    # le noyau absent n'est qu'un avertissement… sauf avec --strict
+    strict = run_cli("verifier", "--strict", env_changes={"JUPYTER_DATA_DIR": str(tmp_path)})
+    assert strict.returncode == 1 and "uv run llmlab noyau" in strict.stdout
+
+
+def test_verifier_fails_and_names_the_missing_data_file(tmp_path):
+    result = run_cli("verifier", env_changes={"LLMLAB_DATA": str(tmp_path)})
+    assert result.returncode == 1
+    assert "fichier absent" in result.stdout
+    assert "problème(s) à corriger" in result.stdout
+
+
+def test_cli_errors_are_in_french():
+    result = run_cli("inconnue")
+    assert result.returncode == 2
+    assert "choix invalide" in result.stderr and "utilisation :" in result.stderr
