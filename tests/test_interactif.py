@@ -1,0 +1,277 @@
+"""Les pages interactives (``interactif/*.qmd``) : ce qui peut casser sans navigateur.
+
+Leurs graphiques sont de l'Observable JS (OJS) que seul le navigateur exécute ; les données, elles,
+viennent d'un chunk Python que Quarto exécute au rendu et transmet par ``ojs_define``. On vérifie :
+
+1. les données transmises, contre les références (``child_height_data``, ``np.polyfit``,
+   moindres carrés) — en sérialisant comme Quarto (``json.dumps``), ce qui refuse les tableaux
+   NumPy ;
+2. que chaque nom transmis est lu par l'OJS, et que chaque nom libre de l'OJS est soit une
+   cellule de la page, soit transmis, soit fourni par le runtime (Plot, Inputs, html…) ;
+3. la formule du MSE écrite en JavaScript, exécutée par ``node``, contre ``llmlab.linear.mse``.
+"""
+import ast
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness.qmd import blocks, expand, parse_document
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = {name: ROOT / "interactif" / f"{name}.qmd" for name in ("regression", "descente-gradient")}
+
+# Ce que le runtime OJS de Quarto fournit sans import, et les mots du langage.
+OJS_BUILTINS = {"Plot", "Inputs", "html", "md", "Math", "Number", "Array", "Set", "Object",
+                "JSON", "String", "Infinity", "NaN", "undefined", "null", "true", "false"}
+JS_KEYWORDS = {"viewof", "const", "let", "var", "function", "return", "for", "of", "in", "if",
+               "else", "new", "typeof"}
+
+
+# --- lecture des pages ----------------------------------------------------------------------
+
+def ojs_cells(path: Path) -> list[str]:
+    """Le code de chaque chunk ```{ojs}``` de la page, options ``//|`` comprises."""
+    return ["\n".join(line.text for line in block.lines[1:-1])
+            for block in blocks(expand(path, ROOT))
+            if block.kind == "cell" and block.lang == "ojs"]
+
+
+def run_python_chunks(path: Path) -> dict:
+    """Exécute les chunks Python comme au rendu ; renvoie ce que reçoit le navigateur.
+
+    ``ojs_define`` imite celle que Quarto injecte dans le noyau : chaque valeur passe par
+    ``json.dumps`` (une valeur non sérialisable échoue ici comme au rendu).
+    """
+    received = {}
+
+    def ojs_define(**kwargs):
+        for name, value in kwargs.items():
+            received[name] = json.loads(json.dumps(value, allow_nan=False))
+
+    namespace = {"ojs_define": ojs_define, "__name__": "__main__"}
+    for chunk in parse_document(path, ROOT).runnable:
+        exec(compile(chunk.code, f"{path.name} ({chunk.start.lineno})", "exec"), namespace)
+    return received
+
+
+def ojs_define_names(path: Path) -> set[str]:
+    """Les noms passés à ``ojs_define(nom=...)`` dans les chunks Python (lu dans l'AST)."""
+    names = set()
+    for chunk in parse_document(path, ROOT).chunks:
+        for node in ast.walk(ast.parse(chunk.code)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "ojs_define":
+                names |= {kw.arg for kw in node.keywords}
+    return names
+
+
+@pytest.fixture(scope="module")
+def received():
+    return {name: run_python_chunks(path) for name, path in PAGES.items()}
+
+
+# --- 1. les données -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", PAGES)
+def test_points_are_the_child_height_data(received, page):
+    from llmlab.linear import child_height_data
+
+    ages, heights = child_height_data()
+    points = received[page]["points"]
+    np.testing.assert_allclose([p["age"] for p in points], ages)
+    np.testing.assert_allclose([p["taille"] for p in points], heights)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_best_line_is_polyfit(received, page):
+    from llmlab.linear import child_height_data
+
+    ages, heights = child_height_data()
+    slope, intercept = np.polyfit(ages, heights, 1)
+    best = received[page]["best"]
+    assert best["a"] == pytest.approx(slope, rel=1e-9)
+    assert best["b"] == pytest.approx(intercept, rel=1e-9)
+    residuals = heights - np.polyval([slope, intercept], ages)
+    assert best["mse"] == pytest.approx(np.mean(residuals ** 2), rel=1e-9)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_palette_is_the_course_palette(received, page):
+    palette = received[page]["palette"]
+    assert palette["accent"] == "#9E2A2B" and palette["ink"] == "#111111"
+    used = set()
+    for code in ojs_cells(PAGES[page]):
+        used |= set(re.findall(r"palette\.([\w]+)", code))
+        used |= set(re.findall(r"palette\[\"([\w-]+)\"\]", code))
+    assert used and used <= set(palette), f"couleurs absentes de la palette : {used - set(palette)}"
+
+
+def test_history_converges_to_least_squares_for_the_good_rate(received):
+    history = received["descente-gradient"]["history"]
+    best = received["descente-gradient"]["best"]
+    last = max(d["epoch"] for d in history)
+    assert last == 200
+    end = {d["lr"]: d for d in history if d["epoch"] == last}
+    assert end[0.1]["a"] == pytest.approx(best["a"], rel=1e-6)
+    assert end[0.1]["b"] == pytest.approx(best["b"], rel=1e-6)
+    assert end[0.1]["mse"] == pytest.approx(best["mse"], rel=1e-9)
+    # les autres taux montrent ce que la page annonce : lent, oscillant, divergent
+    assert abs(end[0.01]["a"] - best["a"]) > 0.01          # pas encore arrivé
+    assert end[0.9]["a"] == pytest.approx(best["a"], rel=1e-6)
+    run_09 = sorted((d for d in history if d["lr"] == 0.9), key=lambda d: d["epoch"])
+    signs = [np.sign(d["a"] - best["a"]) for d in run_09[1:6]]
+    assert all(s1 == -s2 for s1, s2 in zip(signs, signs[1:])), "η = 0,9 devrait osciller"
+    assert end[1.02]["mse"] > 1e3 * history[0]["mse"], "η = 1,02 devrait diverger"
+
+
+def test_history_matches_gradient_descent_in_original_units(received):
+    """Chaque ligne (a, b, MSE) redonne la trajectoire de ``gradient_descent`` : le MSE en cm²
+    vaut le MSE normalisé fois σ_y² (l'écart normalisé est l'écart divisé par σ_y)."""
+    from llmlab.linear import child_height_data, gradient_descent, normalize
+
+    ages, heights = child_height_data()
+    ages_n, _, _ = normalize(ages)
+    heights_n, _, height_std = normalize(heights)
+    run = gradient_descent(ages_n, heights_n, lr=0.1, epochs=200)
+    rows = sorted((d for d in received["descente-gradient"]["history"] if d["lr"] == 0.1),
+                  key=lambda d: d["epoch"])
+    assert [d["epoch"] for d in rows] == list(range(201))
+    np.testing.assert_allclose([d["mse"] for d in rows], run.loss * height_std ** 2, rtol=1e-9)
+    # epoch 0 : droite horizontale à la hauteur moyenne
+    assert rows[0]["a"] == 0 and rows[0]["b"] == pytest.approx(np.mean(heights))
+
+
+# --- 2. les noms échangés entre Python et OJS ------------------------------------------------
+
+def strip_js(code: str) -> str:
+    """Le code sans commentaires ni texte des chaînes ; le code des ``${…}`` des gabarits reste.
+
+    Suffisant pour l'OJS de ces pages (pas d'expression régulière littérale, pas de ``//``
+    dans une chaîne)."""
+    out, i, n = [], 0, len(code)
+    stack = ["code"]  # "code", "tpl" (texte d'un gabarit) ou [profondeur] (code dans ${…})
+    while i < n:
+        top, c = stack[-1], code[i]
+        if top == "tpl":
+            if c == "\\":
+                i += 2
+                continue
+            if c == "`":
+                stack.pop()
+                out.append(" ")
+            elif code.startswith("${", i):
+                stack.append([0])
+                out.append(" ")
+                i += 1
+            else:
+                out.append("\n" if c == "\n" else " ")
+            i += 1
+            continue
+        if code.startswith("//", i):
+            while i < n and code[i] != "\n":
+                i += 1
+            continue
+        if code.startswith("/*", i):
+            i = code.index("*/", i) + 2
+            continue
+        if c in "\"'":
+            j = i + 1
+            while code[j] != c:
+                j += 2 if code[j] == "\\" else 1
+            out.append(" ")
+            i = j + 1
+            continue
+        if c == "`":
+            stack.append("tpl")
+            out.append(" ")
+            i += 1
+            continue
+        if isinstance(top, list):
+            if c == "{":
+                top[0] += 1
+            elif c == "}":
+                if top[0] == 0:
+                    stack.pop()
+                    out.append(" ")
+                    i += 1
+                    continue
+                top[0] -= 1
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def cell_names(code: str) -> set[str]:
+    """Les noms que définissent les cellules OJS (``x = …``, ``viewof x = …``, ``function x``)."""
+    names = set(re.findall(r"^(?:viewof\s+)?([A-Za-z_$][\w$]*)\s*=(?!=)", code, re.M))
+    return names | set(re.findall(r"^function\s+([A-Za-z_$][\w$]*)", code, re.M))
+
+
+def local_names(code: str) -> set[str]:
+    """Variables locales : ``const/let/var``, paramètres des fonctions et des fonctions fléchées."""
+    names = set(re.findall(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)", code))
+    params = re.findall(r"\(([^()]*)\)\s*=>", code) + re.findall(r"function\s*[\w$]*\s*\(([^)]*)\)", code)
+    names |= {p.strip() for group in params for p in group.split(",") if p.strip()}
+    return names | set(re.findall(r"\b([A-Za-z_$][\w$]*)\s*=>", code))
+
+
+def used_names(code: str) -> set[str]:
+    """Identifiants lus : ni propriété (``.x``), ni clé d'objet (``{x: …}``, ``, x: …``)."""
+    names = set()
+    for m in re.finditer(r"(?<![.\w$])([A-Za-z_$][\w$]*)", code):
+        before = code[:m.start()].rstrip()
+        is_key = before.endswith(("{", ",")) and re.match(r"\s*:", code[m.end():])
+        if not is_key:
+            names.add(m.group(1))
+    return names
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_ojs_reads_every_defined_name_and_nothing_undefined(page):
+    code = "\n".join(strip_js(cell) for cell in ojs_cells(PAGES[page]))
+    defined_by_python = ojs_define_names(PAGES[page])
+    cells = cell_names(code)
+    used = used_names(code) - JS_KEYWORDS
+    free = used - cells - local_names(code) - OJS_BUILTINS
+    assert defined_by_python, "aucun ojs_define(...) dans les chunks Python"
+    assert not defined_by_python & cells, "un nom est défini à la fois par Python et par l'OJS"
+    assert free - defined_by_python == set(), "noms OJS définis nulle part"
+    assert defined_by_python - free == set(), "noms transmis par ojs_define mais jamais lus"
+
+
+def test_name_analysis_catches_a_typo():
+    """L'analyse ci-dessus voit bien une faute de frappe (sinon le test précédent ne prouve rien)."""
+    code = strip_js('Plot.dot(point, {x: "age", y: (d) => a * d.age + b, fill: palette.ink})')
+    free = used_names(code) - local_names(code) - OJS_BUILTINS - JS_KEYWORDS
+    assert free == {"point", "a", "b", "palette"}
+
+
+# --- 3. la formule du MSE en JavaScript ------------------------------------------------------
+
+def js_function(cells: list[str], name: str) -> str:
+    """Le texte de la cellule ``function name(...) { ... }`` (jusqu'à l'accolade de colonne 0)."""
+    for code in cells:
+        if m := re.search(rf"^function {name}\(.*?^\}}", code, re.M | re.S):
+            return m.group(0)
+    raise AssertionError(f"pas de cellule « function {name}(…) » dans l'OJS")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node n'est pas installé")
+def test_javascript_mse_matches_python(received):
+    from llmlab.linear import mse
+
+    points = received["regression"]["points"]
+    source = js_function(ojs_cells(PAGES["regression"]), "mse")
+    lines = [(1.5, 60.0), (2.4, 40.0), (0.0, 0.0), (-1.0, 100.5)]
+    script = (f"const points = {json.dumps(points)};\n{source}\n"
+              f"console.log(JSON.stringify({json.dumps(lines)}.map(([a, b]) => mse(a, b))));")
+    result = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    ages = np.array([p["age"] for p in points])
+    heights = np.array([p["taille"] for p in points])
+    expected = [mse(heights, a * ages + b) for a, b in lines]
+    np.testing.assert_allclose(json.loads(result.stdout), expected, rtol=1e-12)
