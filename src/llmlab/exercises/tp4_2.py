@@ -1,0 +1,437 @@
+"""Vérificateurs du TP 4.2 (neurones et couches).
+
+Chaque réponse est comparée à la référence de ``llmlab.nn`` sur plusieurs cas (formes
+différentes, lot d'un seul exemple). Quand la réponse fausse correspond à une erreur
+classique (poids transposés, biais oublié, dérivée de ReLU en 0, gradient non sommé sur
+le lot…), le verdict le dit en clair au lieu d'annoncer seulement « mauvaises valeurs ».
+"""
+from __future__ import annotations
+
+from functools import cache
+from typing import Any, Callable
+
+import numpy as np
+
+from llmlab import nn
+from llmlab.exercises.core import Verdict, _as_array, _compare, _finish, _is_blank, check_value
+
+# ---------------------------------------------------------------------------
+# Références : ce que les fonctions des élèves doivent calculer, tiré de llmlab.nn
+# ---------------------------------------------------------------------------
+
+
+def neuron_forward(x, w, b):
+    """Un neurone à activation sigmoïde : σ(w₁x₁ + … + wₙxₙ + b)."""
+    return nn.Neuron(w, b, "sigmoid").forward(x)
+
+
+def _linear_layer(W, b=None) -> nn.Dense:
+    """Une couche ``nn.Dense`` sans activation, avec les poids donnés."""
+    W = np.asarray(W, dtype=float)
+    layer = nn.Dense(*W.shape)
+    layer.W = W.copy()
+    layer.b = np.zeros(W.shape[1]) if b is None else np.asarray(b, dtype=float).copy()
+    return layer
+
+
+def dense_forward(X, W, b):
+    """Partie linéaire d'une couche dense : Z = X @ W + b, de forme (batch, n_out)."""
+    return _linear_layer(W, b).forward(np.asarray(X, dtype=float))
+
+
+def dense_backward(X, W, grad_out):
+    """(dL/dX, dL/dW, dL/db) d'une couche linéaire, connaissant grad_out = dL/dZ."""
+    layer = _linear_layer(W)
+    layer.forward(np.asarray(X, dtype=float))
+    dX = layer.backward(np.asarray(grad_out, dtype=float))
+    return dX, layer.dW, layer.db
+
+
+def two_layer_mlp(W1, b1, W2, b2) -> nn.MLP:
+    """Le réseau du cours à deux couches (ReLU puis linéaire), avec les poids donnés."""
+    mlp = nn.MLP([W1.shape[0], W1.shape[1], W2.shape[1]], ["relu", "identity"])
+    for layer, W, b in zip(mlp.layers, (W1, W2), (b1, b2)):
+        layer.W, layer.b = np.array(W, dtype=float), np.array(b, dtype=float)
+    return mlp
+
+
+def grad_W1(X, y, W1, b1, W2, b2):
+    """dL/dW¹ pour L = MSE(L²(L¹(X)), y), calculé par ``nn.MLP.backward``."""
+    mlp = two_layer_mlp(W1, b1, W2, b2)
+    mlp.backward(nn.mse_grad(mlp.forward(X), y))
+    return mlp.layers[0].dW
+
+
+def dense_params(n_in: int, n_out: int) -> int:
+    """Paramètres d'une couche dense : n_in·n_out poids et n_out biais."""
+    return n_in * n_out + n_out
+
+
+def mlp_params(sizes) -> int:
+    """Paramètres d'un MLP de tailles [n₀, n₁, …] : une couche dense par paire voisine."""
+    return sum(dense_params(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+@cache
+def boston_results():
+    """Les deux réseaux du TP entraînés sur Boston Housing (NumPy, déterministe)."""
+    return nn.train_boston_numpy(), nn.train_boston_numpy(hidden=16)
+
+# ---------------------------------------------------------------------------
+# Outils communs
+# ---------------------------------------------------------------------------
+
+
+def _shapes(names: str, args: tuple) -> str:
+    """« x (4,), w (4,), b = 0.5 » : décrit un cas sans imprimer tous les nombres."""
+    parts = []
+    for name, a in zip(names.split(), args):
+        if isinstance(a, np.ndarray):
+            parts.append(f"{name} {a.shape}")
+        else:
+            parts.append(f"{name} = {a:.3g}" if isinstance(a, float) else f"{name} = {a!r}")
+    return ", ".join(parts)
+
+
+def _same(got: Any, wrong: Any) -> bool:
+    """Vrai si la réponse coïncide (forme et valeurs) avec une erreur connue."""
+    a, b = _as_array(got), _as_array(wrong)
+    return a is not None and b is not None and a.shape == b.shape and np.allclose(a, b)
+
+
+def _try(fn: Callable, args: tuple):
+    """Le résultat d'un calcul faux, ou None s'il ne peut même pas s'exécuter sur ce cas."""
+    try:
+        return fn(*args)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _is_shape_error(exc: Exception) -> bool:
+    text = str(exc)
+    return isinstance(exc, ValueError) and any(
+        word in text for word in ("matmul", "shapes", "broadcast", "aligned", "mismatch"))
+
+
+def _pending(message: str) -> Verdict:
+    return Verdict(False, message, pending=True)
+
+
+def _run(fn, reference: Callable, cases, name: str, arg_names: str, mistakes=(),
+         shape_advice: str = "", rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
+    """Comme ``check_function``, mais reconnaît les erreurs classiques de ``mistakes``.
+
+    ``mistakes`` : paires (calcul faux, conseil). Le verdict n'est pas encore passé à
+    ``_finish`` : on peut enchaîner plusieurs fonctions dans un même exercice.
+    """
+    if _is_blank(fn):
+        return _pending(f"Pas encore de fonction `{name}` : complétez la cellule.")
+    if not callable(fn):
+        return Verdict(False, f"`{name}` devrait être une fonction, pas un {type(fn).__name__}.")
+    for args in cases:
+        where = f"Cas {_shapes(arg_names, args)} : "
+        try:
+            got = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+        except NotImplementedError:
+            return _pending(f"`{name}` n'est pas encore écrite.")
+        except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
+            advice = f" {shape_advice}" if shape_advice and _is_shape_error(exc) else ""
+            return Verdict(False, f"{where}`{name}` lève {type(exc).__name__} : {exc}.{advice}")
+        if got is None:
+            return _pending(f"`{name}` renvoie None : il manque un `return` ?")
+        verdict = _compare(got, reference(*args), name, rtol, atol)
+        if verdict.pending:
+            return verdict
+        if not verdict.ok:
+            for wrong, advice in mistakes:
+                if _same(got, _try(wrong, args)):
+                    return Verdict(False, f"{where}{verdict.message} {advice}")
+            return Verdict(False, where + verdict.message)
+    return Verdict(True, f"`{name}` est correcte sur les {len(cases)} cas testés.")
+
+
+def _cases(seed: int, shapes) -> list[tuple]:
+    """Des tableaux aléatoires reproductibles, un tuple d'arguments par liste de formes."""
+    rng = np.random.default_rng(seed)
+    return [tuple(rng.normal(size=s) if s != "scalar" else float(rng.normal()) for s in case)
+            for case in shapes]
+
+# ---------------------------------------------------------------------------
+# Exercice 1 : un neurone
+# ---------------------------------------------------------------------------
+
+
+def _sig(z):
+    return nn.sigmoid(np.asarray(z, dtype=float))
+
+
+NEURON_MISTAKES = [
+    (lambda x, w, b: _sig(np.asarray(x) @ w),
+     "Le biais b a été oublié : z = w₁x₁ + … + wₙxₙ + b."),
+    (lambda x, w, b: np.asarray(x) @ w + b,
+     "Il manque l'activation : la sortie est σ(z), pas z."),
+    (lambda x, w, b: _sig(np.asarray(x) * w + b),
+     "Il faut additionner les produits wᵢ·xᵢ (somme pondérée) : x @ w ou np.dot(x, w)."),
+    (lambda x, w, b: _sig(np.sum(np.asarray(x) * w) + b),
+     "Pour un lot (une ligne par exemple), la somme se fait ligne par ligne : "
+     "x @ w le fait pour vous, np.sum(x * w) additionne tout le lot."),
+]
+
+
+def check_neuron(fn) -> Verdict:
+    """Exercice 1 : ``neuron_forward(x, w, b)`` pour une entrée (n,) et pour un lot (batch, n)."""
+    cases = _cases(1, [[(4,), (4,), "scalar"], [(2,), (2,), "scalar"],
+                       [(3, 4), (4,), "scalar"], [(1, 4), (4,), "scalar"]])
+    cases.append((np.array([1.0, 2.0, -1.0, 0.5]), np.array([0.5, -0.25, 1.0, 2.0]), 0.0))
+    verdict = _run(fn, neuron_forward, cases, "neuron_forward", "x w b", NEURON_MISTAKES)
+    if "lève TypeError" in verdict.message:
+        verdict.message += (" Avec des tableaux, utilisez les fonctions de NumPy (np.exp) :"
+                            " celles de math ne prennent qu'un seul nombre.")
+    return _finish(verdict)
+
+# ---------------------------------------------------------------------------
+# Exercice 2 : ReLU et sa dérivée
+# ---------------------------------------------------------------------------
+
+
+RELU_CASES = [(np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),), (np.linspace(-1, 1, 12).reshape(3, 4),),
+              (np.array([0.0]),)]
+RELU_MISTAKES = [(lambda z: np.max(z, 0) if np.ndim(z) else z,
+                  "np.max donne le plus grand élément du tableau ; "
+                  "pour comparer chaque élément à 0, c'est np.maximum(z, 0).")]
+RELU_GRAD_MISTAKES = [(lambda z: (np.asarray(z) >= 0).astype(float),
+                       "En z = 0, ReLU a un angle : la dérivée n'y existe pas. On choisit 0, "
+                       "comme PyTorch : la dérivée vaut 1 seulement si z > 0 (strictement)."),
+                      (lambda z: nn.relu(z),
+                       "C'est ReLU elle-même ; sa dérivée vaut 1 là où z > 0 et 0 ailleurs.")]
+
+
+def check_relu(relu, relu_grad) -> Verdict:
+    """Exercice 2 : ``relu(z)`` et sa dérivée ``relu_grad(z)``, élément par élément."""
+    verdict = _run(relu, nn.relu, RELU_CASES, "relu", "z", RELU_MISTAKES)
+    if verdict.ok:
+        verdict = _run(relu_grad, nn.relu_grad, RELU_CASES, "relu_grad", "z", RELU_GRAD_MISTAKES)
+        if verdict.ok:
+            verdict = Verdict(True, "`relu` et `relu_grad` sont correctes (y compris en z = 0).")
+    return _finish(verdict)
+
+# ---------------------------------------------------------------------------
+# Exercice 3 : la couche dense
+# ---------------------------------------------------------------------------
+
+
+SHAPES_ADVICE = ("Vérifiez les formes : X est (batch, n_in), W est (n_in, n_out), "
+                 "donc X @ W (dans cet ordre, sans transposer) donne (batch, n_out).")
+
+DENSE_MISTAKES = [
+    (lambda X, W, b: (X @ W + b).T,
+     "La sortie est transposée : elle doit avoir une ligne par exemple, (batch, n_out)."),
+    (lambda X, W, b: X @ W.T + b,
+     "W a été transposé : avec W de forme (n_in, n_out), c'est X @ W. " + SHAPES_ADVICE),
+    (lambda X, W, b: W @ X + b, SHAPES_ADVICE),
+    (lambda X, W, b: X @ W, "Le biais b a été oublié : Z = X @ W + b."),
+]
+
+
+def check_dense_forward(fn) -> Verdict:
+    """Exercice 3 : ``dense_forward(X, W, b)`` sur des lots et des couches de tailles variées."""
+    cases = _cases(3, [[(5, 4), (4, 3), (3,)], [(1, 4), (4, 3), (3,)],
+                       [(2, 3), (3, 1), (1,)], [(3, 3), (3, 3), (3,)]])
+    return _finish(_run(fn, dense_forward, cases, "dense_forward", "X W b", DENSE_MISTAKES,
+                        SHAPES_ADVICE))
+
+# ---------------------------------------------------------------------------
+# Exercice 4 : la rétropropagation d'une couche
+# ---------------------------------------------------------------------------
+
+
+def _backward_advice(part: str, got, X, W, G) -> str:
+    """Le conseil ciblé pour une composante fausse de (dX, dW, db), ou ""."""
+    a = _as_array(got)
+    if a is None:
+        return ""
+    batch, n_in, n_out = X.shape[0], W.shape[0], W.shape[1]
+    if part == "dX":
+        if _same(a, G @ W.T):
+            return ""
+        if a.shape == (n_in, batch):
+            return "dX doit avoir la forme de X, (batch, n_in) : dX = grad_out @ Wᵀ."
+        if n_in == n_out and _same(a, G @ W):
+            return "Il faut transposer W : dX = grad_out @ W.T."
+        return "dX = grad_out @ W.T : chaque entrée reçoit le gradient des neurones qu'elle alimente."
+    if part == "dW":
+        if (a.shape == (n_out, n_in) and n_in != n_out) or _same(a, G.T @ X):
+            return "dW doit avoir la forme de W, (n_in, n_out) : dW = X.T @ grad_out."
+        if a.shape == (batch, n_in, n_out) or (batch > 1 and _same(a, np.outer(X[0], G[0]))):
+            return ("dW doit additionner la contribution de tous les exemples du lot : "
+                    "X.T @ grad_out fait cette somme.")
+        if _same(a, X.T @ G / batch):
+            return ("Ne divisez pas par la taille du lot : la moyenne est déjà dans grad_out "
+                    "(la perte MSE divise par N). dW = X.T @ grad_out.")
+        return "dW = X.T @ grad_out : même forme que W, (n_in, n_out)."
+    if part == "db":
+        if a.shape == (batch, n_out) and batch > 1:
+            return ("db doit avoir la forme de b, (n_out,) : additionnez grad_out sur le lot, "
+                    "grad_out.sum(axis=0).")
+        if _same(a, G.mean(axis=0)):
+            return "db est une somme sur le lot, pas une moyenne : grad_out.sum(axis=0)."
+        if a.ndim == 0:
+            return "Un biais par neurone : db = grad_out.sum(axis=0), de forme (n_out,)."
+        if not a.any():
+            return "db n'est pas nul : chaque exemple y contribue, db = grad_out.sum(axis=0)."
+        return "db = grad_out.sum(axis=0)."
+    return ""
+
+
+def check_dense_backward(fn) -> Verdict:
+    """Exercice 4 : ``dense_backward(X, W, grad_out)`` renvoie (dX, dW, db)."""
+    name = "dense_backward"
+    if _is_blank(fn):
+        return _finish(_pending(f"Pas encore de fonction `{name}` : complétez la cellule."))
+    if not callable(fn):
+        return _finish(Verdict(False, f"`{name}` devrait être une fonction, pas un {type(fn).__name__}."))
+    cases = _cases(4, [[(5, 4), (4, 3), (5, 3)], [(1, 4), (4, 3), (1, 3)],
+                       [(3, 3), (3, 3), (3, 3)], [(6, 2), (2, 1), (6, 1)]])
+    for X, W, G in cases:
+        where = f"Cas {_shapes('X W grad_out', (X, W, G))} : "
+        try:
+            got = fn(X.copy(), W.copy(), G.copy())
+        except NotImplementedError:
+            return _finish(_pending(f"`{name}` n'est pas encore écrite."))
+        except Exception as exc:  # noqa: BLE001
+            advice = (" Chaque gradient a la forme de ce qu'il dérive : dX comme X "
+                      "(grad_out @ W.T), dW comme W (X.T @ grad_out), db comme b."
+                      if _is_shape_error(exc) else "")
+            return _finish(Verdict(False, f"{where}`{name}` lève {type(exc).__name__} : {exc}.{advice}"))
+        if got is None:
+            return _finish(_pending(f"`{name}` renvoie None : il manque un `return` ?"))
+        if not isinstance(got, (tuple, list)) or len(got) != 3:
+            if isinstance(got, (tuple, list)) and len(got) == 2:
+                return _finish(Verdict(False, "`dense_backward` renvoie deux tableaux : db a été "
+                                              "oublié. Renvoyez (dX, dW, db)."))
+            return _finish(Verdict(False, "`dense_backward` doit renvoyer trois tableaux : "
+                                          "return dX, dW, db."))
+        if all(_is_blank(g) for g in got):
+            return _finish(_pending("dX, dW et db sont encore à compléter."))
+        for part, value, expected in zip(("dX", "dW", "db"), got, dense_backward(X, W, G)):
+            if _is_blank(value) and part == "db":
+                return _finish(Verdict(False, f"{where}db manque (oubli du gradient du biais) : "
+                                              "db = grad_out.sum(axis=0)."))
+            verdict = _compare(value, expected, part, 1e-6, 1e-8)
+            if not verdict.ok:
+                advice = "" if verdict.pending else _backward_advice(part, value, X, W, G)
+                return _finish(Verdict(False, f"{where}{verdict.message} {advice}".rstrip(),
+                                       verdict.pending))
+    return _finish(Verdict(True, f"`{name}` donne dX, dW et db comme nn.Dense.backward "
+                                 f"sur les {len(cases)} cas testés."))
+
+# ---------------------------------------------------------------------------
+# Exercice 5 : la règle de chaîne sur deux couches
+# ---------------------------------------------------------------------------
+
+
+def _chain_cases():
+    rng = np.random.default_rng(5)
+    cases = []
+    for batch, n_in, hidden, n_out in ((6, 3, 4, 1), (1, 3, 4, 1), (5, 2, 3, 2)):
+        cases.append((rng.normal(size=(batch, n_in)), rng.normal(size=(batch, n_out)),
+                      rng.normal(size=(n_in, hidden)), rng.normal(size=hidden),
+                      rng.normal(size=(hidden, n_out)), rng.normal(size=n_out)))
+    return cases
+
+
+def _grad_W1_without_relu(X, y, W1, b1, W2, b2):
+    z1 = X @ W1 + b1
+    g_y = nn.mse_grad(nn.relu(z1) @ W2 + b2, y)
+    return X.T @ (g_y @ W2.T)
+
+
+CHAIN_SHAPES = ("Suivez les formes : dL/dŷ est (batch, n_out), W² est (hidden, n_out), "
+                "donc dL/da¹ = dL/dŷ @ W².T est (batch, hidden), comme a¹.")
+CHAIN_MISTAKES = [
+    (_grad_W1_without_relu,
+     "La dérivée de ReLU a été oubliée : dL/dz¹ = dL/da¹ · relu'(z¹), élément par élément "
+     "(nn.relu_grad(z1))."),
+    (lambda X, y, W1, b1, W2, b2: grad_W1(X, y, W1, b1, W2, b2).T,
+     "dW1 doit avoir la forme de W¹, (n_in, hidden) : dW1 = X.T @ g_z1."),
+]
+
+
+def check_grad_W1(fn) -> Verdict:
+    """Exercice 5 : ``grad_W1(X, y, W1, b1, W2, b2)`` comparé à ``nn.MLP.backward``."""
+    return _finish(_run(fn, grad_W1, _chain_cases(), "grad_W1", "X y W1 b1 W2 b2",
+                        CHAIN_MISTAKES, CHAIN_SHAPES))
+
+# ---------------------------------------------------------------------------
+# Exercice 6 : une ou deux couches sur Boston Housing
+# ---------------------------------------------------------------------------
+
+
+def check_boston(mse_1, mse_2, meilleur) -> Verdict:
+    """Exercice 6 : MSE test des deux réseaux, puis le nombre de couches du meilleur."""
+    r1, r2 = boston_results()
+    for name, got, result in (("mse_1", mse_1, r1), ("mse_2", mse_2, r2)):
+        verdict = _compare(got, result.test_mse, name, 1e-5, 1e-8)
+        if verdict.ok or verdict.pending:
+            if not verdict.ok:
+                return _finish(verdict)
+            continue
+        other = r2 if result is r1 else r1
+        if _same(got, result.history[-1]):
+            verdict.message += (" C'est la perte d'entraînement : la MSE test se mesure sur "
+                                "x_test et y_test, des maisons que le réseau n'a jamais vues.")
+        elif _same(got, other.test_mse):
+            verdict.message += " C'est la MSE de l'autre réseau : r1 a une couche, r2 en a deux."
+        elif _same(got, np.sqrt(result.test_mse)):
+            verdict.message += " C'est la racine de la MSE (RMSE) : gardez la MSE, sans racine."
+        else:
+            verdict.message += " Calculez nn.mse(modèle.forward(x_test), y_test)."
+        return _finish(verdict)
+    if _is_blank(meilleur):
+        return _finish(_pending("Les deux MSE sont justes ; il reste `meilleur` à compléter."))
+    best = 1 if r1.test_mse < r2.test_mse else 2
+    if meilleur not in (1, 2):
+        return _finish(Verdict(False, f"`meilleur` vaut {meilleur!r} : répondez 1 ou 2 "
+                                      "(le nombre de couches)."))
+    if meilleur != best:
+        return _finish(Verdict(False, "`meilleur` : le meilleur réseau est celui dont la MSE "
+                                      "test est la plus petite."))
+    return _finish(Verdict(True, f"Les deux MSE sont justes, et le réseau à {best} couche(s) "
+                                 "prédit le mieux les maisons jamais vues."))
+
+# ---------------------------------------------------------------------------
+# Exercice 7 : compter les paramètres
+# ---------------------------------------------------------------------------
+
+
+DENSE_PARAMS_CASES = [(13, 1), (13, 16), (4, 5), (1, 1), (768, 3072)]
+MLP_PARAMS_CASES = [([13, 1],), ([13, 16, 1],), ([4, 5, 3, 4],), ([768, 3072, 768],)]
+DENSE_PARAMS_MISTAKES = [
+    (lambda n_in, n_out: n_in * n_out, "Les biais ont été oubliés : un par neurone, donc + n_out."),
+    (lambda n_in, n_out: n_in * n_out + n_in,
+     "Un biais par neurone de la couche, donc n_out biais (pas n_in)."),
+    (lambda n_in, n_out: (n_in + 1) * (n_out + 1) - 1, "n_in·n_out poids et n_out biais, pas plus."),
+]
+MLP_PARAMS_MISTAKES = [
+    (lambda sizes: sum(a * b for a, b in zip(sizes[:-1], sizes[1:])),
+     "Les biais ont été oubliés : chaque couche en a un par neurone."),
+    (lambda sizes: mlp_params(sizes) + sizes[0],
+     "Les entrées n'ont pas de biais : ce ne sont pas des neurones, seulement des nombres."),
+]
+
+
+def _mlp_n_params(sizes) -> int:
+    return nn.MLP(list(sizes), "relu", seed=0).n_params()
+
+
+def check_params(dense_params_fn, mlp_params_fn) -> Verdict:
+    """Exercice 7 : ``dense_params(n_in, n_out)`` puis ``mlp_params(sizes)``, contre ``MLP.n_params``."""
+    verdict = _run(dense_params_fn, lambda a, b: _mlp_n_params([a, b]), DENSE_PARAMS_CASES,
+                   "dense_params", "n_in n_out", DENSE_PARAMS_MISTAKES)
+    if verdict.ok:
+        verdict = _run(mlp_params_fn, _mlp_n_params, MLP_PARAMS_CASES, "mlp_params", "sizes",
+                       MLP_PARAMS_MISTAKES)
+        if verdict.ok:
+            verdict = Verdict(True, "`dense_params` et `mlp_params` comptent exactement "
+                                    "comme MLP.n_params().")
+    return _finish(verdict)
