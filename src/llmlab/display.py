@@ -1,0 +1,128 @@
+"""Affichage dans les diapositives et les notebooks : le vrai code du paquet, des tableaux nets.
+
+Une diapositive n'écrit jamais le code qu'elle enseigne : elle l'importe de ``llmlab``. Pour le
+*montrer*, `show_source` affiche la source d'une fonction du paquet, telle qu'elle s'exécute,
+dans un bloc de code Python. `markdown_table` remplace un mur de ``print`` par un vrai tableau.
+
+Les deux renvoient un ``IPython.display.Markdown`` : Jupyter l'affiche mis en forme, et Quarto
+insère ce Markdown dans la page (type MIME ``text/markdown``), comme s'il était écrit à la main.
+Dans un chunk, ``#| echo: false`` cache l'appel pour ne garder que le résultat.
+"""
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+
+from IPython.display import Markdown
+
+
+def fence_for(text: str) -> str:
+    """Une clôture de bloc (```...) plus longue que toute suite de ` du texte : le bloc
+    ne peut pas se refermer au milieu du code montré."""
+    longest, run = 0, 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return "`" * max(3, longest + 1)
+
+
+def _without_docstring(source: str) -> str:
+    """Retire la docstring de la fonction ou de la classe ``source`` (lignes entières).
+
+    On repère la docstring avec ``ast`` (pas avec une expression régulière) : une chaîne
+    entre triples guillemets ailleurs dans le corps n'est pas touchée.
+    """
+    node = ast.parse(source).body[0]
+    body = getattr(node, "body", [])
+    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)):
+        return source
+    first, last = body[0].lineno, body[0].end_lineno  # numéros de ligne à partir de 1
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[:first - 1] + lines[last:])
+
+
+def source_code(obj, docstring: bool = True) -> str:
+    """La source de ``obj`` (fonction, méthode, classe), désindentée, sans ligne vide finale.
+
+    Une méthode est indentée dans sa classe : on la ramène à la marge pour la lire seule.
+    ``docstring=False`` la montre sans sa docstring, pour gagner de la place sur une diapositive.
+    """
+    try:
+        source = textwrap.dedent(inspect.getsource(obj))
+    except (TypeError, OSError) as exc:
+        raise TypeError(
+            f"Impossible de lire la source de {obj!r} : show_source attend une fonction, une "
+            "méthode ou une classe écrite en Python (pas une fonction intégrée).") from exc
+    if not docstring:
+        source = _without_docstring(source)
+    return source.rstrip() + "\n"
+
+
+def source_markdown(obj, docstring: bool = True) -> str:
+    """Le texte Markdown d'un bloc ```python contenant la source de ``obj``."""
+    code = source_code(obj, docstring)
+    fence = fence_for(code)
+    return f"{fence}python\n{code}{fence}\n"
+
+
+def show_source(obj, docstring: bool = True) -> Markdown:
+    """Montre la source de ``obj`` comme un bloc de code Python (le code qui s'exécute vraiment).
+
+    Dans un chunk Quarto : ``#| echo: false`` puis ``show_source(llmlab.nn.Dense.backward)``.
+    """
+    return Markdown(source_markdown(obj, docstring))
+
+
+# --- Tableaux ---------------------------------------------------------------------------------
+
+_ALIGN = {"l": ":--", "r": "--:", "c": ":-:"}
+
+
+def _cell(value) -> str:
+    """Une cellule de tableau Markdown : sur une ligne, avec les | protégés."""
+    return " ".join(str(value).split()).replace("|", r"\|")
+
+
+def table_markdown(rows, headers, align: str | None = None) -> str:
+    """Le texte d'un tableau Markdown (« pipe table ») ; ``align`` : une lettre l, r ou c par
+    colonne (par défaut : à gauche). Les nombres se formatent avant, dans ``rows``."""
+    headers = list(headers)
+    align = align or "l" * len(headers)
+    if len(align) != len(headers) or set(align) - set(_ALIGN):
+        raise ValueError(
+            f"align doit avoir une lettre l, r ou c par colonne ({len(headers)}) ; reçu {align!r}.")
+    lines = ["| " + " | ".join(map(_cell, headers)) + " |",
+             "|" + "|".join(_ALIGN[a] for a in align) + "|"]
+    for row in rows:
+        row = list(row)
+        if len(row) != len(headers):
+            raise ValueError(f"Ligne de {len(row)} cellules pour {len(headers)} colonnes : {row!r}")
+        lines.append("| " + " | ".join(map(_cell, row)) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table(rows, headers, align: str | None = None) -> Markdown:
+    """Affiche ``rows`` comme un tableau, mis en forme par le thème des diapositives."""
+    return Markdown(table_markdown(rows, headers, align))
+
+
+def french_number(x: float, decimals: int = 1) -> str:
+    """Un nombre à la française : virgule décimale, espace fine insécable pour les milliers.
+
+    >>> french_number(1234567.891, 2)
+    '1 234 567,89'
+    """
+    text = f"{x:,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def french_count(n: int) -> str:
+    """Un grand nombre en mots, arrondi : « 124 millions », « 8,0 milliards », « 175 milliards »."""
+    if n >= 1e9:
+        billions = n / 1e9
+        return f"{french_number(billions, 0 if billions >= 100 else 1)} milliards"
+    if n >= 1e6:
+        return f"{french_number(n / 1e6, 0)} millions"
+    return french_number(n, 0)

@@ -1,0 +1,96 @@
+"""llmlab.display : ce que montrent les diapositives doit être exactement le code du paquet.
+
+Références : ``inspect.getsource`` (la source réelle), le module ``ast`` de Python (le code
+montré sans docstring se compile et a le même corps), et le texte Markdown attendu.
+"""
+import ast
+import inspect
+import re
+import textwrap
+
+import pytest
+from IPython.display import Markdown
+
+from llmlab import display, linear, nn
+
+
+def fenced_python(markdown: str) -> str:
+    """Le contenu de l'unique bloc ```python du Markdown (la clôture peut être plus longue)."""
+    m = re.fullmatch(r"(`{3,})python\n(.*)\1\n", markdown, flags=re.S)
+    assert m, f"pas un seul bloc python : {markdown[:80]!r}"
+    return m.group(2)
+
+
+@pytest.mark.parametrize("obj", [linear.least_squares, nn.Dense.backward, nn.MLP.backward,
+                                 nn.Neuron])
+def test_show_source_is_exactly_the_package_source(obj):
+    shown = display.show_source(obj)
+    assert isinstance(shown, Markdown)
+    expected = textwrap.dedent(inspect.getsource(obj))
+    assert fenced_python(shown.data) == expected.rstrip() + "\n"
+    # Jupyter et Quarto le reçoivent comme du Markdown (type MIME text/markdown).
+    assert shown._repr_markdown_() == shown.data
+
+
+def test_method_source_is_dedented_and_compiles():
+    code = fenced_python(display.source_markdown(nn.Dense.backward))
+    assert code.startswith("def backward(self, grad_y):")
+    ast.parse(code)  # une méthode laissée indentée ne se compilerait pas seule
+
+
+def sample(x):
+    """Docstring
+    sur deux lignes, avec des ``` dedans."""
+    text = """pas une docstring"""
+    return x + len(text)
+
+
+def test_without_docstring_keeps_the_same_code():
+    full = display.source_code(sample)
+    short = display.source_code(sample, docstring=False)
+    assert short == 'def sample(x):\n    text = """pas une docstring"""\n    return x + len(text)\n'
+    # même corps, docstring en moins : l'AST le confirme
+    full_body = ast.parse(full).body[0].body[1:]
+    short_body = ast.parse(short).body[0].body
+    assert ast.dump(ast.Module(full_body, [])) == ast.dump(ast.Module(short_body, []))
+
+
+def test_fence_is_longer_than_any_backtick_run_in_the_code():
+    markdown = display.source_markdown(sample)  # la docstring contient ```
+    assert markdown.startswith("````python\n")
+    assert "sur deux lignes, avec des ``` dedans." in fenced_python(markdown)
+
+
+def test_builtins_give_a_french_error():
+    with pytest.raises(TypeError, match="Impossible de lire la source"):
+        display.show_source(len)
+
+
+def test_markdown_table():
+    table = display.markdown_table([("GPT-2 | small", 12), ("GPT-3", 96)],
+                                   ["Modèle", "Couches"], align="lr")
+    assert isinstance(table, Markdown)
+    assert table.data == ("| Modèle | Couches |\n"
+                          "|:--|--:|\n"
+                          "| GPT-2 \\| small | 12 |\n"
+                          "| GPT-3 | 96 |\n")
+
+
+def test_markdown_table_rejects_ragged_rows_and_bad_alignment():
+    with pytest.raises(ValueError, match="2 colonnes"):
+        display.table_markdown([(1, 2, 3)], ["a", "b"])
+    with pytest.raises(ValueError, match="align"):
+        display.table_markdown([(1, 2)], ["a", "b"], align="lx")
+
+
+@pytest.mark.parametrize("value, decimals, expected", [
+    (22.4, 1, "22,4"), (1234567.891, 2, "1\u202f234\u202f567,89"), (-0.5, 2, "-0,50")])
+def test_french_number(value, decimals, expected):
+    assert display.french_number(value, decimals) == expected
+
+
+@pytest.mark.parametrize("n, expected", [
+    (124_439_808, "124 millions"), (8_030_261_248, "8,0 milliards"),
+    (175_000_000_000, "175 milliards"), (70_553_706_496, "70,6 milliards"), (1_000, "1\u202f000")])
+def test_french_count(n, expected):
+    assert display.french_count(n) == expected
