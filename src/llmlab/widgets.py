@@ -24,6 +24,8 @@ from llmlab.style import STYLE_NAME, register
 register()
 
 _DPI = 100
+#: Au-delà, une perte qui diverge n'est plus dessinée (l'échelle log déborderait).
+_LOSS_CAP = 1e100
 
 
 def _nice_ceiling(value: float) -> float:
@@ -165,7 +167,7 @@ class GradientDescentExplorer(widgets.VBox):
             ax_line.set_xlabel(xlabel)
             ax_line.set_ylabel(ylabel)
             loss = self.history.loss
-            finite = np.isfinite(loss) & (loss > 0)
+            finite = np.isfinite(loss) & (loss > 0) & (loss < _LOSS_CAP)
             steps = np.arange(len(loss))
             ax_loss.plot(steps[finite], loss[finite], linewidth=1.5)
             (self._dot,) = ax_loss.plot([0], [loss[0]], "o", markersize=7)
@@ -200,7 +202,7 @@ class GradientDescentExplorer(widgets.VBox):
         loss = self.mse
         with np.errstate(over="ignore", invalid="ignore"):
             self._line.set_ydata(a * self._xs + b)
-        self._dot.set_data([k], [loss if np.isfinite(loss) and loss > 0 else np.nan])
+        self._dot.set_data([k], [loss if 0 < loss < _LOSS_CAP else np.nan])
         unit = " (normalisé)" if self.normalize else ""
         self.label.value = (f"epoch {k} : <b>MSE{unit} = {loss:.4g}</b> &nbsp; "
                             f"droite y = {a:.4g}·x + {b:.4g}")

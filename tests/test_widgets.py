@@ -1,0 +1,72 @@
+"""Widgets des TP : ils se construisent sans frontend et suivent leurs curseurs."""
+import ipywidgets
+import numpy as np
+import pytest
+
+from llmlab import linear
+from llmlab.widgets import gradient_descent_explorer, line_fit_explorer
+
+
+@pytest.fixture(scope="module")
+def data():
+    return linear.child_height_data()
+
+
+def test_line_fit_explorer_builds_and_follows_its_sliders(data):
+    x, y = data
+    explorer = line_fit_explorer(x, y)
+    assert isinstance(explorer, ipywidgets.Widget)
+    first_image = bytes(explorer.image.value)
+    assert first_image.startswith(b"\x89PNG")
+
+    explorer.slope.value, explorer.intercept.value = 2.4, 40.5
+    expected = linear.mse(y, 2.4 * x + 40.5)
+    assert explorer.mse == pytest.approx(expected)
+    assert f"MSE = {expected:.2f}" in explorer.label.value
+    assert bytes(explorer.image.value) != first_image
+    # la droite dessinée est celle des curseurs
+    xs = explorer._line.get_xdata()
+    assert np.allclose(explorer._line.get_ydata(), 2.4 * xs + 40.5)
+
+
+def test_line_fit_explorer_keeps_the_best_mse_and_hides_the_answer(data):
+    x, y = data
+    explorer = line_fit_explorer(x, y)
+    explorer.slope.value, explorer.intercept.value = 2.4, 40.5
+    best = explorer.mse
+    explorer.slope.value = -3.0
+    assert explorer.best_mse == pytest.approx(best) and best < explorer.mse
+    # la solution n'est pas au milieu des curseurs
+    a, b = linear.least_squares(x, y)
+    middle = (explorer.slope.min + explorer.slope.max) / 2
+    assert explorer.slope.min < a < explorer.slope.max and abs(middle - a) > 1
+
+
+def test_gradient_descent_explorer_replays_the_reference_descent(data):
+    x, y = data
+    explorer = gradient_descent_explorer(x, y, lr=0.05, epochs=60)
+    x_n, x_mean, x_std = linear.normalize(x)
+    y_n, y_mean, y_std = linear.normalize(y)
+    history = linear.gradient_descent(x_n, y_n, lr=0.05, epochs=60)
+    before = bytes(explorer.image.value)
+
+    explorer.epoch.value = 25
+    w, b = history.slope[25], history.intercept[25]
+    expected = linear.mse(y_n, w * x_n + b)
+    assert explorer.mse == pytest.approx(expected) == pytest.approx(history.loss[25])
+    assert f"MSE (normalisé) = {expected:.4g}" in explorer.label.value
+    assert explorer.line() == pytest.approx(linear.denormalize_line(w, b, x_mean, x_std, y_mean, y_std))
+    assert explorer._dot.get_xdata()[0] == 25
+    assert bytes(explorer.image.value) != before
+    # la dernière epoch s'approche de la forme close
+    assert explorer.line(60) == pytest.approx(linear.least_squares(x, y), rel=0.05)
+
+
+def test_gradient_descent_explorer_shows_a_divergence_without_crashing(data):
+    x, y = data
+    explorer = gradient_descent_explorer(x, y, lr=0.01, epochs=300, normalize=False)
+    explorer.epoch.value = 300  # la perte a débordé en inf/nan : le widget doit tenir
+    assert not np.isfinite(explorer.mse) or explorer.mse > 1e100
+    explorer.epoch.value = 3
+    assert explorer.mse == pytest.approx(linear.gradient_descent(x, y, 0.01, 3).loss[-1])
+    assert explorer.mse > 100 * linear.mse(y, 0 * x)
