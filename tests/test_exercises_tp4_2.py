@@ -112,6 +112,11 @@ def test_blank_function_bodies_are_pending():
         dW1 = ...
         return dW1
 
+    def neuron_forward(x, w, b):
+        ...  # à compléter
+
+    verdict = tp4_2.check_neuron(neuron_forward)
+    assert verdict.pending and "pas encore écrite" in verdict.message
     assert tp4_2.check_dense_backward(dense_backward).pending
     assert tp4_2.check_grad_W1(grad_W1).pending
     assert tp4_2.check_neuron(lambda x, w, b: ...).pending

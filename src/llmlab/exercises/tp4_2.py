@@ -7,6 +7,7 @@ le lot…), le verdict le dit en clair au lieu d'annoncer seulement « mauvaises
 """
 from __future__ import annotations
 
+import inspect
 from functools import cache
 from typing import Any, Callable
 
@@ -113,6 +114,14 @@ def _is_shape_error(exc: Exception) -> bool:
         word in text for word in ("matmul", "shapes", "broadcast", "aligned", "mismatch"))
 
 
+def _still_blank(fn) -> bool:
+    """Vrai si le code de la fonction contient encore un `...` à compléter."""
+    try:
+        return "..." in inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+
+
 def _pending(message: str) -> Verdict:
     return Verdict(False, message, pending=True)
 
@@ -138,6 +147,8 @@ def _run(fn, reference: Callable, cases, name: str, arg_names: str, mistakes=(),
             advice = f" {shape_advice}" if shape_advice and _is_shape_error(exc) else ""
             return Verdict(False, f"{where}`{name}` lève {type(exc).__name__} : {exc}.{advice}")
         if got is None:
+            if _still_blank(fn):
+                return _pending(f"`{name}` n'est pas encore écrite : remplacez les `...`.")
             return _pending(f"`{name}` renvoie None : il manque un `return` ?")
         verdict = _compare(got, reference(*args), name, rtol, atol)
         if verdict.pending:
