@@ -292,6 +292,13 @@ def test_qmd_runs_in_one_kernel_like_quarto(tmp_path, monkeypatch):
 
         ```{{python}}
         print("ETAT", etat)
+        ojs_define(longueur=len(etat), mots=etat.split()[:2])
+        ```
+
+        ```{{python}}
+        #| error: true
+        import numpy as np
+        ojs_define(tableau=np.zeros(2))  # Quarto refuse : pas sérialisable en JSON
         ```
 
         La valeur est `{{python}} len(etat)`.
@@ -302,8 +309,11 @@ def test_qmd_runs_in_one_kernel_like_quarto(tmp_path, monkeypatch):
     assert "ENV torch Agg 42 None" in text
     assert f"EXE {sys.executable}" in text
     assert "ETAT lu depuis le dossier du .qmd" in text  # même noyau, cwd = slides/
-    assert [o["ename"] for o in cells[1].outputs if o["output_type"] == "error"] == ["ZeroDivisionError"]
-    assert len(cells) == 4 and all(c.execution_count for c in cells)
+    errors = [[o["ename"] for o in c.outputs if o["output_type"] == "error"] for c in cells]
+    assert errors == [[], ["ZeroDivisionError"], [], ["TypeError"], []]
+    html = [o["data"]["text/html"] for o in cells[2].outputs if o["output_type"] == "display_data"]
+    assert html == ['<script type="ojs-define">{"contents": [{"name": "longueur", "value": 28}, '
+                    '{"name": "mots", "value": ["lu", "depuis"]}]}</script>']
 
 
 @pytest.mark.slow
@@ -535,6 +545,23 @@ def test_inventory_skips_partials_generated_and_corrections(tmp_path):
                      "slides/d1.qmd", "slides/d2.qmd"]
     assert [p.relative_to(root).as_posix() for p in site.notebooks(root)] == [
         "notebooks/tp1.ipynb", "notebooks/tp2.ipynb", "notebooks/tp3.ipynb"]
+
+
+def test_render_list_limits_the_documents(tmp_path):
+    write(tmp_path, "_quarto.yml", '''
+        project:
+          type: website
+          render:
+            - index.qmd
+            - slides/*.qmd
+            - "!slides/brouillon.qmd"
+            - "!slides/vieux/"
+        ''')
+    for name in ("index.qmd", "slides/a.qmd", "slides/brouillon.qmd", "slides/vieux/v.qmd",
+                 "notes/hors-liste.qmd"):
+        write(tmp_path, name, "Texte.\n")
+    assert [p.relative_to(tmp_path).as_posix() for p in site.site_documents(tmp_path)] == [
+        "index.qmd", "slides/a.qmd"]
 
 
 def test_orphan_pages_and_unused_partials_are_detected(tmp_path):

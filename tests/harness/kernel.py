@@ -38,6 +38,7 @@ FORCED_ENV = {
     "MPLBACKEND": "Agg",
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # taire l'avertissement de debugpy au démarrage
 }
+QUARTO_SETUP = Path(__file__).with_name("quarto_setup.py")
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_STREAM_CHARS = 3000
 
@@ -153,11 +154,13 @@ def _report(title: str, headline: str, cell_info: Cell | None, cell, cwd: Path) 
     return "\n".join(parts)
 
 
-def run_cells(cells: list[Cell], *, cwd: Path, env: dict[str, str], title: str) -> list:
+def run_cells(cells: list[Cell], *, cwd: Path, env: dict[str, str], title: str,
+              setup: str = "") -> list:
     """Exécute ``cells`` dans l'ordre, dans un noyau neuf ; renvoie les cellules exécutées
-    (avec leurs sorties). Lève ``KernelRunError`` au premier échec non permis."""
+    (avec leurs sorties). ``setup`` passe juste après la garde réseau, avant la première
+    cellule. Lève ``KernelRunError`` au premier échec non permis."""
     cwd = Path(cwd)
-    guard = nbformat.v4.new_code_cell(offline.kernel_code())
+    guard = nbformat.v4.new_code_cell(offline.kernel_code() + "\n" + setup)
     nb_cells = [guard] + [
         nbformat.v4.new_code_cell(c.source, metadata={"tags": ["raises-exception"]} if c.allow_error else {})
         for c in cells]
@@ -170,7 +173,7 @@ def run_cells(cells: list[Cell], *, cwd: Path, env: dict[str, str], title: str) 
     with client.setup_kernel(env=env, cwd=str(cwd)):
         for index, cell in enumerate(nb.cells):
             info = cells[index - 1] if index else None
-            where = info.where if info else "installation de la garde réseau (tests/harness/offline.py)"
+            where = info.where if info else "préparation du noyau (garde réseau, puis setup)"
             try:
                 client.execute_cell(cell, index, execution_count=index or None)
             except CellExecutionError:
@@ -202,9 +205,11 @@ def chunk_cells(doc: Document) -> list[Cell]:
 
 
 def run_document(doc: Document) -> list:
-    """Exécute les chunks d'un .qmd comme Quarto. Sans chunk à exécuter, aucun noyau n'est
-    démarré (Quarto prendrait alors le moteur markdown)."""
+    """Exécute les chunks d'un .qmd comme Quarto, après sa préparation du noyau
+    (``quarto_setup.py`` : ``ojs_define``). Sans chunk à exécuter, aucun noyau n'est démarré
+    (Quarto prendrait alors le moteur markdown)."""
     cells = chunk_cells(doc)
     if not cells:
         return []
-    return run_cells(cells, cwd=doc.workdir, env=kernel_env(doc.root), title=rel(doc.path, doc.root))
+    return run_cells(cells, cwd=doc.workdir, env=kernel_env(doc.root), title=rel(doc.path, doc.root),
+                     setup=QUARTO_SETUP.read_text(encoding="utf-8"))

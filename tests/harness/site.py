@@ -70,10 +70,36 @@ def _walk(base: Path, suffix: str) -> list[Path]:
     return found
 
 
+def render_targets(root: Path) -> set[Path] | None:
+    """Les fichiers que cite ``project: render:`` de ``_quarto.yml`` (globs, dossiers,
+    ``!motif`` pour exclure), ou ``None`` sans liste : Quarto rend alors tout le projet."""
+    root = Path(root)
+    config = load_yaml(root / "_quarto.yml")
+    patterns = (config.get("project") or {}).get("render")
+    if not isinstance(patterns, list):
+        return None
+    include: set[Path] = set()
+    exclude: set[Path] = set()
+    for pattern in patterns:
+        if not isinstance(pattern, str):
+            continue
+        negate = pattern.startswith("!")
+        pattern = pattern.lstrip("!").strip().lstrip("/").rstrip("/")
+        matches = set(root.glob(pattern)) if GLOB_CHARS & set(pattern) else {root / pattern}
+        files = set()
+        for match in matches:
+            files |= set(match.rglob("*")) if match.is_dir() else {match}
+        (exclude if negate else include).update(p.resolve() for p in files)
+    return include - exclude
+
+
 def site_documents(root: Path) -> list[Path]:
     """Les .qmd que Quarto rend seuls : pas les partiels ``_*.qmd`` (inclus ailleurs), rien
-    sous ``_site/``, ``.quarto/``, ``_freeze/``, ``.venv/``…"""
-    return _walk(Path(root), ".qmd")
+    sous ``_site/``, ``.quarto/``, ``_freeze/``, ``.venv/``… et, si ``_quarto.yml`` a une
+    liste ``project: render:``, seulement ceux qu'elle cite."""
+    documents = _walk(Path(root), ".qmd")
+    targets = render_targets(root)
+    return documents if targets is None else [d for d in documents if d.resolve() in targets]
 
 
 def notebooks(root: Path) -> list[Path]:
