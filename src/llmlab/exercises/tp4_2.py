@@ -381,13 +381,10 @@ def check_grad_W1(fn) -> Verdict:
 def check_boston(mse_1, mse_2, meilleur) -> Verdict:
     """Exercice 6 : MSE test des deux réseaux, puis le nombre de couches du meilleur."""
     r1, r2 = boston_results()
-    for name, got, result in (("mse_1", mse_1, r1), ("mse_2", mse_2, r2)):
+    for name, got, result, other in (("mse_1", mse_1, r1, r2), ("mse_2", mse_2, r2, r1)):
         verdict = _compare(got, result.test_mse, name, 1e-5, 1e-8)
-        if verdict.ok or verdict.pending:
-            if not verdict.ok:
-                return _finish(verdict)
+        if verdict.ok:
             continue
-        other = r2 if result is r1 else r1
         if _same(got, result.history[-1]):
             verdict.message += (" C'est la perte d'entraînement : la MSE test se mesure sur "
                                 "x_test et y_test, des maisons que le réseau n'a jamais vues.")
@@ -395,19 +392,20 @@ def check_boston(mse_1, mse_2, meilleur) -> Verdict:
             verdict.message += " C'est la MSE de l'autre réseau : r1 a une couche, r2 en a deux."
         elif _same(got, np.sqrt(result.test_mse)):
             verdict.message += " C'est la racine de la MSE (RMSE) : gardez la MSE, sans racine."
-        else:
+        elif not verdict.pending:
             verdict.message += " Calculez nn.mse(modèle.forward(x_test), y_test)."
         return _finish(verdict)
     if _is_blank(meilleur):
         return _finish(_pending("Les deux MSE sont justes ; il reste `meilleur` à compléter."))
     best = 1 if r1.test_mse < r2.test_mse else 2
-    if meilleur not in (1, 2):
+    if not isinstance(meilleur, (int, float, np.number)) or meilleur not in (1, 2):
         return _finish(Verdict(False, f"`meilleur` vaut {meilleur!r} : répondez 1 ou 2 "
                                       "(le nombre de couches)."))
     if meilleur != best:
         return _finish(Verdict(False, "`meilleur` : le meilleur réseau est celui dont la MSE "
                                       "test est la plus petite."))
-    return _finish(Verdict(True, f"Les deux MSE sont justes, et le réseau à {best} couche(s) "
+    words = {1: "une couche", 2: "deux couches"}
+    return _finish(Verdict(True, f"Les deux MSE sont justes, et le réseau à {words[best]} "
                                  "prédit le mieux les maisons jamais vues."))
 
 # ---------------------------------------------------------------------------
