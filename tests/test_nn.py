@@ -10,7 +10,6 @@ from llmlab import nn
 TOL = dict(rtol=1e-6, atol=1e-9)
 
 # Keras (backend torch) + NumPy 2 : avertissement interne à Keras, sans effet ici.
-pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 TORCH_ACTIVATIONS = {
     "identity": lambda z: z,
