@@ -85,13 +85,15 @@ def test_noyau_registers_a_kernel_that_verifier_then_finds(tmp_path):
     assert spec["env"] == {"KERAS_BACKEND": "torch"}
     report = run_cli("verifier", env_changes=env)
     assert "✓ Noyau Jupyter" in report.stdout
+    assert report.stdout.rstrip().endswith("Tout est prêt.")
 
 
 def test_verifier_passes_on_a_complete_install(tmp_path):
     result = run_cli("verifier", env_changes={"JUPYTER_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Backend Keras" in result.stdout and "torch" in result.stdout
-    assert "Tout est prêt." in result.stdout
+    assert "Tout est prêt ; 1 remarque(s) ci-dessus." in result.stdout
+    assert "Corpus Shakespeare" in result.stdout and "4 796 748 caractères" in result.stdout
     # le noyau absent n'est qu'un avertissement… sauf avec --strict
     strict = run_cli("verifier", "--strict", env_changes={"JUPYTER_DATA_DIR": str(tmp_path)})
     assert strict.returncode == 1 and "uv run llmlab noyau" in strict.stdout

