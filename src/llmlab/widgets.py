@@ -170,7 +170,8 @@ class GradientDescentExplorer(widgets.VBox):
             finite = np.isfinite(loss) & (loss > 0) & (loss < _LOSS_CAP)
             steps = np.arange(len(loss))
             ax_loss.plot(steps[finite], loss[finite], linewidth=1.5)
-            (self._dot,) = ax_loss.plot([0], [loss[0]], "o", markersize=7)
+            (self._dot,) = ax_loss.plot([0], [loss[0]], "o", markersize=8, color="C0",
+                                         markerfacecolor="white", markeredgewidth=2)
             ax_loss.set_yscale("log")
             ax_loss.set_xlabel("epoch")
             ax_loss.set_ylabel("MSE (données normalisées)" if normalize else "MSE")
