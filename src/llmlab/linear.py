@@ -6,7 +6,6 @@ neurone Keras entraîné par SGD. Comparer les trois montre ce que fait un « en
 """
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 
 from llmlab.data import load_boston_housing
@@ -136,6 +135,8 @@ def make_one_neuron(learning_rate=0.01, seed=42):
     Avec 7 points et le batch_size par défaut (32), une epoch fait un seul pas sur tout
     le jeu de données : c'est exactement `gradient_descent`.
     """
+    import keras  # à la demande : Keras et torch mettent une dizaine de secondes à se charger
+
     if seed is not None:
         keras.utils.set_random_seed(seed)
     # keras.Input remplace l'ancien Dense(1, input_shape=(1,)), déconseillé dans Keras 3.
@@ -232,6 +233,8 @@ def boston_keras(epochs=40, optimizer="sgd", learning_rate=0.01, batch_size=32, 
     Sans normalisation, des variables comme TAX (≈ 400) écraseraient NOX (≈ 0,5) et SGD
     divergerait ou ramperait : on normalise donc avec les statistiques du train.
     """
+    import keras
+
     (x_train, y_train), (x_test, y_test) = data or load_boston_housing()
     x_train_n, mean, std = normalize(x_train)
     x_test_n = (x_test - mean) / std

@@ -17,7 +17,16 @@ from llmlab.exercises.core import (
     check_value,
     strict_mode,
 )
-from llmlab.exercises.notebooks import solved_notebook, solutions_path
+
+
+def __getattr__(name):
+    # Import paresseux : nbformat (≈ 2 s) ne sert qu'aux corrigés, pas aux vérifications.
+    if name in ("solved_notebook", "solutions_path"):
+        from llmlab.exercises import notebooks
+
+        return getattr(notebooks, name)
+    raise AttributeError(f"module 'llmlab.exercises' has no attribute {name!r}")
+
 
 __all__ = [
     "ExerciseError",
