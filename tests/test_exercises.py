@@ -107,3 +107,38 @@ def test_solved_notebook_rejects_mismatched_solutions(tmp_path):
     path = _notebook(tmp_path, "# %% ex-y\ny = 1\n")
     with pytest.raises(ValueError, match=r"manquantes \['ex-x'\].*sans cellule \['ex-y'\]"):
         solved_notebook(path)
+
+
+def test_a_typical_mistake_is_named_only_if_reproduced_on_every_case():
+    mistakes = [(lambda v: np.mean(v), "vous avez pris la moyenne des écarts, pas leur valeur absolue"),
+                (lambda v: np.sum(np.abs(v)), "il faut diviser par le nombre d'écarts")]
+
+    def reference(v):
+        return np.mean(np.abs(v))
+
+    positive, mixed = (np.array([1.0, 2.0, 3.0]),), (np.array([-1.0, 2.0, -3.0]),)
+    verdict = check_function(lambda v: np.sum(np.abs(v)), reference, [positive, mixed], mistakes=mistakes)
+    assert "diviser par le nombre" in verdict.message
+    # Sur des écarts positifs, la moyenne simple coïncide avec la bonne réponse : le second cas
+    # la trahit, et le conseil n'est donné que parce qu'elle reproduit l'erreur partout.
+    verdict = check_function(lambda v: np.mean(v), reference, [positive, mixed], mistakes=mistakes)
+    assert "moyenne des écarts" in verdict.message
+    verdict = check_function(lambda v: np.max(v), reference, [positive, mixed], mistakes=mistakes)
+    assert not verdict.ok and "pas encore juste" not in verdict.message
+
+
+def test_check_value_names_a_typical_wrong_value_and_arrays_are_described_by_shape():
+    verdict = check_value(6.0, 2.0, "moyenne", mistakes=[(6.0, "c'est la somme")])
+    assert verdict.message == "`moyenne` n'est pas encore juste : c'est la somme"
+    verdict = check_function(lambda m: m.T, lambda m: m, [(np.ones((2, 3)),)], name="identite")
+    assert "`identite(tableau (2, 3))` a la forme (3, 2) au lieu de (2, 3)." == verdict.message
+
+
+def test_student_function_gets_copies_of_the_arguments():
+    def in_place(v):
+        v *= 2
+        return v
+
+    data = np.array([1.0, 2.0])
+    assert not check_function(in_place, lambda v: v, [(data,)]).ok
+    assert data.tolist() == [1.0, 2.0]

@@ -1,7 +1,8 @@
 """Le cœur des vérificateurs : comparer une réponse à la référence et l'expliquer."""
 from __future__ import annotations
 
-import math
+import copy
+import inspect
 import os
 from dataclasses import dataclass
 from numbers import Number
@@ -103,40 +104,142 @@ def _compare(got: Any, expected: Any, name: str, rtol: float, atol: float) -> Ve
     return Verdict(True, f"`{name}` est correct.")
 
 
-def check_value(got: Any, expected: Any, name: str = "réponse",
+def check_value(got: Any, expected: Any, name: str = "réponse", mistakes: Iterable[Mistake] = (),
                 rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
-    """Compare une réponse à la valeur attendue : type, forme puis valeurs (à `rtol` près)."""
+    """Compare une réponse à la valeur attendue : type, forme puis valeurs (à `rtol` près).
+
+    `mistakes` : paires (valeur fausse typique, conseil) ; si la réponse en reproduit une,
+    le verdict donne le conseil au lieu de dire seulement que la valeur diffère.
+    """
     try:
         verdict = _compare(got, expected, name, rtol, atol)
+        hint = None if verdict.ok or verdict.pending else _hint(got, mistakes, rtol, atol)
+        if hint:
+            verdict = Verdict(False, f"`{name}` n'est pas encore juste : {hint}")
     except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
         verdict = Verdict(False, f"Impossible de comparer `{name}` à la réponse attendue ({exc}).")
     return _finish(verdict)
 
 
-def _describe(args: tuple) -> str:
-    text = ", ".join(repr(a) for a in args)
-    return text if len(text) <= 80 else text[:77] + "…"
+#: Une erreur typique : (fonction ou valeur fausse, conseil à donner si l'élève la reproduit).
+Mistake = tuple[Any, str]
+
+
+def _same(got: Any, wrong: Any, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+    """Vrai si `got` coïncide (forme et valeurs finies) avec `wrong`."""
+    a, b = _as_array(got), _as_array(wrong)
+    return (a is not None and b is not None and a.shape == b.shape
+            and bool(np.all(np.isfinite(a))) and np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _hint(got: Any, wrongs: Iterable[tuple[Any, str]], rtol: float, atol: float) -> str | None:
+    """Le conseil de la première erreur typique que `got` reproduit, sinon None."""
+    for wrong, hint in wrongs:
+        if _same(got, wrong, rtol, atol):
+            return hint
+    return None
+
+
+def _describe(value: Any) -> str:
+    """Un argument en quelques caractères : la forme d'un tableau plutôt que ses nombres."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return f"tableau {value.shape}"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def _describe_call(label: str, args: tuple, arg_names: str | None) -> str:
+    if arg_names:
+        parts = [f"{n} {_describe(a)}" if isinstance(a, np.ndarray) and a.ndim else f"{n} = {_describe(a)}"
+                 for n, a in zip(arg_names.split(), args)]
+        return f"`{label}` avec {', '.join(parts)}"
+    return f"`{label}({', '.join(_describe(a) for a in args)})`"
+
+
+def _still_blank(fn: Callable) -> bool:
+    """Vrai si le code de la fonction contient encore un `...` à compléter."""
+    try:
+        return "..." in inspect.getsource(fn)
+    except (OSError, TypeError):
+        return False
+
+
+def _is_shape_error(exc: Exception) -> bool:
+    text = str(exc)
+    return isinstance(exc, ValueError) and any(
+        word in text for word in ("matmul", "shapes", "broadcast", "aligned", "mismatch"))
+
+
+def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
+                      mistakes: Iterable[Mistake] = (), shape_advice: str = "",
+                      arg_names: str | None = None, rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
+    """Le verdict de `check_function`, sans le mode strict : pour enchaîner plusieurs fonctions.
+
+    La fonction de l'élève reçoit des copies des arguments (elle peut les modifier sans fausser
+    la référence). Au premier cas faux, si sa sortie reproduit une erreur de `mistakes`
+    (fonction fautive, conseil), le verdict donne ce conseil ; `shape_advice` s'ajoute quand
+    le calcul échoue sur des formes incompatibles.
+    """
+    label = name or getattr(fn, "__name__", "fonction")
+    if _is_blank(fn):
+        return Verdict(False, f"Pas encore de fonction `{label}` : complétez la cellule.", pending=True)
+    if not callable(fn):
+        return Verdict(False, f"`{label}` devrait être une fonction, pas un {type(fn).__name__}.")
+    mistakes, cases = list(mistakes), list(cases)
+    for args in cases:
+        call = _describe_call(label, args, arg_names)
+        try:
+            with np.errstate(all="ignore"):
+                got = fn(*copy.deepcopy(args))
+        except NotImplementedError:
+            return Verdict(False, f"`{label}` n'est pas encore écrite.", pending=True)
+        except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
+            advice = f" {shape_advice}" if shape_advice and _is_shape_error(exc) else ""
+            return Verdict(False, f"{call} lève {type(exc).__name__} : {exc}{advice}")
+        if got is None:
+            if _still_blank(fn):
+                return Verdict(False, f"`{label}` n'est pas encore écrite : remplacez les `...`.", pending=True)
+            return Verdict(False, f"`{label}` renvoie None : il manque un `return` ?", pending=True)
+        verdict = _compare(got, reference(*args), call.strip("`"), rtol, atol)
+        if not verdict.ok:
+            hint = _recognize(fn, mistakes, cases, rtol, atol)
+            if hint:
+                return Verdict(False, f"`{label}` n'est pas encore juste : {hint}")
+            return verdict
+    return Verdict(True, f"`{label}` est correcte sur les {len(cases)} cas testés.")
+
+
+def _call_quietly(fn: Callable, args: tuple) -> Any:
+    """Le résultat d'un calcul, ou None s'il ne s'exécute pas sur ce cas."""
+    try:
+        with np.errstate(all="ignore"):
+            return fn(*copy.deepcopy(args))
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _recognize(fn: Callable, mistakes: list[Mistake], cases: list[tuple],
+               rtol: float, atol: float) -> str | None:
+    """Le conseil de l'erreur typique que `fn` reproduit sur TOUS les cas, sinon None.
+
+    Exiger tous les cas évite les coïncidences : sur des écarts tous positifs, la moyenne des
+    écarts et celle de leurs valeurs absolues se confondent.
+    """
+    if not mistakes:
+        return None
+    outputs = [_call_quietly(fn, args) for args in cases]
+    for wrong, hint in mistakes:
+        if all(_same(out, _call_quietly(wrong, args), rtol, atol) for out, args in zip(outputs, cases)):
+            return hint
+    return None
 
 
 def check_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
-                   rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
-    """Appelle la fonction de l'élève sur chaque cas et compare à la fonction de référence."""
-    label = name or getattr(fn, "__name__", "fonction")
-    if _is_blank(fn):
-        return _finish(Verdict(False, f"Pas encore de fonction `{label}` : complétez la cellule.", pending=True))
-    if not callable(fn):
-        return _finish(Verdict(False, f"`{label}` devrait être une fonction, pas un {type(fn).__name__}."))
-    cases = list(cases)
-    for args in cases:
-        try:
-            got = fn(*args)
-        except NotImplementedError:
-            return _finish(Verdict(False, f"`{label}` n'est pas encore écrite.", pending=True))
-        except Exception as exc:  # noqa: BLE001
-            return _finish(Verdict(False, f"`{label}({_describe(args)})` lève {type(exc).__name__} : {exc}"))
-        if got is None:
-            return _finish(Verdict(False, f"`{label}` renvoie None : il manque un `return` ?", pending=True))
-        verdict = _compare(got, reference(*args), f"{label}({_describe(args)})", rtol, atol)
-        if not verdict.ok:
-            return _finish(verdict)
-    return _finish(Verdict(True, f"`{label}` est correcte sur les {len(cases)} cas testés."))
+                   mistakes: Iterable[Mistake] = (), shape_advice: str = "",
+                   arg_names: str | None = None, rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
+    """Appelle la fonction de l'élève sur chaque cas et compare à la fonction de référence.
+
+    Voir `evaluate_function` pour `mistakes`, `shape_advice` et `arg_names`.
+    """
+    return _finish(evaluate_function(fn, reference, cases, name, mistakes, shape_advice,
+                                     arg_names, rtol, atol))

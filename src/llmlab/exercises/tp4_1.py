@@ -1,64 +1,16 @@
 """Vérificateurs du TP 4.1 (régression linéaire).
 
 Chaque réponse est comparée aux fonctions de référence de `llmlab.linear` sur plusieurs cas.
-Avant cela, on essaie les erreurs typiques (somme au lieu de moyenne, mauvais signe du
-gradient, facteur 2 oublié…) : si la réponse de l'élève coïncide exactement avec l'une
-d'elles sur tous les cas, le verdict nomme l'erreur au lieu de dire seulement « faux ».
+Chaque exercice liste ses erreurs typiques (somme au lieu de moyenne, mauvais signe du
+gradient, facteur 2 oublié…) : si la réponse de l'élève reproduit l'une d'elles, le verdict
+nomme l'erreur au lieu de dire seulement « faux » (paramètre `mistakes` de `check_function`).
 """
 from __future__ import annotations
-
-import copy
-from typing import Any, Callable
 
 import numpy as np
 
 from llmlab import linear
-from llmlab.exercises.core import (Verdict, _as_array, _finish, _is_blank, check_function,
-                                   check_value)
-
-RTOL, ATOL = 1e-6, 1e-8
-
-
-# --- Outils : reconnaître une erreur typique -------------------------------------------------
-
-def _same(got: Any, expected: Any) -> bool:
-    arr, exp = _as_array(got), np.asarray(expected, dtype=float)
-    if arr is None or arr.shape != exp.shape:
-        return False
-    return bool(np.all(np.isfinite(arr))) and np.allclose(arr, exp, rtol=RTOL, atol=ATOL)
-
-
-def _matches(fn: Callable, wrong: Callable, cases: list[tuple]) -> bool:
-    """Vrai si `fn` donne exactement la même chose que la fonction fautive sur tous les cas."""
-    try:
-        with np.errstate(all="ignore"):
-            return all(_same(fn(*copy.deepcopy(args)), wrong(*args)) for args in cases)
-    except Exception:  # noqa: BLE001 - la vraie vérification dira ce qui plante
-        return False
-
-
-def _check_with_hints(fn, reference, cases, name, mistakes) -> Verdict:
-    """`check_function`, précédé d'un diagnostic : mistakes = [(fonction fautive, conseil)]."""
-    if callable(fn) and not _matches(fn, reference, cases):
-        for wrong, hint in mistakes:
-            if _matches(fn, wrong, cases):
-                return _finish(Verdict(False, f"`{name}` n'est pas encore juste : {hint}"))
-    if callable(fn):  # l'élève reçoit des copies : s'il modifie x en place, la référence n'en souffre pas
-        student = fn
-
-        def fn(*args):
-            return student(*copy.deepcopy(args))
-    return check_function(fn, reference, cases, name=name, rtol=RTOL, atol=ATOL)
-
-
-def _value_with_hints(got, expected, name, mistakes) -> Verdict:
-    """`check_value`, précédé d'un diagnostic : mistakes = [(valeur fautive, conseil)]."""
-    if not _is_blank(got) and not _same(got, expected):
-        for wrong, hint in mistakes:
-            if _same(got, wrong):
-                return _finish(Verdict(False, f"`{name}` n'est pas encore juste : {hint}"))
-    return check_value(got, expected, name=name, rtol=RTOL, atol=ATOL)
-
+from llmlab.exercises.core import Verdict, check_function, check_value
 
 def _cases_xy() -> list[tuple[np.ndarray, np.ndarray]]:
     """Quelques nuages (x, y) de tailles différentes, dont celui de l'enfant."""
@@ -99,7 +51,8 @@ def _mse_cases():
 
 def check_mse(fn) -> Verdict:
     """Exercice 1 : `mse(y_true, y_pred)`, la moyenne des carrés des écarts."""
-    return _check_with_hints(fn, linear.mse, _mse_cases(), "mse", MSE_MISTAKES)
+    return check_function(fn, linear.mse, _mse_cases(), name="mse",
+                          mistakes=MSE_MISTAKES)
 
 
 # --- Exercice 2 : la forme close -------------------------------------------------------------
@@ -133,8 +86,8 @@ LEAST_SQUARES_MISTAKES = [
 
 def check_least_squares(fn) -> Verdict:
     """Exercice 2 : `least_squares(x, y)` renvoie (pente, ordonnée) de la droite des moindres carrés."""
-    return _check_with_hints(fn, linear.least_squares, _cases_xy(), "least_squares",
-                             LEAST_SQUARES_MISTAKES)
+    return check_function(fn, linear.least_squares, _cases_xy(), name="least_squares",
+                          mistakes=LEAST_SQUARES_MISTAKES)
 
 
 # --- Exercice 3 : un pas de descente de gradient --------------------------------------------
@@ -187,8 +140,8 @@ def _gradient_step_cases():
 
 def check_gradient_step(fn) -> Verdict:
     """Exercice 3 : `gradient_step(w, b, x, y, lr)` renvoie (w, b) après un pas."""
-    return _check_with_hints(fn, gradient_step, _gradient_step_cases(), "gradient_step",
-                             GRADIENT_STEP_MISTAKES)
+    return check_function(fn, gradient_step, _gradient_step_cases(), name="gradient_step",
+                          mistakes=GRADIENT_STEP_MISTAKES)
 
 
 # --- Exercice 4 : normaliser -----------------------------------------------------------------
@@ -210,7 +163,8 @@ def check_normalized(x_n, y_n) -> Verdict:
     """Exercice 4 : les âges et les tailles centrés réduits."""
     x, y = linear.child_height_data()
     for got, raw, name in ((x_n, x, "x_n"), (y_n, y, "y_n")):
-        verdict = _value_with_hints(got, linear.normalize(raw)[0], name, _normalize_mistakes(raw))
+        verdict = check_value(got, linear.normalize(raw)[0], name=name,
+                              mistakes=_normalize_mistakes(raw))
         if not verdict.ok:
             return verdict
     return Verdict(True, "`x_n` et `y_n` sont corrects : moyenne 0 et écart type 1.")
@@ -249,5 +203,5 @@ DENORMALIZE_MISTAKES = [
 
 def check_denormalize(fn) -> Verdict:
     """Exercice 5 : `denormalize(w_n, b_n, x_mean, x_std, y_mean, y_std)` renvoie (a, b)."""
-    return _check_with_hints(fn, linear.denormalize_line, _denorm_cases(), "denormalize",
-                             DENORMALIZE_MISTAKES)
+    return check_function(fn, linear.denormalize_line, _denorm_cases(), name="denormalize",
+                          mistakes=DENORMALIZE_MISTAKES)

@@ -7,14 +7,13 @@ le lot…), le verdict le dit en clair au lieu d'annoncer seulement « mauvaises
 """
 from __future__ import annotations
 
-import inspect
 from functools import cache
-from typing import Any, Callable
 
 import numpy as np
 
 from llmlab import nn
-from llmlab.exercises.core import Verdict, _as_array, _compare, _finish, _is_blank, check_value
+from llmlab.exercises.core import (Verdict, _as_array, _compare, _describe_call, _finish, _is_blank,
+                                   _is_shape_error, _same, evaluate_function)
 
 # ---------------------------------------------------------------------------
 # Références : ce que les fonctions des élèves doivent calculer, tiré de llmlab.nn
@@ -83,82 +82,8 @@ def boston_results():
 # ---------------------------------------------------------------------------
 
 
-def _shapes(names: str, args: tuple) -> str:
-    """« x (4,), w (4,), b = 0.5 » : décrit un cas sans imprimer tous les nombres."""
-    parts = []
-    for name, a in zip(names.split(), args):
-        if isinstance(a, np.ndarray):
-            parts.append(f"{name} {a.shape}")
-        else:
-            parts.append(f"{name} = {a:.3g}" if isinstance(a, float) else f"{name} = {a!r}")
-    return ", ".join(parts)
-
-
-def _same(got: Any, wrong: Any) -> bool:
-    """Vrai si la réponse coïncide (forme et valeurs) avec une erreur connue."""
-    a, b = _as_array(got), _as_array(wrong)
-    return a is not None and b is not None and a.shape == b.shape and np.allclose(a, b)
-
-
-def _try(fn: Callable, args: tuple):
-    """Le résultat d'un calcul faux, ou None s'il ne peut même pas s'exécuter sur ce cas."""
-    try:
-        return fn(*args)
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _is_shape_error(exc: Exception) -> bool:
-    text = str(exc)
-    return isinstance(exc, ValueError) and any(
-        word in text for word in ("matmul", "shapes", "broadcast", "aligned", "mismatch"))
-
-
-def _still_blank(fn) -> bool:
-    """Vrai si le code de la fonction contient encore un `...` à compléter."""
-    try:
-        return "..." in inspect.getsource(fn)
-    except (OSError, TypeError):
-        return False
-
-
 def _pending(message: str) -> Verdict:
     return Verdict(False, message, pending=True)
-
-
-def _run(fn, reference: Callable, cases, name: str, arg_names: str, mistakes=(),
-         shape_advice: str = "", rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
-    """Comme ``check_function``, mais reconnaît les erreurs classiques de ``mistakes``.
-
-    ``mistakes`` : paires (calcul faux, conseil). Le verdict n'est pas encore passé à
-    ``_finish`` : on peut enchaîner plusieurs fonctions dans un même exercice.
-    """
-    if _is_blank(fn):
-        return _pending(f"Pas encore de fonction `{name}` : complétez la cellule.")
-    if not callable(fn):
-        return Verdict(False, f"`{name}` devrait être une fonction, pas un {type(fn).__name__}.")
-    for args in cases:
-        where = f"Cas {_shapes(arg_names, args)} : "
-        try:
-            got = fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
-        except NotImplementedError:
-            return _pending(f"`{name}` n'est pas encore écrite.")
-        except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
-            advice = f" {shape_advice}" if shape_advice and _is_shape_error(exc) else ""
-            return Verdict(False, f"{where}`{name}` lève {type(exc).__name__} : {exc}.{advice}")
-        if got is None:
-            if _still_blank(fn):
-                return _pending(f"`{name}` n'est pas encore écrite : remplacez les `...`.")
-            return _pending(f"`{name}` renvoie None : il manque un `return` ?")
-        verdict = _compare(got, reference(*args), name, rtol, atol)
-        if verdict.pending:
-            return verdict
-        if not verdict.ok:
-            for wrong, advice in mistakes:
-                if _same(got, _try(wrong, args)):
-                    return Verdict(False, f"{where}{verdict.message} {advice}")
-            return Verdict(False, where + verdict.message)
-    return Verdict(True, f"`{name}` est correcte sur les {len(cases)} cas testés.")
 
 
 def _cases(seed: int, shapes) -> list[tuple]:
@@ -194,7 +119,8 @@ def check_neuron(fn) -> Verdict:
     cases = _cases(1, [[(4,), (4,), "scalar"], [(2,), (2,), "scalar"],
                        [(3, 4), (4,), "scalar"], [(1, 4), (4,), "scalar"]])
     cases.append((np.array([1.0, 2.0, -1.0, 0.5]), np.array([0.5, -0.25, 1.0, 2.0]), 0.0))
-    verdict = _run(fn, neuron_forward, cases, "neuron_forward", "x w b", NEURON_MISTAKES)
+    verdict = evaluate_function(fn, neuron_forward, cases, name="neuron_forward", arg_names="x w b",
+                                mistakes=NEURON_MISTAKES)
     if "lève TypeError" in verdict.message:
         verdict.message += (" Avec des tableaux, utilisez les fonctions de NumPy (np.exp) :"
                             " celles de math ne prennent qu'un seul nombre.")
@@ -219,9 +145,11 @@ RELU_GRAD_MISTAKES = [(lambda z: (np.asarray(z) >= 0).astype(float),
 
 def check_relu(relu, relu_grad) -> Verdict:
     """Exercice 2 : ``relu(z)`` et sa dérivée ``relu_grad(z)``, élément par élément."""
-    verdict = _run(relu, nn.relu, RELU_CASES, "relu", "z", RELU_MISTAKES)
+    verdict = evaluate_function(relu, nn.relu, RELU_CASES, name="relu", arg_names="z",
+                                mistakes=RELU_MISTAKES)
     if verdict.ok:
-        verdict = _run(relu_grad, nn.relu_grad, RELU_CASES, "relu_grad", "z", RELU_GRAD_MISTAKES)
+        verdict = evaluate_function(relu_grad, nn.relu_grad, RELU_CASES, name="relu_grad", arg_names="z",
+                                    mistakes=RELU_GRAD_MISTAKES)
         if verdict.ok:
             verdict = Verdict(True, "`relu` et `relu_grad` sont correctes (y compris en z = 0).")
     return _finish(verdict)
@@ -248,8 +176,8 @@ def check_dense_forward(fn) -> Verdict:
     """Exercice 3 : ``dense_forward(X, W, b)`` sur des lots et des couches de tailles variées."""
     cases = _cases(3, [[(5, 4), (4, 3), (3,)], [(1, 4), (4, 3), (3,)],
                        [(2, 3), (3, 1), (1,)], [(3, 3), (3, 3), (3,)]])
-    return _finish(_run(fn, dense_forward, cases, "dense_forward", "X W b", DENSE_MISTAKES,
-                        SHAPES_ADVICE))
+    return _finish(evaluate_function(fn, dense_forward, cases, name="dense_forward", arg_names="X W b",
+                                     mistakes=DENSE_MISTAKES, shape_advice=SHAPES_ADVICE))
 
 # ---------------------------------------------------------------------------
 # Exercice 4 : la rétropropagation d'une couche
@@ -304,7 +232,7 @@ def check_dense_backward(fn) -> Verdict:
     cases = _cases(4, [[(5, 4), (4, 3), (5, 3)], [(1, 4), (4, 3), (1, 3)],
                        [(3, 3), (3, 3), (3, 3)], [(6, 2), (2, 1), (6, 1)]])
     for X, W, G in cases:
-        where = f"Cas {_shapes('X W grad_out', (X, W, G))} : "
+        where = _describe_call(name, (X, W, G), "X W grad_out") + " : "
         try:
             got = fn(X.copy(), W.copy(), G.copy())
         except NotImplementedError:
@@ -370,8 +298,9 @@ CHAIN_MISTAKES = [
 
 def check_grad_W1(fn) -> Verdict:
     """Exercice 5 : ``grad_W1(X, y, W1, b1, W2, b2)`` comparé à ``nn.MLP.backward``."""
-    return _finish(_run(fn, grad_W1, _chain_cases(), "grad_W1", "X y W1 b1 W2 b2",
-                        CHAIN_MISTAKES, CHAIN_SHAPES))
+    return _finish(evaluate_function(fn, grad_W1, _chain_cases(), name="grad_W1",
+                                     arg_names="X y W1 b1 W2 b2", mistakes=CHAIN_MISTAKES,
+                                     shape_advice=CHAIN_SHAPES))
 
 # ---------------------------------------------------------------------------
 # Exercice 6 : une ou deux couches sur Boston Housing
@@ -435,11 +364,11 @@ def _mlp_n_params(sizes) -> int:
 
 def check_params(dense_params_fn, mlp_params_fn) -> Verdict:
     """Exercice 7 : ``dense_params(n_in, n_out)`` puis ``mlp_params(sizes)``, contre ``MLP.n_params``."""
-    verdict = _run(dense_params_fn, lambda a, b: _mlp_n_params([a, b]), DENSE_PARAMS_CASES,
-                   "dense_params", "n_in n_out", DENSE_PARAMS_MISTAKES)
+    verdict = evaluate_function(dense_params_fn, lambda a, b: _mlp_n_params([a, b]), DENSE_PARAMS_CASES,
+                                name="dense_params", arg_names="n_in n_out", mistakes=DENSE_PARAMS_MISTAKES)
     if verdict.ok:
-        verdict = _run(mlp_params_fn, _mlp_n_params, MLP_PARAMS_CASES, "mlp_params", "sizes",
-                       MLP_PARAMS_MISTAKES)
+        verdict = evaluate_function(mlp_params_fn, _mlp_n_params, MLP_PARAMS_CASES,
+                                    name="mlp_params", arg_names="sizes", mistakes=MLP_PARAMS_MISTAKES)
         if verdict.ok:
             verdict = Verdict(True, "`dense_params` et `mlp_params` comptent exactement "
                                     "comme MLP.n_params().")
