@@ -15,6 +15,8 @@ from llmlab.exercises.core import (
     Verdict,
     check_function,
     check_value,
+    evaluate_function,
+    finish,
     strict_mode,
 )
 
@@ -33,6 +35,8 @@ __all__ = [
     "Verdict",
     "check_function",
     "check_value",
+    "evaluate_function",
+    "finish",
     "solved_notebook",
     "solutions_path",
     "strict_mode",

@@ -44,7 +44,8 @@ class Verdict:
         return f"{self.icon} {self.message}"
 
 
-def _finish(verdict: Verdict) -> Verdict:
+def finish(verdict: Verdict) -> Verdict:
+    """Rend le verdict ; en mode corrigé, lève `ExerciseError` s'il n'est pas réussi."""
     if strict_mode() and not verdict.ok:
         raise ExerciseError(f"Exercice non réussi dans la version corrigée : {verdict.message}")
     return verdict
@@ -118,7 +119,7 @@ def check_value(got: Any, expected: Any, name: str = "réponse", mistakes: Itera
             verdict = Verdict(False, f"`{name}` n'est pas encore juste : {hint}")
     except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
         verdict = Verdict(False, f"Impossible de comparer `{name}` à la réponse attendue ({exc}).")
-    return _finish(verdict)
+    return finish(verdict)
 
 
 #: Une erreur typique : (fonction ou valeur fausse, conseil à donner si l'élève la reproduit).
@@ -241,5 +242,5 @@ def check_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: s
 
     Voir `evaluate_function` pour `mistakes`, `shape_advice` et `arg_names`.
     """
-    return _finish(evaluate_function(fn, reference, cases, name, mistakes, shape_advice,
+    return finish(evaluate_function(fn, reference, cases, name, mistakes, shape_advice,
                                      arg_names, rtol, atol))

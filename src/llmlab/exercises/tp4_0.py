@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from llmlab.exercises.core import Verdict, _finish, check_function, check_value
+from llmlab.exercises.core import Verdict, finish, check_function, check_value
 
 PHRASE = "Bonjour mon cœur"
 ENCODINGS = ("gpt2", "cl100k_base", "o200k_base")
@@ -37,7 +37,7 @@ def check_ids(ids) -> Verdict:
     """Exercice 1 : les identifiants de PHRASE avec l'encodage gpt2."""
     expected = _encoding("gpt2").encode(PHRASE)
     if isinstance(ids, str):
-        return _finish(Verdict(False, "`ids_phrase` est un texte : il faut la liste d'entiers "
+        return finish(Verdict(False, "`ids_phrase` est un texte : il faut la liste d'entiers "
                                       "renvoyée par `enc.encode(...)`."))
     return check_value(ids, expected, name="ids_phrase")
 
@@ -53,5 +53,5 @@ def check_best_encoding(answer) -> Verdict:
     counts = {name: c["français"] for name, c in token_counts().items()}
     best = min(counts, key=counts.get)
     if isinstance(answer, str) and answer not in ENCODINGS and answer is not Ellipsis:
-        return _finish(Verdict(False, f"« {answer} » n'est pas un des encodages : {', '.join(ENCODINGS)}."))
+        return finish(Verdict(False, f"« {answer} » n'est pas un des encodages : {', '.join(ENCODINGS)}."))
     return check_value(answer, best, name="meilleur_encodage")

@@ -12,7 +12,7 @@ from functools import cache
 import numpy as np
 
 from llmlab import nn
-from llmlab.exercises.core import (Verdict, _as_array, _compare, _describe_call, _finish, _is_blank,
+from llmlab.exercises.core import (Verdict, _as_array, _compare, _describe_call, finish, _is_blank,
                                    _is_shape_error, _same, evaluate_function)
 
 # ---------------------------------------------------------------------------
@@ -124,7 +124,7 @@ def check_neuron(fn) -> Verdict:
     if "lève TypeError" in verdict.message:
         verdict.message += (" Avec des tableaux, utilisez les fonctions de NumPy (np.exp) :"
                             " celles de math ne prennent qu'un seul nombre.")
-    return _finish(verdict)
+    return finish(verdict)
 
 # ---------------------------------------------------------------------------
 # Exercice 2 : ReLU et sa dérivée
@@ -152,7 +152,7 @@ def check_relu(relu, relu_grad) -> Verdict:
                                     mistakes=RELU_GRAD_MISTAKES)
         if verdict.ok:
             verdict = Verdict(True, "`relu` et `relu_grad` sont correctes (y compris en z = 0).")
-    return _finish(verdict)
+    return finish(verdict)
 
 # ---------------------------------------------------------------------------
 # Exercice 3 : la couche dense
@@ -176,7 +176,7 @@ def check_dense_forward(fn) -> Verdict:
     """Exercice 3 : ``dense_forward(X, W, b)`` sur des lots et des couches de tailles variées."""
     cases = _cases(3, [[(5, 4), (4, 3), (3,)], [(1, 4), (4, 3), (3,)],
                        [(2, 3), (3, 1), (1,)], [(3, 3), (3, 3), (3,)]])
-    return _finish(evaluate_function(fn, dense_forward, cases, name="dense_forward", arg_names="X W b",
+    return finish(evaluate_function(fn, dense_forward, cases, name="dense_forward", arg_names="X W b",
                                      mistakes=DENSE_MISTAKES, shape_advice=SHAPES_ADVICE))
 
 # ---------------------------------------------------------------------------
@@ -226,9 +226,9 @@ def check_dense_backward(fn) -> Verdict:
     """Exercice 4 : ``dense_backward(X, W, grad_out)`` renvoie (dX, dW, db)."""
     name = "dense_backward"
     if _is_blank(fn):
-        return _finish(_pending(f"Pas encore de fonction `{name}` : complétez la cellule."))
+        return finish(_pending(f"Pas encore de fonction `{name}` : complétez la cellule."))
     if not callable(fn):
-        return _finish(Verdict(False, f"`{name}` devrait être une fonction, pas un {type(fn).__name__}."))
+        return finish(Verdict(False, f"`{name}` devrait être une fonction, pas un {type(fn).__name__}."))
     cases = _cases(4, [[(5, 4), (4, 3), (5, 3)], [(1, 4), (4, 3), (1, 3)],
                        [(3, 3), (3, 3), (3, 3)], [(6, 2), (2, 1), (6, 1)]])
     for X, W, G in cases:
@@ -236,32 +236,32 @@ def check_dense_backward(fn) -> Verdict:
         try:
             got = fn(X.copy(), W.copy(), G.copy())
         except NotImplementedError:
-            return _finish(_pending(f"`{name}` n'est pas encore écrite."))
+            return finish(_pending(f"`{name}` n'est pas encore écrite."))
         except Exception as exc:  # noqa: BLE001
             advice = (" Chaque gradient a la forme de ce qu'il dérive : dX comme X "
                       "(grad_out @ W.T), dW comme W (X.T @ grad_out), db comme b."
                       if _is_shape_error(exc) else "")
-            return _finish(Verdict(False, f"{where}`{name}` lève {type(exc).__name__} : {exc}.{advice}"))
+            return finish(Verdict(False, f"{where}`{name}` lève {type(exc).__name__} : {exc}.{advice}"))
         if got is None:
-            return _finish(_pending(f"`{name}` renvoie None : il manque un `return` ?"))
+            return finish(_pending(f"`{name}` renvoie None : il manque un `return` ?"))
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             if isinstance(got, (tuple, list)) and len(got) == 2:
-                return _finish(Verdict(False, "`dense_backward` renvoie deux tableaux : db a été "
+                return finish(Verdict(False, "`dense_backward` renvoie deux tableaux : db a été "
                                               "oublié. Renvoyez (dX, dW, db)."))
-            return _finish(Verdict(False, "`dense_backward` doit renvoyer trois tableaux : "
+            return finish(Verdict(False, "`dense_backward` doit renvoyer trois tableaux : "
                                           "return dX, dW, db."))
         if all(_is_blank(g) for g in got):
-            return _finish(_pending("dX, dW et db sont encore à compléter."))
+            return finish(_pending("dX, dW et db sont encore à compléter."))
         for part, value, expected in zip(("dX", "dW", "db"), got, dense_backward(X, W, G)):
             if _is_blank(value) and part == "db":
-                return _finish(Verdict(False, f"{where}db manque (oubli du gradient du biais) : "
+                return finish(Verdict(False, f"{where}db manque (oubli du gradient du biais) : "
                                               "db = grad_out.sum(axis=0)."))
             verdict = _compare(value, expected, part, 1e-6, 1e-8)
             if not verdict.ok:
                 advice = "" if verdict.pending else _backward_advice(part, value, X, W, G)
-                return _finish(Verdict(False, f"{where}{verdict.message} {advice}".rstrip(),
+                return finish(Verdict(False, f"{where}{verdict.message} {advice}".rstrip(),
                                        verdict.pending))
-    return _finish(Verdict(True, f"`{name}` donne dX, dW et db comme nn.Dense.backward "
+    return finish(Verdict(True, f"`{name}` donne dX, dW et db comme nn.Dense.backward "
                                  f"sur les {len(cases)} cas testés."))
 
 # ---------------------------------------------------------------------------
@@ -298,7 +298,7 @@ CHAIN_MISTAKES = [
 
 def check_grad_W1(fn) -> Verdict:
     """Exercice 5 : ``grad_W1(X, y, W1, b1, W2, b2)`` comparé à ``nn.MLP.backward``."""
-    return _finish(evaluate_function(fn, grad_W1, _chain_cases(), name="grad_W1",
+    return finish(evaluate_function(fn, grad_W1, _chain_cases(), name="grad_W1",
                                      arg_names="X y W1 b1 W2 b2", mistakes=CHAIN_MISTAKES,
                                      shape_advice=CHAIN_SHAPES))
 
@@ -323,18 +323,18 @@ def check_boston(mse_1, mse_2, meilleur) -> Verdict:
             verdict.message += " C'est la racine de la MSE (RMSE) : gardez la MSE, sans racine."
         elif not verdict.pending:
             verdict.message += " Calculez nn.mse(modèle.forward(x_test), y_test)."
-        return _finish(verdict)
+        return finish(verdict)
     if _is_blank(meilleur):
-        return _finish(_pending("Les deux MSE sont justes ; il reste `meilleur` à compléter."))
+        return finish(_pending("Les deux MSE sont justes ; il reste `meilleur` à compléter."))
     best = 1 if r1.test_mse < r2.test_mse else 2
     if not isinstance(meilleur, (int, float, np.number)) or meilleur not in (1, 2):
-        return _finish(Verdict(False, f"`meilleur` vaut {meilleur!r} : répondez 1 ou 2 "
+        return finish(Verdict(False, f"`meilleur` vaut {meilleur!r} : répondez 1 ou 2 "
                                       "(le nombre de couches)."))
     if meilleur != best:
-        return _finish(Verdict(False, "`meilleur` : le meilleur réseau est celui dont la MSE "
+        return finish(Verdict(False, "`meilleur` : le meilleur réseau est celui dont la MSE "
                                       "test est la plus petite."))
     words = {1: "une couche", 2: "deux couches"}
-    return _finish(Verdict(True, f"Les deux MSE sont justes, et le réseau à {words[best]} "
+    return finish(Verdict(True, f"Les deux MSE sont justes, et le réseau à {words[best]} "
                                  "prédit le mieux les maisons jamais vues."))
 
 # ---------------------------------------------------------------------------
@@ -372,4 +372,4 @@ def check_params(dense_params_fn, mlp_params_fn) -> Verdict:
         if verdict.ok:
             verdict = Verdict(True, "`dense_params` et `mlp_params` comptent exactement "
                                     "comme MLP.n_params().")
-    return _finish(verdict)
+    return finish(verdict)
