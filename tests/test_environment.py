@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from llmlab import environment
+from llmlab._paths import ROOT
 
 
 def run_python(code, env_changes=None, unset=()):
@@ -110,3 +111,33 @@ def test_cli_errors_are_in_french():
     result = run_cli("inconnue")
     assert result.returncode == 2
     assert "choix invalide" in result.stderr and "utilisation :" in result.stderr
+
+
+def test_corrige_writes_every_solved_notebook(tmp_path, capsys):
+    import nbformat
+
+    from llmlab.cli import main
+    from llmlab.exercises import solutions_path
+    from llmlab.exercises.notebooks import EXERCISE_TAG, parse_solutions
+
+    assert main(["corrige", "--dossier", str(tmp_path)]) == 0
+    written = sorted(tmp_path.glob("*-corrige.ipynb"))
+    originals = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert [p.name for p in written] == [f"{p.stem}-corrige.ipynb" for p in originals]
+    for original, solved_path in zip(originals, written):
+        solutions = parse_solutions(solutions_path(original).read_text(encoding="utf-8"))
+        solved = nbformat.read(solved_path, as_version=4)
+        exercises = [c for c in solved.cells if EXERCISE_TAG in c.metadata.get("tags", [])]
+        assert exercises and all(c.source == solutions[c.id] for c in exercises)
+    assert "✓" in capsys.readouterr().out
+
+
+def test_corrige_reports_a_notebook_without_solutions(tmp_path, capsys):
+    import nbformat
+
+    from llmlab.cli import main
+
+    lonely = tmp_path / "seul.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), lonely)
+    assert main(["corrige", str(lonely), "--dossier", str(tmp_path / "out")]) == 1
+    assert "Pas de fichier de solutions" in capsys.readouterr().err
