@@ -5,7 +5,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
 
 from llmlab import environment
 from llmlab._paths import ROOT

@@ -1,7 +1,6 @@
 """Le harnais lui-même, sur de petits sites fabriqués dans ``tmp_path`` : il doit exécuter ce
 que Quarto exécute (et seulement ça), dire précisément d'où vient un échec, couper le réseau,
 et repérer un lien cassé ou une page orpheline."""
-import json
 import socket
 import sys
 import textwrap
@@ -267,12 +266,12 @@ def test_qmd_runs_in_one_kernel_like_quarto(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMLAB_CORRIGE", "1")  # ne doit pas fuir dans le noyau
     write(tmp_path, "_environment", "LLMLAB_ESSAI=42\n")
     write(tmp_path, "slides/donnees.txt", "lu depuis le dossier du .qmd")
-    deck = write(tmp_path, "slides/deck.qmd", f'''
+    deck = write(tmp_path, "slides/deck.qmd", '''
         ---
         title: Essai
         ---
 
-        ```{{python}}
+        ```{python}
         import os, sys
         etat = open("donnees.txt").read()
         print("ENV", os.environ["KERAS_BACKEND"], os.environ["MPLBACKEND"],
@@ -280,28 +279,28 @@ def test_qmd_runs_in_one_kernel_like_quarto(tmp_path, monkeypatch):
         print("EXE", sys.executable)
         ```
 
-        ```{{python}}
+        ```{python}
         #| eval: false
         raise SystemExit("ce chunk ne doit pas tourner")
         ```
 
-        ```{{python}}
+        ```{python}
         #| error: true
         1 / 0
         ```
 
-        ```{{python}}
+        ```{python}
         print("ETAT", etat)
         ojs_define(longueur=len(etat), mots=etat.split()[:2])
         ```
 
-        ```{{python}}
+        ```{python}
         #| error: true
         import numpy as np
         ojs_define(tableau=np.zeros(2))  # Quarto refuse : pas sérialisable en JSON
         ```
 
-        La valeur est `{{python}} len(etat)`.
+        La valeur est `{python} len(etat)`.
         ''')
     doc = parse_document(deck, tmp_path)
     cells = run_document(doc)
@@ -578,9 +577,9 @@ def test_broken_links_and_images_are_detected(tmp_path):
     assert sorted(problems) == sorted([
         "_quarto.yml (logo) : « images/logo-absent.png » introuvable (images/logo-absent.png)",
         "_quarto.yml (css) : « styles/absent.css » introuvable (styles/absent.css)",
-        f"index.qmd, ligne 6 : « images/absente.png » introuvable (images/absente.png)",
-        f"index.qmd, ligne 8 : « slides/nulle-part.qmd » introuvable (slides/nulle-part.qmd)",
-        f"slides/b.qmd, ligne 6 : « fond-absent.jpg » introuvable (slides/fond-absent.jpg)",
+        "index.qmd, ligne 6 : « images/absente.png » introuvable (images/absente.png)",
+        "index.qmd, ligne 8 : « slides/nulle-part.qmd » introuvable (slides/nulle-part.qmd)",
+        "slides/b.qmd, ligne 6 : « fond-absent.jpg » introuvable (slides/fond-absent.jpg)",
         "slides/_deck.yml (theme) : « ../styles/deck.scss » introuvable (styles/deck.scss)",
     ])
 

@@ -171,36 +171,48 @@ def _is_shape_error(exc: Exception) -> bool:
         word in text for word in ("matmul", "shapes", "broadcast", "aligned", "mismatch"))
 
 
+def call_student(fn: Any, args: tuple, label: str, arg_names: str | None = None,
+                 shape_advice: str = "") -> tuple[Any, Verdict | None]:
+    """Appelle la fonction de l'élève sur un cas : (résultat, None), ou (None, verdict) si
+    elle est encore vide, plante ou ne renvoie rien. Elle reçoit des copies des arguments :
+    elle peut les modifier sans fausser la référence."""
+    if _is_blank(fn):
+        return None, Verdict(False, f"Pas encore de fonction `{label}` : complétez la cellule.", pending=True)
+    if not callable(fn):
+        return None, Verdict(False, f"`{label}` devrait être une fonction, pas un {type(fn).__name__}.")
+    try:
+        with np.errstate(all="ignore"):
+            got = fn(*copy.deepcopy(args))
+    except NotImplementedError:
+        return None, Verdict(False, f"`{label}` n'est pas encore écrite.", pending=True)
+    except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
+        advice = f" {shape_advice}" if shape_advice and _is_shape_error(exc) else ""
+        call = _describe_call(label, args, arg_names)
+        return None, Verdict(False, f"{call} lève {type(exc).__name__} : {exc}{advice}")
+    if got is None:
+        if _still_blank(fn):
+            return None, Verdict(False, f"`{label}` n'est pas encore écrite : remplacez les `...`.",
+                                 pending=True)
+        return None, Verdict(False, f"`{label}` renvoie None : il manque un `return` ?", pending=True)
+    return got, None
+
+
 def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
                       mistakes: Iterable[Mistake] = (), shape_advice: str = "",
                       arg_names: str | None = None, rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
     """Le verdict de `check_function`, sans le mode strict : pour enchaîner plusieurs fonctions.
 
-    La fonction de l'élève reçoit des copies des arguments (elle peut les modifier sans fausser
-    la référence). Au premier cas faux, si sa sortie reproduit une erreur de `mistakes`
-    (fonction fautive, conseil), le verdict donne ce conseil ; `shape_advice` s'ajoute quand
-    le calcul échoue sur des formes incompatibles.
+    Au premier cas faux, si la sortie de l'élève reproduit une erreur de `mistakes`
+    (fonction fautive, conseil) sur tous les cas, le verdict donne ce conseil ;
+    `shape_advice` s'ajoute quand le calcul échoue sur des formes incompatibles.
     """
     label = name or getattr(fn, "__name__", "fonction")
-    if _is_blank(fn):
-        return Verdict(False, f"Pas encore de fonction `{label}` : complétez la cellule.", pending=True)
-    if not callable(fn):
-        return Verdict(False, f"`{label}` devrait être une fonction, pas un {type(fn).__name__}.")
     mistakes, cases = list(mistakes), list(cases)
     for args in cases:
+        got, problem = call_student(fn, args, label, arg_names, shape_advice)
+        if problem is not None:
+            return problem
         call = _describe_call(label, args, arg_names)
-        try:
-            with np.errstate(all="ignore"):
-                got = fn(*copy.deepcopy(args))
-        except NotImplementedError:
-            return Verdict(False, f"`{label}` n'est pas encore écrite.", pending=True)
-        except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
-            advice = f" {shape_advice}" if shape_advice and _is_shape_error(exc) else ""
-            return Verdict(False, f"{call} lève {type(exc).__name__} : {exc}{advice}")
-        if got is None:
-            if _still_blank(fn):
-                return Verdict(False, f"`{label}` n'est pas encore écrite : remplacez les `...`.", pending=True)
-            return Verdict(False, f"`{label}` renvoie None : il manque un `return` ?", pending=True)
         verdict = _compare(got, reference(*args), call.strip("`"), rtol, atol)
         if not verdict.ok:
             hint = _recognize(fn, mistakes, cases, rtol, atol)

@@ -13,7 +13,7 @@ import numpy as np
 
 from llmlab import nn
 from llmlab.exercises.core import (Verdict, _as_array, _compare, _describe_call, finish, _is_blank,
-                                   _is_shape_error, _same, evaluate_function)
+                                   _same, call_student, evaluate_function)
 
 # ---------------------------------------------------------------------------
 # Références : ce que les fonctions des élèves doivent calculer, tiré de llmlab.nn
@@ -225,25 +225,15 @@ def _backward_advice(part: str, got, X, W, G) -> str:
 def check_dense_backward(fn) -> Verdict:
     """Exercice 4 : ``dense_backward(X, W, grad_out)`` renvoie (dX, dW, db)."""
     name = "dense_backward"
-    if _is_blank(fn):
-        return finish(_pending(f"Pas encore de fonction `{name}` : complétez la cellule."))
-    if not callable(fn):
-        return finish(Verdict(False, f"`{name}` devrait être une fonction, pas un {type(fn).__name__}."))
+    advice = ("Chaque gradient a la forme de ce qu'il dérive : dX comme X (grad_out @ W.T), "
+              "dW comme W (X.T @ grad_out), db comme b.")
     cases = _cases(4, [[(5, 4), (4, 3), (5, 3)], [(1, 4), (4, 3), (1, 3)],
                        [(3, 3), (3, 3), (3, 3)], [(6, 2), (2, 1), (6, 1)]])
     for X, W, G in cases:
         where = _describe_call(name, (X, W, G), "X W grad_out") + " : "
-        try:
-            got = fn(X.copy(), W.copy(), G.copy())
-        except NotImplementedError:
-            return finish(_pending(f"`{name}` n'est pas encore écrite."))
-        except Exception as exc:  # noqa: BLE001
-            advice = (" Chaque gradient a la forme de ce qu'il dérive : dX comme X "
-                      "(grad_out @ W.T), dW comme W (X.T @ grad_out), db comme b."
-                      if _is_shape_error(exc) else "")
-            return finish(Verdict(False, f"{where}`{name}` lève {type(exc).__name__} : {exc}.{advice}"))
-        if got is None:
-            return finish(_pending(f"`{name}` renvoie None : il manque un `return` ?"))
+        got, problem = call_student(fn, (X, W, G), name, "X W grad_out", advice)
+        if problem is not None:
+            return finish(problem)
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             if isinstance(got, (tuple, list)) and len(got) == 2:
                 return finish(Verdict(False, "`dense_backward` renvoie deux tableaux : db a été "
