@@ -203,14 +203,43 @@ def test_mermaid_theme_sets_only_quarto_mermaid_variables():
     assert {"mermaid-node-bg-color", "mermaid-edge-color", "mermaid-fg-color--lightest"} <= names
 
 
-def test_site_and_slides_point_to_the_themes():
+def theme_layers() -> dict[str, list[Path]]:
+    """Les fichiers de thème du site et des decks, dans l'ordre de la configuration."""
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    assert (ROOT / config["format"]["html"]["theme"]) == STYLES_DIR / "site.scss"
     shared = yaml.safe_load((ROOT / "slides" / "_revealjs.yml").read_text(encoding="utf-8"))
-    revealjs = shared["format"]["revealjs"]
-    assert (ROOT / "slides" / revealjs["theme"]).resolve() == STYLES_DIR / "slides.scss"
+    as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731
+    return {
+        "site": [(ROOT / f).resolve() for f in as_list(config["format"]["html"]["theme"])],
+        "slides": [(ROOT / "slides" / f).resolve()
+                   for f in as_list(shared["format"]["revealjs"]["theme"])],
+    }
+
+
+def test_site_and_slides_point_to_the_themes():
+    layers = theme_layers()
+    assert layers["site"] == [STYLES_DIR / "site.scss", PALETTE]
+    assert layers["slides"] == [STYLES_DIR / "slides.scss", PALETTE]
+    shared = yaml.safe_load((ROOT / "slides" / "_revealjs.yml").read_text(encoding="utf-8"))
     # Un thème mermaid intégré remplacerait les couleurs de la palette.
-    assert "theme" not in revealjs.get("mermaid", {})
+    assert "theme" not in shared["format"]["revealjs"].get("mermaid", {})
+
+
+@pytest.mark.parametrize("target", ["site", "slides"])
+def test_assembled_defaults_declare_each_palette_color_before_its_use(target):
+    """Comme Quarto (src/core/sass.ts, mergeLayers) : les « defaults » d'une liste de thèmes
+    sont assemblés du dernier fichier au premier. Son analyseur ne suit pas les @import
+    (quarto-cli #11824) : chaque $ars-* doit être déclarée en clair avant son premier usage,
+    sinon le rendu affiche « variable used before declaration » pour chacune."""
+    bundle = "\n".join(sections(path).get("defaults", "")
+                       for path in reversed(theme_layers()[target]))
+    bundle = re.sub(r"//[^\n]*", "", bundle)
+    declared = {}
+    for m in re.finditer(r"\$(ars-[\w-]+)\s*:", bundle):
+        declared.setdefault(m[1], m.start())
+    uses = [(m[1], m.start()) for m in re.finditer(r"\$(ars-[\w-]+)(?![\w-]|\s*:)", bundle)]
+    assert uses
+    late = sorted({name for name, at in uses if name not in declared or declared[name] > at})
+    assert not late, f"utilisées avant leur déclaration : {late}"
 
 
 def test_mermaid_diagrams_use_palette_colors_only():
