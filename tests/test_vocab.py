@@ -150,3 +150,25 @@ def test_missing_r50k_says_how_to_restore(tmp_path, monkeypatch):
     monkeypatch.setattr(vocab, "R50K_PATH", tmp_path / "absent.tiktoken")
     with pytest.raises(FileNotFoundError, match="git checkout -- data/vocab/r50k_base.tiktoken"):
         vocab.source_bytes()
+
+
+def test_plain_tiktoken_works_offline_without_importing_llmlab(tmp_path):
+    """Un tutoriel tiktoken ordinaire, dans un Python neuf du .venv, sans `import llmlab` :
+    le crochet chargé par le .pth du paquet prépare le cache au premier `import tiktoken`."""
+    script = OFFLINE_SCRIPT.split("import llmlab, tiktoken")[0] + (
+        "import sys\n"
+        "before = 'llmlab' in sys.modules\n"
+        "import tiktoken\n"
+        "enc = tiktoken.get_encoding('gpt2')\n"
+        "print(json.dumps({'before': before, 'ids': enc.encode('Hello world'),\n"
+        "                  'cache': os.environ.get('TIKTOKEN_CACHE_DIR')}))\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
+    env["LLMLAB_CACHE"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["before"] is False          # personne n'a importé llmlab avant tiktoken
+    assert out["ids"] == [15496, 995]      # identifiants publiés de GPT-2
+    assert out["cache"] == str(tmp_path / "tiktoken")
