@@ -407,7 +407,7 @@ def broken_links(root: Path, config: dict | None = None) -> list[str]:
     links += [Link(r, "_quarto.yml (navigation)", root) for r in nav_refs(config)
               if r != "auto" and not GLOB_CHARS & set(r)]
     folders = {root.resolve()}
-    for page in site_documents(root):
+    for page in [*site_documents(root), *notebooks(root)]:
         folders |= {f for f in page.resolve().parents if root.resolve() in f.parents}
     for folder in sorted(folders):
         if (folder / "_metadata.yml").is_file():
