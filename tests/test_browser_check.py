@@ -182,6 +182,15 @@ def test_missing_local_image_is_reported(checked):
 
 
 @pytest.mark.slow
+def test_deck_whose_reveal_js_is_missing_is_reported(checked):
+    report, _ = checked
+    found = problems_of(report, "decks/sans-reveal.html")
+    assert {(p.kind, p.detail) for p in found if p.kind == browser.MISSING_FILE} == {
+        (browser.MISSING_FILE, "/site_libs/revealjs/dist/absent.js")}
+    assert browser.DECK_NOT_READY in {p.kind for p in found}
+
+
+@pytest.mark.slow
 def test_one_capture_per_slide_and_per_page(checked):
     report, captures = checked
     names = {path.name for path in captures.glob("*.png")}

@@ -190,6 +190,8 @@ def capture_name(page: str, slide: int | None = None) -> str:
 _JS_HELPERS = r"""
 const MERMAID_START = /^(flowchart|graph|sequenceDiagram|classDiagram(-v2)?|stateDiagram(-v2)?|erDiagram|gantt|pie|journey|mindmap|timeline|gitGraph|quadrantChart|requirementDiagram|C4Context|xychart-beta|sankey-beta|block-beta)\b/;
 const EXCLUDED = 'aside.notes, .notes, .slide-background, .footer, .slide-number, script, style, noscript, template';
+// Rendu de MathJax 3 (mjx-container), MathJax 2 (HTML-CSS, CommonHTML, SVG) ou KaTeX.
+const MATH_RENDERED = 'mjx-container, .MathJax, .MathJax_CHTML, .MathJax_SVG, .katex';
 const visible = (el) => el.checkVisibility({visibilityProperty: true});
 const describe = (el) => {
   const cls = [...el.classList].slice(0, 2).map((c) => '.' + c).join('');
@@ -199,12 +201,12 @@ const rawMath = (root) => {
   const found = [];
   for (const span of root.querySelectorAll('span.math')) {
     if (span.closest(EXCLUDED) || !visible(span)) continue;
-    if (!span.querySelector('mjx-container, .katex, .MathJax')) found.push(span.textContent.trim());
+    if (!span.querySelector(MATH_RENDERED)) found.push(span.textContent.trim());
   }
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (!parent || parent.closest('pre, code, kbd, samp, textarea, span.math, mjx-container, .katex, ' + EXCLUDED)) continue;
+    if (!parent || parent.closest('pre, code, kbd, samp, textarea, span.math, ' + MATH_RENDERED + ', ' + EXCLUDED)) continue;
     if (/\\\(|\\\[|\$\$/.test(node.textContent) && visible(parent)) found.push(node.textContent.trim());
   }
   return found.map((t) => t.slice(0, 60));
@@ -235,7 +237,7 @@ _JS_PAGE_CHECKS = "() => {" + _JS_HELPERS + """
 
 _JS_SETTLED = "() => {" + _JS_HELPERS + """
   const mathDone = !(window.MathJax || window.katex) || !document.querySelector('span.math')
-    || [...document.querySelectorAll('span.math')].every((s) => s.querySelector('mjx-container, .katex, .MathJax'));
+    || [...document.querySelectorAll('span.math')].every((s) => s.querySelector(MATH_RENDERED));
   const mermaidDone = !window.mermaid || !document.querySelector('pre.mermaid-js');
   return mathDone && mermaidDone;
 }"""
@@ -250,7 +252,8 @@ _JS_DECK_SETUP = """() => {
   const style = document.createElement('style');
   style.textContent = '.reveal *, .reveal *::before, .reveal *::after { transition: none !important; animation: none !important; }';
   document.head.appendChild(style);
-  Reveal.configure({transition: 'none', backgroundTransition: 'none'});
+  // maxScale 1 : avec une vue assez grande, reveal.js affiche la diapositive à l'échelle 1 exacte.
+  Reveal.configure({transition: 'none', backgroundTransition: 'none', maxScale: 1});
   const c = Reveal.getConfig();
   return {width: parseFloat(c.width), height: parseFloat(c.height), margin: parseFloat(c.margin || 0),
           count: Reveal.getSlides().length};
@@ -360,15 +363,22 @@ def _settle(page, timeout_ms: int) -> None:
 def check_deck(page, page_name: str, captures: Path | None, timeout_ms: int) -> tuple[int, list[Problem]]:
     """Chaque diapositive du deck ouvert : capture, dépassements, maths, mermaid."""
     try:
-        page.wait_for_function("() => window.Reveal && Reveal.isReady && Reveal.isReady()",
-                               timeout=timeout_ms)
+        # Après le chargement, un Reveal absent ne viendra plus : inutile d'attendre.
+        if not page.evaluate("() => !!(window.Reveal && Reveal.isReady)"):
+            raise RuntimeError("window.Reveal absent")
+        page.wait_for_function("() => Reveal.isReady()", timeout=timeout_ms)
     except Exception:  # noqa: BLE001
+        if captures is not None:
+            page.screenshot(path=str(captures / capture_name(page_name)))
         return 0, [Problem(page_name, DECK_NOT_READY,
-                           "div.reveal présent mais Reveal.isReady() reste faux")]
+                           "div.reveal présent mais Reveal.isReady() reste faux (reveal.js ou "
+                           "un de ses greffons, MathJax par exemple, n'a pas pu se charger)")]
     size = page.evaluate(_JS_DECK_SETUP)
-    # Une vue à la taille de la diapositive plus sa marge : reveal.js la met à l'échelle 1.
-    page.set_viewport_size({"width": math.ceil(size["width"] * (1 + size["margin"])),
-                            "height": math.ceil(size["height"] * (1 + size["margin"]))})
+    # reveal.js retire `margin` (une fraction) de la vue puis met à l'échelle : une vue de
+    # taille/(1 - margin) laisse la place d'une diapositive à l'échelle 1 (maxScale vaut 1).
+    free = max(1 - size["margin"], 0.5)
+    page.set_viewport_size({"width": math.ceil(size["width"] / free),
+                            "height": math.ceil(size["height"] / free)})
     problems = []
     for index in range(size["count"]):
         number = index + 1
