@@ -8,7 +8,6 @@ Quarto. Tout ce qui lance Chromium est marqué ``slow`` ; sans Chromium, ces tes
 """
 from __future__ import annotations
 
-import functools
 import http.server
 import shutil
 import subprocess
@@ -217,9 +216,8 @@ class _CountingHandler(http.server.BaseHTTPRequestHandler):
 def test_external_request_is_never_sent(tmp_path):
     """Un « autre hôte » qui existe vraiment (un second serveur local) ne reçoit rien."""
     executable = chromium_or_skip()
-    handler = functools.partial(_CountingHandler)
     _CountingHandler.hits = []
-    other = http.server.HTTPServer(("127.0.0.1", 0), handler)
+    other = http.server.HTTPServer(("127.0.0.1", 0), _CountingHandler)
     threading.Thread(target=other.serve_forever, daemon=True).start()
     try:
         port = other.server_address[1]

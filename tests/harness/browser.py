@@ -31,7 +31,7 @@ import os
 import shutil
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -84,11 +84,7 @@ class Report:
     pages: int = 0
     decks: int = 0
     slides: int = 0
-    problems: list[Problem] = None
-
-    def __post_init__(self):
-        if self.problems is None:
-            self.problems = []
+    problems: list[Problem] = field(default_factory=list)
 
     def summary(self) -> str:
         n = len(self.problems)
@@ -266,7 +262,7 @@ _JS_SHOW_SLIDE = """(n) => {
   for (let i = 0; i < 500 && Reveal.nextFragment(); i++) {}  // tous les fragments, jusqu'au dernier
   Reveal.layout();
   const heading = slide.querySelector('h1, h2, h3');
-  return {title: heading ? heading.textContent.trim() : '', scale: Reveal.getScale()};
+  return {title: heading ? heading.textContent.trim() : ''};
 }"""
 
 _JS_SLIDE_CHECKS = "() => {" + _JS_HELPERS + """
