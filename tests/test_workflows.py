@@ -90,3 +90,21 @@ def test_site_renders_with_the_project_python():
     build = load("site.yml")["jobs"]["build"]
     assert build["env"]["QUARTO_PYTHON"].endswith(".venv/bin/python")
     assert build["env"]["KERAS_BACKEND"] == "torch"
+
+
+def test_site_workflow_checks_the_rendered_site_in_chromium():
+    build = load("site.yml")["jobs"]["build"]["steps"]
+    order = [s.get("uses", s.get("run", "")).split("@")[0] for s in build]
+    install = "uv run playwright install --with-deps chromium"
+    check = next(c for c in order if c.startswith("uv run python tests/check_site.py _site"))
+    # Après le rendu, avant la publication : un site cassé n'est pas publié.
+    assert order.index("uv run quarto render") < order.index(install) < order.index(check) \
+        < order.index("actions/upload-pages-artifact")
+    upload = next(s for s in build if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["uses"] == "actions/upload-artifact@v4"
+    assert order.index(check) < build.index(upload)
+    # Les captures sont téléversées même quand le contrôle échoue.
+    assert upload["if"].replace(" ", "") in {"${{!cancelled()}}", "${{always()}}", "always()",
+                                             "!cancelled()"}
+    captures = check.split("--captures")[1].split()[0] if "--captures" in check else "_site-captures"
+    assert Path(upload["with"]["path"]) == Path(captures)

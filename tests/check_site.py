@@ -1,0 +1,58 @@
+"""Contrôler un site rendu par Quarto dans Chromium sans tête.
+
+    uv run python tests/check_site.py _site [--captures DOSSIER] [--chromium CHEMIN]
+
+Ouvre chaque page et chaque diapositive de ``_site/`` (servi sur 127.0.0.1), écrit une ligne
+par problème (page, diapositive n°, titre, nature, mesure) puis un résumé, et enregistre une
+capture par diapositive et par page. Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
+contrôle n'a pas pu se faire (site absent, Chromium introuvable). Voir tests/harness/browser.py.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness.browser import ChromiumNotFound, check_site  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="check_site.py",
+        description="Ouvre chaque page et chaque diapositive d'un site rendu dans Chromium "
+                    "et signale erreurs JavaScript, fichiers manquants, requêtes externes, "
+                    "diagrammes mermaid et maths non rendus, diapositives qui débordent.")
+    parser.add_argument("site", type=Path, help="le dossier rendu (par exemple _site)")
+    parser.add_argument("--captures", type=Path, default=Path("_site-captures"),
+                        help="dossier des captures d'écran (défaut : _site-captures)")
+    parser.add_argument("--chromium", default=None,
+                        help="chemin de Chromium, ou « playwright » pour celui de Playwright "
+                             "(défaut : LLMLAB_CHROMIUM, /usr/bin/chromium, chromium-browser, "
+                             "puis Playwright)")
+    parser.add_argument("--delai", type=float, default=15.0,
+                        help="délai maximal d'attente par page, en secondes (défaut : 15)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not args.site.is_dir() or not any(args.site.rglob("*.html")):
+        print(f"Pas de site rendu dans « {args.site} » : lancez d'abord « quarto render ».")
+        return 2
+    try:
+        report = check_site(args.site, captures=args.captures, chromium=args.chromium,
+                            timeout_s=args.delai)
+    except ChromiumNotFound as error:
+        print(error)
+        return 2
+    for problem in report.problems:
+        print(problem.line())
+    print(report.summary())
+    print(f"Captures d'écran : {args.captures}/")
+    return 1 if report.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

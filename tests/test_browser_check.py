@@ -1,0 +1,269 @@
+"""Le contrôle du site dans Chromium (tests/check_site.py) : chaque mode d'échec est prouvé sur
+le mini-site fait à la main de ``tests/fixtures/site/``, puis le vrai ``_site/`` est contrôlé
+s'il a été rendu.
+
+Le mini-site est copié dans un dossier temporaire, avec reveal.js 5.1.0
+(``tests/fixtures/vendor/reveal.js/``) rangé dans ``site_libs/revealjs/dist/`` comme le fait
+Quarto. Tout ce qui lance Chromium est marqué ``slow`` ; sans Chromium, ces tests sont sautés.
+"""
+from __future__ import annotations
+
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from harness import browser
+from harness.browser import Problem
+
+TESTS = Path(__file__).resolve().parent
+FIXTURE_SITE = TESTS / "fixtures" / "site"
+REVEAL = TESTS / "fixtures" / "vendor" / "reveal.js"
+ROOT = TESTS.parent
+NO_CHROMIUM = "pas de Chromium : installez chromium (apt) ou « uv run playwright install chromium »"
+
+
+def build_fixture_site(target: Path) -> Path:
+    """Le mini-site prêt à servir : pages de tests/fixtures/site, reveal.js dans site_libs."""
+    shutil.copytree(FIXTURE_SITE, target)
+    shutil.copytree(REVEAL, target / "site_libs" / "revealjs" / "dist")
+    return target
+
+
+def chromium_or_skip() -> str | None:
+    try:
+        return browser.find_chromium()
+    except (browser.ChromiumNotFound, ImportError) as error:
+        pytest.skip(f"{NO_CHROMIUM} ({error})")
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory):
+    """Un seul passage de Chromium sur tout le mini-site : (rapport, dossier des captures)."""
+    executable = chromium_or_skip()
+    base = tmp_path_factory.mktemp("controle")
+    site = build_fixture_site(base / "site")
+    captures = base / "captures"
+    report = browser.check_site(site, captures=captures, chromium=executable, timeout_s=5)
+    return report, captures
+
+
+def problems_of(report, page: str) -> list[Problem]:
+    return [p for p in report.problems if p.page == page]
+
+
+def kinds_by_slide(report, page: str) -> set[tuple[int | None, str]]:
+    return {(p.slide, p.kind) for p in problems_of(report, page)}
+
+
+# --------------------------------------------------------------------------- sans Chromium
+
+def test_pages_are_every_html_file_except_site_libs(tmp_path):
+    site = build_fixture_site(tmp_path / "site")
+    (site / "site_libs" / "quarto.html").write_text("<p>bibliothèque</p>", encoding="utf-8")
+    pages = browser.find_pages(site)
+    assert "index.html" in pages and "decks/debordements.html" in pages
+    assert not [p for p in pages if p.startswith("site_libs/")]
+
+
+def test_capture_names_number_slides_from_one():
+    assert browser.capture_name("slides/tp4.html", 6) == "slides_tp4-s06.png"
+    assert browser.capture_name("index.html") == "index.png"
+
+
+def test_problem_line_gives_page_slide_title_kind_and_measure():
+    problem = Problem("slides/tp4.html", browser.OVERFLOW_BOTTOM, "153 px (pre.sourceCode)",
+                      slide=6, title="Du dossier au notebook", px=153.0)
+    assert problem.line() == ("slides/tp4.html — diapositive 6 « Du dossier au notebook » : "
+                              "dépasse le bord bas — 153 px (pre.sourceCode)")
+
+
+def test_explicit_chromium_that_does_not_exist_is_a_clear_error(monkeypatch):
+    monkeypatch.delenv("LLMLAB_CHROMIUM", raising=False)
+    with pytest.raises(browser.ChromiumNotFound, match="introuvable"):
+        browser.find_chromium("/nulle/part/chromium")
+    monkeypatch.setenv("LLMLAB_CHROMIUM", "/nulle/part/chromium")
+    with pytest.raises(browser.ChromiumNotFound, match="LLMLAB_CHROMIUM"):
+        browser.find_chromium()
+
+
+def test_explicit_chromium_comes_before_the_environment(monkeypatch, tmp_path):
+    fake = tmp_path / "mon-chromium"
+    fake.write_text("", encoding="utf-8")
+    monkeypatch.setenv("LLMLAB_CHROMIUM", "/nulle/part/chromium")
+    assert browser.find_chromium(str(fake)) == str(fake)
+
+
+def test_script_without_site_says_to_render_first(tmp_path):
+    result = subprocess.run([sys.executable, str(TESTS / "check_site.py"), str(tmp_path / "_site")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "lancez d'abord « quarto render »" in result.stdout
+
+
+# --------------------------------------------------------------------------- dans Chromium
+
+@pytest.mark.slow
+def test_correct_page_and_deck_have_no_problem(checked):
+    report, _ = checked
+    assert problems_of(report, "index.html") == []
+    assert problems_of(report, "decks/correct.html") == []
+
+
+@pytest.mark.slow
+def test_overflowing_slides_are_measured_at_scale_one(checked):
+    report, _ = checked
+    found = problems_of(report, "decks/debordements.html")
+    assert {(p.slide, p.kind) for p in found} == {
+        (2, browser.OVERFLOW_BOTTOM),  # boîte de 580 à 820 px : 120 px
+        (3, browser.OVERFLOW_RIGHT),   # ligne de code trop longue, dans un bloc qui défile
+        (5, browser.OVERFLOW_BOTTOM),  # fragment de 650 à 750 px, affiché avant la mesure
+    }
+    by_slide = {p.slide: p for p in found}
+    assert by_slide[2].px == pytest.approx(120, abs=3)
+    assert by_slide[2].title == "Déborde en bas de 120 px"
+    assert by_slide[5].px == pytest.approx(50, abs=3)
+    assert by_slide[3].px > 100 and "code" in by_slide[3].detail
+
+
+@pytest.mark.slow
+def test_long_speaker_notes_do_not_count(checked):
+    report, _ = checked
+    # Diapositive 4 : une note très longue (même affichée), une diapositive courte.
+    assert [p for p in problems_of(report, "decks/debordements.html") if p.slide == 4] == []
+
+
+@pytest.mark.slow
+def test_raw_math_is_reported_on_its_slide(checked):
+    report, _ = checked
+    assert kinds_by_slide(report, "decks/maths.html") == {(2, browser.RAW_MATH),
+                                                          (3, browser.RAW_MATH)}
+    details = " ".join(p.detail for p in problems_of(report, "decks/maths.html"))
+    assert "\\(x^2\\)" in details and "$$E = mc^2$$" in details
+
+
+@pytest.mark.slow
+def test_mermaid_source_and_failed_diagrams_are_reported(checked):
+    report, _ = checked
+    assert kinds_by_slide(report, "decks/mermaid.html") == {
+        (2, browser.MERMAID_SOURCE),   # cellule mermaid en echo : le code à la place du dessin
+        (3, browser.MERMAID_FAILED),   # pre.mermaid-js jamais remplacé par un SVG
+        (4, browser.MERMAID_FAILED),   # SVG d'erreur « Syntax error in text »
+    }
+
+
+@pytest.mark.slow
+def test_external_script_is_blocked_and_reported(checked):
+    report, _ = checked
+    assert [(p.kind, p.detail) for p in problems_of(report, "pages/externe.html")] == [
+        (browser.EXTERNAL_REQUEST, "https://cdn.example.org/x.js")]
+
+
+@pytest.mark.slow
+def test_javascript_errors_are_reported(checked):
+    report, _ = checked
+    found = problems_of(report, "pages/erreur-js.html")
+    assert {p.kind for p in found} == {browser.JS_ERROR}
+    details = [p.detail for p in found]
+    assert any("undefinedFunctionOfTheCourse" in d for d in details)  # exception
+    assert any("widget introuvable" in d for d in details)            # console.error
+
+
+@pytest.mark.slow
+def test_missing_local_image_is_reported(checked):
+    report, _ = checked
+    assert [(p.kind, p.detail) for p in problems_of(report, "pages/image-manquante.html")] == [
+        (browser.MISSING_FILE, "/img/absente.png")]
+
+
+@pytest.mark.slow
+def test_deck_whose_reveal_js_is_missing_is_reported(checked):
+    report, _ = checked
+    found = problems_of(report, "decks/sans-reveal.html")
+    assert {(p.kind, p.detail) for p in found if p.kind == browser.MISSING_FILE} == {
+        (browser.MISSING_FILE, "/site_libs/revealjs/dist/absent.js")}
+    assert browser.DECK_NOT_READY in {p.kind for p in found}
+
+
+@pytest.mark.slow
+def test_one_capture_per_slide_and_per_page(checked):
+    report, captures = checked
+    names = {path.name for path in captures.glob("*.png")}
+    assert {"decks_debordements-s01.png", "decks_debordements-s05.png", "index.png",
+            "pages_externe.png"} <= names
+    assert "decks_debordements-s06.png" not in names
+    assert len(names) == report.slides + (report.pages - report.decks)
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (nom imposé par http.server)
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"window.reached = true;")
+
+    def log_message(self, format, *args):  # noqa: A002
+        pass
+
+
+@pytest.mark.slow
+def test_external_request_is_never_sent(tmp_path):
+    """Un « autre hôte » qui existe vraiment (un second serveur local) ne reçoit rien."""
+    executable = chromium_or_skip()
+    _CountingHandler.hits = []
+    other = http.server.HTTPServer(("127.0.0.1", 0), _CountingHandler)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        port = other.server_address[1]
+        site = tmp_path / "site"
+        site.mkdir()
+        (site / "index.html").write_text(
+            f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
+            f'<script src="http://127.0.0.1:{port}/x.js"></script></head>'
+            f'<body><img src="http://localhost:{port}/y.png" alt=""></body></html>',
+            encoding="utf-8")
+        report = browser.check_site(site, chromium=executable, timeout_s=5)
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert _CountingHandler.hits == []
+    assert sorted(p.detail for p in report.problems) == [
+        f"http://127.0.0.1:{port}/x.js", f"http://localhost:{port}/y.png"]
+    assert {p.kind for p in report.problems} == {browser.EXTERNAL_REQUEST}
+
+
+@pytest.mark.slow
+def test_script_exit_code_and_french_report(tmp_path):
+    chromium_or_skip()
+    site = tmp_path / "site"
+    (site / "pages").mkdir(parents=True)
+    shutil.copy(FIXTURE_SITE / "pages" / "image-manquante.html", site / "pages")
+    captures = tmp_path / "captures"
+    result = subprocess.run([sys.executable, str(TESTS / "check_site.py"), str(site),
+                             "--captures", str(captures)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert "pages/image-manquante.html : fichier local manquant — /img/absente.png" in lines
+    assert "1 page HTML contrôlée, dont 0 deck (0 diapositive) : 1 problème." in lines
+    assert (captures / "pages_image-manquante.png").is_file()
+
+
+# --------------------------------------------------------------------------- le vrai site
+
+@pytest.mark.slow
+def test_rendered_site_passes_the_browser_check():
+    site = ROOT / "_site"
+    if not site.is_dir():
+        pytest.skip("pas de _site/ : lancez quarto render (uv run --group site quarto render), "
+                    "puis relancez ce test")
+    executable = chromium_or_skip()
+    report = browser.check_site(site, captures=ROOT / "_site-captures", chromium=executable)
+    assert report.problems == [], "\n".join([p.line() for p in report.problems]
+                                            + [report.summary()])
