@@ -16,6 +16,7 @@ retélécharger ; ``--check`` n'utilise pas le réseau.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import hashlib
 import json
 import shutil
@@ -87,6 +88,30 @@ def npm_pack(name: str, version: str, workdir: Path) -> tuple[Path, str]:
     return workdir / info["filename"], info["integrity"]
 
 
+def selected(name: str, patterns: list[str]) -> bool:
+    """``name`` est-il gardé par les motifs ``keep`` du manifeste ?
+
+    Les motifs s'appliquent dans l'ordre, comme un .gitignore inversé : ``dossier/*`` garde
+    (``*`` traverse aussi les sous-dossiers), ``!dossier/sous/*`` retire ; le dernier motif qui
+    correspond l'emporte.
+    """
+    keep = False
+    for pattern in patterns:
+        if pattern.startswith("!"):
+            if fnmatch.fnmatchcase(name, pattern[1:]):
+                keep = False
+        elif fnmatch.fnmatchcase(name, pattern):
+            keep = True
+    return keep
+
+
+def archive_members(archive: Path) -> list[str]:
+    """Les fichiers de l'archive npm, chemins relatifs au paquet."""
+    with tarfile.open(archive) as tar:
+        return sorted(info.name.removeprefix("package/") for info in tar.getmembers()
+                      if info.isfile() and info.name.startswith("package/"))
+
+
 def extract(archive: Path, members: list[str], workdir: Path) -> Path:
     """Extrait de l'archive npm les seuls fichiers demandés (chemins relatifs au paquet)."""
     out = workdir / "extrait"
@@ -121,6 +146,10 @@ def fetch(manifest: dict, update: bool, only: set[str]) -> list[str]:
                                     f"({integrity})")
                     continue
                 package["integrity"] = integrity
+            if update and "keep" in package:
+                # Motifs du manifeste -> liste explicite des fichiers (empreintes recalculées).
+                names = [m for m in archive_members(archive) if selected(m, package["keep"])]
+                package["files"] = {name: package["files"].get(name, "") for name in names}
             extracted = extract(archive, list(package["files"]), Path(tmp))
             for name in package["files"]:
                 digest = sha256(extracted / name)
