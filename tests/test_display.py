@@ -94,3 +94,35 @@ def test_french_number(value, decimals, expected):
     (175_000_000_000, "175 milliards"), (70_553_706_496, "70,6 milliards"), (1_000, "1\u202f000")])
 def test_french_count(n, expected):
     assert display.french_count(n) == expected
+
+
+def test_ojs_script_is_a_raw_html_block_that_the_ojs_runtime_can_parse():
+    import json
+    import re
+
+    from llmlab.display import ojs_script
+
+    text = ojs_script(points=[{"age": 0.0, "taille": 50.5}], titre="fin </script> évitée")
+    assert text.startswith("```{=html}\n") and text.endswith("\n```\n")
+    (inner,) = re.findall(r'<script type="ojs-define">(.*?)</script>', text, re.S)
+    contents = json.loads(inner)["contents"]
+    assert contents == [{"name": "points", "value": [{"age": 0.0, "taille": 50.5}]},
+                        {"name": "titre", "value": "fin </script> évitée"}]
+
+
+def test_ojs_script_refuses_what_json_cannot_carry():
+    import numpy as np
+
+    from llmlab.display import ojs_script
+
+    with pytest.raises(TypeError):
+        ojs_script(valeurs=np.array([1.0, 2.0]))
+    with pytest.raises(ValueError):
+        ojs_script(valeur=float("nan"))
+
+
+def test_ojs_define_prints_instead_of_displaying_html(capsys):
+    from llmlab.display import ojs_define, ojs_script
+
+    assert ojs_define(a=1) is None
+    assert capsys.readouterr().out == ojs_script(a=1)

@@ -11,6 +11,8 @@ viennent d'un chunk Python que Quarto exécute au rendu et transmet par ``ojs_de
 3. la formule du MSE écrite en JavaScript, exécutée par ``node``, contre ``llmlab.linear.mse``.
 """
 import ast
+import contextlib
+import io
 import json
 import re
 import shutil
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = {name: ROOT / "interactif" / f"{name}.qmd" for name in ("regression", "descente-gradient")}
 
 # Ce que le runtime OJS de Quarto fournit sans import, et les mots du langage.
-OJS_BUILTINS = {"Plot", "Inputs", "html", "md", "Math", "Number", "Array", "Set", "Object",
+OJS_BUILTINS = {"Plot", "Inputs", "html", "md", "require", "Math", "Number", "Array", "Set", "Object",
                 "JSON", "String", "Infinity", "NaN", "undefined", "null", "true", "false"}
 JS_KEYWORDS = {"viewof", "const", "let", "var", "function", "return", "for", "of", "in", "if",
                "else", "new", "typeof"}
@@ -44,18 +46,20 @@ def ojs_cells(path: Path) -> list[str]:
 def run_python_chunks(path: Path) -> dict:
     """Exécute les chunks Python comme au rendu ; renvoie ce que reçoit le navigateur.
 
-    ``ojs_define`` imite celle que Quarto injecte dans le noyau : chaque valeur passe par
-    ``json.dumps`` (une valeur non sérialisable échoue ici comme au rendu).
+    Les pages transmettent leurs données avec ``llmlab.display.ojs_define`` (chunk
+    ``output: asis``), qui imprime un ``<script type="ojs-define">`` : on relit ce JSON, celui
+    que le runtime OJS lira. Aucun ``ojs_define`` n'est fourni ici : une page qui utiliserait
+    celui de Quarto (sortie ``text/html``, donc require.js et jQuery tirés d'un CDN) échoue.
     """
+    namespace = {"__name__": "__main__"}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        for chunk in parse_document(path, ROOT).runnable:
+            exec(compile(chunk.code, f"{path.name} ({chunk.start.lineno})", "exec"), namespace)
     received = {}
-
-    def ojs_define(**kwargs):
-        for name, value in kwargs.items():
-            received[name] = json.loads(json.dumps(value, allow_nan=False))
-
-    namespace = {"ojs_define": ojs_define, "__name__": "__main__"}
-    for chunk in parse_document(path, ROOT).runnable:
-        exec(compile(chunk.code, f"{path.name} ({chunk.start.lineno})", "exec"), namespace)
+    for text in re.findall(r'<script type="ojs-define">(.*?)</script>', printed.getvalue(), re.S):
+        for item in json.loads(text)["contents"]:
+            received[item["name"]] = item["value"]
     return received
 
 
@@ -275,3 +279,27 @@ def test_javascript_mse_matches_python(received):
     heights = np.array([p["taille"] for p in points])
     expected = [mse(heights, a * ages + b) for a, b in lines]
     np.testing.assert_allclose(json.loads(result.stdout), expected, rtol=1e-12)
+
+
+# --- 4. hors ligne : rien d'un CDN ------------------------------------------------------------
+
+@pytest.mark.parametrize("page", PAGES)
+def test_data_chunk_prints_raw_html_instead_of_a_widget_output(page):
+    """Le chunk qui appelle ``ojs_define`` imprime du Markdown brut (``output: asis``) avec la
+    fonction de llmlab : aucune sortie ``text/html``, donc pas de require.js ni de jQuery."""
+    chunks = [c for c in parse_document(PAGES[page], ROOT).chunks if "ojs_define(" in c.code]
+    assert chunks, "aucun chunk n'appelle ojs_define"
+    for chunk in chunks:
+        assert chunk.options.get("output") == "asis", chunk.where(ROOT)
+        assert "from llmlab.display import ojs_define" in chunk.code, chunk.where(ROOT)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_takes_plot_inputs_d3_from_the_site(page):
+    """Plot, Inputs et d3 sont redéfinis par le partiel commun, vers assets/vendor/."""
+    code = "\n".join(ojs_cells(PAGES[page]))
+    for name, target in (("Plot", "../assets/vendor/plot/"), ("Inputs", "../assets/vendor/inputs/"),
+                         ("d3", "d3@7.9.0/dist/d3.min.js")):
+        match = re.search(rf"^{name} = requireLocal\(\"([^\"]+)\"\)", code, re.M)
+        assert match and match.group(1).startswith(target), name
+    assert "cdn.jsdelivr" not in code and "https://" not in code

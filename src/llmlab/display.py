@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import textwrap
 
 from IPython.display import Markdown
@@ -126,3 +127,31 @@ def french_count(n: int) -> str:
     if n >= 1e6:
         return f"{french_number(n / 1e6, 0)} millions"
     return french_number(n, 0)
+
+
+def ojs_script(**values) -> str:
+    """Le bloc HTML brut qui transmet ``values`` aux cellules ``{ojs}`` d'une page.
+
+    Même contenu que la fonction ``ojs_define`` que Quarto met dans le noyau : un élément
+    ``<script type="ojs-define">`` dont le JSON liste ``{"name": …, "value": …}``, lu par le
+    runtime OJS au chargement de la page. Une valeur que JSON refuse (tableau NumPy, NaN) lève
+    une erreur ici, au rendu, plutôt que de casser la page dans le navigateur. « </ » est écrit
+    « <\\/ » (même valeur en JSON) pour qu'une chaîne ne puisse pas fermer la balise.
+    """
+    payload = {"contents": [{"name": name, "value": value} for name, value in values.items()]}
+    text = json.dumps(payload, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    return '```{=html}\n<script type="ojs-define">' + text + "</script>\n```\n"
+
+
+def ojs_define(**values) -> None:
+    """Transmet des valeurs Python aux cellules ``{ojs}``, sans rien tirer d'un CDN.
+
+    Remplace la fonction ``ojs_define`` de Quarto dans un chunk marqué ``#| output: asis``.
+    Celle de Quarto affiche un résultat ``text/html`` ; or Quarto ajoute à toute page dont un
+    chunk produit du ``text/html`` les scripts des « widgets JavaScript » : require.js et
+    jQuery, pris sur cdn.jsdelivr.net (``src/core/jupyter/widgets.ts`` dans quarto-cli). Hors
+    ligne, ils manquent et le ``define('jquery', …)`` qui suit échoue. Ici, le même
+    ``<script type="ojs-define">`` est *imprimé* comme Markdown brut : Quarto le recopie dans
+    la page sans y voir de widget.
+    """
+    print(ojs_script(**values), end="")
