@@ -236,3 +236,9 @@ def test_every_slide_of_the_deck_fits(deck, document_runs):
                          f"  n° {f.slide.number} « {f.title} » : {' ; '.join(f.reasons)}" for f in bad)
                      + "\n(détail : uv run python tests/slidefit.py " + deck.relative_to(ROOT).as_posix() + ")",
                     pytrace=False)
+
+
+def test_a_fragment_inside_a_column_is_counted():
+    body = (":::: {.columns}\n::: {.column width=\"50%\"}\nà gauche\n:::\n\n"
+            "::: {.column width=\"50%\"}\n::: {.fragment}\nà droite, plus tard\n:::\n:::\n::::")
+    assert fit(body).slide.fragments == 1

@@ -205,14 +205,13 @@ class Context:
     echo: bool = True
     line_numbers: bool = True
     outputs: dict = field(default_factory=dict)   # ligne du chunk -> sorties
-    fragments: int = 0
+    counts: dict = field(default_factory=lambda: {"fragments": 0})  # partagé avec les sous-zones
     extra_slides: list = field(default_factory=list)
 
     def sub(self, **changes) -> "Context":
         values = dict(self.__dict__)
         values.update(changes)
-        child = Context(**values)
-        return child
+        return Context(**values)
 
 
 # --- texte --------------------------------------------------------------------------------------
@@ -535,15 +534,15 @@ def cell_boxes(block: Block, ctx: Context) -> list[Box]:
     location = options.get("output-location", "default")
     if location in ("column", "column-fragment") and code_part:
         half = (ctx.width - COLUMN_GAP * ctx.font) / 2
-        left = code_boxes = code_box(code, ctx.sub(width=half), numbers=ctx.line_numbers, what="code")
+        left = code_box(code, ctx.sub(width=half), numbers=ctx.line_numbers, what="code")
         right_ctx = ctx.sub(left=ctx.left + half + COLUMN_GAP * ctx.font, width=half)
         right = output_boxes(outputs, right_ctx)
         if location == "column-fragment":
-            ctx.fragments += 1
-        return [combine_columns([[left], right], "code et sortie en colonnes")] if right else [code_boxes]
+            ctx.counts["fragments"] += 1
+        return [combine_columns([[left], right], "code et sortie en colonnes")] if right else [left]
     out_boxes = output_boxes(outputs, ctx)
     if location == "fragment" and out_boxes:
-        ctx.fragments += 1
+        ctx.counts["fragments"] += 1
     if location == "slide" and out_boxes:
         ctx.extra_slides.append(out_boxes)   # Quarto met la sortie sur une nouvelle diapositive
         return code_part
@@ -601,7 +600,7 @@ def flow(items: list[Block], ctx: Context, in_output: bool = False) -> list[Box]
             if "notes" in classes or "aside" in classes:
                 continue
             if "fragment" in classes:
-                ctx.fragments += 1
+                ctx.counts["fragments"] += 1
             if "columns" in classes:
                 boxes.append(columns_box(inner, ctx))
                 continue
@@ -630,7 +629,7 @@ def _div_end(items: list[Block], start: int, colons: int) -> int:
         text = items[k].lines[0].text
         if DIV_OPEN_RE.match(text):
             depth += 1
-        elif (m := DIV_CLOSE_RE.match(text)):
+        elif DIV_CLOSE_RE.match(text):
             depth -= 1
             if depth == 0:
                 return k
@@ -653,7 +652,6 @@ def columns_box(items: list[Block], ctx: Context) -> Box:
                 inner_left = left + (gap if columns else 0)
                 inner_width = width - gap
                 columns.append(flow(items[k + 1:end], ctx.sub(left=inner_left, width=inner_width)))
-                ctx.fragments += 0
                 left += width
             k = end + 1
             continue
@@ -774,7 +772,7 @@ def fit_slide(slide: Slide, *, echo: bool = True, line_numbers: bool = True,
     else:
         boxes = [Box(title_height(slide), 0.0, "titre")] if slide.title else []
         boxes += flow(slide.blocks, ctx)
-    slide.fragments = ctx.fragments
+    slide.fragments = ctx.counts["fragments"]
     content = stack(boxes[1:]) if slide.title and slide.level else stack(boxes)
     height = (boxes[0].height if slide.title and slide.level else 0) + content.height
     fit = Fit(slide, height, content.right, boxes)
