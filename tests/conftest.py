@@ -25,3 +25,35 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 def repo_root() -> Path:
     """La racine du dépôt (là où vivent ``_quarto.yml`` et ``pyproject.toml``)."""
     return ROOT
+
+
+class DocumentRuns:
+    """Chaque .qmd n'est exécuté qu'une fois par session : ``tests/test_slides.py`` vérifie
+    qu'il tourne, ``tests/test_slidefit.py`` que ses diapositives tiennent, sur la même
+    exécution. Une erreur (``QmdError``, ``KernelRunError``) est gardée et relevée à chaque
+    demande."""
+
+    def __init__(self):
+        self._runs: dict[Path, tuple] = {}
+
+    def get(self, path: Path):
+        """``(document, cellules exécutées)`` de ``path`` ; relève l'erreur de l'exécution."""
+        from harness.kernel import KernelRunError, run_document
+        from harness.qmd import QmdError, parse_document
+
+        path = Path(path).resolve()
+        if path not in self._runs:
+            try:
+                doc = parse_document(path, ROOT)
+                self._runs[path] = (doc, run_document(doc), None)
+            except (QmdError, KernelRunError) as e:
+                self._runs[path] = (None, None, e)
+        doc, cells, error = self._runs[path]
+        if error is not None:
+            raise error
+        return doc, cells
+
+
+@pytest.fixture(scope="session")
+def document_runs() -> DocumentRuns:
+    return DocumentRuns()

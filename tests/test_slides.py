@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from harness import site
-from harness.kernel import KernelRunError, run_document
-from harness.qmd import QmdError, parse_document
+from harness.kernel import KernelRunError
+from harness.qmd import QmdError
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = site.site_documents(ROOT)
@@ -25,10 +25,9 @@ def _params():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("qmd", _params())
-def test_qmd_runs_like_quarto(qmd):
+def test_qmd_runs_like_quarto(qmd, document_runs):
     try:
-        doc = parse_document(qmd, ROOT)
-        cells = run_document(doc)
+        doc, cells = document_runs.get(qmd)   # exécution partagée avec test_slidefit.py
     except (QmdError, KernelRunError) as e:
         pytest.fail(str(e), pytrace=False)
     # chaque chunk à évaluer a bien été exécuté par le noyau (aucun sauté en silence)

@@ -204,12 +204,48 @@ def chunk_cells(doc: Document) -> list[Cell]:
     return cells
 
 
+# Valeurs par défaut de Quarto quand le document ne dit rien (formats html et revealjs).
+FIGURE_DEFAULTS = {"revealjs": (10, 5)}
+FIGURE_DEFAULT = (7, 5)
+FIGURE_DPI = 96
+FIGURE_FORMAT = "retina"
+
+
+def figure_setup(doc: Document) -> str:
+    """Le début de la cellule de préparation de Quarto (``resources/jupyter/lang/python/
+    setup.py``) : taille et résolution des figures matplotlib tirées des options du format
+    (``fig-width``, ``fig-height``, ``fig-dpi``, ``fig-format`` ; au niveau du document
+    seulement : le moteur Jupyter ignore ces options dans un chunk). Quarto importe
+    ``set_matplotlib_formats`` depuis ``IPython.display``, qui n'existe plus depuis IPython 9 :
+    l'erreur est avalée et les figures restent en PNG à ``fig-dpi``, ici aussi.
+    ``MPLBACKEND=Agg`` est imposé au noyau (voir ``kernel_env``) : on remet le backend
+    « inline » de Jupyter, celui du rendu, pour que les figures soient bien produites."""
+    width, height = FIGURE_DEFAULTS.get(doc.format, FIGURE_DEFAULT)
+    options = doc.format_options
+    width, height = options.get("fig-width", width), options.get("fig-height", height)
+    dpi, fmt = options.get("fig-dpi", FIGURE_DPI), options.get("fig-format", FIGURE_FORMAT)
+    return (
+        "try:\n"
+        "    import matplotlib.pyplot as _plt\n"
+        "    get_ipython().run_line_magic('matplotlib', 'inline')\n"
+        f"    _plt.rcParams['figure.figsize'] = ({float(width)!r}, {float(height)!r})\n"
+        f"    _plt.rcParams['figure.dpi'] = {float(dpi)!r}\n"
+        f"    _plt.rcParams['savefig.dpi'] = {float(dpi)!r}\n"
+        "    from IPython.display import set_matplotlib_formats\n"
+        f"    set_matplotlib_formats({str(fmt)!r})\n"
+        "except Exception:\n"
+        "    pass\n"
+        "_plt = None\n"
+        "del _plt\n")
+
+
 def run_document(doc: Document) -> list:
     """Exécute les chunks d'un .qmd comme Quarto, après sa préparation du noyau
-    (``quarto_setup.py`` : ``ojs_define``). Sans chunk à exécuter, aucun noyau n'est démarré
-    (Quarto prendrait alors le moteur markdown)."""
+    (``figure_setup`` puis ``quarto_setup.py`` : ``ojs_define``). Sans chunk à exécuter,
+    aucun noyau n'est démarré (Quarto prendrait alors le moteur markdown)."""
     cells = chunk_cells(doc)
     if not cells:
         return []
+    setup = figure_setup(doc) + "\n" + QUARTO_SETUP.read_text(encoding="utf-8")
     return run_cells(cells, cwd=doc.workdir, env=kernel_env(doc.root), title=rel(doc.path, doc.root),
-                     setup=QUARTO_SETUP.read_text(encoding="utf-8"))
+                     setup=setup)

@@ -213,6 +213,8 @@ class Document:
     execute: dict
     workdir: Path
     chunks: list[Chunk]
+    format: str = "html"          # le premier format de l'en-tête (html, revealjs…)
+    format_options: dict = field(default_factory=dict)  # fig-width, fig-height… de ce format
 
     @property
     def runnable(self) -> list[Chunk]:
@@ -254,6 +256,40 @@ def execute_options(path: Path, root: Path, meta: dict) -> dict:
     for layer in layers:
         if isinstance(layer.get("execute"), dict):
             options.update(layer["execute"])
+    return options
+
+
+def output_format(meta: dict) -> str:
+    """Le premier format de l'en-tête (``format: revealjs`` ou ``format: {revealjs: …}``) ;
+    ``html`` par défaut, comme Quarto."""
+    value = meta.get("format")
+    if isinstance(value, str):
+        return value.split("+")[0]
+    if isinstance(value, dict) and value:
+        return str(next(iter(value))).split("+")[0]
+    return "html"
+
+
+def format_options(path: Path, root: Path, meta: dict, fmt: str) -> dict:
+    """Les options du format ``fmt`` (``fig-width``, ``fig-height``…) : ``_quarto.yml``, les
+    ``_metadata.yml``, l'en-tête puis ses ``metadata-files``, chacun au niveau supérieur puis
+    sous ``format: fmt:`` ; le dernier gagne, clé par clé."""
+    root, path = Path(root).resolve(), Path(path).resolve()
+    layers = [load_yaml(root / "_quarto.yml")]
+    try:
+        parts = path.parent.relative_to(root).parts
+    except ValueError:
+        parts = ()
+    for k in range(len(parts) + 1):
+        layers.append(load_yaml(root.joinpath(*parts[:k]) / "_metadata.yml"))
+    layers.append(meta)
+    layers += [load_yaml(path.parent / name) for name in metadata_files(meta)]
+    options: dict = {}
+    for layer in layers:
+        options.update({k: v for k, v in layer.items() if k.startswith("fig-")})
+        formats = layer.get("format")
+        if isinstance(formats, dict) and isinstance(formats.get(fmt), dict):
+            options.update(formats[fmt])
     return options
 
 
@@ -313,4 +349,6 @@ def parse_document(path: Path, root: Path) -> Document:
                                     inline=True))
     project = load_yaml(root / "_quarto.yml").get("project") or {}
     workdir = root if project.get("execute-dir") == "project" else path.parent
-    return Document(path, root, lines, meta, execute, workdir, chunks)
+    fmt = output_format(meta)
+    return Document(path, root, lines, meta, execute, workdir, chunks, fmt,
+                    format_options(path, root, meta, fmt))

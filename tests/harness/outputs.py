@@ -1,0 +1,79 @@
+"""Les sorties d'un .qmd exécuté, sous une forme compacte : ce qui compte pour la mise en page.
+
+``compact_outputs(doc, cells)`` garde, pour chaque chunk exécuté, le texte de ses sorties
+(flux, Markdown, texte brut, erreurs) et les **dimensions** de ses images, pas les PNG. C'est ce
+que lit ``slidefit`` pour estimer la place d'une diapositive, et ce que contient la fixture figée
+``tests/fixtures/slidefit/``. Chaque chunk est repéré par le numéro (à partir de 1) de sa ligne
+```` ```{python} ```` dans le texte développé du document.
+"""
+from __future__ import annotations
+
+import base64
+import struct
+
+from .kernel import strip_ansi
+from .qmd import Document
+
+# Ordre de préférence des types MIME pour une sortie riche (comme Quarto pour du HTML :
+# le Markdown d'IPython.display.Markdown, puis les images, puis le texte brut).
+MIME_ORDER = ("text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/html", "text/plain")
+
+
+def png_size(data: str) -> tuple[int, int]:
+    """(largeur, hauteur) en pixels d'un PNG encodé en base64 (lues dans l'en-tête IHDR)."""
+    raw = base64.b64decode(data[:100])
+    if raw[:8] != b"\x89PNG\r\n\x1a\n":
+        raise ValueError("ce n'est pas un PNG")
+    return struct.unpack(">II", raw[16:24])
+
+
+def _rich(output: dict) -> dict | None:
+    data, metadata = output.get("data", {}), output.get("metadata", {})
+    for mime in MIME_ORDER:
+        if mime not in data:
+            continue
+        value = data[mime]
+        if mime == "image/png":
+            width, height = png_size(value)
+            shown = metadata.get("image/png", {}) if isinstance(metadata.get("image/png"), dict) else {}
+            # Une image « retina » déclare sa taille d'affichage dans les métadonnées.
+            return {"type": "image", "width": int(shown.get("width", width)),
+                    "height": int(shown.get("height", height))}
+        if mime in ("image/jpeg", "image/svg+xml"):
+            return {"type": "image", "width": 0, "height": 0, "mime": mime}
+        text = value if isinstance(value, str) else "".join(value)
+        if mime == "text/html":
+            if metadata.get("ojs_define"):
+                return None  # <script type="ojs-define"> : rien d'affiché
+            return {"type": "html", "text": text}
+        return {"type": "markdown" if mime == "text/markdown" else "text", "text": text}
+    return None
+
+
+def compact_cell(cell) -> list[dict]:
+    outputs = []
+    for out in cell.get("outputs", []):
+        kind = out.get("output_type")
+        if kind == "stream":
+            text = strip_ansi(out.get("text", ""))
+            if outputs and outputs[-1]["type"] == "stream" and outputs[-1]["name"] == out.get("name"):
+                outputs[-1]["text"] += text  # Jupyter découpe un même flux en morceaux
+            else:
+                outputs.append({"type": "stream", "name": out.get("name", "stdout"), "text": text})
+        elif kind in ("display_data", "execute_result"):
+            if (item := _rich(out)) is not None:
+                outputs.append(item)
+        elif kind == "error":
+            outputs.append({"type": "error", "text": strip_ansi("\n".join(out.get("traceback") or []))})
+    return outputs
+
+
+def compact_outputs(doc: Document, cells: list) -> list[dict]:
+    """Une entrée par chunk exécuté (expressions en ligne exclues) : ligne et sorties."""
+    index = {id(line): i for i, line in enumerate(doc.lines, start=1)}
+    result = []
+    for chunk, cell in zip(doc.runnable, cells):
+        if chunk.inline:
+            continue
+        result.append({"line": index[id(chunk.start)], "outputs": compact_cell(cell)})
+    return result
