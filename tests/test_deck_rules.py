@@ -5,12 +5,15 @@
   cellules ``{mermaid}`` (la relecture du 23.11 a vu 7 diagrammes repoussés hors de la
   diapositive par leur code). Chaque cellule mermaid porte ``%%| echo: false``.
 """
+import importlib
+import pkgutil
+import re
 from pathlib import Path
 
 import pytest
 
 from harness import site
-from harness.qmd import language_cells
+from harness.qmd import expand, language_cells
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,3 +57,47 @@ def test_effective_echo_of_a_mermaid_cell(tmp_path, deck_echo, cell_option, expe
     if expected:  # le message nomme le partiel et la ligne de la cellule
         assert shown == ["cellule mermaid _part.qmd, ligne 3 (inclus depuis deck.qmd, ligne "
                          + str(header.count("\n") + 3) + ")"]
+
+
+# --- La source montrée tient dans la largeur d'une diapositive -------------------------------
+# Police racine 38 px, code à 0.6em : une ligne de plus de ~62 caractères sort à droite
+# (relecture du 23.11 : `least_squares`, `Dense.backward`…). Les docstrings des fonctions
+# montrées par `show_source` sont donc coupées à 62 caractères dans src/llmlab/.
+MAX_SHOWN_WIDTH = 62
+SHOW_SOURCE_RE = re.compile(r"show_source\(\s*([A-Za-z_][\w.]*)")
+
+
+def _resolve(name: str):
+    """``MLP.backward`` → l'objet, cherché dans les modules de llmlab (comme l'import du deck)."""
+    import llmlab
+    head, *rest = name.split(".")
+    for info in pkgutil.walk_packages(llmlab.__path__, "llmlab."):
+        module = importlib.import_module(info.name)
+        if hasattr(module, head):
+            obj = getattr(module, head)
+            for part in rest:
+                obj = getattr(obj, part)
+            return obj
+    raise LookupError(name)
+
+
+def _shown_sources(root: Path):
+    for doc in site.decks(root):
+        for line in expand(doc, root):
+            for m in SHOW_SOURCE_RE.finditer(line.text):
+                yield m.group(1), line
+
+
+def test_every_shown_source_fits_the_slide_width():
+    from llmlab.display import source_code
+    shown = list(_shown_sources(ROOT))
+    assert shown, "aucun show_source trouvé dans les decks : la lecture est cassée"
+    too_wide = []
+    for name, line in shown:
+        docstring = "docstring=False" not in line.text
+        for i, text in enumerate(source_code(_resolve(name), docstring).splitlines(), 1):
+            if len(text) > MAX_SHOWN_WIDTH:
+                too_wide.append(f"{name} (montré {line.where(ROOT)}), ligne {i} : "
+                                f"{len(text)} caractères")
+    assert not too_wide, (f"lignes de plus de {MAX_SHOWN_WIDTH} caractères (coupez la docstring "
+                          "ou le code dans src/llmlab/) :\n  " + "\n  ".join(too_wide))

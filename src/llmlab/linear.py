@@ -30,13 +30,17 @@ def child_height_data(n=7, seed=42):
 # --- Forme close -----------------------------------------------------------------------------
 
 def least_squares(x, y):
-    """Pente et ordonnée à l'origine qui minimisent le MSE, pour une seule variable.
+    """Pente et ordonnée à l'origine qui minimisent la MSE,
+    pour une seule variable.
 
-    En annulant les dérivées du MSE on trouve : pente = cov(x, y) / var(x), et la droite
-    passe par le point moyen (x̄, ȳ).
+    En annulant les dérivées de la MSE, on trouve :
+    pente = cov(x, y) / var(x), et la droite passe par le
+    point moyen (x̄, ȳ).
     """
     x_mean, y_mean = np.mean(x), np.mean(y)
-    slope = np.mean((x - x_mean) * (y - y_mean)) / np.mean((x - x_mean) ** 2)
+    cov = np.mean((x - x_mean) * (y - y_mean))
+    var = np.mean((x - x_mean) ** 2)
+    slope = cov / var
     intercept = y_mean - slope * x_mean
     return slope, intercept
 
