@@ -76,6 +76,28 @@ def test_markdown_table():
                           "| GPT-3 | 96 |\n")
 
 
+def test_markdown_table_escapes_dollars_outside_code():
+    text = display.table_markdown([("`k$`", "12 k$", r"déjà \$")],
+                                  ["code", "MSE test (k$²)", "Erreur (k$)"])
+    assert text.splitlines()[0] == r"| code | MSE test (k\$²) | Erreur (k\$) |"
+    assert text.splitlines()[2] == r"| `k$` | 12 k\$ | déjà \$ |"
+
+
+def test_markdown_table_with_dollars_has_no_math_in_real_pandoc():
+    # Référence : Pandoc lui-même (celui de Quarto lit le Markdown de la même façon).
+    pypandoc = pytest.importorskip("pypandoc")
+    import json
+    table = display.table_markdown([("une couche", "22,3", "4,7")],
+                                   ["Réseau", "MSE test (k$²)", "Erreur typique (k$)"])
+    ast_json = json.loads(pypandoc.convert_text(table, "json", format="markdown"))
+    dump = json.dumps(ast_json, ensure_ascii=False)
+    assert '"Math"' not in dump
+    assert "k$" in dump  # le dollar est bien affiché, comme texte
+    # sans l'échappement, Pandoc aurait lu une formule : le test peut échouer
+    raw = table.replace("\\$", "$")
+    assert '"Math"' in json.dumps(json.loads(pypandoc.convert_text(raw, "json", format="markdown")))
+
+
 def test_markdown_table_rejects_ragged_rows_and_bad_alignment():
     with pytest.raises(ValueError, match="2 colonnes"):
         display.table_markdown([(1, 2, 3)], ["a", "b"])
