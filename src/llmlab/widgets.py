@@ -57,7 +57,7 @@ def _new_figure(ncols: int, size: tuple[float, float]):
 
 
 class LineFitExplorer(widgets.VBox):
-    """Deux curseurs (pente, ordonnée) : la droite, les écarts et le MSE suivent.
+    """Deux curseurs (pente, ordonnée) : la droite, les écarts et la MSE suivent.
 
     Les bornes des curseurs viennent de l'étendue des données, pas de la solution : au
     milieu des curseurs ne se trouve pas la réponse.
@@ -125,7 +125,7 @@ class LineFitExplorer(widgets.VBox):
 
 
 def line_fit_explorer(x, y, **options) -> LineFitExplorer:
-    """Curseurs pente et ordonnée sur le nuage (x, y) : cherchez à la main la droite de MSE minimal."""
+    """Curseurs pente et ordonnée sur le nuage (x, y) : cherchez à la main la droite de MSE minimale."""
     return LineFitExplorer(x, y, **options)
 
 
