@@ -76,6 +76,13 @@ def test_markdown_table():
                           "| GPT-3 | 96 |\n")
 
 
+@pytest.mark.parametrize("value, digits, expected", [
+    (0.012345, 4, "0,01235"), (2.5, 4, "2,5"), (40.16654, 6, "40,1665"), (1.5e-7, 2, "1,5e-07"),
+    (1234.5, 4, "1234"), (float("inf"), 4, "inf")])
+def test_french_general(value, digits, expected):
+    assert display.french_general(value, digits) == expected
+
+
 def test_markdown_table_escapes_dollars_outside_code():
     text = display.table_markdown([("`k$`", "12 k$", r"déjà \$")],
                                   ["code", "MSE test (k$²)", "Erreur (k$)"])

@@ -134,6 +134,16 @@ def french_number(x: float, decimals: int = 1) -> str:
     return text.replace(",", "\u202f").replace(".", ",")
 
 
+def french_general(x: float, digits: int = 4) -> str:
+    """Comme le format ``g`` de Python (``digits`` chiffres significatifs), virgule décimale :
+    pour les valeurs d'échelles très différentes (une MSE qui diverge, un taux d'apprentissage).
+
+    >>> french_general(0.012345), french_general(2.5), french_general(1.5e-7, 2)
+    ('0,01235', '2,5', '1,5e-07')
+    """
+    return f"{x:.{digits}g}".replace(".", ",")
+
+
 def french_count(n: int) -> str:
     """Un grand nombre en mots, arrondi : « 124 millions », « 8,0 milliards », « 175 milliards »."""
     if n >= 1e9:
