@@ -103,6 +103,16 @@ ACTIVATIONS = {
     "gelu_tanh": (gelu_tanh, gelu_tanh_grad),
 }
 
+#: Nom -> étiquette française, pour les légendes des figures (le nom reste l'identifiant).
+ACTIVATION_LABELS = {
+    "identity": "identité",
+    "sigmoid": "sigmoïde",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "gelu": "GELU",
+    "gelu_tanh": "GELU (approx. tanh)",
+}
+
 
 def get_activation(name):
     """(h, h') pour un nom d'activation, avec un message clair si le nom est inconnu."""
