@@ -76,6 +76,35 @@ def test_markdown_table():
                           "| GPT-3 | 96 |\n")
 
 
+@pytest.mark.parametrize("value, digits, expected", [
+    (0.012345, 4, "0,01235"), (2.5, 4, "2,5"), (40.16654, 6, "40,1665"), (1.5e-7, 2, "1,5e-07"),
+    (1234.5, 4, "1234"), (float("inf"), 4, "inf")])
+def test_french_general(value, digits, expected):
+    assert display.french_general(value, digits) == expected
+
+
+def test_markdown_table_escapes_dollars_outside_code():
+    text = display.table_markdown([("`k$`", "12 k$", r"déjà \$")],
+                                  ["code", "MSE test (k$²)", "Erreur (k$)"])
+    assert text.splitlines()[0] == r"| code | MSE test (k\$²) | Erreur (k\$) |"
+    assert text.splitlines()[2] == r"| `k$` | 12 k\$ | déjà \$ |"
+
+
+def test_markdown_table_with_dollars_has_no_math_in_real_pandoc():
+    # Référence : Pandoc lui-même (celui de Quarto lit le Markdown de la même façon).
+    pypandoc = pytest.importorskip("pypandoc")
+    import json
+    table = display.table_markdown([("une couche", "22,3", "4,7")],
+                                   ["Réseau", "MSE test (k$²)", "Erreur typique (k$)"])
+    ast_json = json.loads(pypandoc.convert_text(table, "json", format="markdown"))
+    dump = json.dumps(ast_json, ensure_ascii=False)
+    assert '"Math"' not in dump
+    assert "k$" in dump  # le dollar est bien affiché, comme texte
+    # sans l'échappement, Pandoc aurait lu une formule : le test peut échouer
+    raw = table.replace("\\$", "$")
+    assert '"Math"' in json.dumps(json.loads(pypandoc.convert_text(raw, "json", format="markdown")))
+
+
 def test_markdown_table_rejects_ragged_rows_and_bad_alignment():
     with pytest.raises(ValueError, match="2 colonnes"):
         display.table_markdown([(1, 2, 3)], ["a", "b"])

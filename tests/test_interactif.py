@@ -8,7 +8,7 @@ viennent d'un chunk Python que Quarto exécute au rendu et transmet par ``ojs_de
    NumPy ;
 2. que chaque nom transmis est lu par l'OJS, et que chaque nom libre de l'OJS est soit une
    cellule de la page, soit transmis, soit fourni par le runtime (Plot, Inputs, html…) ;
-3. la formule du MSE écrite en JavaScript, exécutée par ``node``, contre ``llmlab.linear.mse``.
+3. la formule de la MSE écrite en JavaScript, exécutée par ``node``, contre ``llmlab.linear.mse``.
 """
 import ast
 import contextlib
@@ -133,8 +133,8 @@ def test_history_converges_to_least_squares_for_the_good_rate(received):
 
 
 def test_history_matches_gradient_descent_in_original_units(received):
-    """Chaque ligne (a, b, MSE) redonne la trajectoire de ``gradient_descent`` : le MSE en cm²
-    vaut le MSE normalisé fois σ_y² (l'écart normalisé est l'écart divisé par σ_y)."""
+    """Chaque ligne (a, b, MSE) redonne la trajectoire de ``gradient_descent`` : la MSE en cm²
+    vaut la MSE normalisée fois σ_y² (l'écart normalisé est l'écart divisé par σ_y)."""
     from llmlab.linear import child_height_data, gradient_descent, normalize
 
     ages, heights = child_height_data()
@@ -254,7 +254,7 @@ def test_name_analysis_catches_a_typo():
     assert free == {"point", "a", "b", "palette"}
 
 
-# --- 3. la formule du MSE en JavaScript ------------------------------------------------------
+# --- 3. la formule de la MSE en JavaScript ------------------------------------------------------
 
 def js_function(cells: list[str], name: str) -> str:
     """Le texte de la cellule ``function name(...) { ... }`` (jusqu'à l'accolade de colonne 0)."""

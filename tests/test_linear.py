@@ -137,13 +137,13 @@ def test_gradient_descent_converges_to_least_squares():
     x_n, y_n, stats = flat_normalized()
     hist = L.gradient_descent(x_n, y_n, lr=0.1, epochs=300)
     assert len(hist.loss) == 301
-    assert np.all(np.diff(hist.loss) <= 1e-15)  # le MSE ne remonte jamais
+    assert np.all(np.diff(hist.loss) <= 1e-15)  # la MSE ne remonte jamais
     a, b = L.denormalize_line(hist.slope[-1], hist.intercept[-1], *stats)
     assert (a, b) == pytest.approx(np.polyfit(x, y, 1), rel=1e-9)
 
 
 def test_gradient_descent_diverges_without_normalization():
-    # Sur les âges bruts (jusqu'à 36 mois), lr = 0.01 est trop grand : le MSE explose.
+    # Sur les âges bruts (jusqu'à 36 mois), lr = 0.01 est trop grand : la MSE explose.
     x, y = L.child_height_data()
     hist = L.gradient_descent(x, y, lr=0.01, epochs=20)
     assert hist.loss[-1] > 1e6 * hist.loss[0]
@@ -209,7 +209,7 @@ def test_keras_training_table_reproducible_and_heads_to_least_squares():
     losses = [loss for _, loss, _, _ in rows]
     assert all(l2 < l1 for l1, l2 in zip(losses, losses[1:]))
     x_n, y_n, _ = flat_normalized()
-    min_mse = 1 - np.mean(x_n * y_n) ** 2  # MSE minimal sur données normalisées
+    min_mse = 1 - np.mean(x_n * y_n) ** 2  # MSE minimale sur données normalisées
     assert losses[-1] == pytest.approx(min_mse, rel=0.05)
     # Sur la droite dénormalisée, b suit a : b = ȳ - a·x̄ tant que le biais normalisé reste nul.
     x, y = L.child_height_data()
@@ -224,8 +224,8 @@ def test_format_training_table():
     assert text.splitlines() == [
         "Epoch  Erreur (MSE)    a estimé    b estimé",
         "-" * 46,
-        "   20        0.3481      1.0470     64.6047",
-        "  200        0.0296      2.3529     41.0987",
+        "   20        0,3481      1,0470     64,6047",
+        "  200        0,0296      2,3529     41,0987",
     ]
 
 

@@ -294,3 +294,9 @@ def test_model_sizes_match_seed_and_architecture():
     assert table["GPT-3"].n_params == pytest.approx(gpt_params(96, 12288, context=2048), rel=0.01)
     assert table["LLaMA 3 8B"].n_params == llama3_params(32, 4096, ffn=14336)
     assert table["LLaMA 3 70B"].n_params == llama3_params(80, 8192, ffn=28672)
+
+
+def test_every_activation_has_a_french_label():
+    assert set(nn.ACTIVATION_LABELS) == set(nn.ACTIVATIONS)
+    assert nn.ACTIVATION_LABELS["sigmoid"] == "sigmoïde"
+    assert nn.ACTIVATION_LABELS["relu"] == "ReLU"

@@ -22,7 +22,9 @@ def test_line_fit_explorer_builds_and_follows_its_sliders(data):
     explorer.slope.value, explorer.intercept.value = 2.4, 40.5
     expected = linear.mse(y, 2.4 * x + 40.5)
     assert explorer.mse == pytest.approx(expected)
-    assert f"MSE = {expected:.2f}" in explorer.label.value
+    # étiquette à la française : virgule décimale
+    assert f"MSE = {expected:.2f}".replace(".", ",") in explorer.label.value
+    assert "y = 2,400·x + 40,5" in explorer.label.value
     assert bytes(explorer.image.value) != first_image
     # la droite dessinée est celle des curseurs
     xs = explorer._line.get_xdata()
@@ -54,7 +56,7 @@ def test_gradient_descent_explorer_replays_the_reference_descent(data):
     w, b = history.slope[25], history.intercept[25]
     expected = linear.mse(y_n, w * x_n + b)
     assert explorer.mse == pytest.approx(expected) == pytest.approx(history.loss[25])
-    assert f"MSE (normalisé) = {expected:.4g}" in explorer.label.value
+    assert f"MSE (normalisée) = {expected:.4g}".replace(".", ",") in explorer.label.value
     assert explorer.line() == pytest.approx(linear.denormalize_line(w, b, x_mean, x_std, y_mean, y_std))
     assert explorer._dot.get_xdata()[0] == 25
     assert bytes(explorer.image.value) != before

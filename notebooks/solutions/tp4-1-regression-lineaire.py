@@ -7,7 +7,7 @@ def mse(y_true, y_pred):
 
 # %% ex-forme-close
 def least_squares(x, y):
-    """Pente et ordonnée à l'origine de la droite qui minimise le MSE."""
+    """Pente et ordonnée à l'origine de la droite qui minimise la MSE."""
     x_mean, y_mean = np.mean(x), np.mean(y)
     a = np.mean((x - x_mean) * (y - y_mean)) / np.mean((x - x_mean) ** 2)
     b = y_mean - a * x_mean
@@ -15,7 +15,7 @@ def least_squares(x, y):
 
 # %% ex-gradient-step
 def gradient_step(w, b, x, y, lr):
-    """Un pas de descente de gradient sur le MSE de la droite w·x + b."""
+    """Un pas de descente de gradient sur la MSE de la droite w·x + b."""
     error = w * x + b - y
     dw = 2 * np.mean(error * x)
     db = 2 * np.mean(error)

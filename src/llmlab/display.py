@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import re
 import textwrap
 
 from IPython.display import Markdown
@@ -81,9 +82,24 @@ def show_source(obj, docstring: bool = True) -> Markdown:
 _ALIGN = {"l": ":--", "r": "--:", "c": ":-:"}
 
 
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def _escape_dollars(text: str) -> str:
+    """``$`` → ``\\$`` hors des bouts de code : sinon Pandoc lit « k$ … k$ » comme une formule
+    (« MSE (k$²) | Erreur (k$) » devenait des maths). Un ``\\$`` déjà protégé reste tel quel."""
+    out, last = [], 0
+    for m in _CODE_SPAN.finditer(text):
+        out += [_DOLLAR.sub(r"\\$", text[last:m.start()]), m.group(0)]
+        last = m.end()
+    out.append(_DOLLAR.sub(r"\\$", text[last:]))
+    return "".join(out)
+
+
 def _cell(value) -> str:
-    """Une cellule de tableau Markdown : sur une ligne, avec les | protégés."""
-    return " ".join(str(value).split()).replace("|", r"\|")
+    """Une cellule de tableau Markdown : sur une ligne, avec les | et les $ protégés."""
+    return _escape_dollars(" ".join(str(value).split()).replace("|", r"\|"))
 
 
 def table_markdown(rows, headers, align: str | None = None) -> str:
@@ -117,6 +133,16 @@ def french_number(x: float, decimals: int = 1) -> str:
     """
     text = f"{x:,.{decimals}f}"
     return text.replace(",", "\u202f").replace(".", ",")
+
+
+def french_general(x: float, digits: int = 4) -> str:
+    """Comme le format ``g`` de Python (``digits`` chiffres significatifs), virgule décimale :
+    pour les valeurs d'échelles très différentes (une MSE qui diverge, un taux d'apprentissage).
+
+    >>> french_general(0.012345), french_general(2.5), french_general(1.5e-7, 2)
+    ('0,01235', '2,5', '1,5e-07')
+    """
+    return f"{x:.{digits}g}".replace(".", ",")
 
 
 def french_count(n: int) -> str:

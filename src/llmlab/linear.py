@@ -30,13 +30,17 @@ def child_height_data(n=7, seed=42):
 # --- Forme close -----------------------------------------------------------------------------
 
 def least_squares(x, y):
-    """Pente et ordonnée à l'origine qui minimisent le MSE, pour une seule variable.
+    """Pente et ordonnée à l'origine qui minimisent la MSE,
+    pour une seule variable.
 
-    En annulant les dérivées du MSE on trouve : pente = cov(x, y) / var(x), et la droite
-    passe par le point moyen (x̄, ȳ).
+    En annulant les dérivées de la MSE, on trouve :
+    pente = cov(x, y) / var(x), et la droite passe par le
+    point moyen (x̄, ȳ).
     """
     x_mean, y_mean = np.mean(x), np.mean(y)
-    slope = np.mean((x - x_mean) * (y - y_mean)) / np.mean((x - x_mean) ** 2)
+    cov = np.mean((x - x_mean) * (y - y_mean))
+    var = np.mean((x - x_mean) ** 2)
+    slope = cov / var
     intercept = y_mean - slope * x_mean
     return slope, intercept
 
@@ -45,7 +49,7 @@ def least_squares_multi(X, y):
     """Poids et biais des moindres carrés pour plusieurs variables (une colonne par variable).
 
     On ajoute une colonne de 1 pour le biais, puis on résout les équations normales
-    AᵀA·θ = Aᵀy (le gradient du MSE y vaut zéro). On résout le système plutôt que d'inverser
+    AᵀA·θ = Aᵀy (le gradient de la MSE y vaut zéro). On résout le système plutôt que d'inverser
     AᵀA : c'est plus précis et plus rapide. Cette formule est celle du cours ; elle suffit
     pour 13 variables normalisées, mais `np.linalg.lstsq` (décomposition SVD) reste plus
     stable quand les colonnes sont presque dépendantes.
@@ -91,7 +95,7 @@ def denormalize_line(w_n, b_n, x_mean, x_std, y_mean, y_std):
 # --- Descente de gradient en NumPy -----------------------------------------------------------
 
 def mse_gradient(x, y, w, b):
-    """Gradient du MSE de la droite w·x + b, calculé à la main.
+    """Gradient de la MSE de la droite w·x + b, calculé à la main.
 
     MSE = moyenne((w·x + b - y)²), donc dMSE/dw = 2·moyenne(erreur·x)
     et dMSE/db = 2·moyenne(erreur).
@@ -129,7 +133,7 @@ def gradient_descent(x, y, lr=0.01, epochs=200, w0=0.0, b0=0.0):
 # --- Le même neurone avec Keras --------------------------------------------------------------
 
 def make_one_neuron(learning_rate=0.01, seed=42):
-    """Un neurone sans activation (ŷ = w·x + b), entraîné par SGD sur le MSE.
+    """Un neurone sans activation (ŷ = w·x + b), entraîné par SGD sur la MSE.
 
     Keras tire le poids initial au hasard ; la graine rend ce tirage reproductible.
     Avec 7 points et le batch_size par défaut (32), une epoch fait un seul pas sur tout
@@ -163,7 +167,7 @@ def neuron_line(model, stats):
 def keras_training_table(epochs=200, every=20, learning_rate=0.01, seed=42):
     """Entraîne le neurone par tranches de `every` epochs ; renvoie (epoch, MSE, a, b).
 
-    Le MSE est celui des données normalisées, que Keras mesure pendant la dernière epoch
+    La MSE est celle des données normalisées, que Keras mesure pendant la dernière epoch
     (donc juste avant son pas) ; a et b sont en mois et cm, pour les comparer à 2,5 et 40.
     """
     x_n, y_n, stats = normalized_child_height()
@@ -177,10 +181,14 @@ def keras_training_table(epochs=200, every=20, learning_rate=0.01, seed=42):
 
 
 def format_training_table(rows):
-    """Met en forme les lignes de `keras_training_table` comme un tableau à imprimer."""
+    """Met en forme les lignes de `keras_training_table` comme un tableau à imprimer,
+    avec la virgule décimale (comme le reste du cours)."""
+    from llmlab.display import french_number
+
     lines = [f"{'Epoch':>5}  {'Erreur (MSE)':>12}  {'a estimé':>10}  {'b estimé':>10}", "-" * 46]
     for epoch, loss, a, b in rows:
-        lines.append(f"{epoch:>5}  {loss:>12.4f}  {a:>10.4f}  {b:>10.4f}")
+        loss, a, b = (french_number(v, 4) for v in (loss, a, b))
+        lines.append(f"{epoch:>5}  {loss:>12}  {a:>10}  {b:>10}")
     return "\n".join(lines)
 
 

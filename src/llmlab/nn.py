@@ -103,6 +103,16 @@ ACTIVATIONS = {
     "gelu_tanh": (gelu_tanh, gelu_tanh_grad),
 }
 
+#: Nom -> étiquette française, pour les légendes des figures (le nom reste l'identifiant).
+ACTIVATION_LABELS = {
+    "identity": "identité",
+    "sigmoid": "sigmoïde",
+    "tanh": "tanh",
+    "relu": "ReLU",
+    "gelu": "GELU",
+    "gelu_tanh": "GELU (approx. tanh)",
+}
+
 
 def get_activation(name):
     """(h, h') pour un nom d'activation, avec un message clair si le nom est inconnu."""
@@ -227,12 +237,13 @@ class Dense:
         return self.h(self.z)
 
     def backward(self, grad_y):
-        """Reçoit dL/dy, remplit dW et db, renvoie dL/dx pour la couche d'avant.
+        """Reçoit dL/dy, remplit dW et db, renvoie dL/dx.
 
         Règle de chaîne, en deux pas :
-        - y = h(z) :          dL/dz = dL/dy · h'(z)  (nombre par nombre) ;
-        - z = x @ W + b :     dL/dW = xᵀ @ dL/dz,  dL/db = Σ_lot dL/dz,
-                              dL/dx = dL/dz @ Wᵀ.
+        - y = h(z) :       dL/dz = dL/dy · h'(z)  (terme à terme)
+        - z = x @ W + b :  dL/dW = xᵀ @ dL/dz
+                           dL/db = Σ_lot dL/dz
+                           dL/dx = dL/dz @ Wᵀ
         """
         grad_z = grad_y * self.h_grad(self.z)
         self.dW = self.x.T @ grad_z
@@ -267,12 +278,13 @@ class MLP:
     __call__ = forward
 
     def backward(self, grad):
-        """Passage arrière : la règle de chaîne, de la dernière couche à la première.
+        """Passage arrière : la règle de chaîne, de la dernière
+        couche à la première.
 
         Avec a¹ = L¹(x), a² = L²(a¹), y = L³(a²) :
             dL/dθ¹ = dL/dy · ∂y/∂a² · ∂a²/∂a¹ · ∂a¹/∂θ¹.
-        Chaque couche multiplie le gradient reçu par sa propre dérivée et passe
-        le résultat à la couche précédente.
+        Chaque couche multiplie le gradient reçu par sa propre
+        dérivée et passe le résultat à la couche précédente.
         """
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
@@ -291,9 +303,9 @@ class MLP:
         return sum(p.size for p in self.parameters())
 
     def step(self, lr):
-        """Un pas de descente de gradient : θ <- θ - lr·∇θL, pour chaque paramètre."""
+        """Un pas de descente de gradient : θ <- θ - lr·∇θL."""
         for p, g in zip(self.parameters(), self.gradients()):
-            p -= lr * g
+            p -= lr * g  # sur place : le tableau du réseau change
 
     def fit(self, X, y, epochs=100, lr=0.01, batch_size=None, loss="mse",
             seed=0, progress=False):

@@ -19,6 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from llmlab import linear
+from llmlab.display import french_general, french_number
 from llmlab.style import STYLE_NAME, register
 
 register()
@@ -57,7 +58,7 @@ def _new_figure(ncols: int, size: tuple[float, float]):
 
 
 class LineFitExplorer(widgets.VBox):
-    """Deux curseurs (pente, ordonnée) : la droite, les écarts et le MSE suivent.
+    """Deux curseurs (pente, ordonnée) : la droite, les écarts et la MSE suivent.
 
     Les bornes des curseurs viennent de l'étendue des données, pas de la solution : au
     milieu des curseurs ne se trouve pas la réponse.
@@ -119,13 +120,14 @@ class LineFitExplorer(widgets.VBox):
         self._residuals.set_segments([[(xi, yi), (xi, pi)] for xi, yi, pi in zip(self.x, self.y, pred)])
         current = self.mse
         self.best_mse = min(self.best_mse, current)
-        self.label.value = (f"droite y = {a:.3f}·x + {b:.1f} &nbsp; → &nbsp; <b>MSE = {current:.2f}</b>"
-                            f" &nbsp; (votre meilleur : {self.best_mse:.2f})")
+        self.label.value = (f"droite y = {french_number(a, 3)}·x + {french_number(b, 1)} &nbsp; → "
+                            f"&nbsp; <b>MSE = {french_number(current, 2)}</b> &nbsp; "
+                            f"(votre meilleure : {french_number(self.best_mse, 2)})")
         self.image.value = _png(self.fig)
 
 
 def line_fit_explorer(x, y, **options) -> LineFitExplorer:
-    """Curseurs pente et ordonnée sur le nuage (x, y) : cherchez à la main la droite de MSE minimal."""
+    """Curseurs pente et ordonnée sur le nuage (x, y) : cherchez à la main la droite de MSE minimale."""
     return LineFitExplorer(x, y, **options)
 
 
@@ -175,7 +177,7 @@ class GradientDescentExplorer(widgets.VBox):
             ax_loss.set_yscale("log")
             ax_loss.set_xlabel("epoch")
             ax_loss.set_ylabel("MSE (données normalisées)" if normalize else "MSE")
-            ax_loss.set_title(f"lr = {lr:g}")
+            ax_loss.set_title(f"lr = {french_general(lr)}")
         self.epoch.observe(self._update, names="value")
         super().__init__(children=[self.epoch, self.label, self.image])
         self._update()
@@ -204,9 +206,9 @@ class GradientDescentExplorer(widgets.VBox):
         with np.errstate(over="ignore", invalid="ignore"):
             self._line.set_ydata(a * self._xs + b)
         self._dot.set_data([k], [loss if 0 < loss < _LOSS_CAP else np.nan])
-        unit = " (normalisé)" if self.normalize else ""
-        self.label.value = (f"epoch {k} : <b>MSE{unit} = {loss:.4g}</b> &nbsp; "
-                            f"droite y = {a:.4g}·x + {b:.4g}")
+        unit = " (normalisée)" if self.normalize else ""
+        self.label.value = (f"epoch {k} : <b>MSE{unit} = {french_general(loss)}</b> &nbsp; "
+                            f"droite y = {french_general(a)}·x + {french_general(b)}")
         self.image.value = _png(self.fig)
 
 

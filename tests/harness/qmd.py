@@ -298,12 +298,25 @@ def _header_options(header: str) -> dict:
     return {k: v.lower() in ("true", "t", "1", "yes") for k, v in HEADER_OPTION_RE.findall(header)}
 
 
+# Préfixe des options de cellule selon le langage : le commentaire du langage suivi de « | »
+# (https://quarto.org/docs/authoring/diagrams.html : ``%%|`` pour mermaid, ``//|`` pour dot).
+OPTION_PREFIXES = {"mermaid": "%%|", "dot": "//|", "ojs": "//|"}
+
+
+def option_re(lang: str) -> re.Pattern:
+    """La regex d'une ligne d'option de cellule pour ``lang`` (``#|`` par défaut)."""
+    prefix = OPTION_PREFIXES.get(lang.lower())
+    return OPTION_RE if prefix is None else re.compile(rf"^{re.escape(prefix)}\s?(.*)$")
+
+
 def _chunk_options(block: Block, root: Path) -> dict:
-    """Options ``#|`` en tête du chunk (après celles de l'en-tête ``{python eval=False}``)."""
+    """Options ``#|`` (``%%|`` pour mermaid…) en tête de la cellule, après celles de l'en-tête
+    ``{python eval=False}``."""
     body = block.lines[1:-1] if CELL_END_RE.match(block.lines[-1].text) else block.lines[1:]
+    pattern = option_re(block.lang)
     yaml_lines = []
     for line in body:
-        m = OPTION_RE.match(line.text)
+        m = pattern.match(line.text)
         if not m:
             break
         yaml_lines.append(m.group(1))
@@ -352,3 +365,33 @@ def parse_document(path: Path, root: Path) -> Document:
     fmt = output_format(meta)
     return Document(path, root, lines, meta, execute, workdir, chunks, fmt,
                     format_options(path, root, meta, fmt))
+
+
+@dataclass
+class DiagramCell:
+    """Une cellule non Python (mermaid, dot, ojs…) et ses options effectives."""
+    lang: str
+    start: Line
+    options: dict   # options de la cellule seule (``%%|``…)
+    echo: bool      # ``echo`` effectif : option de la cellule, sinon ``execute`` du document
+
+    def where(self, root: Path | None = None) -> str:
+        return f"cellule {self.lang} {self.start.where(root)}"
+
+
+def language_cells(path: Path, root: Path, langs=("mermaid", "dot")) -> list[DiagramCell]:
+    """Les cellules ``{mermaid}`` / ``{dot}`` de ``path`` (includes développés), avec leur
+    ``echo`` effectif. Quarto n'affiche la source d'un diagramme que si ``echo`` est vrai :
+    dans la cellule, sinon dans ``execute`` (document, ``metadata-files``, ``_quarto.yml``) ;
+    sans réglage, il ne l'affiche pas."""
+    path, root = Path(path), Path(root)
+    lines = expand(path, root)
+    execute = execute_options(path, root, front_matter(lines, root))
+    out = []
+    for block in blocks(lines):
+        if block.kind == "cell" and block.lang.lower() in langs:
+            options = _chunk_options(block, root)
+            echo = options.get("echo", execute.get("echo", False))
+            out.append(DiagramCell(block.lang.lower(), block.lines[0], options,
+                                   echo is True or echo == "fenced"))
+    return out

@@ -29,9 +29,9 @@ MSE_MISTAKES = [
      "votre MSE est exactement n fois trop grande (n = nombre de points) : avez-vous divisé "
      "par le nombre de points ? `np.mean` fait la somme et la division."),
     (lambda t, p: np.sqrt(np.mean((t - p) ** 2)),
-     "vous avez pris la racine carrée : c'est le RMSE. Le MSE s'arrête à la moyenne des carrés."),
+     "vous avez pris la racine carrée : c'est la RMSE. La MSE s'arrête à la moyenne des carrés."),
     (lambda t, p: np.mean(np.abs(t - p)),
-     "c'est la moyenne des écarts absolus (MAE) : le MSE met chaque écart au carré."),
+     "c'est la moyenne des écarts absolus (MAE) : la MSE met chaque écart au carré."),
     (lambda t, p: np.mean(t - p),
      "les écarts ne sont pas mis au carré : les positifs et les négatifs se compensent."),
     (lambda t, p: np.mean(p - t),
@@ -93,7 +93,7 @@ def check_least_squares(fn) -> Verdict:
 # --- Exercice 3 : un pas de descente de gradient --------------------------------------------
 
 def gradient_step(w, b, x, y, lr):
-    """Référence : un pas de descente de gradient sur le MSE de la droite w·x + b."""
+    """Référence : un pas de descente de gradient sur la MSE de la droite w·x + b."""
     dw, db = linear.mse_gradient(x, y, w, b)
     return w - lr * dw, b - lr * db
 
@@ -117,7 +117,7 @@ GRADIENT_STEP_MISTAKES = [
      "le pas est deux fois trop petit : la dérivée de (erreur)² est 2·erreur, "
      "n'oubliez pas le facteur 2."),
     (_step_with(lambda w, b, x, y: (2 * np.sum(_error(w, b, x, y) * x), 2 * np.sum(_error(w, b, x, y)))),
-     "le pas est n fois trop grand : le MSE est une moyenne, son gradient aussi "
+     "le pas est n fois trop grand : la MSE est une moyenne, son gradient aussi "
      "(`np.mean` plutôt que `np.sum`)."),
     (_step_with(lambda w, b, x, y: (2 * np.mean(_error(w, b, x, y)), 2 * np.mean(_error(w, b, x, y)))),
      "le pas sur w est faux : dans la dérivée par rapport à w, chaque erreur est multipliée "

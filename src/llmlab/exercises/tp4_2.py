@@ -306,7 +306,7 @@ def check_boston(mse_1, mse_2, meilleur) -> Verdict:
             continue
         if _same(got, result.history[-1]):
             verdict.message += (" C'est la perte d'entraînement : la MSE test se mesure sur "
-                                "x_test et y_test, des maisons que le réseau n'a jamais vues.")
+                                "x_test et y_test, des quartiers que le réseau n'a jamais vus.")
         elif _same(got, other.test_mse):
             verdict.message += " C'est la MSE de l'autre réseau : r1 a une couche, r2 en a deux."
         elif _same(got, np.sqrt(result.test_mse)):
@@ -325,7 +325,7 @@ def check_boston(mse_1, mse_2, meilleur) -> Verdict:
                                       "test est la plus petite."))
     words = {1: "une couche", 2: "deux couches"}
     return finish(Verdict(True, f"Les deux MSE sont justes, et le réseau à {words[best]} "
-                                 "prédit le mieux les maisons jamais vues."))
+                                 "prédit le mieux les quartiers jamais vus."))
 
 # ---------------------------------------------------------------------------
 # Exercice 7 : compter les paramètres

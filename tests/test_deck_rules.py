@@ -1,0 +1,103 @@
+"""Règles des documents rendus qui se vérifient sur la source, sans Quarto.
+
+- Un diagramme mermaid (ou dot) ne montre jamais sa source : un deck met souvent
+  ``execute: echo: true`` pour ses chunks Python, et Quarto applique alors ``echo`` aussi aux
+  cellules ``{mermaid}`` (la relecture du 23.11 a vu 7 diagrammes repoussés hors de la
+  diapositive par leur code). Chaque cellule mermaid porte ``%%| echo: false``.
+"""
+import importlib
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+from harness import site
+from harness.qmd import expand, language_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _echoing_diagrams(root: Path, documents) -> list[str]:
+    return [cell.where(root) for doc in documents for cell in language_cells(doc, root)
+            if cell.echo]
+
+
+def test_no_rendered_diagram_shows_its_source():
+    shown = _echoing_diagrams(ROOT, site.site_documents(ROOT))
+    assert not shown, (
+        "ces diagrammes afficheraient leur code source (echo effectif vrai) ; ajoutez "
+        "« %%| echo: false » juste sous ```{mermaid} :\n  " + "\n  ".join(shown))
+
+
+def test_the_deck_has_diagrams_to_check():
+    # garde-fou : si la lecture des cellules mermaid cassait, le test précédent passerait à vide
+    cells = language_cells(ROOT / "slides" / "tp4.qmd", ROOT)
+    assert len(cells) >= 5 and all(c.lang == "mermaid" for c in cells)
+
+
+@pytest.mark.parametrize("deck_echo, cell_option, expected", [
+    ("true", None, True),            # echo du deck appliqué au diagramme : le défaut à éviter
+    ("true", "%%| echo: false", False),
+    ("false", None, False),
+    (None, None, False),             # sans réglage, Quarto ne montre pas la source
+    (None, "%%| echo: true", True),
+    ("true", "#| echo: false", True),  # « #| » n'est pas une option pour mermaid
+])
+def test_effective_echo_of_a_mermaid_cell(tmp_path, deck_echo, cell_option, expected):
+    header = "---\ntitle: essai\n" + (f"execute:\n  echo: {deck_echo}\n" if deck_echo else "")
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
+    (tmp_path / "_part.qmd").write_text(
+        "## Schéma\n\n```{mermaid}\n" + (cell_option + "\n" if cell_option else "")
+        + "flowchart LR\n  A --> B\n```\n", encoding="utf-8")
+    deck = tmp_path / "deck.qmd"
+    deck.write_text(header + "---\n\n{{< include _part.qmd >}}\n", encoding="utf-8")
+    shown = _echoing_diagrams(tmp_path, [deck])
+    assert bool(shown) is expected
+    if expected:  # le message nomme le partiel et la ligne de la cellule
+        assert shown == ["cellule mermaid _part.qmd, ligne 3 (inclus depuis deck.qmd, ligne "
+                         + str(header.count("\n") + 3) + ")"]
+
+
+# --- La source montrée tient dans la largeur d'une diapositive -------------------------------
+# Police racine 38 px, code à 0.6em : une ligne de plus de ~62 caractères sort à droite
+# (relecture du 23.11 : `least_squares`, `Dense.backward`…). Les docstrings des fonctions
+# montrées par `show_source` sont donc coupées à 62 caractères dans src/llmlab/.
+MAX_SHOWN_WIDTH = 62
+SHOW_SOURCE_RE = re.compile(r"show_source\(\s*([A-Za-z_][\w.]*)")
+
+
+def _resolve(name: str):
+    """``MLP.backward`` → l'objet, cherché dans les modules de llmlab (comme l'import du deck)."""
+    import llmlab
+    head, *rest = name.split(".")
+    for info in pkgutil.walk_packages(llmlab.__path__, "llmlab."):
+        module = importlib.import_module(info.name)
+        if hasattr(module, head):
+            obj = getattr(module, head)
+            for part in rest:
+                obj = getattr(obj, part)
+            return obj
+    raise LookupError(name)
+
+
+def _shown_sources(root: Path):
+    for doc in site.decks(root):
+        for line in expand(doc, root):
+            for m in SHOW_SOURCE_RE.finditer(line.text):
+                yield m.group(1), line
+
+
+def test_every_shown_source_fits_the_slide_width():
+    from llmlab.display import source_code
+    shown = list(_shown_sources(ROOT))
+    assert shown, "aucun show_source trouvé dans les decks : la lecture est cassée"
+    too_wide = []
+    for name, line in shown:
+        docstring = "docstring=False" not in line.text
+        for i, text in enumerate(source_code(_resolve(name), docstring).splitlines(), 1):
+            if len(text) > MAX_SHOWN_WIDTH:
+                too_wide.append(f"{name} (montré {line.where(ROOT)}), ligne {i} : "
+                                f"{len(text)} caractères")
+    assert not too_wide, (f"lignes de plus de {MAX_SHOWN_WIDTH} caractères (coupez la docstring "
+                          "ou le code dans src/llmlab/) :\n  " + "\n  ".join(too_wide))
