@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import site
-from harness.qmd import expand, language_cells
+from harness.qmd import expand, language_cells, parse_document
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,3 +101,38 @@ def test_every_shown_source_fits_the_slide_width():
                                 f"{len(text)} caractères")
     assert not too_wide, (f"lignes de plus de {MAX_SHOWN_WIDTH} caractères (coupez la docstring "
                           "ou le code dans src/llmlab/) :\n  " + "\n  ".join(too_wide))
+
+
+# --- taille des figures -----------------------------------------------------------------------
+# Avec le moteur Jupyter, Quarto ne lit `fig-width` / `fig-height` qu'au niveau du document
+# (ils fixent figsize et dpi avant l'exécution) : dans un chunk, l'option `#| fig-height` est
+# ignorée en silence (schéma de Quarto : option de cellule réservée à knitr). La relecture du
+# 23.11 l'a vu : « taille d'un enfant » avait `#| fig-height: 3.6` et sa figure de 5 pouces
+# dépassait de 206 px. Une figure plus basse se demande dans le code :
+# `plt.subplots(figsize=(10, 3))`.
+IGNORED_BY_JUPYTER = ("fig-height", "fig-width")
+
+
+def _ignored_figure_options(root: Path, documents) -> list[str]:
+    found = []
+    for path in documents:
+        doc = parse_document(path, root)
+        for chunk in doc.chunks:
+            names = [name for name in IGNORED_BY_JUPYTER if name in chunk.options]
+            found += [f"{chunk.where(root)} : #| {name}" for name in names]
+    return found
+
+
+def test_no_python_chunk_sets_a_figure_size_that_jupyter_ignores():
+    found = _ignored_figure_options(ROOT, site.site_documents(ROOT))
+    assert not found, (
+        "options sans effet avec le moteur Jupyter ; donnez la taille dans le code, "
+        "p. ex. plt.subplots(figsize=(10, 3)) :\n  " + "\n  ".join(found))
+
+
+def test_ignored_figure_option_is_found(tmp_path):
+    deck = tmp_path / "deck.qmd"
+    deck.write_text("---\nformat: revealjs\n---\n\n## A\n\n```{python}\n#| fig-height: 3\n"
+                    "x = 1\n```\n", encoding="utf-8")
+    assert _ignored_figure_options(tmp_path, [deck]) == [
+        f"{parse_document(deck, tmp_path).chunks[0].where(tmp_path)} : #| fig-height"]

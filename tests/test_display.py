@@ -5,6 +5,7 @@ montré sans docstring se compile et a le même corps), et le texte Markdown att
 """
 import ast
 import inspect
+import json
 import re
 import textwrap
 
@@ -71,9 +72,24 @@ def test_markdown_table():
                                    ["Modèle", "Couches"], align="lr")
     assert isinstance(table, Markdown)
     assert table.data == ("| Modèle | Couches |\n"
-                          "|:--|--:|\n"
+                          "|:-------------|------:|\n"
                           "| GPT-2 \\| small | 12 |\n"
                           "| GPT-3 | 96 |\n")
+
+
+def test_wide_table_gives_columns_widths_that_follow_their_content():
+    """Un tableau de plus de 72 caractères : Pandoc (le vrai) répartit la largeur au prorata
+    des tirets. La colonne des descriptions doit recevoir la plus grande part, et non un
+    quart de la page comme avec « |:--|:--|:--|:--| »."""
+    pypandoc = pytest.importorskip("pypandoc")
+    rows = [("`CRIM`", "taux de criminalité par habitant, mesuré par commune", "0,006", "0,027"),
+            ("`ZN`", "part des terrains résidentiels en grandes parcelles", "18,0", "0,0")]
+    table = display.table_markdown(rows, ["Variable", "Signification", "Q0", "Q1"], align="llrr")
+    ast = json.loads(pypandoc.convert_text(table, "json", format="markdown"))
+    colspecs = ast["blocks"][0]["c"][2]
+    widths = [spec[1]["c"] for spec in colspecs]
+    assert 0.9 < sum(widths) <= 1
+    assert widths[1] == max(widths) and widths[1] > 0.5
 
 
 @pytest.mark.parametrize("value, digits, expected", [

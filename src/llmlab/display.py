@@ -110,13 +110,21 @@ def table_markdown(rows, headers, align: str | None = None) -> str:
     if len(align) != len(headers) or set(align) - set(_ALIGN):
         raise ValueError(
             f"align doit avoir une lettre l, r ou c par colonne ({len(headers)}) ; reçu {align!r}.")
-    lines = ["| " + " | ".join(map(_cell, headers)) + " |",
-             "|" + "|".join(_ALIGN[a] for a in align) + "|"]
+    body = []
     for row in rows:
         row = list(row)
         if len(row) != len(headers):
             raise ValueError(f"Ligne de {len(row)} cellules pour {len(headers)} colonnes : {row!r}")
-        lines.append("| " + " | ".join(map(_cell, row)) + " |")
+        body.append([_cell(v) for v in row])
+    head = [_cell(h) for h in headers]
+    # Un tableau plus large que 72 caractères prend la largeur de la page, et Pandoc partage
+    # alors les colonnes au prorata des tirets de la ligne de séparation : autant de tirets
+    # que la plus longue cellule, pour qu'une colonne de descriptions ne soit pas coincée
+    # dans un quart de la largeur (et ne s'étale pas sur trois lignes).
+    widths = [max(len(cell) for cell in column) for column in zip(head, *body)]
+    rule = [_ALIGN[a][0] + "-" * max(1, w - 2) + _ALIGN[a][-1] for a, w in zip(align, widths)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join(rule) + "|"]
+    lines += ["| " + " | ".join(cells) + " |" for cells in body]
     return "\n".join(lines) + "\n"
 
 
