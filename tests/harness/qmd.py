@@ -237,23 +237,28 @@ def metadata_files(meta: dict) -> list[str]:
     return names
 
 
-def execute_options(path: Path, root: Path, meta: dict) -> dict:
-    """``execute`` de ``_quarto.yml``, puis des ``_metadata.yml`` de la racine jusqu'au dossier
-    du document, puis de l'en-tête, puis de ses ``metadata-files`` : le dernier gagne, clé par
-    clé (les options ``#|`` d'un chunk passent encore devant)."""
+def metadata_layers(path: Path, root: Path, meta: dict) -> list[dict]:
+    """Les couches de métadonnées d'un document, de la plus faible à la plus forte :
+    ``_quarto.yml``, les ``_metadata.yml`` de la racine jusqu'au dossier du document, l'en-tête,
+    puis ses ``metadata-files`` (qui l'emportent sur l'en-tête)."""
     root, path = Path(root).resolve(), Path(path).resolve()
     layers = [load_yaml(root / "_quarto.yml")]
     try:
         parts = path.parent.relative_to(root).parts
     except ValueError:
         parts = ()
-    for k in range(len(parts) + 1):
-        layers.append(load_yaml(root.joinpath(*parts[:k]) / "_metadata.yml"))
+    layers += [load_yaml(root.joinpath(*parts[:k]) / "_metadata.yml") for k in range(len(parts) + 1)]
     layers.append(meta)
-    for name in metadata_files(meta):  # metadata-files: l'emportent sur l'en-tête du document
-        layers.append(load_yaml(path.parent / name))
+    layers += [load_yaml(path.parent / name) for name in metadata_files(meta)]
+    return layers
+
+
+def execute_options(path: Path, root: Path, meta: dict) -> dict:
+    """``execute`` de ``_quarto.yml``, puis des ``_metadata.yml`` de la racine jusqu'au dossier
+    du document, puis de l'en-tête, puis de ses ``metadata-files`` : le dernier gagne, clé par
+    clé (les options ``#|`` d'un chunk passent encore devant)."""
     options: dict = {}
-    for layer in layers:
+    for layer in metadata_layers(path, root, meta):
         if isinstance(layer.get("execute"), dict):
             options.update(layer["execute"])
     return options
@@ -274,18 +279,8 @@ def format_options(path: Path, root: Path, meta: dict, fmt: str) -> dict:
     """Les options du format ``fmt`` (``fig-width``, ``fig-height``…) : ``_quarto.yml``, les
     ``_metadata.yml``, l'en-tête puis ses ``metadata-files``, chacun au niveau supérieur puis
     sous ``format: fmt:`` ; le dernier gagne, clé par clé."""
-    root, path = Path(root).resolve(), Path(path).resolve()
-    layers = [load_yaml(root / "_quarto.yml")]
-    try:
-        parts = path.parent.relative_to(root).parts
-    except ValueError:
-        parts = ()
-    for k in range(len(parts) + 1):
-        layers.append(load_yaml(root.joinpath(*parts[:k]) / "_metadata.yml"))
-    layers.append(meta)
-    layers += [load_yaml(path.parent / name) for name in metadata_files(meta)]
     options: dict = {}
-    for layer in layers:
+    for layer in metadata_layers(path, root, meta):
         options.update({k: v for k, v in layer.items() if k.startswith("fig-")})
         formats = layer.get("format")
         if isinstance(formats, dict) and isinstance(formats.get(fmt), dict):
