@@ -72,3 +72,50 @@ def test_gradient_descent_explorer_shows_a_divergence_without_crashing(data):
     explorer.epoch.value = 3
     assert explorer.mse == pytest.approx(linear.gradient_descent(x, y, 0.01, 3).loss[-1])
     assert explorer.mse > 100 * linear.mse(y, 0 * x)
+
+
+# --- TP 4.3 et 4.4 -----------------------------------------------------------------------------
+
+def test_sampling_explorer_follows_its_three_sliders():
+    from llmlab import sampling
+    from llmlab.widgets import sampling_explorer
+
+    words = ["cœur", "ami", "trésor", "voisin", "chéri", "petit", "grand"]
+    logits = np.log([6, 5, 3, 2, 2, 1, 1])
+    explorer = sampling_explorer(words, logits)
+    # réglages neutres : la distribution des comptes (6/20, 5/20…)
+    assert explorer.probabilities() == pytest.approx(np.array([6, 5, 3, 2, 2, 1, 1]) / 20)
+    assert "cœur" in explorer.label.value and "30,0 %" in explorer.label.value
+    before = bytes(explorer.image.value)
+
+    explorer.temperature.value = 0.5               # plus pointue : softmax(2 · logits)
+    assert explorer.probabilities() == pytest.approx(sampling.softmax(logits, 0.5))
+    assert explorer.probabilities()[0] > 6 / 20
+    explorer.top_k.value = 2                        # seuls cœur et ami restent
+    probs = explorer.probabilities()
+    assert np.count_nonzero(probs) == 2 and probs[:2] == pytest.approx([36 / 61, 25 / 61])
+    assert "2 mot(s) possible(s)" in explorer.label.value
+    explorer.temperature.value, explorer.top_k.value, explorer.top_p.value = 1.0, 7, 0.5
+    probs = explorer.probabilities()                # 30 % + 25 % ≥ 50 % : deux mots
+    assert np.count_nonzero(probs) == 2 and probs[:2] == pytest.approx([6 / 11, 5 / 11])
+    assert bytes(explorer.image.value) != before
+
+
+def test_sampling_explorer_refuses_mismatched_logits():
+    from llmlab.widgets import sampling_explorer
+
+    with pytest.raises(ValueError, match="un logit par mot"):
+        sampling_explorer(["a", "b"], [1.0, 2.0, 3.0])
+
+
+def test_token_explorer_counts_the_tokens_of_the_typed_text():
+    from llmlab.tokenizers import load_course_bpe
+    from llmlab.widgets import token_explorer
+
+    tok = load_course_bpe()
+    explorer = token_explorer(tok, "chat")
+    explorer.text.value = "Les élèves"
+    n = len(tok.encode("Les élèves"))
+    assert f"<b>{n} tokens</b>" in explorer.output.value
+    assert "10 caractères, 12 octets" in explorer.output.value
+    assert explorer.output.value.count("title=") == n     # un id au survol par token

@@ -215,3 +215,96 @@ class GradientDescentExplorer(widgets.VBox):
 def gradient_descent_explorer(x, y, lr=0.01, epochs=200, normalize=True, **options):
     """Rejoue une descente de gradient epoch par epoch avec un curseur."""
     return GradientDescentExplorer(x, y, lr=lr, epochs=epochs, normalize=normalize, **options)
+
+
+class SamplingExplorer(widgets.VBox):
+    """Trois curseurs (température, top-k, top-p) sur de vrais logits : les barres montrent
+    la probabilité de chaque mot candidat après chaque réglage.
+
+    L'ordre des opérations est celui des bibliothèques de génération : on divise les logits
+    par la température, on garde les k meilleurs, puis le plus petit noyau de masse ≥ p, et
+    softmax redonne une distribution. Un mot écarté a une probabilité exactement nulle.
+    """
+
+    def __init__(self, words, logits, temperature=1.0, top_k=None, top_p=1.0, max_bars=15):
+        self.words = list(words)
+        self.logits = np.asarray(logits, dtype=float)
+        if self.logits.shape != (len(self.words),):
+            raise ValueError(f"Il faut un logit par mot : {len(self.words)} mots, "
+                             f"logits de forme {self.logits.shape}.")
+        n = len(self.words)
+        self.temperature = widgets.FloatSlider(value=temperature, min=0.1, max=3.0, step=0.05,
+                                               description="température", readout_format=".2f")
+        self.top_k = widgets.IntSlider(value=top_k or n, min=1, max=n, description="top-k")
+        self.top_p = widgets.FloatSlider(value=top_p, min=0.05, max=1.0, step=0.05,
+                                         description="top-p", readout_format=".2f")
+        for slider in (self.temperature, self.top_k, self.top_p):
+            slider.style.description_width = "90px"
+            slider.layout.width = "420px"
+            slider.observe(self._update, names="value")
+        self.label = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        self._order = np.argsort(-self.logits)[:max_bars]     # les mots les plus probables à T = 1
+        self.fig, self._ax = _new_figure(1, (7, 3.6))
+        super().__init__(children=[self.temperature, self.top_k, self.top_p, self.label, self.image])
+        self._update()
+
+    def probabilities(self) -> np.ndarray:
+        """Les probabilités de tous les mots pour les réglages des curseurs."""
+        from llmlab import sampling
+
+        z = self.logits / self.temperature.value
+        z = sampling.top_k_filter(z, self.top_k.value)
+        if self.top_p.value < 1.0:
+            z = sampling.top_p_filter(z, self.top_p.value)
+        return sampling.softmax(z)
+
+    def _update(self, change=None):
+        probs = self.probabilities()
+        kept = int(np.count_nonzero(probs))
+        ax = self._ax
+        ax.clear()
+        with matplotlib.style.context(STYLE_NAME):
+            shown = probs[self._order]
+            ax.bar(range(len(self._order)), shown, color=["C0" if p > 0 else "C2" for p in shown])
+            ax.set_xticks(range(len(self._order)), [self.words[i] for i in self._order],
+                          rotation=45, ha="right")
+            ax.set_ylim(0, 1)
+            ax.set_ylabel("probabilité")
+        best = int(np.argmax(probs))
+        self.label.value = (f"{kept} mot(s) possible(s) sur {len(self.words)} &nbsp; · &nbsp; "
+                            f"le plus probable : <b>{self.words[best]}</b> "
+                            f"({french_number(100 * probs[best], 1)} %)")
+        self.image.value = _png(self.fig)
+
+
+def sampling_explorer(words, logits, **options) -> SamplingExplorer:
+    """Curseurs température, top-k et top-p sur les logits des mots candidats."""
+    return SamplingExplorer(words, logits, **options)
+
+
+class TokenExplorer(widgets.VBox):
+    """Une zone de texte : les tokens du tokenizer s'affichent en couleur pendant la frappe,
+    avec leur nombre. L'id de chaque token apparaît au survol."""
+
+    def __init__(self, tokenizer, text="Bonjour mon cœur, comment ça va ?"):
+        self.tokenizer = tokenizer
+        self.text = widgets.Textarea(value=text, description="texte",
+                                     layout=widgets.Layout(width="600px", height="70px"))
+        self.text.observe(self._update, names="value")
+        self.output = widgets.HTML()
+        super().__init__(children=[self.text, self.output])
+        self._update()
+
+    def _update(self, change=None):
+        from llmlab.tokenizers import tokens_html
+
+        text = self.text.value
+        n_tokens = len(self.tokenizer.encode(text))
+        self.output.value = (f"<p>{len(text)} caractères, {len(text.encode('utf-8'))} octets, "
+                             f"<b>{n_tokens} tokens</b></p>" + tokens_html(text, self.tokenizer))
+
+
+def token_explorer(tokenizer, text="Bonjour mon cœur, comment ça va ?") -> TokenExplorer:
+    """Tapez du texte, voyez ses tokens (survolez un token pour lire son id)."""
+    return TokenExplorer(tokenizer, text)
