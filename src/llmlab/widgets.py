@@ -287,7 +287,7 @@ class TokenExplorer(widgets.VBox):
     """Une zone de texte : les tokens du tokenizer s'affichent en couleur pendant la frappe,
     avec leur nombre. L'id de chaque token apparaît au survol."""
 
-    def __init__(self, tokenizer, text="Bonjour mon cœur, comment ça va ?"):
+    def __init__(self, tokenizer, text="Bonjour mon cœur, tu as bien dormi ?"):
         self.tokenizer = tokenizer
         self.text = widgets.Textarea(value=text, description="texte",
                                      layout=widgets.Layout(width="600px", height="70px"))
@@ -305,6 +305,6 @@ class TokenExplorer(widgets.VBox):
                              f"<b>{n_tokens} tokens</b></p>" + tokens_html(text, self.tokenizer))
 
 
-def token_explorer(tokenizer, text="Bonjour mon cœur, comment ça va ?") -> TokenExplorer:
+def token_explorer(tokenizer, text="Bonjour mon cœur, tu as bien dormi ?") -> TokenExplorer:
     """Tapez du texte, voyez ses tokens (survolez un token pour lire son id)."""
     return TokenExplorer(tokenizer, text)
