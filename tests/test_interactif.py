@@ -26,12 +26,15 @@ from harness.qmd import blocks, expand, parse_document
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {name: ROOT / "interactif" / f"{name}.qmd" for name in ("regression", "descente-gradient")}
+#: Toutes les pages interactives ; PAGES sont celles de la taille d'un enfant (mêmes données).
+ALL_PAGES = {**PAGES, **{name: ROOT / "interactif" / f"{name}.qmd"
+                         for name in ("tokenizer", "echantillonnage")}}
 
 # Ce que le runtime OJS de Quarto fournit sans import, et les mots du langage.
 OJS_BUILTINS = {"Plot", "Inputs", "html", "md", "require", "Math", "Number", "Array", "Set", "Object",
-                "JSON", "String", "Infinity", "NaN", "undefined", "null", "true", "false"}
+                "JSON", "String", "Infinity", "NaN", "undefined", "null", "true", "false", "TextEncoder"}
 JS_KEYWORDS = {"viewof", "const", "let", "var", "function", "return", "for", "of", "in", "if",
-               "else", "new", "typeof"}
+               "else", "new", "typeof", "break", "import", "from"}
 
 
 # --- lecture des pages ----------------------------------------------------------------------
@@ -75,7 +78,7 @@ def ojs_define_names(path: Path) -> set[str]:
 
 @pytest.fixture(scope="module")
 def received():
-    return {name: run_python_chunks(path) for name, path in PAGES.items()}
+    return {name: run_python_chunks(path) for name, path in ALL_PAGES.items()}
 
 
 # --- 1. les données -------------------------------------------------------------------------
@@ -103,12 +106,12 @@ def test_best_line_is_polyfit(received, page):
     assert best["mse"] == pytest.approx(np.mean(residuals ** 2), rel=1e-9)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", ALL_PAGES)
 def test_palette_is_the_course_palette(received, page):
     palette = received[page]["palette"]
     assert palette["accent"] == "#9E2A2B" and palette["ink"] == "#111111"
     used = set()
-    for code in ojs_cells(PAGES[page]):
+    for code in ojs_cells(ALL_PAGES[page]):
         used |= set(re.findall(r"palette\.([\w]+)", code))
         used |= set(re.findall(r"palette\[\"([\w-]+)\"\]", code))
     assert used and used <= set(palette), f"couleurs absentes de la palette : {used - set(palette)}"
@@ -210,8 +213,11 @@ def strip_js(code: str) -> str:
 
 
 def cell_names(code: str) -> set[str]:
-    """Les noms que définissent les cellules OJS (``x = …``, ``viewof x = …``, ``function x``)."""
+    """Les noms que définissent les cellules OJS (``x = …``, ``viewof x = …``, ``function x``,
+    ``import {a, b} from "…"``)."""
     names = set(re.findall(r"^(?:viewof\s+)?([A-Za-z_$][\w$]*)\s*=(?!=)", code, re.M))
+    for group in re.findall(r"^import\s*\{([^}]*)\}\s*from", code, re.M):
+        names |= {name.split(" as ")[-1].strip() for name in group.split(",") if name.strip()}
     return names | set(re.findall(r"^function\s+([A-Za-z_$][\w$]*)", code, re.M))
 
 
@@ -219,7 +225,7 @@ def local_names(code: str) -> set[str]:
     """Variables locales : ``const/let/var``, paramètres des fonctions et des fonctions fléchées."""
     names = set(re.findall(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)", code))
     params = re.findall(r"\(([^()]*)\)\s*=>", code) + re.findall(r"function\s*[\w$]*\s*\(([^)]*)\)", code)
-    names |= {p.strip() for group in params for p in group.split(",") if p.strip()}
+    names |= {p.split("=")[0].strip() for group in params for p in group.split(",") if p.strip()}
     return names | set(re.findall(r"\b([A-Za-z_$][\w$]*)\s*=>", code))
 
 
@@ -234,10 +240,10 @@ def used_names(code: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", ALL_PAGES)
 def test_ojs_reads_every_defined_name_and_nothing_undefined(page):
-    code = "\n".join(strip_js(cell) for cell in ojs_cells(PAGES[page]))
-    defined_by_python = ojs_define_names(PAGES[page])
+    code = "\n".join(strip_js(cell) for cell in ojs_cells(ALL_PAGES[page]))
+    defined_by_python = ojs_define_names(ALL_PAGES[page])
     cells = cell_names(code)
     used = used_names(code) - JS_KEYWORDS
     free = used - cells - local_names(code) - OJS_BUILTINS
@@ -283,23 +289,95 @@ def test_javascript_mse_matches_python(received):
 
 # --- 4. hors ligne : rien d'un CDN ------------------------------------------------------------
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", ALL_PAGES)
 def test_data_chunk_prints_raw_html_instead_of_a_widget_output(page):
     """Le chunk qui appelle ``ojs_define`` imprime du Markdown brut (``output: asis``) avec la
     fonction de llmlab : aucune sortie ``text/html``, donc pas de require.js ni de jQuery."""
-    chunks = [c for c in parse_document(PAGES[page], ROOT).chunks if "ojs_define(" in c.code]
+    chunks = [c for c in parse_document(ALL_PAGES[page], ROOT).chunks if "ojs_define(" in c.code]
     assert chunks, "aucun chunk n'appelle ojs_define"
     for chunk in chunks:
         assert chunk.options.get("output") == "asis", chunk.where(ROOT)
         assert "from llmlab.display import ojs_define" in chunk.code, chunk.where(ROOT)
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", ALL_PAGES)
 def test_page_takes_plot_inputs_d3_from_the_site(page):
     """Plot, Inputs et d3 sont redéfinis par le partiel commun, vers assets/vendor/."""
-    code = "\n".join(ojs_cells(PAGES[page]))
+    code = "\n".join(ojs_cells(ALL_PAGES[page]))
     for name, target in (("Plot", "../assets/vendor/plot/"), ("Inputs", "../assets/vendor/inputs/"),
                          ("d3", "d3@7.9.0/dist/d3.min.js")):
         match = re.search(rf"^{name} = requireLocal\(\"([^\"]+)\"\)", code, re.M)
         assert match and match.group(1).startswith(target), name
     assert "cdn.jsdelivr" not in code and "https://" not in code
+
+
+# --- 5. pages du TP 4.3 et 4.4 ------------------------------------------------------------------
+
+def test_tokenizer_page_sends_the_course_bpe_and_true_openai_tokens(received):
+    import tiktoken
+
+    from llmlab import tokenizers
+
+    data = received["tokenizer"]
+    bpe = tokenizers.load_course_bpe()
+    assert data["bpe"] == json.loads(json.dumps(tokenizers.export_json(bpe)))
+    assert data["vocab_size"] == bpe.vocab_size
+    for example in data["examples"]:
+        phrase, rows = example["phrase"], example["rows"]
+        assert [t["id"] for t in rows[0]["tokens"]] == bpe.encode(phrase)
+        for row, name in zip(rows[1:], ("gpt2", "cl100k_base", "o200k_base")):
+            assert name in row["nom"]
+            assert [t["id"] for t in row["tokens"]] == tiktoken.get_encoding(name).encode(phrase)
+    french = data["examples"][1]["rows"]
+    # un vocabulaire plus grand découpe moins le français
+    assert len(french[3]["tokens"]) < len(french[1]["tokens"])
+
+
+def test_sampling_page_sends_the_bigram_logits(received):
+    from llmlab.data import load_french_corpus
+    from llmlab.sampling import BigramModel, softmax
+
+    contexts = {c["contexte"]: c for c in received["echantillonnage"]["contexts"]}
+    first = contexts["bonjour mon"]
+    # les vrais comptes du corpus : cœur 6, ami 5, trésor 3… sur 20
+    assert first["mots"][:3] == ["cœur", "ami", "trésor"]
+    np.testing.assert_allclose(softmax(np.array(first["logits"]))[:3], [0.30, 0.25, 0.15])
+    model = BigramModel.train(load_french_corpus())
+    for name, context in contexts.items():
+        words, logits = model.logits(name)
+        assert context["mots"] == list(words)
+        np.testing.assert_allclose(context["logits"], logits)
+
+
+def _run_js(cells: list[str], names: list[str], calls: str) -> object:
+    source = "\n".join(js_function(cells, name) for name in names)
+    script = f"{source}\nconsole.log(JSON.stringify({calls}));"
+    result = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.replace("null", "-1e308"))
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node n'est pas installé")
+def test_javascript_sampling_matches_python():
+    """softmax, top-k et top-p de la page, exécutés par node, contre llmlab.sampling."""
+    from llmlab import sampling
+
+    cells = ojs_cells(ALL_PAGES["echantillonnage"])
+    rng = np.random.default_rng(7)
+    cases = [rng.normal(scale=2, size=n).round(6).tolist() for n in (5, 12, 30)]
+    calls = ("[" + ", ".join(
+        f"[softmax({z}), topK({z}, 3).map((x) => x === -Infinity ? null : x),"
+        f" topP({z}, 0.7).map((x) => x === -Infinity ? null : x),"
+        f" topP({z}, 0.05).map((x) => x === -Infinity ? null : x)]" for z in cases) + "]")
+    results = _run_js(cells, ["softmax", "topK", "topP"], calls)
+    for z, (soft, top_k, top_p, top_p_small) in zip(cases, results, strict=True):
+        z = np.array(z)
+        np.testing.assert_allclose(soft, sampling.softmax(z), rtol=1e-12)
+        for got, expected in ((top_k, sampling.top_k_filter(z, 3)), (top_p, sampling.top_p_filter(z, 0.7)),
+                              (top_p_small, sampling.top_p_filter(z, 0.05))):
+            got = np.array(got)
+            assert np.array_equal(got > -1e300, np.isfinite(expected))
+            np.testing.assert_allclose(got[got > -1e300], expected[np.isfinite(expected)])
+    # grands logits : la soustraction du maximum évite exp(1000) = Infinity
+    big = _run_js(cells, ["softmax"], "softmax([1000, 999, 998])")
+    np.testing.assert_allclose(big, sampling.softmax(np.array([1000.0, 999.0, 998.0])), rtol=1e-12)
