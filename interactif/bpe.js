@@ -58,7 +58,7 @@ export function decode(bpe, ids) {
     if (!bpe.vocab.has(id)) throw new Error(`Identifiant de jeton inconnu : ${id}`);
     return bpe.vocab.get(id);
   });
-  return new TextDecoder().decode(new Uint8Array(bytes));
+  return new TextDecoder("utf-8", {ignoreBOM: true}).decode(new Uint8Array(bytes));
 }
 
 // Les jetons de text, chacun avec son id et son texte : [{id, text}, …].
