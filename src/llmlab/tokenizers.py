@@ -44,10 +44,12 @@ ENDOFTEXT = "<|endoftext|>"
 
 # --- Les deux briques du BPE -----------------------------------------------------------------
 
-def get_pair_counts(ids: list[int], counts: dict | None = None) -> dict[tuple[int, int], int]:
-    """Compte chaque paire de jetons voisins : ``[1, 2, 1, 2]`` -> ``{(1, 2): 2, (2, 1): 1}``.
+def get_pair_counts(ids: list[int], counts: dict | None = None
+                    ) -> dict[tuple[int, int], int]:
+    """Compte chaque paire de jetons voisins.
 
-    ``counts`` permet d'accumuler les comptes de plusieurs morceaux de texte.
+    ``[1, 2, 1, 2]`` donne ``{(1, 2): 2, (2, 1): 1}``.
+    ``counts`` accumule les comptes de plusieurs morceaux.
     """
     counts = {} if counts is None else counts
     for pair in zip(ids, ids[1:]):
@@ -55,15 +57,17 @@ def get_pair_counts(ids: list[int], counts: dict | None = None) -> dict[tuple[in
     return counts
 
 
-def merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
-    """Remplace chaque ``pair`` par ``new_id``, de gauche à droite, sans chevauchement.
+def merge(ids: list[int], pair: tuple[int, int],
+          new_id: int) -> list[int]:
+    """Remplace chaque ``pair`` par ``new_id``.
 
-    ``merge([5, 5, 5], (5, 5), 9)`` donne ``[9, 5]`` : la seconde paire chevauche la
-    première, elle n'est pas fusionnée.
+    De gauche à droite, sans chevauchement :
+    ``merge([5, 5, 5], (5, 5), 9)`` donne ``[9, 5]``.
     """
     out, i = [], 0
     while i < len(ids):
-        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
+        if (i + 1 < len(ids) and ids[i] == pair[0]
+                and ids[i + 1] == pair[1]):
             out.append(new_id)
             i += 2
         else:
@@ -209,15 +213,16 @@ def visible(token: bytes) -> str:
     return "".join(out)
 
 
-def _learn_merges(chunks: Counter, n_merges: int, first_id: int = 256, progress=False):
-    """Apprend ``n_merges`` fusions ; produit ``(paire, nouvel id, compte, nb de jetons)``.
+def _learn_merges(chunks: Counter, n_merges: int,
+                  first_id: int = 256, progress=False):
+    """Apprend ``n_merges`` fusions, une à une.
 
-    ``chunks`` compte les morceaux du découpage préalable (en octets) : « ␣de » apparaît
-    des centaines de fois mais n'est traité qu'une fois, pondéré par sa fréquence.
-
-    Les comptes de paires ne sont pas recalculés à chaque fusion : ``where[paire]`` garde
-    les morceaux qui contiennent la paire, et seuls ceux-là sont recomptés. Règle en cas
-    d'égalité : la paire la plus fréquente, puis la plus petite ``(gauche, droite)``.
+    Produit ``(paire, nouvel id, compte, nb de jetons)``.
+    ``chunks`` compte les morceaux du découpage (en octets) :
+    « ␣de », vu 200 fois, n'est traité qu'une fois, pondéré.
+    On ne recompte pas tout après chaque fusion : ``where[p]``
+    garde les morceaux qui contiennent la paire ``p`` ; seuls
+    ceux-là changent. Égalité : la plus petite paire gagne.
     """
     pieces = [list(chunk) for chunk in chunks]
     freqs = list(chunks.values())
@@ -227,7 +232,8 @@ def _learn_merges(chunks: Counter, n_merges: int, first_id: int = 256, progress=
         for pair in zip(ids, ids[1:]):
             counts[pair] += freqs[w]
             where[pair].add(w)
-    n_tokens = sum(len(ids) * f for ids, f in zip(pieces, freqs))
+    n_tokens = sum(len(ids) * f
+                   for ids, f in zip(pieces, freqs))
     steps = range(n_merges)
     if progress:
         from tqdm.auto import tqdm
@@ -236,18 +242,19 @@ def _learn_merges(chunks: Counter, n_merges: int, first_id: int = 256, progress=
     for step in steps:
         if not counts:
             raise NotEnoughTextError(step)
-        pair = max(counts, key=lambda p: (counts[p], -p[0], -p[1]))
+        pair = max(counts,
+                   key=lambda p: (counts[p], -p[0], -p[1]))
         count, new_id = counts[pair], first_id + step
         for w in where.pop(pair):
             old, f = pieces[w], freqs[w]
             new = merge(old, pair, new_id)
             if len(new) == len(old):
-                continue  # morceau déjà modifié par une fusion précédente
-            for p in zip(old, old[1:]):  # on retire les paires de l'ancien morceau…
+                continue  # déjà changé par une fusion passée
+            for p in zip(old, old[1:]):  # ôter l'ancien…
                 counts[p] -= f
                 if counts[p] == 0:
                     del counts[p]
-            for p in zip(new, new[1:]):  # … et on ajoute celles du nouveau
+            for p in zip(new, new[1:]):  # … mettre le neuf
                 counts[p] += f
                 where[p].add(w)
             n_tokens -= (len(old) - len(new)) * f
@@ -337,13 +344,16 @@ class BPETokenizer:
     # -- encodage et décodage --
 
     def _encode_chunk(self, chunk: bytes) -> list[int]:
-        """Applique les fusions à un morceau, la plus ancienne d'abord, jusqu'à la fin."""
+        """Fusionne un morceau, la plus ancienne fusion d'abord.
+
+        Un morceau déjà vu est pris dans le cache.
+        """
         ids = self._cache.get(chunk)
         if ids is None:
             ids = [self.byte_ids[b] for b in chunk]
+            rank = lambda p: self.merges.get(p, float("inf"))
             while len(ids) >= 2:
-                pair = min(zip(ids, ids[1:]),
-                           key=lambda p: self.merges.get(p, float("inf")))
+                pair = min(zip(ids, ids[1:]), key=rank)
                 if pair not in self.merges:
                     break  # plus aucune paire connue
                 ids = merge(ids, pair, self.merges[pair])
@@ -353,7 +363,7 @@ class BPETokenizer:
         return list(ids)
 
     def encode_ordinary(self, text: str) -> list[int]:
-        """Encode ``text`` sans reconnaître aucun jeton spécial."""
+        """Encode ``text`` sans reconnaître de jeton spécial."""
         _check_text(text)
         ids = []
         for chunk in self._chunks(text):
@@ -411,8 +421,12 @@ class BPETokenizer:
         return b"".join(out)
 
     def decode(self, ids: list[int]) -> str:
-        """Le texte des jetons. Une suite d'octets UTF-8 incomplète devient « � »."""
-        return self.decode_bytes(ids).decode("utf-8", errors="replace")
+        """Le texte des jetons.
+
+        Une suite d'octets UTF-8 incomplète devient « � ».
+        """
+        data = self.decode_bytes(ids)
+        return data.decode("utf-8", errors="replace")
 
     def tokens(self, text: str) -> list[str]:
         """Les morceaux de ``text``, un par jeton (« � » pour un morceau de caractère)."""
