@@ -390,3 +390,40 @@ def strip_gutenberg(text: str) -> str:
     start = re.search(r"^\*\*\* ?START OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
     end = re.search(r"^\*\*\* ?END OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
     return text[start.end() if start else 0:end.start() if end else len(text)].strip() + "\n"
+
+
+# --- Vecteurs de mots -------------------------------------------------------------------------
+
+#: Les vecteurs de mots livrés, entraînés par ``scripts/train_word_vectors.py``.
+WORD_VECTORS = "word_vectors_shakespeare.npz"
+
+
+def save_word_vectors(table: np.ndarray, words: list[str], name: str = WORD_VECTORS) -> Path:
+    """Écrit ``data/<name>`` : un ``.npz`` (archive zip de tableaux NumPy) avec ``words``
+    et ``vectors``. Les dates de l'archive sont fixées : mêmes vecteurs, mêmes octets."""
+    import io
+    import zipfile
+
+    if len(words) != len(table):
+        raise DataError(f"{len(words)} mots pour {len(table)} vecteurs.")
+    path = DATA_DIR / name
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, array in (("words", np.array(words, dtype=str)), ("vectors", table)):
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w") as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def load_word_vectors(name: str = WORD_VECTORS) -> tuple[np.ndarray, list[str]]:
+    """``(table, mots)`` : les vecteurs de mots livrés dans ``data/`` (float32, une ligne
+    par mot, mots en minuscules du plus fréquent au plus rare).
+
+    Par défaut, 6 000 mots anglais × 100 dimensions appris sur les pièces de Shakespeare
+    (voir ``data/README.md`` : pourquoi pas en français, et ce qu'ils savent faire).
+    """
+    with np.load(data_path(name), allow_pickle=False) as archive:
+        return archive["vectors"].astype(np.float32), archive["words"].tolist()
