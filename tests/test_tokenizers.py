@@ -274,6 +274,8 @@ def test_truncated_or_foreign_files_are_refused(course, tmp_path):
         "ne correspond pas": text.replace("\t␣ + l → ␣l", "\t␣ + m → ␣m"),  # ids modifiés
         "impossible": text.replace("256 = 32 + 108", "256 = 32 + 999"),
         "mot-clé inconnu": text.replace("octets identité", "bytes identity"),
+        "spécial <id> <nom>": text.replace("spécial 512", "spécial x512"),
+        "expression régulière": text.replace("motif '(?:", "motif '(?:(("),
     }
     for message, content in cases.items():
         with pytest.raises(T.TokenizerFileError, match=message):

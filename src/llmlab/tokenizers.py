@@ -309,7 +309,9 @@ class BPETokenizer:
         """Apprend ``vocab_size - 256`` fusions sur ``text`` ; renvoie le tokenizer.
 
         Repart de zéro (les 256 octets) ; les jetons spéciaux s'ajoutent ensuite avec
-        :meth:`register_special_tokens`.
+        :meth:`register_special_tokens`. À chaque étape, la paire de jetons voisins la plus
+        fréquente est fusionnée ; à égalité, la plus petite paire d'ids ``(gauche, droite)``
+        l'emporte : l'entraînement est déterministe.
         """
         if vocab_size < 256:
             raise ValueError(
@@ -487,6 +489,8 @@ class BPETokenizer:
                 break
             if key == "spécial":
                 i, _, name = value.partition(" ")
+                if not i.isdigit() or not name:
+                    fail(f"ligne {number} : attendu « spécial <id> <nom> ».")
                 header.setdefault("spécial", {})[name] = int(i)
             elif key in ("nom", "motif", "octets"):
                 header[key] = value
@@ -503,7 +507,10 @@ class BPETokenizer:
             fail(f"fichier tronqué ou modifié : {n_merges} fusions annoncées, {found} lues"
                  f"{'' if body and body[-1][1] == 'fin' else ', et pas de ligne « fin »'}. "
                  "Régénérez-le (uv run python scripts/train_bpe.py pour celui du cours).")
-        tok = cls(header["motif"], header.get("nom", "bpe"))
+        try:
+            tok = cls(header["motif"], header.get("nom", "bpe"))
+        except regex.error as exc:
+            fail(f"le motif de découpage n'est pas une expression régulière valide ({exc}).")
         if header["octets"] != "identité":
             byte_ids = header["octets"].split()
             if len(byte_ids) != 256 or not all(b.isdigit() for b in byte_ids):
