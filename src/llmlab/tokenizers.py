@@ -1,0 +1,727 @@
+"""Tokenizers : des caractères aux morceaux de mots appris par BPE, comme GPT-2.
+
+Trois façons de couper un texte en nombres, pour voir pourquoi les LLM ont choisi la
+troisième :
+
+* :class:`CharTokenizer` : un identifiant par caractère. Petit vocabulaire, mais des
+  séquences très longues, et tout caractère absent de l'entraînement est refusé ;
+* :class:`WordTokenizer` : un identifiant par mot. Séquences courtes, mais un vocabulaire
+  énorme, et chaque mot nouveau (« tokenisation ») devient ``<inconnu>`` ;
+* :class:`BPETokenizer` : le *Byte Pair Encoding* au niveau des octets de GPT-2. On part
+  des 256 octets (aucun texte n'est donc jamais inconnu) et on fusionne, l'une après
+  l'autre, les paires de jetons voisins les plus fréquentes du corpus.
+
+:func:`load_gpt2` construit un :class:`BPETokenizer` depuis les rangs de GPT-2 livrés dans
+``data/`` : il donne exactement les identifiants de ``tiktoken.get_encoding("gpt2")``.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import regex
+
+#: Découpage préalable de GPT-2, celui de tiktoken (``r50k_pat_str``) : contractions
+#: anglaises, lettres précédées d'au plus une espace, chiffres, ponctuation, espaces.
+#: Une fusion BPE ne traverse jamais la frontière de deux morceaux.
+GPT2_SPLIT_PATTERN = (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++"""
+                      r"""|\s++$|\s+(?!\S)|\s""")
+
+#: Le même découpage écrit pour les expressions régulières de JavaScript (drapeaux ``gu``) :
+#: ni quantificateurs possessifs (sans effet ici), et ``\s`` remplacé par
+#: ``\p{White_Space}``, car le ``\s`` de JavaScript compte U+FEFF et oublie U+0085.
+GPT2_SPLIT_PATTERN_JS = (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+"""
+                         r"""| ?[^\p{White_Space}\p{L}\p{N}]+"""
+                         r"""|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}""")
+
+#: Le jeton spécial qui sépare deux documents chez GPT-2.
+ENDOFTEXT = "<|endoftext|>"
+
+
+# --- Les deux briques du BPE -----------------------------------------------------------------
+
+def get_pair_counts(ids: list[int], counts: dict | None = None
+                    ) -> dict[tuple[int, int], int]:
+    """Compte chaque paire de jetons voisins.
+
+    ``[1, 2, 1, 2]`` donne ``{(1, 2): 2, (2, 1): 1}``.
+    ``counts`` accumule les comptes de plusieurs morceaux.
+    """
+    counts = {} if counts is None else counts
+    for pair in zip(ids, ids[1:]):
+        counts[pair] = counts.get(pair, 0) + 1
+    return counts
+
+
+def merge(ids: list[int], pair: tuple[int, int],
+          new_id: int) -> list[int]:
+    """Remplace chaque ``pair`` par ``new_id``.
+
+    De gauche à droite, sans chevauchement :
+    ``merge([5, 5, 5], (5, 5), 9)`` donne ``[9, 5]``.
+    """
+    out, i = [], 0
+    while i < len(ids):
+        if (i + 1 < len(ids) and ids[i] == pair[0]
+                and ids[i + 1] == pair[1]):
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+# --- Caractères et mots ----------------------------------------------------------------------
+
+class CharTokenizer:
+    """Un identifiant par caractère vu à l'entraînement (dans l'ordre de Unicode)."""
+
+    def __init__(self, chars):
+        self.chars = list(chars)
+        self.ids = {c: i for i, c in enumerate(self.chars)}
+
+    @classmethod
+    def train(cls, text: str) -> "CharTokenizer":
+        """Le vocabulaire : les caractères distincts de ``text``, triés."""
+        if not text:
+            raise ValueError("Texte vide : donnez un texte d'entraînement non vide.")
+        return cls(sorted(set(text)))
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        """Les identifiants des caractères ; un caractère jamais vu est refusé."""
+        unknown = sorted({c for c in text if c not in self.ids})
+        if unknown:
+            shown = ", ".join(f"« {c} » (U+{ord(c):04X})" for c in unknown[:5])
+            raise ValueError(
+                f"Caractère(s) absent(s) du vocabulaire : {shown}. Un tokenizer de caractères "
+                "ne connaît que ceux de son texte d'entraînement : ajoutez-les à ce texte et "
+                "réentraînez, ou utilisez un BPE au niveau des octets.")
+        return [self.ids[c] for c in text]
+
+    def decode(self, ids: list[int]) -> str:
+        """Le texte des identifiants."""
+        for i in ids:
+            if not 0 <= i < len(self.chars):
+                raise ValueError(f"Identifiant inconnu : {i} (vocabulaire de 0 à "
+                                 f"{len(self.chars) - 1}).")
+        return "".join(self.chars[i] for i in ids)
+
+
+#: Élisions du français : « l'arbre » donne « l' » puis « arbre ».
+_ELISION = r"(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu)['’](?=\w)"
+_WORD_RE = re.compile(rf"{_ELISION}|\w+(?:['’-]\w+)*|[^\w\s]", re.IGNORECASE)
+
+
+class WordTokenizer:
+    """Un identifiant par mot ou signe de ponctuation ; ``<inconnu>`` pour le reste."""
+
+    UNK = "<inconnu>"
+
+    def __init__(self, words):
+        self.words = [self.UNK, *(w for w in words if w != self.UNK)]
+        self.ids = {w: i for i, w in enumerate(self.words)}
+
+    @staticmethod
+    def split(text: str) -> list[str]:
+        """Mots et ponctuation ; l'élision est séparée (« l'arbre » -> « l' », « arbre »)."""
+        return _WORD_RE.findall(text)
+
+    @classmethod
+    def train(cls, text: str, max_size: int | None = None) -> "WordTokenizer":
+        """Les mots les plus fréquents (à égalité, le premier vu), ``<inconnu>`` compris."""
+        counts = Counter(cls.split(text))
+        if not counts:
+            raise ValueError("Texte sans aucun mot : donnez un texte d'entraînement.")
+        if max_size is not None and max_size < 2:
+            raise ValueError(f"max_size = {max_size} : il faut au moins 2 (« <inconnu> » "
+                             "et un mot).")
+        words = [w for w, _ in counts.most_common()]  # most_common garde l'ordre d'apparition
+        return cls(words[:None if max_size is None else max_size - 1])
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.words)
+
+    def encode(self, text: str) -> list[int]:
+        """Les identifiants des mots ; un mot jamais vu devient ``<inconnu>`` (id 0)."""
+        return [self.ids.get(w, 0) for w in self.split(text)]
+
+    def decode(self, ids: list[int]) -> str:
+        """Les mots recollés : pas d'espace après une élision ni avant « . , ) »."""
+        out = ""
+        for i in ids:
+            if not 0 <= i < len(self.words):
+                raise ValueError(f"Identifiant inconnu : {i} (vocabulaire de 0 à "
+                                 f"{len(self.words) - 1}).")
+            word = self.words[i]
+            glue = not out or out[-1] in "'’(\n" or word in {".", ",", ")", "…"}
+            out += word if glue else " " + word
+        return out
+
+
+# --- BPE au niveau des octets ----------------------------------------------------------------
+
+class NotEnoughTextError(ValueError):
+    """Le texte d'entraînement n'a plus aucune paire à fusionner."""
+
+
+def _check_text(text: str) -> bytes:
+    """Le texte en UTF-8 ; refuse une moitié de paire de substitution (« surrogate »).
+
+    Un surrogate isolé (U+D800 à U+DFFF, seul) n'est pas un caractère : il n'a pas
+    d'encodage UTF-8. On le refuse au lieu de le remplacer en silence par « � ».
+    """
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = ord(text[exc.start])
+        raise ValueError(
+            f"Le texte contient un demi-caractère isolé (surrogate U+{bad:04X}, position "
+            f"{exc.start}), qui n'existe pas en UTF-8. Il vient souvent d'un emoji coupé en "
+            "deux ou d'un fichier mal décodé : relisez le fichier en UTF-8, ou nettoyez le "
+            "texte avec texte.encode('utf-8', 'replace').decode('utf-8').") from None
+
+
+def visible(token: bytes) -> str:
+    """Un jeton lisible sur une ligne : « ␣ » pour l'espace, « ↵ » pour le saut de ligne.
+
+    Un octet qui n'est pas de l'UTF-8 complet (morceau d'emoji…) s'écrit ``\\xNN`` ; les
+    autres caractères de contrôle s'écrivent ``\\uNNNN``.
+    """
+    text = token.decode("utf-8", errors="backslashreplace")
+    out = []
+    for c in text:
+        if c == " ":
+            out.append("␣")
+        elif c == "\n":
+            out.append("↵")
+        elif c == "\t":
+            out.append("⇥")
+        elif unicodedata.category(c) in ("Cc", "Zl", "Zp"):
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _learn_merges(chunks: Counter, n_merges: int,
+                  first_id: int = 256, progress=False):
+    """Apprend ``n_merges`` fusions, une à une.
+
+    Produit ``(paire, nouvel id, compte, nb de jetons)``.
+    ``chunks`` compte les morceaux du découpage (en octets) :
+    « ␣de », vu 200 fois, n'est traité qu'une fois, pondéré.
+    On ne recompte pas tout après chaque fusion : ``where[p]``
+    garde les morceaux qui contiennent la paire ``p`` ; seuls
+    ceux-là changent. Égalité : la plus petite paire gagne.
+    """
+    pieces = [list(chunk) for chunk in chunks]
+    freqs = list(chunks.values())
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    where: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for w, ids in enumerate(pieces):
+        for pair in zip(ids, ids[1:]):
+            counts[pair] += freqs[w]
+            where[pair].add(w)
+    n_tokens = sum(len(ids) * f
+                   for ids, f in zip(pieces, freqs))
+    steps = range(n_merges)
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc="Fusions BPE", unit="fusion")
+    for step in steps:
+        if not counts:
+            raise NotEnoughTextError(step)
+        pair = max(counts,
+                   key=lambda p: (counts[p], -p[0], -p[1]))
+        count, new_id = counts[pair], first_id + step
+        for w in where.pop(pair):
+            old, f = pieces[w], freqs[w]
+            new = merge(old, pair, new_id)
+            if len(new) == len(old):
+                continue  # déjà changé par une fusion passée
+            for p in zip(old, old[1:]):  # ôter l'ancien…
+                counts[p] -= f
+                if counts[p] == 0:
+                    del counts[p]
+            for p in zip(new, new[1:]):  # … mettre le neuf
+                counts[p] += f
+                where[p].add(w)
+            n_tokens -= (len(old) - len(new)) * f
+            pieces[w] = new
+        yield pair, new_id, count, n_tokens
+
+
+class TokenizerFileError(ValueError):
+    """Un fichier de tokenizer illisible, tronqué ou d'un autre format."""
+
+
+_FORMAT = "llmlab-bpe 1"
+_MERGE_LINE = re.compile(r"(\d+) = (\d+) \+ (\d+)(?:\t(.*))?")
+
+
+class BPETokenizer:
+    """BPE au niveau des octets avec le découpage de GPT-2.
+
+    * ``vocab[id]`` : les octets du jeton ; ``byte_ids[b]`` : l'id du jeton de l'octet
+      ``b`` (``b`` lui-même pour un BPE entraîné ici ; pas chez GPT-2) ;
+    * ``merges[(gauche, droite)] = nouvel_id``, dans l'ordre d'apprentissage : un id plus
+      petit a été appris plus tôt, il est donc appliqué d'abord à l'encodage ;
+    * ``special_tokens`` : les jetons spéciaux (``<|endoftext|>``), jamais issus d'une
+      fusion, reconnus seulement si ``encode`` le permet.
+    """
+
+    def __init__(self, pattern: str = GPT2_SPLIT_PATTERN, name: str = "bpe"):
+        self.name = name
+        self.pattern = pattern
+        self._split = regex.compile(pattern)
+        self.byte_ids = list(range(256))
+        self.vocab: dict[int, bytes] = {i: bytes([i]) for i in range(256)}
+        self.merges: dict[tuple[int, int], int] = {}
+        self.special_tokens: dict[str, int] = {}
+        self._cache: dict[bytes, list[int]] = {}
+
+    def __repr__(self):
+        return (f"BPETokenizer(name={self.name!r}, vocab_size={self.vocab_size}, "
+                f"fusions={len(self.merges)})")
+
+    @property
+    def vocab_size(self) -> int:
+        """Nombre de jetons : octets, fusions et jetons spéciaux."""
+        return len(self.vocab) + len(self.special_tokens)
+
+    # -- apprentissage --
+
+    def _chunks(self, text: str) -> list[bytes]:
+        return [c.encode("utf-8") for c in self._split.findall(text)]
+
+    def train(self, text: str, vocab_size: int, *, progress: bool = False) -> "BPETokenizer":
+        """Apprend ``vocab_size - 256`` fusions sur ``text`` ; renvoie le tokenizer.
+
+        Repart de zéro (les 256 octets) ; les jetons spéciaux s'ajoutent ensuite avec
+        :meth:`register_special_tokens`. À chaque étape, la paire de jetons voisins la plus
+        fréquente est fusionnée ; à égalité, la plus petite paire d'ids ``(gauche, droite)``
+        l'emporte : l'entraînement est déterministe.
+        """
+        if vocab_size < 256:
+            raise ValueError(
+                f"vocab_size = {vocab_size} : un BPE au niveau des octets a au moins 256 "
+                "jetons (un par octet). Demandez 256 + le nombre de fusions voulu.")
+        if not text:
+            raise ValueError("Texte d'entraînement vide : donnez du texte au tokenizer.")
+        _check_text(text)
+        self.__init__(self.pattern, self.name)
+        chunks = Counter(self._chunks(text))
+        try:
+            for pair, new_id, _, _ in _learn_merges(chunks, vocab_size - 256,
+                                                    progress=progress):
+                self.merges[pair] = new_id
+                self.vocab[new_id] = self.vocab[pair[0]] + self.vocab[pair[1]]
+        except NotEnoughTextError as exc:
+            done = exc.args[0]
+            raise NotEnoughTextError(
+                f"Texte trop court : après {done} fusions, plus aucune paire de jetons "
+                f"voisins n'est à fusionner ({vocab_size - 256} demandées). Donnez plus de "
+                f"texte, ou demandez vocab_size ≤ {256 + done}.") from None
+        return self
+
+    def register_special_tokens(self, tokens: dict[str, int]) -> None:
+        """Ajoute des jetons spéciaux, par ex. ``{ENDOFTEXT: 1024}`` (ids encore libres)."""
+        for name, i in tokens.items():
+            if i in self.vocab or i in self.special_tokens.values():
+                raise ValueError(f"L'id {i} de « {name} » est déjà pris : choisissez un id "
+                                 f"≥ {max(self.vocab) + 1}.")
+            self.special_tokens[name] = i
+
+    # -- encodage et décodage --
+
+    def _encode_chunk(self, chunk: bytes) -> list[int]:
+        """Fusionne un morceau, la plus ancienne fusion d'abord.
+
+        Un morceau déjà vu est pris dans le cache.
+        """
+        ids = self._cache.get(chunk)
+        if ids is None:
+            ids = [self.byte_ids[b] for b in chunk]
+            rank = lambda p: self.merges.get(p, float("inf"))
+            while len(ids) >= 2:
+                pair = min(zip(ids, ids[1:]), key=rank)
+                if pair not in self.merges:
+                    break  # plus aucune paire connue
+                ids = merge(ids, pair, self.merges[pair])
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            self._cache[chunk] = ids
+        return list(ids)
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Encode ``text`` sans reconnaître de jeton spécial."""
+        _check_text(text)
+        ids = []
+        for chunk in self._chunks(text):
+            ids.extend(self._encode_chunk(chunk))
+        return ids
+
+    def encode(self, text: str, allowed_special: str | set = "none_raise") -> list[int]:
+        """Les identifiants des jetons de ``text``.
+
+        ``allowed_special`` : ``"all"`` (jetons spéciaux reconnus), ``"none"`` (écrits comme
+        du texte ordinaire), un ensemble de noms, ou ``"none_raise"`` (par défaut, comme
+        tiktoken) : une erreur si le texte en contient un, pour ne jamais insérer par
+        accident une fin de document au milieu d'un texte.
+        """
+        if allowed_special == "all":
+            special = self.special_tokens
+        elif allowed_special in ("none", "none_raise"):
+            special = {}
+            found = [s for s in self.special_tokens if s in text]
+            if allowed_special == "none_raise" and found:
+                raise ValueError(
+                    f"Le texte contient le jeton spécial « {found[0]} ». Passez "
+                    "allowed_special='all' pour l'encoder comme jeton spécial, ou "
+                    "allowed_special='none' pour l'encoder comme du texte ordinaire.")
+        elif isinstance(allowed_special, (set, frozenset, list, tuple)):
+            unknown = set(allowed_special) - set(self.special_tokens)
+            if unknown:
+                raise ValueError(f"Jeton(s) spécial(aux) inconnu(s) : {sorted(unknown)} ; "
+                                 f"ce tokenizer connaît {sorted(self.special_tokens)}.")
+            special = {s: self.special_tokens[s] for s in allowed_special}
+        else:
+            raise ValueError(f"allowed_special = {allowed_special!r} : choisissez 'all', "
+                             "'none', 'none_raise' ou un ensemble de jetons spéciaux.")
+        if not special:
+            return self.encode_ordinary(text)
+        names = sorted(special, key=len, reverse=True)
+        ids = []
+        for i, part in enumerate(re.split("(" + "|".join(map(re.escape, names)) + ")", text)):
+            ids.extend([special[part]] if i % 2 else self.encode_ordinary(part))
+        return ids
+
+    def decode_bytes(self, ids: list[int]) -> bytes:
+        """Les octets des jetons, mis bout à bout."""
+        inverse = {i: s.encode("utf-8") for s, i in self.special_tokens.items()}
+        out = []
+        for i in ids:
+            if i in self.vocab:
+                out.append(self.vocab[i])
+            elif i in inverse:
+                out.append(inverse[i])
+            else:
+                raise ValueError(
+                    f"Identifiant de jeton inconnu : {i!r}. Ce tokenizer connaît les ids 0 à "
+                    f"{self.vocab_size - 1} : ces ids viennent-ils d'un autre tokenizer ?")
+        return b"".join(out)
+
+    def decode(self, ids: list[int]) -> str:
+        """Le texte des jetons.
+
+        Une suite d'octets UTF-8 incomplète devient « � ».
+        """
+        data = self.decode_bytes(ids)
+        return data.decode("utf-8", errors="replace")
+
+    def tokens(self, text: str) -> list[str]:
+        """Les morceaux de ``text``, un par jeton (« � » pour un morceau de caractère)."""
+        return [self.decode([i]) for i in self.encode(text, allowed_special="all")]
+
+    # -- fichier lisible --
+
+    def to_text(self) -> str:
+        """Le contenu du fichier de :meth:`save` (format ``llmlab-bpe 1``)."""
+        identity = self.byte_ids == list(range(256))
+        lines = [
+            _FORMAT,
+            "# Tokenizer BPE au niveau des octets (llmlab.tokenizers.BPETokenizer).",
+            "# Les ids 0 à 255 sont les octets ; puis une fusion par ligne, dans l'ordre",
+            "# d'apprentissage : « nouvel id = id gauche + id droit », puis les jetons lisibles",
+            "# (« ␣ » : espace, « ↵ » : saut de ligne, \\xNN : morceau de caractère).",
+            f"nom {self.name}",
+            f"motif {self.pattern}",
+            "octets identité" if identity else "octets " + " ".join(map(str, self.byte_ids)),
+            *(f"spécial {i} {s}" for s, i in self.special_tokens.items()),
+            f"fusions {len(self.merges)}",
+        ]
+        for (a, b), new in self.merges.items():
+            shown = (f"{visible(self.vocab[a])} + {visible(self.vocab[b])} → "
+                     f"{visible(self.vocab[new])}")
+            lines.append(f"{new} = {a} + {b}\t{shown}")
+        lines.append("fin")
+        return "\n".join(lines) + "\n"
+
+    def save(self, path) -> None:
+        """Écrit le tokenizer en texte UTF-8 : une fusion par ligne, dans l'ordre."""
+        Path(path).write_text(self.to_text(), encoding="utf-8", newline="\n")
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "le fichier") -> "BPETokenizer":
+        """Relit le format de :meth:`to_text` ; toute incohérence est une erreur."""
+        def fail(why: str):
+            raise TokenizerFileError(f"{source} : {why}")
+
+        lines = text.split("\n")
+        if lines[0].strip() != _FORMAT:
+            if re.fullmatch(r"[A-Za-z0-9+/=]+ \d+", lines[0].strip()):
+                fail("c'est un vocabulaire .tiktoken (rangs), pas un fichier llmlab-bpe : "
+                     "pour GPT-2, utilisez load_gpt2().")
+            fail(f"ce n'est pas un tokenizer llmlab (la première ligne doit être « {_FORMAT} »,"
+                 f" elle vaut « {lines[0][:40]} »).")
+        header, n_merges, body = {}, None, []
+        rest = iter(enumerate(lines[1:], start=2))
+        for number, line in rest:
+            if line.startswith("#") or not line:
+                continue
+            key, _, value = line.partition(" ")
+            if key == "fusions":
+                if not value.isdigit():
+                    fail(f"ligne {number} : « fusions » doit être suivi d'un nombre.")
+                n_merges = int(value)
+                body = [(n, line) for n, line in rest]
+                break
+            if key == "spécial":
+                i, _, name = value.partition(" ")
+                if not i.isdigit() or not name:
+                    fail(f"ligne {number} : attendu « spécial <id> <nom> ».")
+                header.setdefault("spécial", {})[name] = int(i)
+            elif key in ("nom", "motif", "octets"):
+                header[key] = value
+            else:
+                fail(f"ligne {number} : mot-clé inconnu « {key} ».")
+        for key in ("motif", "octets"):
+            if key not in header:
+                fail(f"la ligne « {key} … » manque.")
+        if n_merges is None:
+            fail("la ligne « fusions N » manque : le fichier est tronqué.")
+        body = [(n, line) for n, line in body if line]
+        if not body or body[-1][1] != "fin" or len(body) - 1 != n_merges:
+            found = sum(1 for _, line in body if _MERGE_LINE.fullmatch(line))
+            fail(f"fichier tronqué ou modifié : {n_merges} fusions annoncées, {found} lues"
+                 f"{'' if body and body[-1][1] == 'fin' else ', et pas de ligne « fin »'}. "
+                 "Régénérez-le (uv run python scripts/train_bpe.py pour celui du cours).")
+        try:
+            tok = cls(header["motif"], header.get("nom", "bpe"))
+        except regex.error as exc:
+            fail(f"le motif de découpage n'est pas une expression régulière valide ({exc}).")
+        if header["octets"] != "identité":
+            byte_ids = header["octets"].split()
+            if len(byte_ids) != 256 or not all(b.isdigit() for b in byte_ids):
+                fail("la ligne « octets » doit donner 256 ids.")
+            tok.byte_ids = [int(b) for b in byte_ids]
+            tok.vocab = {i: bytes([b]) for b, i in enumerate(tok.byte_ids)}
+            if len(tok.vocab) != 256:
+                fail("la ligne « octets » donne deux fois le même id.")
+        for number, line in body[:-1]:
+            m = _MERGE_LINE.fullmatch(line)
+            if not m:
+                fail(f"ligne {number} illisible : « {line[:60]} » (attendu « 300 = 101 + 32 »).")
+            new, a, b = (int(g) for g in m.group(1, 2, 3))
+            if a not in tok.vocab or b not in tok.vocab or new in tok.vocab:
+                fail(f"ligne {number} : fusion {new} = {a} + {b} impossible (un id gauche ou "
+                     "droit pas encore défini, ou un nouvel id déjà pris).")
+            if tok.merges and new < max(tok.merges.values()):
+                fail(f"ligne {number} : les ids des fusions doivent croître (ordre "
+                     "d'apprentissage).")
+            tok.merges[(a, b)] = new
+            tok.vocab[new] = tok.vocab[a] + tok.vocab[b]
+            shown = f"{visible(tok.vocab[a])} + {visible(tok.vocab[b])} → {visible(tok.vocab[new])}"
+            if m.group(4) is not None and m.group(4) != shown:
+                fail(f"ligne {number} : le texte lisible « {m.group(4)} » ne correspond pas aux "
+                     f"ids (attendu « {shown} »).")
+        try:
+            tok.register_special_tokens(header.get("spécial", {}))
+        except ValueError as exc:
+            fail(str(exc))
+        return tok
+
+    @classmethod
+    def load(cls, path) -> "BPETokenizer":
+        """Relit un fichier écrit par :meth:`save`."""
+        from llmlab.data import load_tokenizer_text
+
+        return cls.from_text(load_tokenizer_text(path), source=str(path))
+
+    @classmethod
+    def from_ranks(cls, ranks: dict[bytes, int], special_tokens: dict[str, int] | None = None,
+                   pattern: str = GPT2_SPLIT_PATTERN, name: str = "bpe") -> "BPETokenizer":
+        """Un tokenizer depuis des rangs tiktoken (jeton en octets -> id).
+
+        Chaque jeton de plus d'un octet est né d'une fusion de deux jetons plus anciens :
+        :func:`llmlab.vocab.recover_merges` les retrouve.
+        """
+        from llmlab.vocab import recover_merges
+
+        tok = cls(pattern, name)
+        tok.byte_ids = [ranks[bytes([b])] for b in range(256)]
+        tok.vocab = {i: token for token, i in ranks.items()}
+        tok.merges = {(ranks[a], ranks[b]): ranks[a + b] for a, b in recover_merges(ranks)}
+        tok.register_special_tokens(special_tokens or {})
+        return tok
+
+
+# --- Pour l'enseignement ---------------------------------------------------------------------
+
+def merge_steps(text: str, n_merges: int) -> list[dict]:
+    """Les ``n_merges`` premières fusions d'un entraînement, en texte lisible.
+
+    Chaque étape : ``{"step", "pair", "new_token", "count", "n_tokens"}``, où
+    ``n_tokens`` est la longueur de tout le texte en jetons après la fusion. Ce sont les
+    mêmes fusions que :meth:`BPETokenizer.train`.
+    """
+    if not text:
+        raise ValueError("Texte vide : donnez un texte pour voir les fusions.")
+    tok = BPETokenizer()
+    vocab = dict(tok.vocab)
+    steps = []
+    try:
+        for step, (pair, new_id, count, n_tokens) in enumerate(
+                _learn_merges(Counter(tok._chunks(text)), n_merges), start=1):
+            vocab[new_id] = vocab[pair[0]] + vocab[pair[1]]
+            steps.append({"step": step,
+                          "pair": (vocab[pair[0]].decode("utf-8", "replace"),
+                                   vocab[pair[1]].decode("utf-8", "replace")),
+                          "new_token": vocab[new_id].decode("utf-8", "replace"),
+                          "count": count, "n_tokens": n_tokens})
+    except NotEnoughTextError as exc:
+        raise NotEnoughTextError(
+            f"Texte trop court : il ne permet que {exc.args[0]} fusions, pas {n_merges}. "
+            "Donnez plus de texte ou demandez moins de fusions.") from None
+    return steps
+
+
+@functools.lru_cache(maxsize=1)
+def _gpt2_ranks() -> dict[bytes, int]:
+    from llmlab.data import load_gpt2_ranks
+
+    return load_gpt2_ranks()
+
+
+def load_gpt2() -> BPETokenizer:
+    """GPT-2 (r50k) en :class:`BPETokenizer` : mêmes ids que ``tiktoken`` ``gpt2``.
+
+    Chez GPT-2, les 256 octets n'ont pas les ids 0 à 255 (« ! » a l'id 0) : ``byte_ids``
+    garde cette table. Il y a 50 000 fusions et ``<|endoftext|>`` = 50256.
+    """
+    return BPETokenizer.from_ranks(_gpt2_ranks(), {ENDOFTEXT: 50256}, name="gpt2")
+
+
+def load_course_bpe() -> BPETokenizer:
+    """Le BPE du cours, entraîné sur le corpus français (``data/tokenizers/bpe-cours.txt``)."""
+    from llmlab.data import COURSE_BPE, data_path, load_tokenizer_text
+
+    path = data_path(COURSE_BPE)
+    return BPETokenizer.from_text(load_tokenizer_text(path), source=str(path))
+
+
+def to_tiktoken(tokenizer: BPETokenizer, name: str = "llmlab"):
+    """Le même tokenizer en ``tiktoken.Encoding`` (le moteur en Rust d'OpenAI).
+
+    tiktoken range chaque jeton par ses octets : deux jetons aux mêmes octets (possible
+    avec le BPE, rare) ne peuvent pas être exportés.
+    """
+    import tiktoken
+
+    ranks = {}
+    for i, token in sorted(tokenizer.vocab.items()):
+        if token in ranks:
+            raise ValueError(f"Les jetons {ranks[token]} et {i} ont les mêmes octets "
+                             f"({token!r}) : tiktoken ne peut pas les distinguer.")
+        ranks[token] = i
+    return tiktoken.Encoding(name=name, pat_str=tokenizer.pattern, mergeable_ranks=ranks,
+                             special_tokens=dict(tokenizer.special_tokens))
+
+
+def export_json(tokenizer: BPETokenizer) -> dict:
+    """Ce qu'il faut à ``interactif/bpe.js`` pour encoder dans le navigateur.
+
+    Le vocabulaire n'est pas exporté : le JavaScript le reconstruit depuis les octets et
+    les fusions, comme :meth:`BPETokenizer.from_text`.
+    """
+    if tokenizer.pattern != GPT2_SPLIT_PATTERN:
+        raise ValueError("export_json ne sait traduire en JavaScript que le découpage de "
+                         "GPT-2 (GPT2_SPLIT_PATTERN).")
+    return {"name": tokenizer.name, "pattern": GPT2_SPLIT_PATTERN_JS,
+            "byte_ids": list(tokenizer.byte_ids),
+            "merges": [[a, b, new] for (a, b), new in tokenizer.merges.items()],
+            "special_tokens": dict(tokenizer.special_tokens)}
+
+
+# --- Affichage -------------------------------------------------------------------------------
+
+def _pieces(text: str, tokenizer) -> list[tuple[str, int]]:
+    """``(morceau, id)`` pour un tokenizer du cours, un ``tiktoken.Encoding`` ou son nom."""
+    if isinstance(tokenizer, str):
+        import tiktoken
+
+        tokenizer = tiktoken.get_encoding(tokenizer)
+    if isinstance(tokenizer, BPETokenizer):
+        ids = tokenizer.encode(text, allowed_special="all")
+        return [(tokenizer.decode([i]), i) for i in ids]
+    if isinstance(tokenizer, WordTokenizer):
+        words = tokenizer.split(text)
+        return list(zip(words, tokenizer.encode(text)))
+    if isinstance(tokenizer, CharTokenizer):
+        return list(zip(text, tokenizer.encode(text)))
+    ids = tokenizer.encode(text, allowed_special="all")  # tiktoken.Encoding
+    return [(tokenizer.decode_single_token_bytes(i).decode("utf-8", "replace"), i)
+            for i in ids]
+
+
+def tokens_html(text: str, tokenizer) -> str:
+    """Le texte coupé en jetons : un fond par jeton, l'id au survol (``title``).
+
+    Couleurs de la palette du cours ; un saut de ligne est marqué « ↵ ». Un jeton qui
+    n'est qu'un morceau de caractère (emoji coupé en octets) s'affiche « � ».
+    """
+    from llmlab.style import read_palette
+
+    palette = read_palette()
+    backgrounds = [palette["tint"], palette["gray-1"], palette["sheet"], palette["gray-2"]]
+    spans = []
+    for k, (piece, i) in enumerate(_pieces(text, tokenizer)):
+        shown = html.escape(piece).replace("\n", "↵\n")
+        spans.append(
+            f'<span class="llmlab-token" title="id {i}" style="background:'
+            f'{backgrounds[k % len(backgrounds)]};border-radius:3px;padding:0 1px;'
+            f'margin-right:1px">{shown}</span>')
+    return ('<div class="llmlab-tokens" style="font-family:var(--bs-font-monospace,'
+            'monospace);white-space:pre-wrap;line-height:1.9;color:'
+            f'{palette["ink"]}">' + "".join(spans) + "</div>")
+
+
+def show_tokens(text: str, tokenizer):
+    """:func:`tokens_html` affiché dans un notebook ou une diapositive."""
+    from IPython.display import HTML
+
+    return HTML(tokens_html(text, tokenizer))
+
+
+def token_counts(sentences: dict[str, str],
+                 encodings=("gpt2", "cl100k_base", "o200k_base")):
+    """Nombre de caractères et de jetons de chaque phrase, pour chaque encodage.
+
+    ``encodings`` : des noms tiktoken ou des :class:`BPETokenizer` (colonne : leur
+    ``name``). Une ligne par phrase, indexée par son étiquette (« français »…).
+    """
+    import pandas as pd
+
+    columns = {"caractères": [len(s) for s in sentences.values()]}
+    for enc in encodings:
+        if isinstance(enc, str):
+            import tiktoken
+
+            coder = tiktoken.get_encoding(enc)
+            columns[enc] = [len(coder.encode(s, disallowed_special=())) for s in
+                            sentences.values()]
+        else:
+            columns[enc.name] = [len(enc.encode(s, allowed_special="none"))
+                                 for s in sentences.values()]
+    return pd.DataFrame(columns, index=pd.Index(list(sentences), name="phrase"))
