@@ -63,12 +63,19 @@ DATA_FILES = {
     "boston_housing.csv": "04ea3ed0aa63691cfedf388349eafc1213e91e00f8e4d31747534692c0f1ce02",
     "corpus_fr.txt": "330b4b359b15b387dfcaf5327c44394216a47b0255b37b94a4d29fc5426bb926",
     "vocab/r50k_base.tiktoken": TIKTOKEN_FILES["r50k_base.tiktoken"][1],
+    "word_vectors_shakespeare.npz":
+        "e4bdefc76b2ca2244898354e9acc2c7bbb820a1e32adda32925676b881686eb6",
 }
+
+
+#: Fichiers produits par un entraînement : le script qui les refait.
+TRAINED_FILES = {"word_vectors_shakespeare.npz": "uv run python scripts/train_word_vectors.py"}
 
 
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
-    return f"Restaurez-le avec `git checkout -- data/{name}` ou `{REBUILD}`."
+    return (f"Restaurez-le avec `git checkout -- data/{name}` ou "
+            f"`{TRAINED_FILES.get(name, REBUILD)}`.")
 
 
 def data_path(name: str) -> Path:
