@@ -180,6 +180,7 @@ def test_plot_embeddings_uses_course_style():
     assert matplotlib.colors.to_hex(labels["reine"].get_color()) == accent.lower()
     assert matplotlib.colors.to_hex(labels["roi"].get_color()) != accent.lower()
     assert ax.get_xlabel() == "axe principal 1"
+    assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
     import matplotlib.pyplot as plt
     plt.close("all")
     with pytest.raises(ValueError, match="un mot par ligne"):

@@ -186,7 +186,8 @@ def plot_embeddings(table, words, highlight=None, ax=None):
 
     ``words`` : un libellé par ligne de ``table``. Les mots
     de ``highlight`` sont écrits en couleur d'accent.
-    Renvoie l'objet ``Axes`` de matplotlib.
+    Renvoie l'objet ``Axes`` de matplotlib. Les graduations
+    sont retirées : seule la position relative compte.
     """
     import matplotlib.pyplot as plt
 
@@ -212,6 +213,8 @@ def plot_embeddings(table, words, highlight=None, ax=None):
                     fontweight="bold" if hot else None)
     ax.set_xlabel("axe principal 1")
     ax.set_ylabel("axe principal 2")
+    ax.set_xticks([])  # valeurs sans signification :
+    ax.set_yticks([])  # seules les distances comptent
     return ax
 
 
