@@ -66,15 +66,20 @@ DATA_FILES = {
     "corpus_fr.txt": "330b4b359b15b387dfcaf5327c44394216a47b0255b37b94a4d29fc5426bb926",
     "vocab/r50k_base.tiktoken": TIKTOKEN_FILES["r50k_base.tiktoken"][1],
     "tokenizers/bpe-cours.txt": "7194ba4e9e128447028d6763b4302aa03d592d74b7025151509581b54a9328a8",
+    "word_vectors_shakespeare.npz":
+        "e4bdefc76b2ca2244898354e9acc2c7bbb820a1e32adda32925676b881686eb6",
 }
+
+
+#: Fichiers produits par un entraînement : le script qui les refait.
+TRAINED_FILES = {"word_vectors_shakespeare.npz": "uv run python scripts/train_word_vectors.py",
+                 "tokenizers/bpe-cours.txt": "uv run python scripts/train_bpe.py"}
 
 
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
-    if name.startswith("tokenizers/"):
-        return (f"Restaurez-le avec `git checkout -- data/{name}` ou "
-                "`uv run python scripts/train_bpe.py`.")
-    return f"Restaurez-le avec `git checkout -- data/{name}` ou `{REBUILD}`."
+    return (f"Restaurez-le avec `git checkout -- data/{name}` ou "
+            f"`{TRAINED_FILES.get(name, REBUILD)}`.")
 
 
 def data_path(name: str) -> Path:

@@ -186,7 +186,8 @@ def plot_embeddings(table, words, highlight=None, ax=None):
 
     ``words`` : un libellé par ligne de ``table``. Les mots
     de ``highlight`` sont écrits en couleur d'accent.
-    Renvoie l'objet ``Axes`` de matplotlib.
+    Renvoie l'objet ``Axes`` de matplotlib. Les graduations
+    sont retirées : seule la position relative compte.
     """
     import matplotlib.pyplot as plt
 
@@ -212,6 +213,8 @@ def plot_embeddings(table, words, highlight=None, ax=None):
                     fontweight="bold" if hot else None)
     ax.set_xlabel("axe principal 1")
     ax.set_ylabel("axe principal 2")
+    ax.set_xticks([])  # valeurs sans signification :
+    ax.set_yticks([])  # seules les distances comptent
     return ax
 
 
@@ -286,7 +289,7 @@ def train_skipgram(tokens: list[str], dim: int = 100,
                    window: int = 5, negatives: int = 5,
                    epochs: int = 5, min_count: int = 5,
                    subsample: float = 1e-4,
-                   batch_size: int = 1024, lr: float = 0.01,
+                   batch_size: int = 256, lr: float = 0.025,
                    seed: int = 0, progress: bool = False):
     """Vecteurs de mots par skip-gram à échantillons
     négatifs (Mikolov et al., 2013) ; renvoie ``(table,
@@ -295,7 +298,9 @@ def train_skipgram(tokens: list[str], dim: int = 100,
     Des mots qui ont les mêmes voisins finissent avec des
     vecteurs proches. Les négatifs sont tirés selon la
     fréquence^0,75 ; les mots très fréquents (« the »,
-    « and ») sont en partie écartés (``subsample``).
+    « and ») sont en partie écartés (``subsample``). Comme
+    word2vec : descente de gradient simple, une perte par
+    paire (somme sur le lot), pas qui décroît jusqu'à 0.
     """
     import torch
 
@@ -308,13 +313,14 @@ def train_skipgram(tokens: list[str], dim: int = 100,
     keep_prob = np.minimum(1.0, np.sqrt(ratio) + ratio)
     noise = torch.tensor(counts ** 0.75, dtype=torch.float64)
 
-    emb_in = torch.nn.Embedding(len(words), dim)
-    emb_out = torch.nn.Embedding(len(words), dim)
+    # sparse=True : seules les lignes du lot sont mises à jour
+    emb_in = torch.nn.Embedding(len(words), dim, sparse=True)
+    emb_out = torch.nn.Embedding(len(words), dim, sparse=True)
     bound = 0.5 / dim
     torch.nn.init.uniform_(emb_in.weight, -bound, bound)
     torch.nn.init.zeros_(emb_out.weight)
     params = [emb_in.weight, emb_out.weight]
-    optimizer = torch.optim.Adam(params, lr=lr)
+    optimizer = torch.optim.SGD(params, lr=lr)
 
     for epoch in range(epochs):
         kept = ids[rng.random(len(ids)) < keep_prob[ids]]
@@ -324,6 +330,9 @@ def train_skipgram(tokens: list[str], dim: int = 100,
         context = torch.from_numpy(context[order])
         losses = []
         for start in range(0, len(centre), batch_size):
+            done = (epoch + start / len(centre)) / epochs
+            optimizer.param_groups[0]["lr"] = lr * max(
+                1e-4, 1 - done)
             c = centre[start:start + batch_size]
             o = context[start:start + batch_size]
             neg = torch.multinomial(
@@ -331,7 +340,7 @@ def train_skipgram(tokens: list[str], dim: int = 100,
             loss = skipgram_loss(emb_in, emb_out, c, o,
                                  neg.view(len(c), negatives))
             optimizer.zero_grad()
-            loss.backward()
+            (loss * len(c)).backward()
             optimizer.step()
             losses.append(loss.item())
         if progress:
