@@ -152,8 +152,8 @@ class TokenData:
         le modèle apprend à prédire le token suivant.
         """
         if split not in ("train", "val"):
-            raise ValueError(
-                f"split vaut « train » ou « val » (reçu : {split!r}).")
+            raise ValueError("split vaut « train » ou « val » "
+                             f"(reçu : {split!r}).")
         data = self.train if split == "train" else self.val
         T = self.block_size
         starts = torch.randint(len(data) - T, (batch_size,),
@@ -497,6 +497,21 @@ def load_checkpoint(path, map_location="cpu") -> dict:
 # La boucle
 # --------------------------------------------------------------------------
 
+def train_step(model, optimizer, x, y, grad_clip=None):
+    """Un pas : perte, gradients, mise à jour des poids.
+
+    Rend la perte du lot (tenseur détaché du graphe).
+    """
+    loss = _loss(model, x, y)       # entropie croisée
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()                 # rétropropagation
+    if grad_clip:                   # gradients bornés
+        torch.nn.utils.clip_grad_norm_(model.parameters(),
+                                       grad_clip)
+    optimizer.step()                # AdamW
+    return loss.detach()
+
+
 def _make_optimizer(model, config: TrainConfig, device: torch.device):
     """AdamW ; la décroissance des poids ne touche que les matrices."""
     params = [p for p in model.parameters() if p.requires_grad]
@@ -518,6 +533,8 @@ def _resume_into(ckpt, model, optimizer, config, model_config):
     """Vérifie que le checkpoint va avec ce run, puis le charge."""
     state = ckpt["state"]
     saved_model = state.get("model_config")
+    if model_config:   # comparé tel que relu du JSON
+        model_config = json.loads(json.dumps(model_config))
     if saved_model and model_config and saved_model != model_config:
         raise CheckpointError(
             "Ce checkpoint vient d'un autre modèle : configuration "
@@ -582,122 +599,157 @@ def _fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
-def train(model, data: TokenData, config: TrainConfig, *,
-          checkpoint_path=None, resume: bool = False, device=None,
-          progress: bool = True, sample_fn=None,
-          sample_every: int | None = None,
-          model_config: dict | None = None,
-          extra: dict | None = None) -> TrainResult:
-    """Entraîne ``model`` (logits ``(B, T, V)``) sur ``data``.
+class _Run:
+    """L'état d'un entraînement : ce que `train` fait avancer et ce
+    qu'un checkpoint garde."""
 
-    Pertes train/val toutes les ``eval_every`` étapes (et au
-    début, et à la fin) ; checkpoint à la fin, tous les
-    ``checkpoint_every`` pas, et sur Ctrl-C. Avec ``resume``,
-    reprend là où le checkpoint s'est arrêté : même run.
-    """
-    import pandas as pd
-    from tqdm.auto import tqdm
+    def __init__(self, model, data, config, checkpoint_path, device,
+                 model_config, extra):
+        if config.block_size != data.block_size:
+            raise ValueError(
+                f"config.block_size ({config.block_size}) ≠ "
+                f"data.block_size ({data.block_size}) : construisez "
+                "TokenData avec config.block_size.")
+        if config.max_steps < 0 or config.eval_every < 1:
+            raise ValueError(
+                "max_steps doit être ≥ 0 et eval_every ≥ 1.")
+        self.device = torch.device(device) if device else pick_device()
+        self.model, self.data, self.config = model, data, config
+        model.to(self.device).train()
+        if model_config is None:
+            model_config = getattr(model, "config", None)
+        self.model_config, self.extra = model_config, extra
+        self.optimizer = _make_optimizer(model, config, self.device)
+        self.gen = torch.Generator().manual_seed(config.seed)
+        seed_everything(config.seed)
+        self.path = Path(checkpoint_path) if checkpoint_path else None
+        self.step, self.elapsed, self.rows, self.samples = 0, 0.0, [], {}
+        self.pending = None          # état aléatoire d'un pas commencé
+        self.interrupted = False
+        self.window = [0.0, 0]       # secondes, pas depuis la mesure
 
-    if config.block_size != data.block_size:
-        raise ValueError(
-            f"config.block_size ({config.block_size}) ≠ data.block_size "
-            f"({data.block_size}) : construisez TokenData avec "
-            "config.block_size.")
-    device = torch.device(device) if device else pick_device()
-    model.to(device).train()
-    if model_config is None:
-        model_config = getattr(model, "config", None)
-    optimizer = _make_optimizer(model, config, device)
-    gen = torch.Generator().manual_seed(config.seed)
-    seed_everything(config.seed)
-    step, elapsed, rows, samples = 0, 0.0, [], {}
-    path = Path(checkpoint_path) if checkpoint_path else None
-    if resume and path is None:
-        raise ValueError("resume=True demande un checkpoint_path.")
-    if resume and path.exists():
-        ckpt = load_checkpoint(path, map_location=device)
-        _resume_into(ckpt, model, optimizer, config, model_config)
-        step = ckpt["state"]["step"]
-        elapsed = ckpt["state"].get("elapsed_s") or 0.0
-        rows = ckpt["history"].to_dict("records")
-        if ckpt["state"].get("rng"):
-            _restore_rng(ckpt["state"]["rng"], gen)
-    elif resume:
-        print(f"Pas encore de checkpoint dans « {path} » : "
-              "départ de zéro.")
+    def resume(self):
+        if self.path is None:
+            raise ValueError("resume=True demande un checkpoint_path.")
+        if not self.path.exists():
+            print(f"Pas encore de checkpoint dans « {self.path} » : "
+                  "départ de zéro.")
+            return
+        ckpt = load_checkpoint(self.path, map_location=self.device)
+        _resume_into(ckpt, self.model, self.optimizer, self.config,
+                     self.model_config)
+        state = ckpt["state"]
+        self.step = int(state["step"])
+        self.elapsed = float(state.get("elapsed_s") or 0.0)
+        self.rows = ckpt["history"].to_dict("records")
+        if state.get("rng"):
+            _restore_rng(state["rng"], self.gen)
 
-    def evaluate(tok_s):
-        losses = estimate_loss(
-            model, data, config.eval_batches, config.batch_size,
-            device, torch.Generator().manual_seed(config.seed + 1))
-        rows.append({"step": step, "train_loss": losses["train"],
-                     "val_loss": losses["val"],
-                     "tokens_per_s": tok_s, "elapsed_s": elapsed})
+    def progress_bar(self, progress):
+        from tqdm.auto import tqdm
+
+        if not self.rows:
+            self.evaluate(float("nan"))
+        return tqdm(total=self.config.max_steps, initial=self.step,
+                    disable=not progress, desc="entraînement",
+                    unit="pas", dynamic_ncols=True)
+
+    def begin_step(self):
+        self.pending = _capture_rng(self.gen)
+        self.t0 = time.perf_counter()
+
+    def end_step(self, bar):
+        self.step, self.pending = self.step + 1, None
+        dt = time.perf_counter() - self.t0
+        self.elapsed += dt
+        self.window = [self.window[0] + dt, self.window[1] + 1]
+        bar.update(1)
+        c = self.config
+        if self.step % c.eval_every == 0 or self.step == c.max_steps:
+            seconds, steps = self.window
+            self.window = [0.0, 0]
+            tok_s = c.batch_size * c.block_size * steps / max(seconds, 1e-9)
+            losses = self.evaluate(tok_s)
+            speed = f"{tok_s:,.0f}".replace(",", " ")
+            bar.set_postfix_str(
+                f"perte {_fmt(losses['train'])}, "
+                f"val {_fmt(losses['val'])}, {speed} tokens/s")
+        every = c.checkpoint_every
+        if every and self.step % every == 0 and self.step < c.max_steps:
+            self.save()
+
+    def sample(self, sample_fn, every):
+        if sample_fn is not None and every and self.step % every == 0:
+            self.samples[self.step] = _sample(sample_fn, self.model)
+
+    def evaluate(self, tok_s):
+        c = self.config
+        gen = torch.Generator().manual_seed(c.seed + 1)
+        losses = estimate_loss(self.model, self.data, c.eval_batches,
+                               c.batch_size, self.device, gen)
+        self.rows.append({"step": self.step, "train_loss": losses["train"],
+                          "val_loss": losses["val"],
+                          "tokens_per_s": tok_s, "elapsed_s": self.elapsed})
         return losses
 
-    def save(rng):
-        if path is None:
-            return None
-        return save_checkpoint(
-            path, model, optimizer=optimizer, step=step,
-            train_config=config, model_config=model_config,
-            history=pd.DataFrame(rows, columns=HISTORY_COLUMNS),
-            rng_state=_rng_to_json(rng), extra=extra,
-            elapsed_s=elapsed)
+    def history(self):
+        import pandas as pd
 
-    if not rows:
-        evaluate(float("nan"))
-    bar = tqdm(total=config.max_steps, initial=step,
-               disable=not progress, desc="entraînement",
-               unit="pas", dynamic_ncols=True)
-    tokens = config.batch_size * data.block_size
-    window_t, window_steps = 0.0, 0
-    interrupted, pending = False, None
-    with _StopRequest() as stop:
+        return pd.DataFrame(self.rows, columns=HISTORY_COLUMNS)
+
+    def save(self):
+        if self.path is None:
+            return None
+        # Pas commencé puis interrompu : on garde l'aléa de son début,
+        # la reprise le refera à l'identique.
+        rng = self.pending or _capture_rng(self.gen)
+        return save_checkpoint(
+            self.path, self.model, optimizer=self.optimizer,
+            step=self.step, train_config=self.config,
+            model_config=self.model_config, history=self.history(),
+            rng_state=_rng_to_json(rng), extra=self.extra,
+            elapsed_s=self.elapsed)
+
+    def finish(self) -> TrainResult:
+        checkpoint = self.save()
+        if self.interrupted:
+            _explain_interrupt(self.step, self.config, checkpoint)
+        return TrainResult(self.history(), self.interrupted, checkpoint,
+                           self.samples, self.step)
+
+
+def train(model, data: TokenData, config: TrainConfig, *,
+          checkpoint_path=None, resume=False, device=None,
+          progress=True, sample_fn=None, sample_every=None,
+          model_config=None, extra=None) -> TrainResult:
+    """Entraîne ``model`` (idx -> logits B×T×V) sur ``data``.
+
+    Pertes train/val au début, tous les ``eval_every`` pas et
+    à la fin. Checkpoint à la fin, sur Ctrl-C et tous les
+    ``checkpoint_every`` pas ; ``resume=True`` le reprend :
+    c'est le même run, aux mêmes poids.
+    """
+    run = _Run(model, data, config, checkpoint_path, device,
+               model_config, extra)
+    if resume:
+        run.resume()
+    bar = run.progress_bar(progress)
+    B = config.batch_size
+    with bar, _StopRequest() as stop:  # Ctrl-C : finir le pas
         try:
-            while step < config.max_steps and not stop.requested:
-                pending = _capture_rng(gen)  # état au début du pas
-                t0 = time.perf_counter()
-                x, y = data.get_batch("train", config.batch_size,
-                                      gen, device)
-                loss = _loss(model, x, y)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                if config.grad_clip:
-                    torch.nn.utils.clip_grad_norm_(
-                        model.parameters(), config.grad_clip)
-                optimizer.step()
-                step, pending = step + 1, None
-                dt = time.perf_counter() - t0
-                elapsed += dt
-                window_t, window_steps = window_t + dt, window_steps + 1
-                bar.update(1)
-                last = step == config.max_steps
-                if step % config.eval_every == 0 or last:
-                    tok_s = tokens * window_steps / max(window_t, 1e-9)
-                    window_t, window_steps = 0.0, 0
-                    losses = evaluate(tok_s)
-                    speed = f"{tok_s:,.0f}".replace(",", " ")
-                    bar.set_postfix_str(
-                        f"perte {_fmt(losses['train'])}, "
-                        f"val {_fmt(losses['val'])}, "
-                        f"{speed} tokens/s")
-                if sample_fn and sample_every and \
-                        step % sample_every == 0:
-                    samples[step] = _sample(sample_fn, model)
-                every = config.checkpoint_every
-                if every and step % every == 0 and not last:
-                    save(_capture_rng(gen))
+            while run.step < config.max_steps:
+                if stop.requested:
+                    raise KeyboardInterrupt
+                run.begin_step()
+                x, y = data.get_batch("train", B, run.gen,
+                                      run.device)
+                train_step(model, run.optimizer, x, y,
+                           config.grad_clip)
+                run.end_step(bar)   # évaluation, checkpoint
+                run.sample(sample_fn, sample_every)
         except KeyboardInterrupt:
-            interrupted = True
-        interrupted = interrupted or stop.requested
-    bar.close()
-    rng = pending if pending is not None else _capture_rng(gen)
-    checkpoint = save(rng)
-    history = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
-    if interrupted:
-        _explain_interrupt(step, config, checkpoint)
-    return TrainResult(history, interrupted, checkpoint, samples, step)
+            run.interrupted = True
+    return run.finish()
 
 
 def _sample(sample_fn, model) -> str:
