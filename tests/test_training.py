@@ -488,6 +488,8 @@ def test_plot_history(reference):
     assert labels == ["entraînement", "validation"]
     assert ax.get_lines()[1].get_ydata().tolist() == reference[1].history["val_loss"].tolist()
     assert "perte" in ax.get_ylabel()
+    assert ax.yaxis.get_major_formatter()(2.5, 0) == "2,5"
+    assert ax.xaxis.get_major_formatter()(10000, 0) == "10\u202f000"
     plt.close(ax.figure)
 
 

@@ -791,17 +791,24 @@ def plot_history(history, ax=None):
     ``history`` : le DataFrame de `train` (ou le `TrainResult`).
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     from llmlab import style
+    from llmlab.display import french_general, french_number
 
     history = getattr(history, "history", history)
     style.use()
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4))
+        _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
     ax.plot(history["step"], history["train_loss"], label="entraînement")
     ax.plot(history["step"], history["val_loss"], label="validation",
             linestyle="--")
     ax.set_xlabel("pas d'entraînement")
     ax.set_ylabel("perte (entropie croisée)")
+    # virgule décimale, espace des milliers : « 2,5 », « 10 000 »
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: french_number(v, 0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(
+        lambda v, _: french_general(v, 3)))
     ax.legend()
     return ax
