@@ -150,6 +150,7 @@ def test_other_data_errors():
 # --- appareil, graines, réglages ----------------------------------------------------------
 
 def test_pick_device_cpu_then_mps_only_on_request(monkeypatch):
+    monkeypatch.delenv("LLMLAB_DEVICE", raising=False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
     with warnings.catch_warnings():
@@ -159,6 +160,11 @@ def test_pick_device_cpu_then_mps_only_on_request(monkeypatch):
         assert pick_device(allow_mps=True) == torch.device("mps")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert pick_device(allow_mps=True) == torch.device("cuda")
+    monkeypatch.setenv("LLMLAB_DEVICE", "cpu")
+    assert pick_device(allow_mps=True) == torch.device("cpu")
+    monkeypatch.setenv("LLMLAB_DEVICE", "gpu-rapide")
+    with pytest.raises(ValueError, match="LLMLAB_DEVICE"):
+        pick_device()
 
 
 def test_config_round_trip_and_unknown_key():

@@ -60,8 +60,19 @@ def pick_device(allow_mps: bool = False) -> torch.device:
 
     MPS (GPU Apple) seulement si ``allow_mps=True`` : sur certaines
     versions de torch, il a donné des pertes fausses dans des cours
-    comparables ; on prévient donc quand on le choisit.
+    comparables ; on prévient donc quand on le choisit. La
+    variable d'environnement ``LLMLAB_DEVICE`` (« cpu »…) force
+    un choix, comme pour `llmlab.environment.pick_device`.
     """
+    forced = os.environ.get("LLMLAB_DEVICE")
+    if forced:
+        try:
+            return torch.device(forced)
+        except RuntimeError:
+            raise ValueError(
+                f"LLMLAB_DEVICE vaut « {forced} », qui n'est pas un "
+                "appareil torch : mettez « cpu », « cuda » ou « mps », "
+                "ou supprimez cette variable.") from None
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -574,14 +585,16 @@ class _StopRequest:
 
     def __init__(self):
         self.requested = False
+        self._installed = False
         self._previous = None
 
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             try:
                 self._previous = signal.signal(signal.SIGINT, self._handle)
+                self._installed = True
             except (ValueError, OSError):
-                self._previous = None
+                pass
         return self
 
     def _handle(self, signum, frame):
@@ -590,8 +603,11 @@ class _StopRequest:
         self.requested = True
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        if self._installed:
+            previous = self._previous
+            if previous is None:   # gestionnaire posé hors de Python
+                previous = signal.default_int_handler
+            signal.signal(signal.SIGINT, previous)
         return False
 
 
