@@ -343,6 +343,13 @@ def test_checkpoint_format_loads_without_code(tmp_path, tok, data):
     assert TrainConfig.from_dict(state["train_config"]) == config(max_steps=5)
     ckpt = load_checkpoint(path)
     assert ckpt["history"]["step"].tolist() == [0, 5]
+    # pour générer : un modèle neuf, reconstruit depuis la configuration
+    again = Tiny(**state["model_config"])
+    assert not same_weights(again, model)
+    assert training.load_weights(again, path)["state"]["step"] == 5
+    assert same_weights(again, model.cpu())
+    with pytest.raises(CheckpointError, match="autre modèle"):
+        training.load_weights(Tiny(tok.vocab_size + 1), path)
 
 
 def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, tok, monkeypatch):

@@ -306,14 +306,24 @@ def _capture_rng(generator: torch.Generator) -> dict:
     return state
 
 
+def _u32_b64(values) -> str:
+    """Des entiers < 2**32 en base64 : un state.json qui reste lisible."""
+    return base64.b64encode(
+        np.asarray(values, dtype="<u4").tobytes()).decode("ascii")
+
+
+def _u32_unb64(s: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(s), dtype="<u4").astype(np.uint32)
+
+
 def _rng_to_json(state: dict) -> dict:
     version, internal, gauss = state["python"]
     name, keys, pos, has_gauss, cached = state["numpy"]
     out = {
         "batches": _b64(state["batches"]),
         "torch": _b64(state["torch"]),
-        "python": [version, list(internal), gauss],
-        "numpy": [name, keys.tolist(), int(pos), int(has_gauss),
+        "python": [version, _u32_b64(internal), gauss],
+        "numpy": [name, _u32_b64(keys), int(pos), int(has_gauss),
                   float(cached)],
     }
     if "cuda" in state:
@@ -325,10 +335,11 @@ def _restore_rng(state: dict, generator: torch.Generator) -> None:
     generator.set_state(_unb64(state["batches"]))
     torch.set_rng_state(_unb64(state["torch"]))
     version, internal, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
+    internal = tuple(int(v) for v in _u32_unb64(internal))
+    random.setstate((version, internal, gauss))
     name, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((name, np.array(keys, dtype=np.uint32), pos,
-                         has_gauss, cached))
+    np.random.set_state((name, _u32_unb64(keys), pos, has_gauss,
+                         cached))
     cuda = state.get("cuda")
     if cuda and torch.cuda.is_available() \
             and len(cuda) == torch.cuda.device_count():
@@ -540,6 +551,32 @@ def _make_optimizer(model, config: TrainConfig, device: torch.device):
         return torch.optim.AdamW(groups, lr=config.learning_rate)
 
 
+def _load_weights(model, weights) -> None:
+    try:
+        model.load_state_dict(weights)
+    except RuntimeError as exc:
+        lines = str(exc).strip().splitlines()
+        detail = " ".join(line.strip() for line in lines[1:3])
+        raise CheckpointError(
+            "Ce checkpoint vient d'un autre modèle : ses poids ne vont pas "
+            f"dans celui-ci ({detail}). Construisez le modèle avec la "
+            "configuration enregistrée (state['model_config']) ou "
+            "choisissez un autre checkpoint.") from None
+
+
+def load_weights(model, path, map_location="cpu") -> dict:
+    """Met dans ``model`` les poids du checkpoint ``path``.
+
+    Pour générer avec un modèle entraîné : construisez-le avec
+    ``state["model_config"]``, puis chargez ses poids. Rend le
+    checkpoint relu (voir `load_checkpoint`). Erreur en français si
+    les poids ne vont pas dans ce modèle.
+    """
+    ckpt = load_checkpoint(path, map_location=map_location)
+    _load_weights(model, ckpt["weights"])
+    return ckpt
+
+
 def _resume_into(ckpt, model, optimizer, config, model_config):
     """Vérifie que le checkpoint va avec ce run, puis le charge."""
     state = ckpt["state"]
@@ -562,16 +599,7 @@ def _resume_into(ckpt, model, optimizer, config, model_config):
             "Reprendre, c'est continuer le même run : ces réglages "
             f"diffèrent du checkpoint ({shown}). Remettez-les, ou "
             "repartez de zéro avec resume=False. (max_steps peut changer.)")
-    try:
-        model.load_state_dict(ckpt["weights"])
-    except RuntimeError as exc:
-        first = str(exc).strip().splitlines()
-        detail = " ".join(line.strip() for line in first[1:3])
-        raise CheckpointError(
-            "Ce checkpoint vient d'un autre modèle : ses poids ne vont pas "
-            f"dans celui-ci ({detail}). Construisez le modèle avec la "
-            "configuration enregistrée (state['model_config']) ou "
-            "choisissez un autre checkpoint_path.") from None
+    _load_weights(model, ckpt["weights"])
     if ckpt["optimizer"]:
         optimizer.load_state_dict(ckpt["optimizer"])
 
