@@ -39,6 +39,10 @@ import torch.nn.functional as F
 #: Marque écrite dans ``state.json`` : ce dossier est un checkpoint llmlab.
 CHECKPOINT_FORMAT = "llmlab-checkpoint"
 CHECKPOINT_VERSION = 1
+#: Colonnes de l'historique : le pas, les pertes moyennes sur
+#: ``eval_batches`` lots de chaque partie, la vitesse depuis la mesure
+#: précédente et le temps d'entraînement cumulé (évaluations exclues,
+#: reprises comprises). Au pas 0, la vitesse n'existe pas encore (NaN).
 HISTORY_COLUMNS = ["step", "train_loss", "val_loss", "tokens_per_s",
                    "elapsed_s"]
 _FILES = ("weights.pt", "optimizer.pt", "history.csv")
