@@ -142,3 +142,30 @@ class GRULanguageModel(nn.Module):
             logits, h = self(nxt, h, return_state=True)
         self.train(was_training)
         return torch.cat(pieces, dim=1)
+
+
+def gru_from_checkpoint(ckpt: dict):
+    """``(modèle, tokenizer, historique, infos)`` depuis un checkpoint déjà lu
+    (``llmlab.training.load_checkpoint``) ; ce module ne lit pas de fichier lui-même.
+
+    Refuse en français le checkpoint d'un autre modèle ou sans vocabulaire.
+    """
+    from llmlab.tokenizers import CharTokenizer
+
+    state = ckpt["state"]
+    model = GRULanguageModel.from_config(state.get("model_config"))
+    extra = state.get("extra") or {}
+    chars = extra.get("vocab")
+    if not isinstance(chars, list) or len(chars) != model.config["vocab_size"]:
+        raise ValueError("Ce checkpoint de GRU n'a pas de vocabulaire de caractères utilisable "
+                         "(extra['vocab']) : réentraînez avec `llmlab entrainer gru`.")
+    try:
+        model.load_state_dict(ckpt["weights"])
+    except RuntimeError:
+        raise ValueError("Les poids de ce checkpoint ne correspondent pas à sa configuration "
+                         f"{model.config} : checkpoint abîmé ou d'un autre modèle.") from None
+    model.eval()
+    samples = {int(k): v for k, v in (extra.get("samples") or {}).items()}
+    infos = {"samples": samples, "train_config": state.get("train_config"),
+             "corpus": extra.get("corpus"), "step": state.get("step")}
+    return model, CharTokenizer(chars), ckpt["history"], infos
