@@ -102,7 +102,8 @@ class GRULanguageModel(nn.Module):
         self.embedding = nn.Embedding(vocab_size, n_embd)
         self.gru = nn.GRU(n_embd, n_hidden, num_layers=n_layers, batch_first=True,
                           dropout=dropout if n_layers > 1 else 0.0)
-        self.dropout = nn.Dropout(dropout)
+        # Sans dropout, rien à calculer (nn.Dropout(0) ferait quand même une copie).
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(n_hidden, vocab_size)
 
     @classmethod
