@@ -132,3 +132,69 @@ def test_a_few_steps_of_training_learn_a_repeating_text():
         loss.backward()
         opt.step()
     assert loss.item() < 0.05   # ln 3 ≈ 1,1 au départ
+
+
+# --- Les commandes `llmlab entrainer gru` et `llmlab generer` --------------------------------
+
+from llmlab.cli import main  # noqa: E402
+
+TINY = ["--steps", "12", "--batch-size", "4", "--block-size", "8", "--n-embd", "8",
+        "--n-hidden", "16"]
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gru")
+    corpus = folder / "corpus.txt"
+    corpus.write_text("le chat dort. le chien court. " * 40, encoding="utf-8")
+    assert main(["entrainer", "gru", "--corpus", str(corpus), "--dossier",
+                 str(folder / "ck"), *TINY]) == 0
+    return folder / "ck"
+
+
+def test_entrainer_then_generer_with_the_trained_checkpoint(tiny_checkpoint, capsys):
+    from llmlab.data import load_gru
+
+    model, tokenizer, history, infos = load_gru(tiny_checkpoint)
+    assert model.config["n_hidden"] == 16 and tokenizer.vocab_size == len(set("le chat dort."
+                                                                               " chien court"))
+    assert history["step"].iloc[-1] == 12 and infos["corpus"] == "corpus.txt"
+    capsys.readouterr()
+    args = ["generer", "--modele", str(tiny_checkpoint), "--debut", "le ", "--longueur", "25"]
+    assert main([*args, "--graine", "5"]) == 0
+    first = capsys.readouterr().out
+    assert first.startswith("le ") and len(first.rstrip("\n")) == 28
+    assert set(first.rstrip("\n")) <= set(tokenizer.chars)
+    assert main([*args, "--graine", "5"]) == 0
+    assert capsys.readouterr().out == first   # même graine, même texte
+
+
+def test_generer_refuses_an_unknown_character_in_french(tiny_checkpoint, capsys):
+    code = main(["generer", "--modele", str(tiny_checkpoint), "--debut", "Zèbre"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.startswith("Erreur : ") and "« Z »" in err and "« è »" in err
+
+
+def test_generer_refuses_another_models_checkpoint(tmp_path, capsys):
+    from llmlab.training import save_checkpoint
+
+    other = torch.nn.Linear(3, 3)
+    save_checkpoint(tmp_path / "autre", other, model_config={"model": "transformer"})
+    assert main(["generer", "--modele", str(tmp_path / "autre")]) == 1
+    assert "pas celui d'un GRU" in capsys.readouterr().err
+
+
+def test_missing_model_and_missing_corpus_give_french_errors_without_traceback(tmp_path):
+    result = run_cli("generer", "--modele", str(tmp_path / "absent"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Erreur : Aucun checkpoint")
+    result = run_cli("entrainer", "gru", "--corpus", str(tmp_path / "absent.txt"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "Corpus introuvable" in result.stderr
+
+
+def test_help_is_in_french():
+    result = run_cli("entrainer", "gru", "--help")
+    assert result.returncode == 0
+    assert "utilisation :" in result.stdout and "--corpus FICHIER" in result.stdout
+    assert "afficher cette aide" in result.stdout and "usage:" not in result.stdout
