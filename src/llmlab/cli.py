@@ -3,6 +3,8 @@
     uv run llmlab verifier        # rapport de l'installation, code de sortie ≠ 0 si problème
     uv run llmlab noyau           # enregistre le noyau Jupyter « llmlab » (une seule fois)
     uv run llmlab corrige         # notebooks avec solutions dans notebooks/corriges/
+    uv run llmlab entrainer gru   # un GRU de caractères (environ une minute sur CPU)
+    uv run llmlab generer         # du texte avec le GRU livré (ou --modele DOSSIER)
 """
 from __future__ import annotations
 
@@ -54,6 +56,121 @@ def cmd_corrige(args: argparse.Namespace) -> int:
         target = out_dir / f"{notebook.stem}-corrige.ipynb"
         nbformat.write(nb, target)
         print(f"✓ {target}")
+    return 0
+
+
+#: Configuration par défaut du GRU : environ une minute sur un processeur à 2 cœurs.
+GRU_DEFAULTS = {"steps": 800, "batch_size": 32, "block_size": 64, "lr": 3e-3,
+                "n_embd": 64, "n_hidden": 256, "n_layers": 1, "seed": 1337}
+
+
+def _fail(message) -> int:
+    print(f"Erreur : {message}", file=sys.stderr)
+    return 1
+
+
+def _start_text(tokenizer) -> str:
+    """Le début par défaut d'une génération : un saut de ligne s'il est connu."""
+    return "\n" if "\n" in tokenizer.ids else tokenizer.chars[0]
+
+
+def _generate_text(model, tokenizer, start, length, temperature=0.8, top_k=None, seed=0):
+    import torch
+
+    device = next(model.parameters()).device
+    idx = torch.tensor([tokenizer.encode(start)], dtype=torch.long, device=device)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    out = model.generate(idx, length, temperature=temperature, top_k=top_k, generator=gen)
+    return tokenizer.decode(out[0].tolist())
+
+
+def cmd_entrainer_gru(args: argparse.Namespace) -> int:
+    from llmlab import data as D
+    from llmlab.tokenizers import CharTokenizer
+
+    if args.livrer and args.corpus:
+        return _fail("--livrer entraîne le modèle livré sur Shakespeare : retirez --corpus.")
+    try:
+        if args.corpus:
+            text, corpus = D.load_corpus(args.corpus), Path(args.corpus).name
+        else:
+            text, corpus = D.load_shakespeare(), "shakespeare"
+    except (OSError, ValueError) as exc:
+        return _fail(exc)
+
+    import torch
+
+    from llmlab.gru import GRULanguageModel
+    from llmlab.training import TokenData, TrainConfig, save_checkpoint, train
+
+    tokenizer = CharTokenizer.train(text)
+    try:
+        data = TokenData.from_text(text, tokenizer, args.block_size)
+    except ValueError as exc:
+        return _fail(exc)
+    config = TrainConfig(max_steps=args.steps, batch_size=args.batch_size,
+                         block_size=args.block_size, learning_rate=args.lr,
+                         eval_every=max(1, min(100, args.steps // 8)), seed=args.seed)
+    torch.manual_seed(args.seed)
+    model = GRULanguageModel(tokenizer.vocab_size, args.n_embd, args.n_hidden, args.n_layers)
+    start = _start_text(tokenizer)
+    every = max(1, args.steps // 4)
+
+    def sample_fn(m):
+        return _generate_text(m, tokenizer, start, 200, seed=args.seed)
+
+    extra = {"vocab": tokenizer.chars, "corpus": corpus}
+    target = Path(args.dossier)
+    print(f"Corpus {corpus} : {len(text):,} caractères, vocabulaire de "
+          f"{tokenizer.vocab_size} caractères.".replace(",", " "))
+    try:
+        result = train(model, data, config, resume=args.reprendre and not args.livrer,
+                       checkpoint_path=None if args.livrer else target,
+                       device="cpu" if args.livrer else None, sample_fn=sample_fn,
+                       sample_every=every, extra=extra)
+    except (OSError, ValueError) as exc:
+        return _fail(exc)
+    for step, sample in result.samples.items():
+        print(f"\n--- après {step} pas ---\n{sample}")
+    last = result.history.iloc[-1]
+    val = f"{last.val_loss:.3f}".replace(".", ",")
+    print(f"\nPerte de validation finale : {val} (pas {int(last.step)}, "
+          f"{last.elapsed_s:.0f} s d'entraînement).")
+    if args.livrer:
+        if result.interrupted:
+            return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
+        from llmlab._paths import DATA_DIR
+
+        extra["samples"] = {str(k): v for k, v in result.samples.items()}
+        folder = save_checkpoint(DATA_DIR / D.SHIPPED_GRU, model.cpu(), step=int(last.step),
+                                 train_config=config, model_config=model.config,
+                                 history=result.history, extra=extra,
+                                 elapsed_s=float(last.elapsed_s))
+        print(f"Modèle livré écrit dans {folder}. Empreintes pour data/README.md "
+              "et DATA_FILES :")
+        for f in sorted(folder.iterdir()):
+            print(f"  gru/{f.name} : {D.sha256_file(f)}")
+    elif result.checkpoint:
+        print(f"Checkpoint : {result.checkpoint}. Pour générer : "
+              f"uv run llmlab generer --modele {result.checkpoint}")
+    return 0
+
+
+def cmd_generer(args: argparse.Namespace) -> int:
+    from llmlab.data import load_gru
+
+    try:
+        model, tokenizer, _, _ = load_gru(args.modele)
+        start = args.debut if args.debut is not None else _start_text(tokenizer)
+        if not start:
+            return _fail("le début (--debut) est vide : donnez au moins un caractère.")
+        if args.longueur < 0:
+            return _fail("--longueur doit être positive ou nulle.")
+        text = _generate_text(model, tokenizer, start, args.longueur, args.temperature,
+                              args.top_k, args.graine)
+    except (OSError, ValueError) as exc:
+        return _fail(exc)
+    print(text)
     return 0
 
 
@@ -109,6 +226,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dossier", default=str(ROOT / "notebooks" / "corriges"),
                    help="dossier de sortie (défaut : notebooks/corriges)")
     p.set_defaults(func=cmd_corrige)
+
+    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru)")
+    models = p.add_subparsers(dest="modele", metavar="MODELE", required=True,
+                              parser_class=_FrenchParser)
+    g = models.add_parser("gru", help="GRU de caractères (environ une minute sur CPU)",
+                          description="Entraîne un GRU de caractères et enregistre un "
+                          "checkpoint (Ctrl-C : arrêt propre, --reprendre pour continuer).")
+    d = GRU_DEFAULTS
+    g.add_argument("--corpus", metavar="FICHIER",
+                   help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)")
+    g.add_argument("--steps", type=int, default=d["steps"], metavar="N",
+                   help=f"nombre de pas d'entraînement (défaut : {d['steps']})")
+    g.add_argument("--batch-size", type=int, default=d["batch_size"], metavar="B",
+                   help=f"séquences par lot (défaut : {d['batch_size']})")
+    g.add_argument("--block-size", type=int, default=d["block_size"], metavar="T",
+                   help=f"longueur des séquences (défaut : {d['block_size']})")
+    g.add_argument("--lr", type=float, default=d["lr"],
+                   help=f"taux d'apprentissage d'AdamW (défaut : {d['lr']})")
+    g.add_argument("--n-embd", type=int, default=d["n_embd"], metavar="E",
+                   help=f"taille des embeddings (défaut : {d['n_embd']})")
+    g.add_argument("--n-hidden", type=int, default=d["n_hidden"], metavar="H",
+                   help=f"taille de l'état du GRU (défaut : {d['n_hidden']})")
+    g.add_argument("--n-layers", type=int, default=d["n_layers"], metavar="L",
+                   help=f"nombre de couches GRU (défaut : {d['n_layers']})")
+    g.add_argument("--seed", type=int, default=d["seed"], help="graine (défaut : 1337)")
+    g.add_argument("--dossier", default="checkpoints/gru",
+                   help="dossier du checkpoint (défaut : checkpoints/gru)")
+    g.add_argument("--reprendre", action="store_true",
+                   help="reprendre le checkpoint de --dossier là où il s'est arrêté")
+    g.add_argument("--livrer", action="store_true",
+                   help="refaire le modèle livré dans data/gru (Shakespeare, CPU)")
+    g.set_defaults(func=cmd_entrainer_gru)
+
+    p = sub.add_parser("generer", help="générer du texte avec un GRU entraîné")
+    p.add_argument("--modele", metavar="DOSSIER",
+                   help="checkpoint écrit par `llmlab entrainer gru` (défaut : data/gru)")
+    p.add_argument("--debut", metavar="TEXTE", help="début du texte (défaut : un saut de ligne)")
+    p.add_argument("--longueur", type=int, default=300, metavar="N",
+                   help="caractères à générer (défaut : 300)")
+    p.add_argument("--temperature", type=float, default=0.8, metavar="T",
+                   help="température, > 0 (défaut : 0.8)")
+    p.add_argument("--top-k", type=int, default=None, metavar="K",
+                   help="ne tirer que parmi les K caractères les plus probables")
+    p.add_argument("--graine", type=int, default=0, help="graine du tirage (défaut : 0)")
+    p.set_defaults(func=cmd_generer)
     return parser
 
 

@@ -75,6 +75,11 @@ DATA_FILES = {
 TRAINED_FILES = {"word_vectors_shakespeare.npz": "uv run python scripts/train_word_vectors.py",
                  "tokenizers/bpe-cours.txt": "uv run python scripts/train_bpe.py"}
 
+#: Le GRU de caractères livré (un checkpoint llmlab), écrit par ``llmlab entrainer gru --livrer``.
+SHIPPED_GRU = "gru"
+for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
+    TRAINED_FILES[f"{SHIPPED_GRU}/{_name}"] = "uv run llmlab entrainer gru --livrer"
+
 
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
@@ -432,3 +437,32 @@ def load_word_vectors(name: str = WORD_VECTORS) -> tuple[np.ndarray, list[str]]:
     """
     with np.load(data_path(name), allow_pickle=False) as archive:
         return archive["vectors"].astype(np.float32), archive["words"].tolist()
+
+
+# --- GRU de caractères livré ------------------------------------------------------------------
+
+def load_gru(path=None):
+    """``(modèle, tokenizer, historique, infos)`` d'un GRU enregistré par ``llmlab entrainer gru``.
+
+    ``path`` : le dossier du checkpoint (par défaut le modèle livré, ``data/gru``). ``infos``
+    contient ``samples`` (étape -> texte généré pendant l'entraînement), ``train_config``,
+    ``corpus`` et ``step``. Erreurs en français : dossier absent, checkpoint abîmé ou d'un
+    autre modèle. torch et le modèle ne sont importés qu'ici, à la demande.
+    """
+    from llmlab.gru import gru_from_checkpoint
+    from llmlab.training import load_checkpoint
+
+    if path is None:
+        folder = DATA_DIR / SHIPPED_GRU
+        if not (folder / "state.json").is_file():
+            raise MissingDataError(
+                f"Modèle GRU livré manquant : {folder}. Restaurez-le avec "
+                f"`git checkout -- data/{SHIPPED_GRU}` ou `uv run llmlab entrainer gru --livrer`.")
+        path = folder
+    return gru_from_checkpoint(load_checkpoint(path))
+
+
+def load_shipped_gru():
+    """Le GRU de caractères livré dans ``data/gru`` (entraîné sur Shakespeare) :
+    ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gru`."""
+    return load_gru(None)
