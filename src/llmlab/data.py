@@ -68,6 +68,10 @@ DATA_FILES = {
     "tokenizers/bpe-cours.txt": "7194ba4e9e128447028d6763b4302aa03d592d74b7025151509581b54a9328a8",
     "word_vectors_shakespeare.npz":
         "e4bdefc76b2ca2244898354e9acc2c7bbb820a1e32adda32925676b881686eb6",
+    "gru/weights.pt": "67e8206f803ffe53b1409e12203f403591373fcc07ee02448238f39129f89a82",
+    "gru/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
+    "gru/history.csv": "3d3598a226f86c147ee1f5ca8c5277f5c0cabae2257a77b6b071f5dd3da77a7d",
+    "gru/state.json": "2fa752aefd83a8a1a8ea87fe27f0e1594c2e9bb569778395318d44d3e8f8c129",
 }
 
 
