@@ -122,8 +122,9 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
     extra = {"vocab": tokenizer.chars, "corpus": corpus}
     untrained = sample_fn(model)   # l'état de départ : des caractères au hasard
     target = Path(args.dossier)
-    print(f"Corpus {corpus} : {len(text):,} caractères, vocabulaire de "
-          f"{tokenizer.vocab_size} caractères.".replace(",", " "))
+    size = f"{len(text):,}".replace(",", " ")
+    print(f"Corpus {corpus} : {size} caractères, vocabulaire de "
+          f"{tokenizer.vocab_size} caractères.")
     try:
         result = train(model, data, config, resume=args.reprendre and not args.livrer,
                        checkpoint_path=None if args.livrer else target,
