@@ -1,5 +1,4 @@
 """Le GRU du cours : cellule écrite contre torch.nn.GRU, modèle, génération, CLI, modèle livré."""
-import importlib.util
 import os
 import subprocess
 import sys
@@ -10,11 +9,6 @@ import torch
 
 from llmlab import sampling
 from llmlab.gru import GRUCell, GRULanguageModel, gru_cell, next_token_probs
-
-
-#: La boucle, les données et les checkpoints viennent de llmlab.training (branche training).
-needs_training = pytest.mark.skipif(importlib.util.find_spec("llmlab.training") is None,
-                                    reason="llmlab.training pas encore fusionné")
 
 
 def run_cli(*args, cwd=None):
@@ -158,7 +152,6 @@ def tiny_checkpoint(tmp_path_factory):
     return folder / "ck"
 
 
-@needs_training
 def test_entrainer_then_generer_with_the_trained_checkpoint(tiny_checkpoint, capsys):
     from llmlab.data import load_gru
 
@@ -176,14 +169,12 @@ def test_entrainer_then_generer_with_the_trained_checkpoint(tiny_checkpoint, cap
     assert capsys.readouterr().out == first   # même graine, même texte
 
 
-@needs_training
 def test_generer_refuses_an_unknown_character_in_french(tiny_checkpoint, capsys):
     code = main(["generer", "--modele", str(tiny_checkpoint), "--debut", "Zèbre"])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("Erreur : ") and "« Z »" in err and "« è »" in err
 
 
-@needs_training
 def test_generer_refuses_another_models_checkpoint(tmp_path, capsys):
     from llmlab.training import save_checkpoint
 
@@ -193,7 +184,6 @@ def test_generer_refuses_another_models_checkpoint(tmp_path, capsys):
     assert "pas celui d'un GRU" in capsys.readouterr().err
 
 
-@needs_training
 def test_missing_model_and_missing_corpus_give_french_errors_without_traceback(tmp_path):
     result = run_cli("generer", "--modele", str(tmp_path / "absent"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
@@ -212,7 +202,6 @@ def test_help_is_in_french():
 
 # --- Le modèle livré (data/gru) --------------------------------------------------------------
 
-@needs_training
 def test_shipped_gru_reloads_and_gives_back_its_recorded_validation_loss():
     from llmlab.data import load_shakespeare, load_shipped_gru
     from llmlab.training import TokenData, estimate_loss
@@ -229,7 +218,6 @@ def test_shipped_gru_reloads_and_gives_back_its_recorded_validation_loss():
     assert recorded <= 2.0   # l'objectif de l'issue : perte de validation caractère ≤ 2
 
 
-@needs_training
 def test_shipped_gru_has_samples_from_several_stages():
     from llmlab.data import load_shipped_gru
 
