@@ -198,3 +198,31 @@ def test_help_is_in_french():
     assert result.returncode == 0
     assert "utilisation :" in result.stdout and "--corpus FICHIER" in result.stdout
     assert "afficher cette aide" in result.stdout and "usage:" not in result.stdout
+
+
+# --- Le modèle livré (data/gru) --------------------------------------------------------------
+
+def test_shipped_gru_reloads_and_gives_back_its_recorded_validation_loss():
+    from llmlab.data import load_shakespeare, load_shipped_gru
+    from llmlab.training import TokenData, estimate_loss
+
+    model, tokenizer, history, infos = load_shipped_gru()
+    cfg = infos["train_config"]
+    assert infos["corpus"] == "shakespeare" and infos["step"] == cfg["max_steps"]
+    data = TokenData.from_text(load_shakespeare(), tokenizer, cfg["block_size"])
+    # Même protocole que la boucle : mêmes lots de validation (graine seed + 1).
+    losses = estimate_loss(model, data, cfg["eval_batches"], cfg["batch_size"], "cpu",
+                           torch.Generator().manual_seed(cfg["seed"] + 1))
+    recorded = history["val_loss"].iloc[-1]
+    assert abs(losses["val"] - recorded) < 1e-4
+    assert recorded <= 2.0   # l'objectif de l'issue : perte de validation caractère ≤ 2
+
+
+def test_shipped_gru_has_samples_from_several_stages():
+    from llmlab.data import load_shipped_gru
+
+    _, tokenizer, history, infos = load_shipped_gru()
+    samples = infos["samples"]
+    assert len(samples) >= 4 and 0 in samples and max(samples) == history["step"].iloc[-1]
+    assert len(set(samples.values())) == len(samples)
+    assert all(set(text) <= set(tokenizer.chars) for text in samples.values())

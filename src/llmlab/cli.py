@@ -120,9 +120,11 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
         return _generate_text(m, tokenizer, start, 200, seed=args.seed)
 
     extra = {"vocab": tokenizer.chars, "corpus": corpus}
+    untrained = sample_fn(model)   # l'état de départ : des caractères au hasard
     target = Path(args.dossier)
-    print(f"Corpus {corpus} : {len(text):,} caractères, vocabulaire de "
-          f"{tokenizer.vocab_size} caractères.".replace(",", " "))
+    size = f"{len(text):,}".replace(",", " ")
+    print(f"Corpus {corpus} : {size} caractères, vocabulaire de "
+          f"{tokenizer.vocab_size} caractères.")
     try:
         result = train(model, data, config, resume=args.reprendre and not args.livrer,
                        checkpoint_path=None if args.livrer else target,
@@ -130,7 +132,9 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
                        sample_every=every, extra=extra)
     except (OSError, ValueError) as exc:
         return _fail(exc)
-    for step, sample in result.samples.items():
+    samples = {0: untrained, **result.samples} if result.history.step.iloc[0] == 0 \
+        else dict(result.samples)
+    for step, sample in samples.items():
         print(f"\n--- après {step} pas ---\n{sample}")
     last = result.history.iloc[-1]
     val = f"{last.val_loss:.3f}".replace(".", ",")
@@ -141,7 +145,7 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
             return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
         from llmlab._paths import DATA_DIR
 
-        extra["samples"] = {str(k): v for k, v in result.samples.items()}
+        extra["samples"] = {str(k): v for k, v in samples.items()}
         folder = save_checkpoint(DATA_DIR / D.SHIPPED_GRU, model.cpu(), step=int(last.step),
                                  train_config=config, model_config=model.config,
                                  history=result.history, extra=extra,

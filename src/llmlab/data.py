@@ -68,6 +68,10 @@ DATA_FILES = {
     "tokenizers/bpe-cours.txt": "7194ba4e9e128447028d6763b4302aa03d592d74b7025151509581b54a9328a8",
     "word_vectors_shakespeare.npz":
         "e4bdefc76b2ca2244898354e9acc2c7bbb820a1e32adda32925676b881686eb6",
+    "gru/weights.pt": "67e8206f803ffe53b1409e12203f403591373fcc07ee02448238f39129f89a82",
+    "gru/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
+    "gru/history.csv": "4bcc570adb77735a702417aed0de9667a0abf4eed9a1ce95dc607521f2b22e5b",
+    "gru/state.json": "2136eefd4a57a0eae0757955a026bace76685488f2cad1da5fdc15e2a234a675",
 }
 
 
