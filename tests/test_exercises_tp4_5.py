@@ -113,6 +113,7 @@ def test_every_typical_mistake_gets_its_advice(solution, monkeypatch):
 def test_a_wrong_step_without_known_mistake_is_refused():
     verdict = tp4_5.check_gru_step(lambda x, h, *w: h)
     assert not verdict.ok and not verdict.pending
+    assert "même état que torch.nn.GRU" in verdict.message and "tensor(" not in verdict.message
 
 
 # --- les références elles-mêmes ---------------------------------------------------------------

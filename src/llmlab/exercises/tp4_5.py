@@ -8,6 +8,8 @@ facteur 3, étape de validation minimale confondue avec celle de l'entraînement
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from llmlab.exercises.core import Verdict, call_student, check_value, evaluate_function, finish
@@ -148,6 +150,13 @@ def check_gru_step(fn) -> Verdict:
     if verdict.ok:
         verdict = Verdict(True, f"`gru_step` donne le même état que torch.nn.GRU sur les "
                                 f"{len(cases)} cas testés.")
+    elif "n'a pas les bonnes valeurs" in verdict.message:
+        # le message générique affiche six tenseurs tronqués : illisible ici
+        gap = re.search(r"plus grand écart \(([^)]*)\)", verdict.message)
+        verdict = Verdict(False, "`gru_step` ne donne pas le même état que torch.nn.GRU"
+                                 + (f" (plus grand écart {gap[1].replace('.', ',')})" if gap else "")
+                                 + " : vérifiez l'ordre des blocs (r, z, n), les deux biais, "
+                                 "r * (W_hn h + b_hn) et h' = (1 − z) · n + z · h.")
     return finish(verdict)
 
 
