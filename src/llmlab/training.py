@@ -19,7 +19,6 @@ Ce que le module garantit, parce que c'est ce qui casse en classe :
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import random
@@ -35,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from llmlab.data import sha256_file
 
 #: Marque écrite dans ``state.json`` : ce dossier est un checkpoint llmlab.
 CHECKPOINT_FORMAT = "llmlab-checkpoint"
@@ -354,14 +355,6 @@ def _restore_rng(state: dict, generator: torch.Generator) -> None:
 # Checkpoints
 # --------------------------------------------------------------------------
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _is_checkpoint_dir(path: Path) -> bool:
     try:
         state = json.loads((path / "state.json").read_text("utf-8"))
@@ -425,7 +418,7 @@ def save_checkpoint(path, model, *, optimizer=None, step=0,
         if history is None:
             history = pd.DataFrame(columns=HISTORY_COLUMNS)
         pd.DataFrame(history).to_csv(tmp / "history.csv", index=False)
-        state["sha256"] = {name: _sha256(tmp / name) for name in _FILES}
+        state["sha256"] = {name: sha256_file(tmp / name) for name in _FILES}
         state_text = json.dumps(state, ensure_ascii=False, indent=1)
         (tmp / "state.json").write_text(state_text, encoding="utf-8")
         # Un dossier plein ne se remplace pas d'un seul rename :
@@ -495,7 +488,7 @@ def load_checkpoint(path, map_location="cpu") -> dict:
             raise CheckpointError(
                 f"Checkpoint incomplet : « {file} » manque. Relancez "
                 "l'entraînement pour en écrire un nouveau.")
-        if _sha256(file) != digest:
+        if sha256_file(file) != digest:
             raise CheckpointError(
                 f"« {file} » est tronqué ou corrompu (son empreinte "
                 "sha256 ne correspond plus à celle enregistrée). Relancez "
