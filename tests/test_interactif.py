@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = {name: ROOT / "interactif" / f"{name}.qmd" for name in ("regression", "descente-gradient")}
 #: Toutes les pages interactives ; PAGES sont celles de la taille d'un enfant (mêmes données).
 ALL_PAGES = {**PAGES, **{name: ROOT / "interactif" / f"{name}.qmd"
-                         for name in ("tokenizer", "echantillonnage")}}
+                         for name in ("tokenizer", "echantillonnage", "attention", "prediction")}}
 
 # Ce que le runtime OJS de Quarto fournit sans import, et les mots du langage.
 OJS_BUILTINS = {"Plot", "Inputs", "html", "md", "require", "Math", "Number", "Array", "Set", "Object",
@@ -381,3 +381,103 @@ def test_javascript_sampling_matches_python():
     # grands logits : la soustraction du maximum évite exp(1000) = Infinity
     big = _run_js(cells, ["softmax"], "softmax([1000, 999, 998])")
     np.testing.assert_allclose(big, sampling.softmax(np.array([1000.0, 999.0, 998.0])), rtol=1e-12)
+
+
+# --- 6. pages de la partie 6 : le mini-GPT livré -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def shipped_gpt():
+    from llmlab.data import load_shipped_gpt
+
+    return load_shipped_gpt()
+
+
+def test_attention_page_sends_the_shipped_model_weights(received, shipped_gpt):
+    """Chaque ligne transmise est la partie causale d'une ligne de ``attention_maps`` (arrondie
+    au millième) ; la partie cachée, non transmise, est bien nulle dans le modèle."""
+    import torch
+
+    model, tokenizer, _, _ = shipped_gpt
+    phrases = received["attention"]["phrases"]
+    assert len(phrases) >= 3
+    for phrase in phrases:
+        text = phrase["texte"]
+        assert len(text) <= 40
+        assert "".join(phrase["caracteres"]) == text
+        with torch.no_grad():
+            maps = model.attention_maps(torch.tensor([tokenizer.encode(text)])).numpy()
+        n_layer, n_head, T, _ = maps.shape
+        assert (n_layer, n_head, T) == (model.config["n_layer"], model.config["n_head"], len(text))
+        sent = phrase["poids"]
+        assert [len(layer) for layer in sent] == [n_head] * n_layer
+        for layer in range(n_layer):
+            for head in range(n_head):
+                rows = sent[layer][head]
+                assert [len(r) for r in rows] == list(range(1, T + 1))
+                lower = np.concatenate(rows)
+                np.testing.assert_allclose(lower, maps[layer, head][np.tril_indices(T)], atol=5e-4)
+                assert np.all(maps[layer, head][np.triu_indices(T, 1)] == 0)
+        np.testing.assert_allclose(maps.sum(-1), 1, atol=1e-5)
+
+
+def test_prediction_page_sends_the_logits_of_the_shipped_model(received, shipped_gpt):
+    """Au pas 0, le top 10 que calcule la page est celui de ``top_next`` ; chaque pas suivant
+    ajoute le caractère le plus probable, et ses logits sont ceux du modèle sur ce texte."""
+    import torch
+
+    from llmlab.gpt import top_next
+    from llmlab.sampling import softmax
+
+    model, tokenizer, _, _ = shipped_gpt
+    data = received["prediction"]
+    chars = data["vocabulaire"]
+    assert chars == tokenizer.chars
+    for entry in data["debuts"]:
+        prompt, steps = entry["debut"], entry["logits"]
+        assert all(len(z) == len(chars) for z in steps)
+        probs = softmax(np.array(steps[0]))
+        order = np.argsort(-probs, kind="stable")[:10]
+        expected = top_next(model, tokenizer, prompt, k=10)
+        assert [chars[i] for i in order] == list(expected["token"])
+        np.testing.assert_allclose(probs[order], expected["probabilite"], atol=1e-4)
+        text = prompt
+        for z in steps:
+            with torch.no_grad():
+                ref = model(torch.tensor([tokenizer.encode(text)]))[0, -1].numpy()
+            np.testing.assert_allclose(z, ref, atol=1e-4)
+            text += chars[int(np.argmax(ref))]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node n'est pas installé")
+def test_javascript_prediction_matches_python():
+    """softmax à température et top 10 de la page, exécutés par node, contre llmlab.sampling."""
+    from llmlab import sampling
+
+    cells = ojs_cells(ALL_PAGES["prediction"])
+    rng = np.random.default_rng(3)
+    z = rng.normal(scale=3, size=40).round(6).tolist()
+    chars = [chr(ord("A") + i) for i in range(40)]
+    for T in (0.3, 1.0, 2.5):
+        probs, top = _run_js(cells, ["softmax", "topTen"],
+                             f"[softmax({z}, {T}), topTen(softmax({z}, {T}), {json.dumps(chars)})]")
+        expected = sampling.softmax(np.array(z), temperature=T)
+        np.testing.assert_allclose(probs, expected, rtol=1e-12)
+        order = np.argsort(-expected)[:10]
+        assert [d["caractere"] for d in top] == [chars[i] for i in order]
+        np.testing.assert_allclose([d["p"] for d in top], expected[order], rtol=1e-12)
+    big = _run_js(cells, ["softmax"], "softmax([1000, 999, 998], 0.5)")
+    np.testing.assert_allclose(big, sampling.softmax(np.array([1000.0, 999, 998]), 0.5), rtol=1e-12)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node n'est pas installé")
+def test_javascript_attention_cells_and_labels():
+    """Les cases de la carte : (requête, clé, poids) du triangle inférieur, dans l'ordre de
+    ``np.tril_indices`` ; espace et retour à la ligne deviennent visibles."""
+    cells = ojs_cells(ALL_PAGES["attention"])
+    rows = [[1.0], [0.25, 0.75], [0.5, 0.125, 0.375]]
+    got, labels = _run_js(cells, ["cells", "visible"],
+                          f'[cells({json.dumps(rows)}), ["a", " ", "\\n"].map(visible)]')
+    q, k = np.tril_indices(3)
+    assert [(d["q"], d["k"]) for d in got] == list(zip(q.tolist(), k.tolist()))
+    assert [d["w"] for d in got] == [w for row in rows for w in row]
+    assert labels == ["a", "␣", "↵"]
