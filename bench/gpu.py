@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from llmlab import hardware as H
-from llmlab.display import french_number
+from llmlab.display import french_general, french_number
 
 #: Les deux GPT mesurés : la config « portable » du modèle livré, puis GPT-2 small.
 GPT_RUNS = {
@@ -101,7 +101,7 @@ def main() -> int:
         frac = ("crête inconnue" if row.isna()["fraction_of_peak"] else
                 f"{french_number(100 * row['fraction_of_peak'], 1)} % de la crête dense "
                 f"publiée ({french_number(row['peak_gflops'] / 1000, 1)} TFLOPS)")
-        print(f"{dtype} : {french_number(row['gflops'] / 1000, 2)} TFLOPS au mieux "
+        print(f"{dtype} : {french_general(row['gflops'] / 1000, 3)} TFLOPS au mieux "
               f"(n = {row['n']}), {frac}")
 
     amp = torch.bfloat16 if "bfloat16" in best else torch.float16
@@ -125,7 +125,7 @@ def main() -> int:
             mfu[label] = tflops * 1000 / peak if peak else None
             share = (f", MFU {french_number(100 * mfu[label], 1)} % de la crête "
                      f"{amp_name} dense" if peak else "")
-            print(f"{label}, {amp_name} mixte : {french_number(tflops, 2)} TFLOPS{share}")
+            print(f"{label}, {amp_name} mixte : {french_general(tflops, 3)} TFLOPS{share}")
 
     fractions = df.fraction_of_peak.dropna()
     top = fractions.max() if len(fractions) else float("nan")
