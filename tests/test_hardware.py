@@ -202,6 +202,7 @@ def _info(**kw):
     (_info(flags={"avx2", "fma"}), "float16", 32),             # converti : crête float32
     (_info(flags={"avx"}), "float32", 16),                     # sans FMA : mul + add
     (_info(arch="aarch64", flags={"asimd"}), "float32", 16),
+    (_info(arch="arm64", system="Darwin"), "float32", 32),      # Apple : 4 unités NEON
 ])
 def test_cpu_peak_formula(info, dtype, per_cycle):
     peak = H.cpu_peak_gflops(dtype, info=info)
@@ -236,6 +237,23 @@ def test_cpu_info_reads_proc_cpuinfo_and_lscpu(monkeypatch):
     assert info["cores"] == 4 and info["ghz"] == 2.4
     assert {"avx2", "fma"} <= info["flags"]
     assert H.cpu_peak_gflops("float32", info)["gflops"] == pytest.approx(4 * 2.4 * 32)
+
+
+def test_cpu_info_falls_back_to_numpy_and_psutil(monkeypatch):
+    # Windows : ni /proc ni sysctl ; NumPy voit les drapeaux, psutil les cœurs.
+    psutil = pytest.importorskip("psutil")
+    monkeypatch.setattr(H.platform, "system", lambda: "Windows")
+    monkeypatch.setattr(H.platform, "machine", lambda: "AMD64")
+    monkeypatch.setattr(psutil, "cpu_count", lambda logical=True: 6)
+    monkeypatch.setattr(psutil, "cpu_freq",
+                        lambda: SimpleNamespace(current=2100.0, max=3500.0))
+    import numpy._core._multiarray_umath as umath
+    monkeypatch.setattr(umath, "__cpu_features__", {"AVX2": True, "FMA3": True,
+                                                    "AVX512F": False})
+    info = H.cpu_info()
+    assert info["flags"] == {"avx2", "fma"}
+    assert (info["cores"], info["ghz"]) == (6, 3.5)
+    assert H.cpu_peak_gflops("float32", info)["gflops"] == pytest.approx(6 * 3.5 * 32)
 
 
 def test_cpu_peak_of_this_machine_is_consistent():

@@ -137,7 +137,8 @@ def _linux_cpu(info: dict) -> None:
         info["ghz"], info["ghz_source"] = float(nominal.group(1)), "fréquence nominale du nom du modèle"
     elif fields.get("cpu mhz"):
         info["ghz"], info["ghz_source"] = (float(fields["cpu mhz"]) / 1000,
-                                           "fréquence du moment lue dans /proc/cpuinfo")
+                                           "fréquence du moment lue dans /proc/cpuinfo, "
+                                           "le turbo peut la dépasser")
     elif fields.get("bogomips") and info["arch"] in ("x86_64", "amd64", "i686"):
         info["ghz"] = float(fields["bogomips"]) / 2000
         info["ghz_source"] = ("BogoMIPS / 2, fréquence de base : "
@@ -163,6 +164,35 @@ def _macos_cpu(info: dict) -> None:
         info["ghz"], info["ghz_source"] = int(hz) / 1e9, "sysctl hw.cpufrequency"
 
 
+#: Noms de NumPy (``__cpu_features__``) → drapeaux de /proc/cpuinfo.
+_NUMPY_FLAGS = {"SSE2": "sse2", "AVX": "avx", "AVX2": "avx2", "FMA3": "fma",
+                "AVX512F": "avx512f", "AVX512BF16": "avx512_bf16",
+                "AVX512FP16": "avx512_fp16", "ASIMD": "asimd"}
+
+
+def _fallback_cpu(info: dict) -> None:
+    """Ce que /proc et sysctl n'ont pas dit (Windows, par exemple) :
+    drapeaux détectés par NumPy, cœurs et fréquence selon psutil."""
+    if not info["flags"]:
+        try:
+            from numpy._core._multiarray_umath import __cpu_features__
+        except ImportError:
+            __cpu_features__ = {}
+        info["flags"] = {flag for name, flag in _NUMPY_FLAGS.items()
+                         if __cpu_features__.get(name)}
+    try:
+        import psutil
+    except ImportError:
+        return
+    if info["cores"] is None and psutil.cpu_count(logical=False):
+        info["cores"] = psutil.cpu_count(logical=False)
+        info["cores_source"] = "selon psutil"
+    freq = psutil.cpu_freq() if info["ghz"] is None else None
+    if freq and (freq.max or freq.current):
+        info["ghz"] = (freq.max or freq.current) / 1000
+        info["ghz_source"] = "selon psutil"
+
+
 def cpu_info() -> dict:
     """Ce que la machine dit de son processeur : nom, fabricant, drapeaux
     (avx2, fma…), cœurs physiques, fréquence, et d'où vient chaque chiffre."""
@@ -174,6 +204,7 @@ def cpu_info() -> dict:
         _linux_cpu(info)
     elif info["system"] == "Darwin":
         _macos_cpu(info)
+    _fallback_cpu(info)
     if info["cores"] is None:
         info["cores"] = os.cpu_count() or 1
         info["cores_source"] = "os.cpu_count(), cœurs logiques (hyperthreading compris)"
@@ -233,15 +264,20 @@ def cpu_peak_gflops(dtype: str = "float32", info: dict | None = None) -> dict:
             extra = (f", pas d'instruction {dtype} : on compare à la crête float32 "
                      "(le processeur convertit)")
     lanes = width // element_bits
-    per_cycle = lanes * 2 * 2 if fma else lanes * 2
+    # Cœurs performants des puces Apple : 4 unités NEON avec FMA.
+    units = 4 if info["system"] == "Darwin" and info["arch"] == "arm64" else 2
+    per_cycle = lanes * 2 * units if fma else lanes * 2
     result["flops_per_cycle"] = per_cycle
     if not info["ghz"]:
         result["method"] = (f"Crête inconnue : la machine ne déclare pas sa fréquence "
                             f"({simd}, {per_cycle} FLOP/cycle/cœur).")
         return result
     result["gflops"] = info["cores"] * info["ghz"] * per_cycle
-    how = (f"{lanes} × 2 FLOP (FMA) × 2 unités" if fma
+    how = (f"{lanes} × 2 FLOP (FMA) × {units} unités" if fma
            else f"{lanes} × (1 multiplication + 1 addition)")
+    if units == 4:
+        extra += ("; le coprocesseur matriciel d'Apple (AMX), que torch "
+                  "peut utiliser, n'est pas compté : la fraction peut dépasser 1")
     result["method"] = (
         f"{info['cores']} cœurs ({info['cores_source']}) × "
         f"{french_number(info['ghz'], 2)} GHz ({info['ghz_source']}) × "
