@@ -68,8 +68,8 @@ def transformer_block_flops(n_embd: int, seq_len: int,
     return 24 * B * T * d * d + 4 * B * T * T * d
 
 
-def arithmetic_intensity_matmul(n: int,
-                                bytes_per_element: int = 4) -> float:
+def arithmetic_intensity_matmul(
+        n: int, bytes_per_element: int = 4) -> float:
     """FLOP par octet d'un produit n×n : 2n³ FLOP pour lire A
     et B et écrire C (3n² nombres), soit 2n / (3 × octets)."""
     flops = matmul_flops(n, n, n)
@@ -357,11 +357,13 @@ def gpu_key(name: str) -> str | None:
     return None
 
 
-def gpu_peak_tflops(name: str, dtype: str = "bfloat16") -> float | None:
-    """Crête dense publiée (TFLOPS) de la carte ``name`` pour ``dtype`` ;
-    None si la carte ou le type ne sont pas dans `GPU_PEAKS`."""
+def gpu_peak_tflops(name: str,
+                    dtype: str = "bfloat16") -> float | None:
+    """Crête dense publiée (TFLOPS) de la carte ``name`` pour
+    ``dtype`` ; None si elle n'est pas dans `GPU_PEAKS`."""
     key = gpu_key(name)
-    dtype = "tf32" if str(dtype).lower() == "tf32" else normalize_dtype(dtype)
+    if str(dtype).lower() != "tf32":
+        dtype = normalize_dtype(dtype)
     return GPU_PEAKS[key].get(dtype) if key else None
 
 
@@ -387,15 +389,20 @@ def available_memory(device: str = "cpu") -> int | None:
         return None
 
 
-def check_memory(device: str, nbytes: int, what: str = "") -> None:
-    """Refuse (MemoryError en français) *avant* d'allouer ``nbytes`` octets
-    qui ne tiendraient pas dans 80 % de la mémoire libre de ``device``."""
+def check_memory(device: str, nbytes: int,
+                 what: str = "") -> None:
+    """Refuse *avant* d'allouer ``nbytes`` octets qui ne
+    tiendraient pas dans 80 % de la mémoire libre de
+    ``device`` : une MemoryError qui dit quoi faire."""
     free = available_memory(device)
     if free is not None and nbytes > 0.8 * free:
+        need = french_number(nbytes / 1e9, 2)
+        have = french_number(free / 1e9, 2)
         raise MemoryError(
-            f"Refusé avant allocation : il faudrait {french_number(nbytes / 1e9, 2)} Go "
-            f"sur {device} pour {what or 'ce calcul'}, or il n'y a que "
-            f"{french_number(free / 1e9, 2)} Go libres. Choisissez une taille plus petite.")
+            f"Refusé avant allocation : il faudrait {need} Go "
+            f"sur {device} pour {what or 'ce calcul'}, or il "
+            f"n'y a que {have} Go libres. Choisissez une taille "
+            "plus petite.")
 
 
 # --- Chronométrer sur CPU, CUDA, MPS ---------------------------------------------------------
@@ -413,8 +420,8 @@ def available_devices() -> list[str]:
 
 
 def synchronize(device: str) -> None:
-    """Attend la fin des calculs lancés. CUDA et MPS rendent la
-    main avant d'avoir calculé : sans synchronisation, un
+    """Attend la fin des calculs lancés. CUDA et MPS rendent
+    la main avant d'avoir calculé : sans synchronisation, un
     chronomètre ne mesure que le lancement."""
     import torch
 
@@ -425,12 +432,13 @@ def synchronize(device: str) -> None:
 
 
 def free_device_memory(device: str) -> None:
-    """Rend au système la mémoire gardée en réserve par torch sur ``device``."""
+    """Rend au système la mémoire que torch garde en réserve."""
     import torch
 
     gc.collect()
-    if device.startswith("cuda") and torch.cuda.is_available():
-        torch.cuda.empty_cache()
+    if device.startswith("cuda"):
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
     elif device == "mps" and hasattr(torch, "mps"):
         torch.mps.empty_cache()
 
@@ -732,7 +740,7 @@ def plot_roofline(peak_gflops: float, bandwidth_gbs: float, points=None, ax=None
 # --- Python, NumPy, torch : le même produit ---------------------------------------------------
 
 def matmul_python(a: list, b: list) -> list:
-    """Le produit de matrices en Python pur : trois boucles."""
+    """Le produit de matrices en Python pur, trois boucles."""
     n, k, m = len(a), len(b), len(b[0])
     c = [[0.0] * m for _ in range(n)]
     for i in range(n):
@@ -816,10 +824,11 @@ def plot_python_vs_numpy_vs_torch(df: pd.DataFrame, ax=None):
 
 # --- Mémoire pour entraîner ------------------------------------------------------------------
 
-def model_memory(n_params: float, dtype: str = "float32") -> float:
-    """Octets pour stocker les poids : 1 milliard de paramètres
-    en float32 (4 octets) = 4 Go ; 175 milliards en float16
-    = 350 Go."""
+def model_memory(n_params: float,
+                 dtype: str = "float32") -> float:
+    """Octets pour stocker les poids : 1 milliard de
+    paramètres en float32 (4 octets) = 4 Go ; 175 milliards
+    en float16 = 350 Go."""
     return n_params * DTYPE_BYTES[normalize_dtype(dtype)]
 
 
@@ -829,19 +838,21 @@ PRECISIONS = {"fp32": (4, 4, 0, 4), "mixed": (2, 2, 4, 4), "bf16": (2, 2, 0, 2)}
 OPTIMIZER_STATES = {"adam": 2, "adamw": 2, "sgd_momentum": 1, "sgd": 0}
 
 
-def training_memory(n_params: float, precision: str = "mixed",
-                    optimizer: str = "adam", zero_stage: int = 0,
-                    n_gpus: int = 1,
+def training_memory(n_params: float,
+                    precision: str = "mixed",
+                    optimizer: str = "adam",
+                    zero_stage: int = 0, n_gpus: int = 1,
                     activation_bytes: float = 0) -> dict:
     """Octets par GPU pour entraîner ``n_params`` paramètres.
 
     ``precision`` : « fp32 » (tout en 4 octets) ; « mixed »
     (poids et gradients en 16 bits, copie maîtresse et états
-    d'Adam en float32 : 2 + 2 + 4 + 8 = 16 octets) ; « bf16 »
-    (tout en 16 bits). ZeRO sur ``n_gpus`` : le stade 1 partage
-    l'optimiseur (copie maîtresse comprise), le stade 2 aussi
-    les gradients, le stade 3 aussi les poids. Les activations
-    dépendent du lot : ``activation_bytes`` s'ajoute tel quel.
+    d'Adam en float32 : 2 + 2 + 4 + 8 = 16 octets) ;
+    « bf16 » (tout en 16 bits). ZeRO sur ``n_gpus`` : le
+    stade 1 partage l'optimiseur (copie maîtresse comprise),
+    le stade 2 aussi les gradients, le stade 3 aussi les
+    poids. Les activations dépendent du lot :
+    ``activation_bytes`` s'ajoute tel quel.
     """
     _check_training_args(precision, optimizer, zero_stage,
                          n_gpus)
@@ -905,9 +916,9 @@ def training_flops(n_params: float, n_tokens: float) -> float:
 def training_time(n_params: float, n_tokens: float,
                   flops_per_s: float,
                   utilization: float = 1.0) -> float:
-    """Secondes pour entraîner à ``flops_per_s`` × ``utilization``
-    (part de la crête vraiment atteinte, le MFU : 0,3 à 0,5
-    sur un grand GPU)."""
+    """Secondes pour entraîner à ``flops_per_s`` FLOP/s, dont
+    on n'atteint que la part ``utilization`` (le MFU : 0,3 à
+    0,5 sur un grand GPU)."""
     if flops_per_s <= 0 or not 0 < utilization <= 1:
         raise ValueError("Il faut flops_per_s > 0 et "
                          "0 < utilization ≤ 1.")
@@ -915,24 +926,31 @@ def training_time(n_params: float, n_tokens: float,
     return flops / (flops_per_s * utilization)
 
 
-def training_cost(n_params: float, n_tokens: float, gpu: str = "H100", n_gpus: int = 1024,
-                  utilization: float = 0.4, price_per_gpu_hour: float = 2.0,
+def training_cost(n_params: float, n_tokens: float,
+                  gpu: str = "H100", n_gpus: int = 1024,
+                  utilization: float = 0.4,
+                  price_per_gpu_hour: float = 2.0,
                   dtype: str = "bfloat16") -> dict:
-    """Ordre de grandeur d'un entraînement sur ``n_gpus`` cartes ``gpu`` à
-    leur crête dense ``dtype`` × ``utilization``. Prix par défaut : 2 $ par
-    GPU-heure, l'hypothèse du rapport DeepSeek-V3 pour louer un H800.
-    Renvoie ``flops``, ``peak_tflops``, ``gpu_hours``, ``days`` (durée
-    murale sur ``n_gpus`` cartes) et ``cost`` (dollars)."""
+    """Ordre de grandeur d'un entraînement sur ``n_gpus``
+    cartes ``gpu``, à leur crête dense ``dtype`` ×
+    ``utilization``. Prix par défaut : 2 $ la GPU-heure,
+    l'hypothèse du rapport DeepSeek-V3 (location d'un H800).
+    Renvoie ``flops``, ``peak_tflops``, ``gpu_hours``,
+    ``days`` (durée réelle sur ``n_gpus`` cartes) et
+    ``cost`` (dollars).
+    """
     peak = gpu_peak_tflops(gpu, dtype)
     if peak is None:
-        raise ValueError(f"Crête {dtype} de « {gpu} » inconnue : choisir parmi "
-                         f"{', '.join(GPU_PEAKS)}.")
+        raise ValueError(f"Crête {dtype} de « {gpu} » inconnue : "
+                         f"choisir parmi {', '.join(GPU_PEAKS)}.")
     if n_gpus < 1:
         raise ValueError("Il faut au moins un GPU (n_gpus ≥ 1).")
-    seconds = training_time(n_params, n_tokens, peak * 1e12, utilization)
+    seconds = training_time(n_params, n_tokens, peak * 1e12,
+                            utilization)
     gpu_hours = seconds / 3600
-    return {"flops": training_flops(n_params, n_tokens), "peak_tflops": peak,
-            "gpu_hours": gpu_hours, "days": gpu_hours / n_gpus / 24,
+    return {"flops": training_flops(n_params, n_tokens),
+            "peak_tflops": peak, "gpu_hours": gpu_hours,
+            "days": gpu_hours / n_gpus / 24,
             "cost": gpu_hours * price_per_gpu_hour}
 
 
