@@ -399,10 +399,10 @@ def check_memory(device: str, nbytes: int,
         need = french_number(nbytes / 1e9, 2)
         have = french_number(free / 1e9, 2)
         raise MemoryError(
-            f"Refusé avant allocation : il faudrait {need} Go "
-            f"sur {device} pour {what or 'ce calcul'}, or il "
-            f"n'y a que {have} Go libres. Choisissez une taille "
-            "plus petite.")
+            f"Refusé avant allocation : il faudrait {need} "
+            f"Go sur {device} pour {what or 'ce calcul'}, or "
+            f"il n'y a que {have} Go libres. Choisissez une "
+            "taille plus petite.")
 
 
 # --- Chronométrer sur CPU, CUDA, MPS ---------------------------------------------------------
@@ -432,7 +432,7 @@ def synchronize(device: str) -> None:
 
 
 def free_device_memory(device: str) -> None:
-    """Rend au système la mémoire que torch garde en réserve."""
+    """Rend au système la mémoire gardée par torch."""
     import torch
 
     gc.collect()
@@ -941,10 +941,12 @@ def training_cost(n_params: float, n_tokens: float,
     """
     peak = gpu_peak_tflops(gpu, dtype)
     if peak is None:
-        raise ValueError(f"Crête {dtype} de « {gpu} » inconnue : "
-                         f"choisir parmi {', '.join(GPU_PEAKS)}.")
+        raise ValueError(
+            f"Crête {dtype} de « {gpu} » inconnue : choisir "
+            f"parmi {', '.join(GPU_PEAKS)}.")
     if n_gpus < 1:
-        raise ValueError("Il faut au moins un GPU (n_gpus ≥ 1).")
+        raise ValueError("Il faut au moins un GPU "
+                         "(n_gpus ≥ 1).")
     seconds = training_time(n_params, n_tokens, peak * 1e12,
                             utilization)
     gpu_hours = seconds / 3600
