@@ -287,7 +287,17 @@ def test_fraction_of_peak_uses_the_device_peak(monkeypatch):
     assert df.fraction_of_peak.iloc[0] == pytest.approx(df.gflops.iloc[0] / 100)
 
 
-def test_gflops_agree_with_an_independent_timing():
+@pytest.fixture
+def one_thread():
+    """Un seul fil de calcul : sur une machine partagée, un produit multi-fils attend
+    parfois un cœur occupé, et deux mesures voisines ne se comparent plus."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_gflops_agree_with_an_independent_timing(one_thread):
     n = 256
     df = H.matmul_benchmark(sizes=(n,), dtypes=("float32",), devices=["cpu"], repeats=5,
                             progress=False)
@@ -301,7 +311,7 @@ def test_gflops_agree_with_an_independent_timing():
         times.append((time.perf_counter() - t0) / 10)
     independent = 2 * n**3 / statistics.median(times) / 1e9
     ratio = df.gflops.iloc[0] / independent
-    assert 1 / 25 < ratio < 25, (df.gflops.iloc[0], independent)   # ordre de grandeur
+    assert 1 / 10 < ratio < 10, (df.gflops.iloc[0], independent)   # ordre de grandeur
 
 
 def test_memory_refusal_before_allocation(monkeypatch):
@@ -430,7 +440,7 @@ def test_cuda_peak_uses_tf32_when_torch_allows_it(monkeypatch):
 
 # --- Bande passante, Python contre NumPy contre torch ------------------------------------------
 
-def test_memory_bandwidth_agrees_with_numpy_copy():
+def test_memory_bandwidth_agrees_with_numpy_copy(one_thread):
     ours = H.memory_bandwidth("cpu", megabytes=64, repeats=3)
     src = np.ones(64 * 2**20 // 4, dtype=np.float32)
     dst = np.empty_like(src)
