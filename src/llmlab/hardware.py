@@ -383,6 +383,12 @@ def available_memory(device: str = "cpu") -> int | None:
     for line in _read("/proc/meminfo").splitlines():
         if line.startswith("MemAvailable:"):
             return int(line.split()[1]) * 1024
+    try:   # macOS, Windows : psutil (installé avec Jupyter)
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+    except ImportError:
+        pass
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
@@ -511,10 +517,11 @@ def device_peak_gflops(device: str, dtype: str) -> tuple[float | None, str]:
     import torch
 
     name, kind = device_name(device), dtype
+    matmul = torch.backends.cuda.matmul
     if device.startswith("cuda") and dtype == "float32" and (
-            torch.backends.cuda.matmul.allow_tf32
+            matmul.allow_tf32 or getattr(matmul, "fp32_precision", "") == "tf32"
             or torch.get_float32_matmul_precision() != "highest"):
-        kind = "tf32"
+        kind = "tf32"   # torch autorise les cœurs tensoriels en TF32
     tflops = gpu_peak_tflops(name, kind)
     if tflops is None:
         return None, f"crête {kind} de « {name} » inconnue (absente de GPU_PEAKS)"
