@@ -532,3 +532,45 @@ def test_cli_mesurer_refuses_in_french(capsys, monkeypatch):
     assert main(["mesurer", "--tailles", "4096", "--dtypes", "float32", "--sans-barre"]) == 0
     out = capsys.readouterr().out
     assert "Refusé avant allocation" in out and "Go libres" in out
+
+
+# --- bench/gpu.py ------------------------------------------------------------------------------
+
+def load_bench_gpu(repo_root):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_gpu", repo_root / "bench" / "gpu.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_gpu_step_flops_match_torch(repo_root):
+    from llms_from_scratch.ch04 import GPTModel
+
+    bench = load_bench_gpu(repo_root)
+    cfg = dict(vocab_size=50, context_length=16, n_embd=32, n_head=4, n_layer=2, batch=3)
+    model = GPTModel({"vocab_size": 50, "context_length": 16, "emb_dim": 32, "n_heads": 4,
+                      "n_layers": 2, "drop_rate": 0.0, "qkv_bias": False})
+    x = torch.randint(0, 50, (3, 16))
+
+    def step():
+        logits = model(x)
+        torch.nn.functional.cross_entropy(logits.flatten(0, 1), x.flatten()).backward()
+
+    assert bench.step_flops(cfg) == counted_flops(step)     # 3 × passe avant
+
+
+def test_bench_gpu_without_gpu_says_so_and_exits_0(repo_root, monkeypatch, capsys):
+    bench = load_bench_gpu(repo_root)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr("sys.argv", ["gpu.py"])
+    assert bench.main() == 0
+    assert "Pas de GPU CUDA" in capsys.readouterr().out
+
+
+def test_peak_description_names_the_source(monkeypatch):
+    monkeypatch.setattr(H, "device_name", lambda device: "NVIDIA H100 80GB HBM3")
+    text = H.peak_description("cuda", "bfloat16")
+    assert "989" in text and "H100 SXM" in text and "sparsité" in text
+    assert H.peak_description("cpu", "float32").startswith("crête cpu float32")
