@@ -113,28 +113,28 @@ def _linux_cpu(info: dict) -> None:
         info["family"] = int(fields["cpu family"])
     info["flags"] = set((fields.get("flags") or fields.get("features") or "").split())
     if cores:
-        info["cores"], info["cores_source"] = len(cores), "/proc/cpuinfo"
+        info["cores"], info["cores_source"] = len(cores), "lus dans /proc/cpuinfo"
     lscpu = dict(line.split(":", 1) for line in _run(["lscpu"]).splitlines() if ":" in line)
     lscpu = {k.strip(): v.strip() for k, v in lscpu.items()}
     if info["cores"] is None:
         try:
             info["cores"] = int(lscpu["Core(s) per socket"]) * int(lscpu.get("Socket(s)", 1))
-            info["cores_source"] = "lscpu"
+            info["cores_source"] = "selon lscpu"
         except (KeyError, ValueError):
             pass
     # Fréquence : la plus haute que la machine déclare (turbo), sinon la nominale.
     khz = _read("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq").strip()
     nominal = re.search(r"@\s*([\d.]+)\s*GHz", info["name"] or "")
     if khz.isdigit():
-        info["ghz"], info["ghz_source"] = int(khz) / 1e6, "fréquence maximale (/sys)"
+        info["ghz"], info["ghz_source"] = int(khz) / 1e6, "fréquence maximale lue dans /sys"
     elif lscpu.get("CPU max MHz"):
         info["ghz"], info["ghz_source"] = (float(lscpu["CPU max MHz"].replace(",", "."))
-                                           / 1000, "fréquence maximale (lscpu)")
+                                           / 1000, "fréquence maximale selon lscpu")
     elif nominal:
-        info["ghz"], info["ghz_source"] = float(nominal.group(1)), "fréquence nominale (nom)"
+        info["ghz"], info["ghz_source"] = float(nominal.group(1)), "fréquence nominale du nom du modèle"
     elif fields.get("cpu mhz"):
         info["ghz"], info["ghz_source"] = (float(fields["cpu mhz"]) / 1000,
-                                           "fréquence du moment (/proc/cpuinfo)")
+                                           "fréquence du moment lue dans /proc/cpuinfo")
     elif fields.get("bogomips") and info["arch"] in ("x86_64", "amd64", "i686"):
         info["ghz"] = float(fields["bogomips"]) / 2000
         info["ghz_source"] = ("BogoMIPS / 2, fréquence de base : "
@@ -152,7 +152,7 @@ def _macos_cpu(info: dict) -> None:
     cores = perf or sysctl("hw.physicalcpu")
     if cores.isdigit():
         info["cores"] = int(cores)
-        info["cores_source"] = "sysctl (cœurs performants)" if perf else "sysctl"
+        info["cores_source"] = "performants, selon sysctl" if perf else "selon sysctl"
     features = (sysctl("machdep.cpu.features") + " " + sysctl("machdep.cpu.leaf7_features"))
     info["flags"] = {f.lower().replace(".", "_") for f in features.split()}
     hz = sysctl("hw.cpufrequency_max") or sysctl("hw.cpufrequency")
@@ -354,8 +354,8 @@ def check_memory(device: str, nbytes: int, what: str = "") -> None:
     free = available_memory(device)
     if free is not None and nbytes > 0.8 * free:
         raise MemoryError(
-            f"Refusé avant allocation : {what or 'ce calcul'} demande "
-            f"{french_number(nbytes / 1e9, 2)} Go sur {device}, or il n'y a que "
+            f"Refusé avant allocation : il faudrait {french_number(nbytes / 1e9, 2)} Go "
+            f"sur {device} pour {what or 'ce calcul'}, or il n'y a que "
             f"{french_number(free / 1e9, 2)} Go libres. Choisissez une taille plus petite.")
 
 
@@ -485,13 +485,24 @@ def _measure_matmul(device, dtype, n, repeats, warmup, budget):
     def product():
         torch.matmul(a, b, out=c)
 
-    for _ in range(max(1, warmup)):   # échauffement : threads, caches, choix du noyau
+    # Échauffement (threads, caches, choix du noyau de calcul) : le premier
+    # appel dit aussi combien coûte un produit, pour tenir dans ``budget``.
+    t0 = time.perf_counter()
+    once = time_calls(product, device)
+    for _ in range(warmup - 1):
+        if time.perf_counter() - t0 + once > budget / 2:
+            break
         once = time_calls(product, device)
+    left = budget - (time.perf_counter() - t0)
     # Les petits produits durent quelques µs : on en enchaîne assez pour ~10 ms.
     inner = max(1, min(1000, int(0.01 / max(once, 1e-7))))
-    done = max(1, min(repeats, int(budget / max(once * inner, 1e-9))))
+    done = max(1, min(repeats, int(left / max(once * inner, 1e-9))))
     times = [time_calls(product, device, inner) / inner for _ in range(done)]
     return statistics.median(times), done
+
+
+#: Les types que `matmul_benchmark` sait chronométrer (des types de tenseurs torch).
+BENCH_DTYPES = ("float64", "float32", "bfloat16", "float16")
 
 
 def matmul_benchmark(sizes=(128, 256, 512, 1024, 2048),
@@ -511,6 +522,8 @@ def matmul_benchmark(sizes=(128, 256, 512, 1024, 2048),
 
     devices = available_devices() if devices is None else list(devices)
     dtypes = [normalize_dtype(d) for d in dtypes]
+    if set(dtypes) - set(BENCH_DTYPES):
+        raise ValueError(f"Types mesurables : {', '.join(BENCH_DTYPES)}.")
     sizes = sorted(int(n) for n in sizes)
     if any(n < 1 for n in sizes):
         raise ValueError("Les tailles doivent être des entiers positifs.")
@@ -533,10 +546,13 @@ def matmul_benchmark(sizes=(128, 256, 512, 1024, 2048),
                            "fraction_of_peak": math.nan, "note": skip or peak_note}
                     left = total - len(rows)
                     share = max(0.0, max_seconds - (time.perf_counter() - start)) / left
-                    guess = last[1] * (n / last[0]) ** 3 if last else 0.0
+                    # Durée prévue d'un produit, d'après la taille précédente. On
+                    # compte n² et non n³ : les petites tailles paient surtout des
+                    # frais fixes, une prévision en n³ serait trop pessimiste.
+                    guess = last[1] * (n / last[0]) ** 2 if last else 0.0
                     if skip:
                         pass
-                    elif guess * (max(1, warmup) + 1) > share:
+                    elif guess * 3 > share:
                         row["note"] = (f"sautée : environ {french_number(guess, 1)} s par "
                                        "produit, plus que le temps alloué (max_seconds)")
                     else:
@@ -894,3 +910,44 @@ def _cost_table() -> pd.DataFrame:
 #: D (tokens), GPU-heures publiées, 6·N·D (avec les paramètres actifs) et la part de la
 #: crête bf16/fp16 dense que cela suppose (``implied_utilization``).
 COST_TABLE = _cost_table()
+
+
+# --- Affichage -------------------------------------------------------------------------------
+
+def _fr(x, decimals: int) -> str:
+    return "—" if x is None or pd.isna(x) else french_number(x, decimals)
+
+
+def format_benchmark(df: pd.DataFrame) -> str:
+    """Le tableau de `matmul_benchmark` en texte aligné, à la française
+    (virgule décimale, temps en millisecondes, fraction de la crête en %)."""
+    headers = ["appareil", "type", "n", "temps (ms)", "GFLOP/s", "crête GFLOP/s",
+               "fraction", "note"]
+    rows = [[r.device, r.dtype, str(r.n), _fr(r.seconds * 1000, 3), _fr(r.gflops, 1),
+             _fr(r.peak_gflops, 0),
+             "—" if pd.isna(r.fraction_of_peak) else f"{_fr(100 * r.fraction_of_peak, 1)} %",
+             r.note] for r in df.itertuples()]
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    right = {2, 3, 4, 5, 6}
+    lines = []
+    for row in [headers] + rows:
+        cells = [str(x).rjust(w) if i in right else str(x).ljust(w)
+                 for i, (x, w) in enumerate(zip(row[:-1], widths))]
+        lines.append("  ".join(cells + [str(row[-1])]).rstrip())
+    return "\n".join(lines)
+
+
+def peak_description(device: str, dtype: str) -> str:
+    """D'où vient la crête de ``device`` pour ``dtype`` : la formule du CPU
+    ou la source du chiffre publié de la carte."""
+    if device == "cpu":
+        peak = cpu_peak_gflops(dtype)
+        value = f"{_fr(peak['gflops'], 1)} GFLOP/s = " if peak["gflops"] else ""
+        return f"crête cpu {dtype} : {value}{peak['method']}"
+    name = device_name(device) if device != "mps" else cpu_info()["name"]
+    key = gpu_key(name)
+    peak, note = device_peak_gflops(device, dtype)
+    if peak is None:
+        return f"crête {device} {dtype} : {note}"
+    return (f"crête {device} {dtype} : {_fr(peak, 0)} GFLOP/s, chiffre dense publié "
+            f"pour {key} ({GPU_PEAKS[key]['source']})")
