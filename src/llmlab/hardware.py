@@ -46,31 +46,34 @@ def normalize_dtype(dtype) -> str:
 # --- Compter les FLOP ------------------------------------------------------------------------
 
 def matmul_flops(m: int, n: int, k: int) -> int:
-    """FLOP du produit (m×k) @ (k×n) : m·n sorties, k multiplications
-    et k additions chacune, soit 2·m·n·k."""
+    """FLOP du produit (m×k) @ (k×n) : m·n sorties,
+    chacune k multiplications et k additions, soit 2·m·n·k."""
     return 2 * m * n * k
 
 
-def transformer_block_flops(n_embd: int, seq_len: int, batch: int = 1) -> int:
-    """FLOP des produits de matrices d'un bloc Transformer, passe avant.
+def transformer_block_flops(n_embd: int, seq_len: int,
+                            batch: int = 1) -> int:
+    """FLOP des produits d'un bloc Transformer, passe avant.
 
-    Avec B = batch, T = seq_len, d = n_embd :
-    - projections Q, K, V : 3 produits (BT×d)@(d×d)   → 6·B·T·d²
-    - projection de sortie : (BT×d)@(d×d)             → 2·B·T·d²
-    - MLP d → 4d → d : deux produits de 4·d²          → 16·B·T·d²
-    - scores Q·Kᵀ (T×d)@(d×T), toutes têtes réunies  → 2·B·T²·d
-    - poids @ V (T×T)@(T×d)                           → 2·B·T²·d
-    Total : 24·B·T·d² + 4·B·T²·d. On ignore softmax, LayerNorm et GELU
-    (quelques FLOP par nombre, rien face aux produits).
+    B = batch, T = seq_len, d = n_embd :
+    - Q, K, V : 3 produits (BT×d)@(d×d)      → 6·B·T·d²
+    - projection de sortie (BT×d)@(d×d)     → 2·B·T·d²
+    - MLP d → 4d → d : 2 produits de 4·d²   → 16·B·T·d²
+    - scores Q·Kᵀ, toutes têtes réunies     → 2·B·T²·d
+    - poids @ V                             → 2·B·T²·d
+    Total : 24·B·T·d² + 4·B·T²·d. Softmax, LayerNorm, GELU :
+    quelques FLOP par nombre, négligeables.
     """
     B, T, d = batch, seq_len, n_embd
     return 24 * B * T * d * d + 4 * B * T * T * d
 
 
-def arithmetic_intensity_matmul(n: int, bytes_per_element: int = 4) -> float:
-    """FLOP par octet déplacé pour un produit n×n : 2n³ FLOP pour lire A
+def arithmetic_intensity_matmul(n: int,
+                                bytes_per_element: int = 4) -> float:
+    """FLOP par octet d'un produit n×n : 2n³ FLOP pour lire A
     et B et écrire C (3n² nombres), soit 2n / (3 × octets)."""
-    return matmul_flops(n, n, n) / (3 * n * n * bytes_per_element)
+    flops = matmul_flops(n, n, n)
+    return flops / (3 * n * n * bytes_per_element)
 
 
 # --- Ce que la machine déclare ---------------------------------------------------------------
@@ -374,8 +377,9 @@ def available_devices() -> list[str]:
 
 
 def synchronize(device: str) -> None:
-    """Attend la fin des calculs lancés : CUDA et MPS rendent la main avant
-    d'avoir calculé, un chronomètre sans synchronisation mesure le lancement."""
+    """Attend la fin des calculs lancés. CUDA et MPS rendent la
+    main avant d'avoir calculé : sans synchronisation, un
+    chronomètre ne mesure que le lancement."""
     import torch
 
     if device.startswith("cuda"):
@@ -396,10 +400,11 @@ def free_device_memory(device: str) -> None:
 
 
 def time_calls(fn, device: str, calls: int = 1) -> float:
-    """Secondes pour ``calls`` appels de ``fn`` sur ``device``, synchronisés.
+    """Secondes pour ``calls`` appels de ``fn``, synchronisés.
 
-    Sur CUDA, deux `torch.cuda.Event` encadrent les appels dans la file du
-    GPU ; ailleurs, on synchronise puis on lit l'horloge.
+    Sur CUDA, deux `torch.cuda.Event` encadrent les appels
+    dans la file du GPU ; ailleurs, on synchronise puis on lit
+    l'horloge.
     """
     import torch
 
@@ -412,7 +417,7 @@ def time_calls(fn, device: str, calls: int = 1) -> float:
             fn()
         end.record()
         end.synchronize()
-        return start.elapsed_time(end) / 1000   # elapsed_time est en millisecondes
+        return start.elapsed_time(end) / 1000   # ms → s
     synchronize(device)
     t0 = time.perf_counter()
     for _ in range(calls):
@@ -600,22 +605,30 @@ def machine_label(devices=None) -> str:
     return " + ".join(parts)
 
 
-def memory_bandwidth(device: str | None = None, megabytes: int = 256,
+def memory_bandwidth(device: str | None = None,
+                     megabytes: int = 256,
                      repeats: int = 5) -> float:
-    """Bande passante mémoire en Go/s : on copie un tableau de ``megabytes``
-    Mo ; chaque octet est lu puis écrit, soit 2 × taille par copie.
-    ``device`` : « cpu » par défaut (la mémoire vive), « cuda », « mps »."""
+    """Bande passante mémoire en Go/s : on copie un tableau de
+    ``megabytes`` Mo ; chaque octet est lu puis écrit, soit
+    2 × taille par copie. ``device`` : « cpu » par défaut (la
+    mémoire vive), « cuda » ou « mps »."""
     import torch
 
     device = device or "cpu"
     nbytes = int(megabytes * 2**20)
-    check_memory(device, 2 * nbytes, f"deux tableaux de {megabytes} Mo")
+    check_memory(device, 2 * nbytes,
+                 f"deux tableaux de {megabytes} Mo")
     try:
-        src = torch.ones(nbytes // 4, dtype=torch.float32, device=device)
+        src = torch.ones(nbytes // 4, device=device)
         dst = torch.empty_like(src)
-        time_calls(lambda: dst.copy_(src), device)   # échauffement
-        times = [time_calls(lambda: dst.copy_(src), device) for _ in range(max(1, repeats))]
-        return 2 * src.numel() * 4 / statistics.median(times) / 1e9
+
+        def copy():
+            dst.copy_(src)
+
+        copy()   # échauffement
+        times = [time_calls(copy, device)
+                 for _ in range(max(1, repeats))]
+        return 2 * src.nbytes / statistics.median(times) / 1e9
     finally:
         src = dst = None
         free_device_memory(device)
@@ -683,7 +696,7 @@ def plot_roofline(peak_gflops: float, bandwidth_gbs: float, points=None, ax=None
 # --- Python, NumPy, torch : le même produit ---------------------------------------------------
 
 def matmul_python(a: list, b: list) -> list:
-    """Le produit de matrices en Python pur : trois boucles imbriquées."""
+    """Le produit de matrices en Python pur : trois boucles."""
     n, k, m = len(a), len(b), len(b[0])
     c = [[0.0] * m for _ in range(n)]
     for i in range(n):
@@ -768,8 +781,9 @@ def plot_python_vs_numpy_vs_torch(df: pd.DataFrame, ax=None):
 # --- Mémoire pour entraîner ------------------------------------------------------------------
 
 def model_memory(n_params: float, dtype: str = "float32") -> float:
-    """Octets pour stocker les poids : 1 milliard de paramètres en float32
-    (4 octets) = 4 Go ; 175 milliards en float16 = 350 Go."""
+    """Octets pour stocker les poids : 1 milliard de paramètres
+    en float32 (4 octets) = 4 Go ; 175 milliards en float16
+    = 350 Go."""
     return n_params * DTYPE_BYTES[normalize_dtype(dtype)]
 
 
@@ -779,65 +793,90 @@ PRECISIONS = {"fp32": (4, 4, 0, 4), "mixed": (2, 2, 4, 4), "bf16": (2, 2, 0, 2)}
 OPTIMIZER_STATES = {"adam": 2, "adamw": 2, "sgd_momentum": 1, "sgd": 0}
 
 
-def training_memory(n_params: float, precision: str = "mixed", optimizer: str = "adam",
-                    zero_stage: int = 0, n_gpus: int = 1,
+def training_memory(n_params: float, precision: str = "mixed",
+                    optimizer: str = "adam", zero_stage: int = 0,
+                    n_gpus: int = 1,
                     activation_bytes: float = 0) -> dict:
-    """Octets par GPU pour entraîner ``n_params`` paramètres, poste par poste.
+    """Octets par GPU pour entraîner ``n_params`` paramètres.
 
-    ``precision`` : « fp32 » (tout en 4 octets), « mixed » (poids et
-    gradients en 16 bits, copie maîtresse et états d'Adam en float32, soit
-    2 + 2 + 4 + 8 = 16 octets), « bf16 » (tout en 16 bits). ZeRO sur
-    ``n_gpus`` : stade 1 partage l'optimiseur (copie maîtresse comprise),
-    stade 2 aussi les gradients, stade 3 aussi les poids. Les activations
-    (``activation_bytes``, par GPU) dépendent du lot : on les ajoute telles quelles.
+    ``precision`` : « fp32 » (tout en 4 octets) ; « mixed »
+    (poids et gradients en 16 bits, copie maîtresse et états
+    d'Adam en float32 : 2 + 2 + 4 + 8 = 16 octets) ; « bf16 »
+    (tout en 16 bits). ZeRO sur ``n_gpus`` : le stade 1 partage
+    l'optimiseur (copie maîtresse comprise), le stade 2 aussi
+    les gradients, le stade 3 aussi les poids. Les activations
+    dépendent du lot : ``activation_bytes`` s'ajoute tel quel.
     """
-    if precision not in PRECISIONS:
-        raise ValueError(f"Précision inconnue : {precision!r}. Choisir parmi : "
-                         f"{', '.join(PRECISIONS)}.")
-    if optimizer not in OPTIMIZER_STATES:
-        raise ValueError(f"Optimiseur inconnu : {optimizer!r}. Choisir parmi : "
-                         f"{', '.join(OPTIMIZER_STATES)}.")
-    if zero_stage not in (0, 1, 2, 3):
-        raise ValueError("Le stade ZeRO vaut 0, 1, 2 ou 3.")
-    if n_gpus < 1:
-        raise ValueError("Il faut au moins un GPU (n_gpus ≥ 1).")
+    _check_training_args(precision, optimizer, zero_stage,
+                         n_gpus)
     w, g, master, state = PRECISIONS[precision]
-    per = {"weights": w * n_params, "gradients": g * n_params,
-           "optimizer": OPTIMIZER_STATES[optimizer] * state * n_params,
+    n_states = OPTIMIZER_STATES[optimizer]
+    per = {"weights": w * n_params,
+           "gradients": g * n_params,
+           "optimizer": n_states * state * n_params,
            "master_weights": master * n_params}
-    shared = {1: ("optimizer", "master_weights"),
-              2: ("optimizer", "master_weights", "gradients"),
-              3: ("optimizer", "master_weights", "gradients", "weights")}
-    for key in shared.get(zero_stage, ()):
+    # ZeRO découpe entre les GPU, dans cet ordre : optimiseur
+    # et copie maîtresse (stade 1), gradients (2), poids (3).
+    shared = ["optimizer", "master_weights", "gradients",
+              "weights"]
+    n_shared = {0: 0, 1: 2, 2: 3, 3: 4}[zero_stage]
+    for key in shared[:n_shared]:
         per[key] /= n_gpus
     per["activations"] = activation_bytes
     per["total"] = sum(per.values())
     return per
 
 
-def bytes_per_parameter(precision: str = "mixed", optimizer: str = "adam",
-                        zero_stage: int = 0, n_gpus: int = 1) -> float:
-    """Octets par paramètre et par GPU, hors activations : 16 pour Adam en
-    fp32 comme en précision mixte ; 16 / N avec ZeRO 3 sur N GPU."""
-    return training_memory(1, precision, optimizer, zero_stage, n_gpus)["total"]
+def _check_training_args(precision, optimizer, zero_stage, n_gpus):
+    """Refuse en français une précision, un optimiseur, un stade
+    ZeRO ou un nombre de GPU impossibles."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"Précision inconnue : {precision!r}. "
+                         f"Choisir parmi : {', '.join(PRECISIONS)}.")
+    if optimizer not in OPTIMIZER_STATES:
+        raise ValueError(f"Optimiseur inconnu : {optimizer!r}. Choisir "
+                         f"parmi : {', '.join(OPTIMIZER_STATES)}.")
+    if zero_stage not in (0, 1, 2, 3):
+        raise ValueError("Le stade ZeRO vaut 0, 1, 2 ou 3.")
+    if n_gpus < 1:
+        raise ValueError("Il faut au moins un GPU (n_gpus ≥ 1).")
+
+
+def bytes_per_parameter(precision: str = "mixed",
+                        optimizer: str = "adam",
+                        zero_stage: int = 0,
+                        n_gpus: int = 1) -> float:
+    """Octets par paramètre et par GPU, hors activations : 16
+    avec Adam en fp32 comme en précision mixte ; 16 / N avec
+    ZeRO 3 sur N GPU."""
+    per = training_memory(1, precision, optimizer, zero_stage,
+                          n_gpus)
+    return per["total"]
 
 
 # --- FLOP, temps et coût d'un entraînement ---------------------------------------------------
 
 def training_flops(n_params: float, n_tokens: float) -> float:
-    """FLOP pour entraîner N paramètres sur D tokens : 6·N·D. Par token et
-    par paramètre, 2 FLOP pour la passe avant (une multiplication, une
-    addition) et 4 pour la passe arrière (gradients des entrées et des poids)."""
+    """FLOP pour entraîner N paramètres sur D tokens : 6·N·D.
+
+    Par token et par paramètre : 2 FLOP pour la passe avant
+    (une multiplication, une addition), 4 pour la passe
+    arrière (gradient des entrées et gradient des poids).
+    """
     return 6.0 * n_params * n_tokens
 
 
-def training_time(n_params: float, n_tokens: float, flops_per_s: float,
+def training_time(n_params: float, n_tokens: float,
+                  flops_per_s: float,
                   utilization: float = 1.0) -> float:
-    """Secondes d'entraînement à ``flops_per_s`` × ``utilization`` (la part
-    de la crête vraiment atteinte, le MFU : 0,3 à 0,5 sur un grand GPU)."""
+    """Secondes pour entraîner à ``flops_per_s`` × ``utilization``
+    (part de la crête vraiment atteinte, le MFU : 0,3 à 0,5
+    sur un grand GPU)."""
     if flops_per_s <= 0 or not 0 < utilization <= 1:
-        raise ValueError("Il faut flops_per_s > 0 et 0 < utilization ≤ 1.")
-    return training_flops(n_params, n_tokens) / (flops_per_s * utilization)
+        raise ValueError("Il faut flops_per_s > 0 et "
+                         "0 < utilization ≤ 1.")
+    flops = training_flops(n_params, n_tokens)
+    return flops / (flops_per_s * utilization)
 
 
 def training_cost(n_params: float, n_tokens: float, gpu: str = "H100", n_gpus: int = 1024,
