@@ -72,6 +72,10 @@ DATA_FILES = {
     "gru/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gru/history.csv": "4bcc570adb77735a702417aed0de9667a0abf4eed9a1ce95dc607521f2b22e5b",
     "gru/state.json": "2136eefd4a57a0eae0757955a026bace76685488f2cad1da5fdc15e2a234a675",
+    "gpt/weights.pt": "090af751c0f73abf8bc3529130b2dfa9082e1b0f35adaf40a57791b3f59dbfc7",
+    "gpt/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
+    "gpt/history.csv": "0fdd79819960cc124f5465c282c9d4f9f137060134849b9f81a437931e50de29",
+    "gpt/state.json": "c0f8144071a9ac4364efc6a9e0f7ad9ced2370a315f0b62b5aa0c7ee22b8f9b9",
 }
 
 
@@ -83,6 +87,11 @@ TRAINED_FILES = {"word_vectors_shakespeare.npz": "uv run python scripts/train_wo
 SHIPPED_GRU = "gru"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GRU}/{_name}"] = "uv run llmlab entrainer gru --livrer"
+
+#: Le mini-GPT de caractères livré, écrit par ``llmlab entrainer gpt --livrer``.
+SHIPPED_GPT = "gpt"
+for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
+    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = "uv run llmlab entrainer gpt --livrer"
 
 
 def restore_hint(name: str) -> str:
@@ -470,3 +479,33 @@ def load_shipped_gru():
     """Le GRU de caractères livré dans ``data/gru`` (entraîné sur Shakespeare) :
     ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gru`."""
     return load_gru(None)
+
+
+# --- Mini-GPT de caractères livré -------------------------------------------------------------
+
+def load_gpt(path=None):
+    """``(modèle, tokenizer, historique, infos)`` d'un mini-GPT enregistré par
+    ``llmlab entrainer gpt``.
+
+    ``path`` : le dossier du checkpoint (par défaut le modèle livré, ``data/gpt``). ``infos``
+    contient ``samples`` (étape -> texte généré pendant l'entraînement), ``train_config``,
+    ``corpus`` et ``step``. Erreurs en français : dossier absent, checkpoint abîmé ou d'un
+    autre modèle. torch et le modèle ne sont importés qu'ici, à la demande.
+    """
+    from llmlab.gpt import gpt_from_checkpoint
+    from llmlab.training import load_checkpoint
+
+    if path is None:
+        folder = DATA_DIR / SHIPPED_GPT
+        if not (folder / "state.json").is_file():
+            raise MissingDataError(
+                f"Mini-GPT livré manquant : {folder}. Restaurez-le avec "
+                f"`git checkout -- data/{SHIPPED_GPT}` ou `uv run llmlab entrainer gpt --livrer`.")
+        path = folder
+    return gpt_from_checkpoint(load_checkpoint(path))
+
+
+def load_shipped_gpt():
+    """Le mini-GPT de caractères livré dans ``data/gpt`` (entraîné sur Shakespeare) :
+    ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gpt`."""
+    return load_gpt(None)
