@@ -217,8 +217,9 @@ def test_block_param_count_matches_transformer_block(n_embd, n_head):
 
     assert (n_embd,) in tp4_6.PARAM_CASES
     cfg = GPTConfig(vocab_size=10, context_length=8, n_embd=n_embd, n_head=n_head, n_layer=1)
-    block = TransformerBlock(cfg)
-    assert tp4_6.block_param_count(n_embd) == sum(p.numel() for p in block.parameters())
+    for fast in (True, False):  # chemin rapide (qkv fusionné) et pièces du cours
+        block = TransformerBlock(cfg, fast=fast)
+        assert tp4_6.block_param_count(n_embd) == sum(p.numel() for p in block.parameters())
 
 
 def test_block_count_gives_gpt2_124m():
