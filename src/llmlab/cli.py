@@ -4,12 +4,14 @@
     uv run llmlab noyau           # enregistre le noyau Jupyter « llmlab » (une seule fois)
     uv run llmlab corrige         # notebooks avec solutions dans notebooks/corriges/
     uv run llmlab entrainer gru   # un GRU de caractères (environ une minute sur CPU)
+    uv run llmlab entrainer gpt   # un mini-GPT de caractères (quelques minutes sur CPU)
     uv run llmlab generer         # du texte avec le GRU livré (ou --modele DOSSIER)
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 from llmlab import environment
@@ -63,6 +65,11 @@ def cmd_corrige(args: argparse.Namespace) -> int:
 GRU_DEFAULTS = {"steps": 800, "batch_size": 32, "block_size": 64, "lr": 3e-3,
                 "n_embd": 64, "n_hidden": 256, "n_layers": 1, "seed": 1337}
 
+#: Configuration par défaut du mini-GPT : celle de nanoGPT « sur un portable »
+#: (4 couches, 4 têtes, 128 dimensions, contexte 64, lots de 12, 2 000 pas, lr 1e-3).
+GPT_DEFAULTS = {"steps": 2000, "batch_size": 12, "block_size": 64, "lr": 1e-3,
+                "n_embd": 128, "n_head": 4, "n_layer": 4, "dropout": 0.0, "seed": 1337}
+
 
 def _fail(message) -> int:
     print(f"Erreur : {message}", file=sys.stderr)
@@ -84,25 +91,36 @@ def _generate_text(model, tokenizer, start, length, temperature=0.8, top_k=None,
     return tokenizer.decode(out[0].tolist())
 
 
-def cmd_entrainer_gru(args: argparse.Namespace) -> int:
+def _load_text(args):
+    """(texte, nom du corpus) : --corpus, sinon les pièces de Shakespeare."""
+    from llmlab import data as D
+
+    if args.corpus:
+        return D.load_corpus(args.corpus), Path(args.corpus).name
+    return D.load_shakespeare(), "shakespeare"
+
+
+def _train_char_model(args, kind: str, build) -> int:
+    """Entraîne un modèle de caractères (GRU ou GPT) : ce que les deux commandes
+    `entrainer` ont en commun. ``build(tokenizer)`` construit le modèle."""
     from llmlab import data as D
     from llmlab.tokenizers import CharTokenizer
 
     if args.livrer and args.corpus:
         return _fail("--livrer entraîne le modèle livré sur Shakespeare : retirez --corpus.")
     try:
-        if args.corpus:
-            text, corpus = D.load_corpus(args.corpus), Path(args.corpus).name
-        else:
-            text, corpus = D.load_shakespeare(), "shakespeare"
+        text, corpus = _load_text(args)
     except (OSError, ValueError) as exc:
         return _fail(exc)
 
     import torch
 
-    from llmlab.gru import GRULanguageModel
     from llmlab.training import TokenData, TrainConfig, save_checkpoint, train
 
+    if args.threads is not None:
+        if args.threads < 1:
+            return _fail("--threads doit être un entier ≥ 1.")
+        torch.set_num_threads(args.threads)
     tokenizer = CharTokenizer.train(text)
     try:
         data = TokenData.from_text(text, tokenizer, args.block_size)
@@ -112,7 +130,10 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
                          block_size=args.block_size, learning_rate=args.lr,
                          eval_every=max(1, min(100, args.steps // 8)), seed=args.seed)
     torch.manual_seed(args.seed)
-    model = GRULanguageModel(tokenizer.vocab_size, args.n_embd, args.n_hidden, args.n_layers)
+    try:
+        model = build(tokenizer)
+    except ValueError as exc:
+        return _fail(exc)
     start = _start_text(tokenizer)
     every = max(1, args.steps // 4)
 
@@ -123,8 +144,9 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
     untrained = sample_fn(model)   # l'état de départ : des caractères au hasard
     target = Path(args.dossier)
     size = f"{len(text):,}".replace(",", " ")
+    n_params = f"{sum(p.numel() for p in model.parameters()):,}".replace(",", " ")
     print(f"Corpus {corpus} : {size} caractères, vocabulaire de "
-          f"{tokenizer.vocab_size} caractères.")
+          f"{tokenizer.vocab_size} caractères ; modèle {kind} de {n_params} paramètres.")
     try:
         result = train(model, data, config, resume=args.reprendre and not args.livrer,
                        checkpoint_path=None if args.livrer else target,
@@ -145,33 +167,77 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
             return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
         from llmlab._paths import DATA_DIR
 
+        shipped = {"gru": D.SHIPPED_GRU, "gpt": D.SHIPPED_GPT}[kind]
         extra["samples"] = {str(k): v for k, v in samples.items()}
-        folder = save_checkpoint(DATA_DIR / D.SHIPPED_GRU, model.cpu(), step=int(last.step),
+        folder = save_checkpoint(DATA_DIR / shipped, model.cpu(), step=int(last.step),
                                  train_config=config, model_config=model.config,
                                  history=result.history, extra=extra,
                                  elapsed_s=float(last.elapsed_s))
         print(f"Modèle livré écrit dans {folder}. Empreintes pour data/README.md "
               "et DATA_FILES :")
         for f in sorted(folder.iterdir()):
-            print(f"  gru/{f.name} : {D.sha256_file(f)}")
+            print(f"  {shipped}/{f.name} : {D.sha256_file(f)}")
     elif result.checkpoint:
         print(f"Checkpoint : {result.checkpoint}. Pour générer : "
               f"uv run llmlab generer --modele {result.checkpoint}")
     return 0
 
 
-def cmd_generer(args: argparse.Namespace) -> int:
-    from llmlab.data import load_gru
+def cmd_entrainer_gru(args: argparse.Namespace) -> int:
+    def build(tokenizer):
+        from llmlab.gru import GRULanguageModel
 
+        return GRULanguageModel(tokenizer.vocab_size, args.n_embd, args.n_hidden,
+                                args.n_layers)
+
+    return _train_char_model(args, "gru", build)
+
+
+def cmd_entrainer_gpt(args: argparse.Namespace) -> int:
+    def build(tokenizer):
+        from llmlab.gpt import GPT, GPTConfig
+
+        return GPT(GPTConfig(vocab_size=tokenizer.vocab_size,
+                             context_length=args.block_size, n_embd=args.n_embd,
+                             n_head=args.n_head, n_layer=args.n_layer,
+                             dropout=args.dropout))
+
+    return _train_char_model(args, "gpt", build)
+
+
+def _load_char_model(path):
+    """(modèle, tokenizer, …) d'un checkpoint de GRU ou de GPT, selon sa configuration."""
+    from llmlab import data as D
+
+    if path is None:
+        return D.load_gru(None)
+    from llmlab.training import load_checkpoint
+
+    ckpt = load_checkpoint(path)
+    kind = (ckpt["state"].get("model_config") or {}).get("model")
+    if kind == "gpt":
+        from llmlab.gpt import gpt_from_checkpoint
+
+        return gpt_from_checkpoint(ckpt)
+    from llmlab.gru import gru_from_checkpoint
+
+    return gru_from_checkpoint(ckpt)   # refuse en français tout autre modèle
+
+
+def cmd_generer(args: argparse.Namespace) -> int:
     try:
-        model, tokenizer, _, _ = load_gru(args.modele)
+        model, tokenizer, _, _ = _load_char_model(args.modele)
         start = args.debut if args.debut is not None else _start_text(tokenizer)
         if not start:
             return _fail("le début (--debut) est vide : donnez au moins un caractère.")
         if args.longueur < 0:
             return _fail("--longueur doit être positive ou nulle.")
-        text = _generate_text(model, tokenizer, start, args.longueur, args.temperature,
-                              args.top_k, args.graine)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            text = _generate_text(model, tokenizer, start, args.longueur, args.temperature,
+                                  args.top_k, args.graine)
+        for w in caught:
+            print(f"Attention : {w.message}", file=sys.stderr)
     except (OSError, ValueError) as exc:
         return _fail(exc)
     print(text)
@@ -209,6 +275,31 @@ class _FrenchParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog} : erreur : {message}\n")
 
 
+def _common_train_args(g, d, kind: str) -> None:
+    """Les options partagées par `entrainer gru` et `entrainer gpt`."""
+    g.add_argument("--corpus", metavar="FICHIER",
+                   help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)")
+    g.add_argument("--steps", type=int, default=d["steps"], metavar="N",
+                   help=f"nombre de pas d'entraînement (défaut : {d['steps']})")
+    g.add_argument("--batch-size", type=int, default=d["batch_size"], metavar="B",
+                   help=f"séquences par lot (défaut : {d['batch_size']})")
+    g.add_argument("--block-size", type=int, default=d["block_size"], metavar="T",
+                   help=f"longueur des séquences (défaut : {d['block_size']})")
+    g.add_argument("--lr", type=float, default=d["lr"],
+                   help=f"taux d'apprentissage d'AdamW (défaut : {d['lr']})")
+    g.add_argument("--seed", type=int, default=d["seed"],
+                   help=f"graine (défaut : {d['seed']})")
+    g.add_argument("--dossier", default=f"checkpoints/{kind}",
+                   help=f"dossier du checkpoint (défaut : checkpoints/{kind})")
+    g.add_argument("--reprendre", action="store_true",
+                   help="reprendre le checkpoint de --dossier là où il s'est arrêté")
+    g.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="fils de calcul de torch (défaut : ceux de torch ; 1 va souvent "
+                   "plus vite sur une machine chargée par d'autres calculs)")
+    g.add_argument("--livrer", action="store_true",
+                   help=f"refaire le modèle livré dans data/{kind} (Shakespeare, CPU)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _FrenchParser(prog="llmlab", description="Outils du cours llmlab.")
     sub = parser.add_subparsers(dest="commande", metavar="COMMANDE", required=True,
@@ -231,41 +322,42 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dossier de sortie (défaut : notebooks/corriges)")
     p.set_defaults(func=cmd_corrige)
 
-    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru)")
+    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru, gpt)")
     models = p.add_subparsers(dest="modele", metavar="MODELE", required=True,
                               parser_class=_FrenchParser)
     g = models.add_parser("gru", help="GRU de caractères (environ une minute sur CPU)",
                           description="Entraîne un GRU de caractères et enregistre un "
                           "checkpoint (Ctrl-C : arrêt propre, --reprendre pour continuer).")
     d = GRU_DEFAULTS
-    g.add_argument("--corpus", metavar="FICHIER",
-                   help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)")
-    g.add_argument("--steps", type=int, default=d["steps"], metavar="N",
-                   help=f"nombre de pas d'entraînement (défaut : {d['steps']})")
-    g.add_argument("--batch-size", type=int, default=d["batch_size"], metavar="B",
-                   help=f"séquences par lot (défaut : {d['batch_size']})")
-    g.add_argument("--block-size", type=int, default=d["block_size"], metavar="T",
-                   help=f"longueur des séquences (défaut : {d['block_size']})")
-    g.add_argument("--lr", type=float, default=d["lr"],
-                   help=f"taux d'apprentissage d'AdamW (défaut : {d['lr']})")
+    _common_train_args(g, d, "gru")
     g.add_argument("--n-embd", type=int, default=d["n_embd"], metavar="E",
                    help=f"taille des embeddings (défaut : {d['n_embd']})")
     g.add_argument("--n-hidden", type=int, default=d["n_hidden"], metavar="H",
                    help=f"taille de l'état du GRU (défaut : {d['n_hidden']})")
     g.add_argument("--n-layers", type=int, default=d["n_layers"], metavar="L",
                    help=f"nombre de couches GRU (défaut : {d['n_layers']})")
-    g.add_argument("--seed", type=int, default=d["seed"], help="graine (défaut : 1337)")
-    g.add_argument("--dossier", default="checkpoints/gru",
-                   help="dossier du checkpoint (défaut : checkpoints/gru)")
-    g.add_argument("--reprendre", action="store_true",
-                   help="reprendre le checkpoint de --dossier là où il s'est arrêté")
-    g.add_argument("--livrer", action="store_true",
-                   help="refaire le modèle livré dans data/gru (Shakespeare, CPU)")
     g.set_defaults(func=cmd_entrainer_gru)
 
-    p = sub.add_parser("generer", help="générer du texte avec un GRU entraîné")
+    g = models.add_parser("gpt", help="mini-GPT de caractères (quelques minutes sur CPU)",
+                          description="Entraîne un mini-GPT de caractères (config nanoGPT "
+                          "« portable ») et enregistre un checkpoint (Ctrl-C : arrêt propre, "
+                          "--reprendre pour continuer).")
+    d = GPT_DEFAULTS
+    _common_train_args(g, d, "gpt")
+    g.add_argument("--n-embd", type=int, default=d["n_embd"], metavar="E",
+                   help=f"taille des embeddings (défaut : {d['n_embd']})")
+    g.add_argument("--n-head", type=int, default=d["n_head"], metavar="H",
+                   help=f"têtes d'attention (défaut : {d['n_head']})")
+    g.add_argument("--n-layer", type=int, default=d["n_layer"], metavar="L",
+                   help=f"blocs Transformer (défaut : {d['n_layer']})")
+    g.add_argument("--dropout", type=float, default=d["dropout"], metavar="P",
+                   help=f"dropout (défaut : {d['dropout']})")
+    g.set_defaults(func=cmd_entrainer_gpt)
+
+    p = sub.add_parser("generer", help="générer du texte avec un GRU ou un GPT entraîné")
     p.add_argument("--modele", metavar="DOSSIER",
-                   help="checkpoint écrit par `llmlab entrainer gru` (défaut : data/gru)")
+                   help="checkpoint écrit par `llmlab entrainer gru` ou `gpt` "
+                   "(défaut : data/gru ; data/gpt pour le mini-GPT livré)")
     p.add_argument("--debut", metavar="TEXTE", help="début du texte (défaut : un saut de ligne)")
     p.add_argument("--longueur", type=int, default=300, metavar="N",
                    help="caractères à générer (défaut : 300)")

@@ -84,6 +84,11 @@ SHIPPED_GRU = "gru"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GRU}/{_name}"] = "uv run llmlab entrainer gru --livrer"
 
+#: Le mini-GPT de caractères livré, écrit par ``llmlab entrainer gpt --livrer``.
+SHIPPED_GPT = "gpt"
+for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
+    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = "uv run llmlab entrainer gpt --livrer"
+
 
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
@@ -470,3 +475,33 @@ def load_shipped_gru():
     """Le GRU de caractères livré dans ``data/gru`` (entraîné sur Shakespeare) :
     ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gru`."""
     return load_gru(None)
+
+
+# --- Mini-GPT de caractères livré -------------------------------------------------------------
+
+def load_gpt(path=None):
+    """``(modèle, tokenizer, historique, infos)`` d'un mini-GPT enregistré par
+    ``llmlab entrainer gpt``.
+
+    ``path`` : le dossier du checkpoint (par défaut le modèle livré, ``data/gpt``). ``infos``
+    contient ``samples`` (étape -> texte généré pendant l'entraînement), ``train_config``,
+    ``corpus`` et ``step``. Erreurs en français : dossier absent, checkpoint abîmé ou d'un
+    autre modèle. torch et le modèle ne sont importés qu'ici, à la demande.
+    """
+    from llmlab.gpt import gpt_from_checkpoint
+    from llmlab.training import load_checkpoint
+
+    if path is None:
+        folder = DATA_DIR / SHIPPED_GPT
+        if not (folder / "state.json").is_file():
+            raise MissingDataError(
+                f"Mini-GPT livré manquant : {folder}. Restaurez-le avec "
+                f"`git checkout -- data/{SHIPPED_GPT}` ou `uv run llmlab entrainer gpt --livrer`.")
+        path = folder
+    return gpt_from_checkpoint(load_checkpoint(path))
+
+
+def load_shipped_gpt():
+    """Le mini-GPT de caractères livré dans ``data/gpt`` (entraîné sur Shakespeare) :
+    ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gpt`."""
+    return load_gpt(None)
