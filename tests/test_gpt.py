@@ -324,3 +324,117 @@ def test_checkpoint_round_trip_through_training(tmp_path):
     assert torch.allclose(again(idx), model.eval()(idx))
     assert tok2.chars == tok.chars and infos["corpus"] == "essai"
     assert again.lm_head.weight is again.tok_emb.weight   # partage gardé au rechargement
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+TINY = ["--steps", "12", "--batch-size", "4", "--block-size", "8", "--n-embd", "16",
+        "--n-head", "2", "--n-layer", "1", "--threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def tiny_gpt(tmp_path_factory):
+    from llmlab.cli import main
+
+    folder = tmp_path_factory.mktemp("gpt")
+    corpus = folder / "corpus.txt"
+    corpus.write_text("le chat dort. le chien court. " * 40, encoding="utf-8")
+    assert main(["entrainer", "gpt", "--corpus", str(corpus), "--dossier",
+                 str(folder / "ck"), *TINY]) == 0
+    return folder / "ck"
+
+
+def test_cli_trains_a_gpt_then_generates_with_it(tiny_gpt, capsys):
+    from llmlab.cli import main
+    from llmlab.data import load_gpt
+
+    model, tokenizer, history, infos = load_gpt(tiny_gpt)
+    assert model.cfg == GPTConfig(vocab_size=tokenizer.vocab_size, context_length=8,
+                                  n_embd=16, n_head=2, n_layer=1)
+    assert history["step"].iloc[-1] == 12 and infos["corpus"] == "corpus.txt"
+    assert set(infos["train_config"].items()) >= {("batch_size", 4), ("max_steps", 12)}
+    capsys.readouterr()
+    args = ["generer", "--modele", str(tiny_gpt), "--debut", "le ", "--longueur", "25",
+            "--graine", "5"]
+    assert main(args) == 0
+    first = capsys.readouterr().out.rstrip("\n")
+    assert first.startswith("le ") and len(first) == 28
+    assert set(first) <= set(tokenizer.chars)
+    assert main(args) == 0 and capsys.readouterr().out.rstrip("\n") == first
+    # même tirage que la bibliothèque : generate avec un générateur à la même graine
+    idx = torch.tensor([tokenizer.encode("le ")])
+    out = model.generate(idx, 25, temperature=0.8,
+                         generator=torch.Generator().manual_seed(5))
+    assert tokenizer.decode(out[0].tolist()) == first
+
+
+def test_cli_generer_gpt_french_errors(tiny_gpt, capsys):
+    from llmlab.cli import main
+
+    assert main(["generer", "--modele", str(tiny_gpt), "--debut", "Zèbre"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Erreur : ") and "« Z »" in err and "« è »" in err
+    assert main(["generer", "--modele", str(tiny_gpt), "--temperature", "0"]) == 1
+    assert "température" in capsys.readouterr().err
+    # un début plus long que le contexte (8) : coupé, avec une remarque
+    assert main(["generer", "--modele", str(tiny_gpt), "--debut", "le chat dort. le ",
+                 "--longueur", "3"]) == 0
+    captured = capsys.readouterr()
+    assert "seuls les 8 derniers" in captured.err
+    assert captured.out.startswith("le chat dort. le ")
+
+
+def test_cli_refuses_indivisible_heads_in_french(tmp_path, capsys):
+    from llmlab.cli import main
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("abc " * 100, encoding="utf-8")
+    code = main(["entrainer", "gpt", "--corpus", str(corpus), "--n-embd", "10",
+                 "--block-size", "8", "--n-head", "3", "--dossier", str(tmp_path / "ck")])
+    assert code == 1 and "multiple de n_head" in capsys.readouterr().err
+
+
+# --- Le modèle livré (data/gpt) --------------------------------------------------------------
+
+def test_shipped_gpt_is_the_contract_config_and_gives_back_its_validation_loss():
+    from llmlab.data import load_shakespeare, load_shipped_gpt
+    from llmlab.training import TokenData, estimate_loss
+
+    model, tokenizer, history, infos = load_shipped_gpt()
+    cfg = infos["train_config"]
+    assert infos["corpus"] == "shakespeare" and infos["step"] == cfg["max_steps"] == 2000
+    assert (cfg["batch_size"], cfg["block_size"], cfg["learning_rate"]) == (12, 64, 1e-3)
+    assert model.cfg == GPTConfig(vocab_size=tokenizer.vocab_size, context_length=64,
+                                  n_embd=128, n_head=4, n_layer=4, dropout=0.0)
+    data = TokenData.from_text(load_shakespeare(), tokenizer, cfg["block_size"])
+    # même protocole que la boucle : mêmes lots de validation (graine seed + 1)
+    losses = estimate_loss(model, data, cfg["eval_batches"], cfg["batch_size"], "cpu",
+                           torch.Generator().manual_seed(cfg["seed"] + 1))
+    recorded = history["val_loss"].iloc[-1]
+    assert abs(losses["val"] - recorded) < 1e-4
+    assert recorded <= 1.95
+
+
+def test_shipped_gpt_has_samples_and_finite_logits():
+    from llmlab.data import load_shipped_gpt
+
+    model, tokenizer, history, infos = load_shipped_gpt()
+    samples = infos["samples"]
+    assert len(samples) >= 4 and 0 in samples and max(samples) == history["step"].iloc[-1]
+    assert len(set(samples.values())) == len(samples)
+    assert all(set(text) <= set(tokenizer.chars) for text in samples.values())
+    logits = model(torch.tensor([tokenizer.encode("ROMEO:\nWhat light")]))
+    assert torch.isfinite(logits).all()
+    # le modèle a appris des mots : « To be, or not to b » -> « e », « KING HENR » -> « Y »
+    assert top_next(model, tokenizer, "To be, or not to b", k=3).token.iloc[0] == "e"
+    assert top_next(model, tokenizer, "KING HENR", k=3).token.iloc[0] == "Y"
+
+
+def test_cli_generer_with_the_shipped_gpt(capsys):
+    from llmlab._paths import DATA_DIR
+    from llmlab.cli import main
+
+    assert main(["generer", "--modele", str(DATA_DIR / "gpt"), "--debut", "ROMEO:", "--longueur",
+                 "40", "--graine", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("ROMEO:") and len(out.rstrip("\n")) == 46

@@ -72,6 +72,10 @@ DATA_FILES = {
     "gru/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gru/history.csv": "4bcc570adb77735a702417aed0de9667a0abf4eed9a1ce95dc607521f2b22e5b",
     "gru/state.json": "2136eefd4a57a0eae0757955a026bace76685488f2cad1da5fdc15e2a234a675",
+    "gpt/weights.pt": "090af751c0f73abf8bc3529130b2dfa9082e1b0f35adaf40a57791b3f59dbfc7",
+    "gpt/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
+    "gpt/history.csv": "0fdd79819960cc124f5465c282c9d4f9f137060134849b9f81a437931e50de29",
+    "gpt/state.json": "c0f8144071a9ac4364efc6a9e0f7ad9ced2370a315f0b62b5aa0c7ee22b8f9b9",
 }
 
 

@@ -1,0 +1,139 @@
+"""Vitesse d'entraînement du mini-GPT du cours contre GPTModel du livre, dans la même exécution.
+
+    uv run python bench/train_gpt.py [--pas 30] [--repetitions 6] [--threads N]
+
+Les deux modèles ont la taille du modèle livré (4 couches, 4 têtes, 128 dimensions, contexte
+64, vocabulaire de 78 caractères, lots de 12) et partent des **mêmes poids** : ceux d'un
+`GPTModel` de `llms_from_scratch.ch04`, copiés dans notre `GPT` par `load_gptmodel_weights`
+(tête non partagée, biais sur Q, K, V : exactement le même nombre de paramètres). Même
+optimiseur (AdamW de `llmlab.training`, fused quand torch le permet), mêmes lots de
+Shakespeare, mêmes réglages de fils de calcul. On alterne les essais et on garde le meilleur
+de chaque côté, pour que la charge de la machine pèse pareil sur les deux.
+
+Ce que mesure la fin du script :
+
+* le rapport des tokens/s (cible ≥ 1,5×) : attention fusionnée de torch, Q, K, V d'un seul
+  produit matriciel, `nn.LayerNorm` et GELU de torch, contre les pièces écrites à la main ;
+* l'écart des pertes après `--pas-perte` pas sur les mêmes lots : les deux modèles calculent
+  la même fonction, les pertes ne doivent différer que par les arrondis ;
+* la MFU (*model FLOPs utilisation*) : 6·N·tokens/s (N paramètres, 6 = 2 pour le passage
+  avant + 4 pour le passage arrière, sans l'attention) divisé par le débit d'un
+  `torch.matmul` float32 1024 × 1024 mesuré dans la même exécution.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from llmlab.cli import GPT_DEFAULTS
+from llmlab.display import french_number
+from llmlab.gpt import GPT, GPTConfig, load_gptmodel_weights
+from llmlab.training import TrainConfig, _make_optimizer, train_step
+
+VOCAB = 78   # les caractères de Shakespeare
+
+
+def matmul_flops(n=1024, repeats=20) -> float:
+    """Débit d'un produit matriciel float32 n × n (FLOP/s), le meilleur de quelques essais."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    torch.matmul(a, b)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        torch.matmul(a, b)
+        best = min(best, time.perf_counter() - start)
+    return 2 * n ** 3 / best
+
+
+def make_models(cfg: GPTConfig):
+    from llms_from_scratch.ch04 import GPTModel
+
+    torch.manual_seed(0)
+    book = GPTModel(cfg.to_gptmodel_cfg())
+    ours = load_gptmodel_weights(GPT(cfg), book)
+    return ours, book
+
+
+def batches(n, cfg: TrainConfig, seed=0):
+    """``n`` lots de Shakespeare, toujours les mêmes."""
+    from llmlab.data import load_shakespeare
+    from llmlab.tokenizers import CharTokenizer
+    from llmlab.training import TokenData
+
+    text = load_shakespeare()
+    data = TokenData.from_text(text, CharTokenizer.train(text), cfg.block_size)
+    gen = torch.Generator().manual_seed(seed)
+    return [data.get_batch("train", cfg.batch_size, gen) for _ in range(n)]
+
+
+def run(model, lots, tcfg) -> tuple[float, float]:
+    """(tokens/s, perte du dernier lot) pour des pas sur ``lots``."""
+    opt = _make_optimizer(model, tcfg, torch.device("cpu"))
+    model.train()
+    train_step(model, opt, *lots[0], tcfg.grad_clip)   # échauffement
+    start = time.perf_counter()
+    for x, y in lots[1:]:
+        loss = train_step(model, opt, x, y, tcfg.grad_clip)
+    seconds = time.perf_counter() - start
+    return sum(x.numel() for x, _ in lots[1:]) / seconds, float(loss)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pas", type=int, default=30, help="pas par essai de vitesse")
+    parser.add_argument("--repetitions", type=int, default=6, help="essais alternés")
+    parser.add_argument("--pas-perte", type=int, default=100,
+                        help="pas pour comparer les pertes (mêmes lots, mêmes poids de départ)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="fils de calcul de torch (les mêmes pour les deux modèles)")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    d = GPT_DEFAULTS
+    cfg = GPTConfig(vocab_size=VOCAB, context_length=d["block_size"], n_embd=d["n_embd"],
+                    n_head=d["n_head"], n_layer=d["n_layer"], tie_weights=False)
+    tcfg = TrainConfig(batch_size=d["batch_size"], block_size=d["block_size"],
+                       learning_rate=d["lr"])
+    lots = batches(max(args.pas, args.pas_perte) + 1, tcfg)
+    ours, book = make_models(cfg)
+    n_params = ours.num_parameters()
+    print(f"GPT {d['n_layer']} couches, {d['n_head']} têtes, {d['n_embd']} dimensions, "
+          f"contexte {d['block_size']}, lots de {d['batch_size']} ; "
+          f"{french_number(n_params, 0)} paramètres ; {torch.get_num_threads()} fils ; "
+          f"{args.pas} pas par essai")
+
+    speeds = {"ours": [], "book": []}
+    for rep in range(args.repetitions):   # l'ordre alterne : pas d'avantage au second
+        pair = [("book", book), ("ours", ours)]
+        for name, model in (pair if rep % 2 == 0 else pair[::-1]):
+            state = {k: v.clone() for k, v in model.state_dict().items()}
+            speeds[name].append(run(model, lots[: args.pas + 1], tcfg)[0])
+            model.load_state_dict(state)   # chaque essai repart des mêmes poids
+    best_ours, best_book = max(speeds["ours"]), max(speeds["book"])
+    ratio = best_ours / best_book
+
+    # Pertes : mêmes poids de départ, mêmes lots, même optimiseur.
+    ours, book = make_models(cfg)
+    _, loss_ours = run(ours, lots[: args.pas_perte + 1], tcfg)
+    _, loss_book = run(book, lots[: args.pas_perte + 1], tcfg)
+    gap = abs(loss_ours - loss_book)
+
+    peak = matmul_flops()
+    mfu = 6 * n_params * best_ours / peak
+    print(f"GPTModel (llms-from-scratch) : {french_number(best_book, 0)} tokens/s")
+    print(f"GPT du cours (chemin rapide) : {french_number(best_ours, 0)} tokens/s")
+    print(f"pertes après {args.pas_perte} pas : GPT {french_number(loss_ours, 4)}, "
+          f"GPTModel {french_number(loss_book, 4)}")
+    print(f"matmul float32 1024 × 1024 : {french_number(peak / 1e9, 1)} GFLOP/s ; "
+          f"6·N·tokens/s = {french_number(6 * n_params * best_ours / 1e9, 2)} GFLOP/s")
+    print(f"objectif vitesse d'entraînement du GPT : {french_number(ratio, 2)}× GPTModel "
+          f"(cible ≥ 1,5×) {'✓' if ratio >= 1.5 else '✗'}")
+    print(f"objectif pertes égales après {args.pas_perte} pas : écart "
+          f"{french_number(gap, 4)} (cible ≤ 0,01) {'✓' if gap <= 0.01 else '✗'}")
+    print(f"MFU (information) : {french_number(100 * mfu, 1)} % du débit matmul mesuré")
+
+
+if __name__ == "__main__":
+    main()
