@@ -438,3 +438,22 @@ def test_cli_generer_with_the_shipped_gpt(capsys):
                  "40", "--graine", "1"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("ROMEO:") and len(out.rstrip("\n")) == 46
+
+
+# --- Ce que les decks montrent par show_source ---------------------------------------------
+
+def test_functions_shown_in_decks_fit_62_characters():
+    import inspect
+    import textwrap
+
+    from llmlab import attention, gpt
+
+    shown = [attention.simple_attention, attention.causal_mask,
+             attention.scaled_dot_product_attention, attention.SelfAttention,
+             attention.CausalAttention, attention.MultiHeadAttention, gpt.LayerNorm, gpt.GELU,
+             gpt.FeedForward, gpt.TransformerBlock, gpt.CausalSelfAttention, gpt.GPT.forward,
+             gpt.GPT.generate, gpt.next_token_probs]
+    for obj in shown:
+        lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+        too_long = [line for line in lines if len(line) > 62]
+        assert not too_long, (obj.__qualname__, too_long)

@@ -128,8 +128,8 @@ class CausalAttention(SelfAttention):
     d'attention (régularisation).
     """
 
-    def __init__(self, d_in, d_out, context_length, dropout=0.0,
-                 qkv_bias=False):
+    def __init__(self, d_in, d_out, context_length,
+                 dropout=0.0, qkv_bias=False):
         super().__init__(d_in, d_out, qkv_bias)
         self.context_length = context_length
         self.dropout = dropout
