@@ -209,6 +209,11 @@ def test_plot_attention_draws_the_weights_with_token_labels():
     assert torch.allclose(torch.as_tensor(img.data), w, atol=1e-6)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["L", "e", "␣", "⏎"]
     assert "essai" in (ax.get_title("left"), ax.get_title("center"))
+    # La barre de couleur parle français : « 0,25 », pas « 0.25 ».
+    bar_ax = ax.figure.axes[-1]
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in bar_ax.get_yticklabels() if t.get_text()]
+    assert ticks and all("." not in t for t in ticks) and any("," in t for t in ticks)
     with pytest.raises(ValueError, match="une par token"):
         plot_attention(w, ["a", "b"])
     with pytest.raises(ValueError, match="matrice"):

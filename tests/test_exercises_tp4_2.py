@@ -3,16 +3,13 @@
 Les références de ``tp4_2`` sont elles-mêmes comparées à torch (autograd) et à une
 formule close, pour qu'un vérificateur ne puisse pas accepter une réponse fausse.
 """
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from harness.solutions import run_solutions
 from llmlab import nn
 from llmlab.exercises import ExerciseError, tp4_2
-from llmlab.exercises.notebooks import parse_solutions
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -23,13 +20,10 @@ def not_strict(monkeypatch):
 @pytest.fixture(scope="module")
 def solution():
     """Les fonctions et variables de notebooks/solutions/tp4-2-…py, exécutées comme dans le notebook."""
-    text = (ROOT / "notebooks/solutions/tp4-2-neurones-et-couches.py").read_text(encoding="utf-8")
     r1, r2 = tp4_2.boston_results()
     (_, _), (x_test, y_test) = nn.boston_data()
-    namespace = {"np": np, "nn": nn, "r1": r1, "r2": r2, "x_test": x_test, "y_test": y_test}
-    for code in parse_solutions(text).values():
-        exec(code, namespace)
-    return namespace
+    return run_solutions("tp4-2-neurones-et-couches", {"np": np, "nn": nn, "r1": r1, "r2": r2,
+                                                      "x_test": x_test, "y_test": y_test})
 
 
 def _sig(z):

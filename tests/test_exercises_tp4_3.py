@@ -6,16 +6,13 @@ cosinus de vecteurs orthogonaux ou parallèles), pour qu'un vérificateur ne pui
 une réponse fausse.
 """
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from harness.solutions import run_solutions
 from llmlab import tokenizers
 from llmlab.exercises import ExerciseError, tp4_3
-from llmlab.exercises.notebooks import parse_solutions
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -26,16 +23,11 @@ def not_strict(monkeypatch):
 @pytest.fixture(scope="module")
 def solution():
     """Les solutions de notebooks/solutions/tp4-3-…py, exécutées dans l'ordre du notebook."""
-    text = (ROOT / "notebooks/solutions/tp4-3-tokenisation-embeddings.py").read_text(encoding="utf-8")
     tok = tokenizers.load_course_bpe()
     namespace = {"np": np, "tokenizers": tokenizers, "tp4_3": tp4_3, "tok": tok,
                  "phrase": tp4_3.ROUND_TRIP_TEXT,
                  "counts": tokenizers.get_pair_counts(list(tp4_3.BPE_TEXT.encode("utf-8")))}
-    results = {}
-    for cell_id, code in parse_solutions(text).items():
-        exec(code, namespace)
-        results[cell_id] = dict(namespace)
-    return results
+    return run_solutions("tp4-3-tokenisation-embeddings", namespace, snapshots=True)
 
 
 SOLVED = {

@@ -5,16 +5,14 @@ croisée) et à des valeurs calculées à la main, pour qu'un vérificateur ne p
 une réponse fausse.
 """
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from harness.solutions import run_solutions
 from llmlab import sampling
 from llmlab.exercises import ExerciseError, tp4_4
-from llmlab.exercises.notebooks import parse_solutions
 
-ROOT = Path(__file__).resolve().parents[1]
 PROBS_SEQ = [np.array([0.7, 0.2, 0.1]), np.array([0.1, 0.6, 0.3]), np.array([0.25, 0.25, 0.5])]
 TARGETS = [0, 2, 2]
 
@@ -26,11 +24,8 @@ def not_strict(monkeypatch):
 
 @pytest.fixture(scope="module")
 def solution():
-    text = (ROOT / "notebooks/solutions/tp4-4-probabilites.py").read_text(encoding="utf-8")
-    namespace = {"np": np, "sampling": sampling, "probs_seq": PROBS_SEQ, "targets": TARGETS}
-    for code in parse_solutions(text).values():
-        exec(code, namespace)
-    return namespace
+    return run_solutions("tp4-4-probabilites", {"np": np, "sampling": sampling,
+                                                "probs_seq": PROBS_SEQ, "targets": TARGETS})
 
 
 SOLVED = {

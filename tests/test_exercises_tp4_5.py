@@ -5,17 +5,14 @@ doit égaler ``llmlab.gru.gru_cell`` ; le nombre de paramètres doit égaler cel
 couche ``torch.nn.GRU`` ; l'historique synthétique a bien un seul minimum de validation.
 """
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from harness.solutions import run_solutions  # noqa: E402
 from llmlab.exercises import ExerciseError, tp4_5  # noqa: E402
-from llmlab.exercises.notebooks import parse_solutions  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -25,11 +22,8 @@ def not_strict(monkeypatch):
 
 @pytest.fixture(scope="module")
 def solution():
-    text = (ROOT / "notebooks/solutions/tp4-5-gru.py").read_text(encoding="utf-8")
-    namespace = {"np": np, "torch": torch, "histoire": tp4_5.overfit_history()}
-    for code in parse_solutions(text).values():
-        exec(code, namespace)
-    return namespace
+    return run_solutions("tp4-5-gru", {"np": np, "torch": torch,
+                                       "histoire": tp4_5.overfit_history()})
 
 
 def test_solutions_are_accepted_even_in_strict_mode(solution, monkeypatch):

@@ -210,8 +210,10 @@ def plot_attention(weights, labels, ax=None, title=None):
     diagonale vaut 0.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     from llmlab import style
+    from llmlab.display import french_general
 
     w = torch.as_tensor(weights).detach().cpu().numpy()
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
@@ -226,7 +228,8 @@ def plot_attention(weights, labels, ax=None, title=None):
             "tokens : il en faut une par token.")
     style.use()
     if ax is None:
-        side = min(8.0, 1.6 + 0.32 * len(labels))
+        # assez large pour le titre, même pour une phrase courte
+        side = min(8.0, max(4.5, 1.6 + 0.32 * len(labels)))
         _, ax = plt.subplots(figsize=(side + 1.0, side),
                              layout="constrained")
     top = max(float(w.max()), 1e-9)
@@ -238,7 +241,9 @@ def plot_attention(weights, labels, ax=None, title=None):
     ax.grid(False)
     if title:
         ax.set_title(title)
-    ax.figure.colorbar(im, ax=ax, shrink=0.8, label="poids")
+    bar = ax.figure.colorbar(im, ax=ax, shrink=0.8, label="poids")
+    bar.ax.yaxis.set_major_formatter(FuncFormatter(   # « 0,25 »
+        lambda v, _: french_general(v, 3)))
     return ax
 
 

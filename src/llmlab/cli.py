@@ -6,6 +6,7 @@
     uv run llmlab entrainer gru   # un GRU de caractères (environ une minute sur CPU)
     uv run llmlab entrainer gpt   # un mini-GPT de caractères (quelques minutes sur CPU)
     uv run llmlab generer         # du texte avec le GRU livré (ou --modele DOSSIER)
+    uv run llmlab mesurer         # GFLOP/s des produits de matrices, crête, bande passante
 """
 from __future__ import annotations
 
@@ -244,6 +245,49 @@ def cmd_generer(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mesurer(args: argparse.Namespace) -> int:
+    from llmlab import hardware as H
+
+    try:
+        dtypes = [H.normalize_dtype(d) for d in args.dtypes]
+    except ValueError as exc:
+        return _fail(exc)
+    if set(dtypes) - set(H.BENCH_DTYPES):
+        return _fail(f"types mesurables : {', '.join(H.BENCH_DTYPES)}.")
+    if any(n < 1 for n in args.tailles):
+        return _fail("les tailles (--tailles) doivent être des entiers positifs.")
+    present = H.available_devices()
+    devices = args.appareil or present
+    for device in devices:
+        if device.split(":")[0] not in present:
+            return _fail(f"appareil « {device} » absent de cette machine "
+                         f"(présents : {', '.join(present)}).")
+    print(f"Machine : {H.machine_label(devices)}")
+    df = H.matmul_benchmark(args.tailles, dtypes, devices, repeats=args.repetitions,
+                            progress=not args.sans_barre, max_seconds=args.max_secondes)
+    print(H.format_benchmark(df))
+    for device in devices:
+        for dtype in dtypes:
+            if df[(df.device == device) & (df.dtype == dtype)].gflops.notna().any():
+                print(H.peak_description(device, dtype))
+    measured = df.dropna(subset=["fraction_of_peak"])
+    if len(measured):
+        best = measured.loc[measured.fraction_of_peak.idxmax()]
+        print(f"Meilleure fraction de la crête : {best['device']} {best['dtype']}, "
+              f"n = {best['n']} : {H.french_number(best['gflops'], 1)} GFLOP/s, "
+              f"{H.french_number(100 * best['fraction_of_peak'], 1)} % de la crête.")
+    if not args.sans_bande_passante:
+        for device in devices:
+            try:
+                gbs = H.memory_bandwidth(device)
+            except MemoryError as exc:
+                print(exc)
+            else:
+                print(f"Bande passante mémoire ({device}, copie de 256 Mo) : "
+                      f"{H.french_number(gbs, 1)} Go/s.")
+    return 0
+
+
 _ARGPARSE_FR = {
     "invalid choice": "choix invalide",
     "choose from": "choisir parmi",
@@ -367,6 +411,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ne tirer que parmi les K caractères les plus probables")
     p.add_argument("--graine", type=int, default=0, help="graine du tirage (défaut : 0)")
     p.set_defaults(func=cmd_generer)
+
+    p = sub.add_parser("mesurer", help="mesurer les GFLOP/s des produits de matrices",
+                       description="Chronomètre des produits de matrices n × n sur chaque "
+                       "appareil (CPU, CUDA, MPS) et compare à la crête de la machine.")
+    p.add_argument("--tailles", type=int, nargs="+", default=[128, 256, 512, 1024, 2048],
+                   metavar="N", help="tailles n (défaut : 128 256 512 1024 2048)")
+    p.add_argument("--dtypes", nargs="+", default=["float32", "bfloat16", "float16"],
+                   metavar="TYPE", help="types (défaut : float32 bfloat16 float16)")
+    p.add_argument("--appareil", nargs="+", metavar="APPAREIL",
+                   help="cpu, cuda, mps (défaut : tous ceux présents)")
+    p.add_argument("--repetitions", type=int, default=5, metavar="R",
+                   help="mesures par taille, on garde la médiane (défaut : 5)")
+    p.add_argument("--max-secondes", type=float, default=40.0, metavar="S",
+                   help="temps total alloué aux mesures (défaut : 40)")
+    p.add_argument("--sans-barre", action="store_true", help="sans barre de progression")
+    p.add_argument("--sans-bande-passante", action="store_true",
+                   help="ne pas mesurer la bande passante mémoire")
+    p.set_defaults(func=cmd_mesurer)
     return parser
 
 
