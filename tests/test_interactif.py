@@ -420,6 +420,30 @@ def test_attention_page_sends_the_shipped_model_weights(received, shipped_gpt):
         np.testing.assert_allclose(maps.sum(-1), 1, atol=1e-5)
 
 
+def test_attention_page_first_layer_recomputed_by_hand(received, shipped_gpt):
+    """Couche 1, toutes les têtes, refaites avec les opérations de torch à partir des poids du
+    modèle : embeddings, LayerNorm, projection qkv, softmax(QKᵀ/√d_k) masqué."""
+    import torch
+    import torch.nn.functional as F
+
+    model, tokenizer, _, _ = shipped_gpt
+    phrase = received["attention"]["phrases"][0]
+    ids = torch.tensor(tokenizer.encode(phrase["texte"]))
+    T, n_head = len(ids), model.config["n_head"]
+    block = model.blocks[0]
+    with torch.no_grad():
+        x = model.tok_emb(ids) + model.pos_emb(torch.arange(T))
+        h = F.layer_norm(x, x.shape[-1:], block.ln_1.weight, block.ln_1.bias, block.ln_1.eps)
+        q, k, _ = block.attn.qkv(h).split(x.shape[-1], dim=-1)
+        q, k = (t.view(T, n_head, -1).transpose(0, 1) for t in (q, k))
+        scores = q @ k.transpose(-2, -1) / q.shape[-1] ** 0.5
+        hidden = torch.ones(T, T, dtype=torch.bool).triu(1)
+        weights = scores.masked_fill(hidden, float("-inf")).softmax(-1).numpy()
+    for head in range(n_head):
+        np.testing.assert_allclose(np.concatenate(phrase["poids"][0][head]),
+                                   weights[head][np.tril_indices(T)], atol=6e-4)
+
+
 def test_prediction_page_sends_the_logits_of_the_shipped_model(received, shipped_gpt):
     """Au pas 0, le top 10 que calcule la page est celui de ``top_next`` ; chaque pas suivant
     ajoute le caractère le plus probable, et ses logits sont ceux du modèle sur ce texte."""
