@@ -74,8 +74,8 @@ DATA_FILES = {
     "gru/state.json": "2136eefd4a57a0eae0757955a026bace76685488f2cad1da5fdc15e2a234a675",
     "gpt/weights.pt": "090af751c0f73abf8bc3529130b2dfa9082e1b0f35adaf40a57791b3f59dbfc7",
     "gpt/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
-    "gpt/history.csv": "0fdd79819960cc124f5465c282c9d4f9f137060134849b9f81a437931e50de29",
-    "gpt/state.json": "c0f8144071a9ac4364efc6a9e0f7ad9ced2370a315f0b62b5aa0c7ee22b8f9b9",
+    "gpt/history.csv": "bca834778c995aee1490d69bbf3df2e79c571f32155be01813ba2150e9733f0e",
+    "gpt/state.json": "8b057691bce600ab97952cdf8768d1e7f0a30921675e28af30c94287b513f053",
 }
 
 
@@ -91,7 +91,7 @@ for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
 #: Le mini-GPT de caractères livré, écrit par ``llmlab entrainer gpt --livrer``.
 SHIPPED_GPT = "gpt"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
-    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = "uv run llmlab entrainer gpt --livrer"
+    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = "uv run llmlab entrainer gpt --livrer --threads 1"
 
 
 def restore_hint(name: str) -> str:
@@ -500,7 +500,7 @@ def load_gpt(path=None):
         if not (folder / "state.json").is_file():
             raise MissingDataError(
                 f"Mini-GPT livré manquant : {folder}. Restaurez-le avec "
-                f"`git checkout -- data/{SHIPPED_GPT}` ou `uv run llmlab entrainer gpt --livrer`.")
+                f"`git checkout -- data/{SHIPPED_GPT}` ou `uv run llmlab entrainer gpt --livrer --threads 1`.")
         path = folder
     return gpt_from_checkpoint(load_checkpoint(path))
 
