@@ -687,6 +687,26 @@ def memory_bandwidth(device: str | None = None,
 
 # --- Figures ---------------------------------------------------------------------------------
 
+def _plain_log_ticks(ax, sizes=None):
+    """Axes logarithmiques lisibles : « 64 », « 0,1 », « 1 000 »
+    au lieu de 2⁶ ou 10², et les tailles mesurées sur l'axe x."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    from llmlab.display import french_general, french_number
+
+    def label(v, _):
+        if v >= 1 and float(v).is_integer():
+            return french_number(v, 0)          # « 1 024 »
+        return french_general(v, 3)             # « 0,1 »
+
+    plain = FuncFormatter(label)
+    if sizes is not None:
+        ax.set_xticks(sorted(set(int(n) for n in sizes)))
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(NullFormatter())
+
+
 def plot_matmul_benchmark(df: pd.DataFrame, ax=None):
     """GFLOP/s en fonction de n, une courbe par appareil et type, et la
     crête de chaque courbe en pointillés quand elle est connue."""
@@ -704,7 +724,14 @@ def plot_matmul_benchmark(df: pd.DataFrame, ax=None):
         if len(peak):
             ax.axhline(peak.iloc[0], color=line.get_color(), linestyle=":", linewidth=1)
     ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
+    measured = df["gflops"].dropna()
+    # Moins d'un facteur 20 entre les mesures (un seul appareil) : une
+    # échelle linéaire depuis 0 montre mieux la distance à la crête.
+    if len(measured) and measured.max() < 20 * measured.min():
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_yscale("log")
+    _plain_log_ticks(ax, df["n"])
     ax.set_xlabel("taille n des matrices n × n")
     ax.set_ylabel("GFLOP/s")
     ax.legend(title="pointillés : crête")
@@ -729,14 +756,17 @@ def plot_roofline(peak_gflops: float, bandwidth_gbs: float, points=None, ax=None
     x = np.logspace(math.log10(min(ridge / 64, 0.05)), math.log10(max(ridge * 64, 500)), 200)
     ax.plot(x, np.minimum(peak_gflops, bandwidth_gbs * x), color="black")
     ax.axvline(ridge, linestyle=":", color="gray", linewidth=1)
-    ax.annotate(f"coude : {french_number(ridge, 1)} FLOP/octet", (ridge, peak_gflops),
-                xytext=(6, -16), textcoords="offset points", fontsize="small")
+    # en bas du pointillé : le haut est pour les points mesurés
+    ax.annotate(f"coude : {french_number(ridge, 1)} FLOP/octet", (ridge, 0.04),
+                xycoords=ax.get_xaxis_transform(), xytext=(6, 0),
+                textcoords="offset points", fontsize="small")
     for name, intensity, gflops in points or []:
         ax.plot(intensity, gflops, marker="o", linestyle="none")
         ax.annotate(name, (intensity, gflops), xytext=(6, 4), textcoords="offset points",
                     fontsize="small")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    _plain_log_ticks(ax)
     ax.set_xlabel("intensité arithmétique (FLOP par octet lu ou écrit)")
     ax.set_ylabel("GFLOP/s")
     ax.set_title(f"crête {french_number(peak_gflops, 0)} GFLOP/s, "
@@ -823,6 +853,7 @@ def plot_python_vs_numpy_vs_torch(df: pd.DataFrame, ax=None):
                     xytext=(-10, -18), textcoords="offset points", ha="right")
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
+    _plain_log_ticks(ax, df["n"])
     ax.set_xlabel("taille n des matrices n × n")
     ax.set_ylabel("GFLOP/s (échelle log)")
     ax.legend()
