@@ -489,8 +489,16 @@ def test_plots_of_the_benchmark_and_of_python_vs_torch():
                        "seconds": [1e-4, 5e-4], "gflops": [5.2, 8.4],
                        "peak_gflops": [100.0, 100.0], "fraction_of_peak": [0.052, 0.084],
                        "note": ["", ""]})
-    ax = H.plot_matmul_benchmark(df)
+    ax = H.plot_matmul_benchmark(df.assign(n=[64, 1024]))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cpu float32"]
+    ax.figure.canvas.draw()
+    # les tailles mesurées, écrites en clair (pas « 2¹⁰ » ni « 1,02e+03 »)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["64", "1\u202f024"]
+    assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0   # un seul appareil
+    plt.close(ax.figure)
+    wide = df.assign(device=["cpu", "cuda"], gflops=[5.2, 5000.0])
+    ax = H.plot_matmul_benchmark(wide)
+    assert ax.get_yscale() == "log"          # CPU et GPU : trois décades
     plt.close(ax.figure)
     pv = pd.DataFrame({"n": [16, 16, 16], "implementation": ["Python pur", "NumPy", "torch"],
                        "seconds": [1.0, 0.001, 0.0005], "gflops": [0.008, 8.0, 16.0]})
