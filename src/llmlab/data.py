@@ -452,7 +452,22 @@ def load_word_vectors(name: str = WORD_VECTORS) -> tuple[np.ndarray, list[str]]:
         return archive["vectors"].astype(np.float32), archive["words"].tolist()
 
 
-# --- GRU de caractères livré ------------------------------------------------------------------
+# --- Modèles de caractères livrés (GRU, mini-GPT) --------------------------------------------
+
+def _load_char_model(path, shipped: str, what: str, command: str, from_checkpoint):
+    """Lit un checkpoint (par défaut celui livré dans ``data/<shipped>``) et le passe à
+    ``from_checkpoint`` du module du modèle ; ce module-ci ne construit aucun modèle."""
+    from llmlab.training import load_checkpoint
+
+    if path is None:
+        folder = DATA_DIR / shipped
+        if not (folder / "state.json").is_file():
+            raise MissingDataError(
+                f"{what} livré manquant : {folder}. Restaurez-le avec "
+                f"`git checkout -- data/{shipped}` ou `{command}`.")
+        path = folder
+    return from_checkpoint(load_checkpoint(path))
+
 
 def load_gru(path=None):
     """``(modèle, tokenizer, historique, infos)`` d'un GRU enregistré par ``llmlab entrainer gru``.
@@ -463,16 +478,9 @@ def load_gru(path=None):
     autre modèle. torch et le modèle ne sont importés qu'ici, à la demande.
     """
     from llmlab.gru import gru_from_checkpoint
-    from llmlab.training import load_checkpoint
 
-    if path is None:
-        folder = DATA_DIR / SHIPPED_GRU
-        if not (folder / "state.json").is_file():
-            raise MissingDataError(
-                f"Modèle GRU livré manquant : {folder}. Restaurez-le avec "
-                f"`git checkout -- data/{SHIPPED_GRU}` ou `uv run llmlab entrainer gru --livrer`.")
-        path = folder
-    return gru_from_checkpoint(load_checkpoint(path))
+    return _load_char_model(path, SHIPPED_GRU, "Modèle GRU", TRAINED_FILES[f"{SHIPPED_GRU}/weights.pt"],
+                            gru_from_checkpoint)
 
 
 def load_shipped_gru():
@@ -481,28 +489,14 @@ def load_shipped_gru():
     return load_gru(None)
 
 
-# --- Mini-GPT de caractères livré -------------------------------------------------------------
-
 def load_gpt(path=None):
     """``(modèle, tokenizer, historique, infos)`` d'un mini-GPT enregistré par
-    ``llmlab entrainer gpt``.
-
-    ``path`` : le dossier du checkpoint (par défaut le modèle livré, ``data/gpt``). ``infos``
-    contient ``samples`` (étape -> texte généré pendant l'entraînement), ``train_config``,
-    ``corpus`` et ``step``. Erreurs en français : dossier absent, checkpoint abîmé ou d'un
-    autre modèle. torch et le modèle ne sont importés qu'ici, à la demande.
-    """
+    ``llmlab entrainer gpt`` ; mêmes ``infos`` et mêmes erreurs que :func:`load_gru`
+    (par défaut le modèle livré, ``data/gpt``)."""
     from llmlab.gpt import gpt_from_checkpoint
-    from llmlab.training import load_checkpoint
 
-    if path is None:
-        folder = DATA_DIR / SHIPPED_GPT
-        if not (folder / "state.json").is_file():
-            raise MissingDataError(
-                f"Mini-GPT livré manquant : {folder}. Restaurez-le avec "
-                f"`git checkout -- data/{SHIPPED_GPT}` ou `uv run llmlab entrainer gpt --livrer --threads 1`.")
-        path = folder
-    return gpt_from_checkpoint(load_checkpoint(path))
+    return _load_char_model(path, SHIPPED_GPT, "Mini-GPT", TRAINED_FILES[f"{SHIPPED_GPT}/weights.pt"],
+                            gpt_from_checkpoint)
 
 
 def load_shipped_gpt():
