@@ -529,6 +529,23 @@ def test_cli_mesurer(capsys):
     assert len([line for line in out.splitlines() if line.startswith("cpu ")]) == 2
 
 
+def test_cli_mesurer_explains_a_fraction_above_100_percent(capsys, monkeypatch):
+    # Crête calculée avec une fréquence trop basse (celle de base, sans turbo) :
+    # la mesure la dépasse, et la commande dit pourquoi au lieu de laisser « 130 % ».
+    real = H.cpu_peak_gflops
+
+    def low_peak(dtype="float32"):
+        info = dict(real(dtype))
+        info["gflops"] = 1e-3
+        return info
+
+    monkeypatch.setattr(H, "cpu_peak_gflops", low_peak)
+    assert main(["mesurer", "--tailles", "64", "--dtypes", "float32", "--appareil", "cpu",
+                 "--repetitions", "2", "--sans-barre", "--sans-bande-passante"]) == 0
+    out = capsys.readouterr().out
+    assert "Plus de 100 %" in out and "turbo" in out
+
+
 def test_cli_mesurer_refuses_in_french(capsys, monkeypatch):
     monkeypatch.setattr(H, "available_devices", lambda: ["cpu"])
     assert main(["mesurer", "--appareil", "cuda"]) == 1

@@ -276,6 +276,10 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
         print(f"Meilleure fraction de la crête : {best['device']} {best['dtype']}, "
               f"n = {best['n']} : {H.french_number(best['gflops'], 1)} GFLOP/s, "
               f"{H.french_number(100 * best['fraction_of_peak'], 1)} % de la crête.")
+        if best["fraction_of_peak"] > 1.05:
+            print("Plus de 100 % : la crête est sous-estimée. Elle est calculée avec la "
+                  "fréquence que déclare le système, souvent la fréquence de base ; en turbo, "
+                  "le processeur va plus vite. La vraie crête est au moins la mesure.")
     if not args.sans_bande_passante:
         for device in devices:
             try:
