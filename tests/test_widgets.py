@@ -88,7 +88,12 @@ def test_sampling_explorer_follows_its_three_sliders():
     assert "cœur" in explorer.label.value and "30,0 %" in explorer.label.value
     before = bytes(explorer.image.value)
 
+    # Les valeurs des curseurs s'affichent à la française, pas avec le point d'ipywidgets.
+    readouts = [box.children[1] for box in explorer.children[:3:2]]
+    assert not explorer.temperature.readout and not explorer.top_p.readout
+    assert [r.value for r in readouts] == ["1,00", "1,00"]
     explorer.temperature.value = 0.5               # plus pointue : softmax(2 · logits)
+    assert readouts[0].value == "0,50"
     assert explorer.probabilities() == pytest.approx(sampling.softmax(logits, 0.5))
     assert explorer.probabilities()[0] > 6 / 20
     explorer.top_k.value = 2                        # seuls cœur et ami restent

@@ -29,6 +29,20 @@ _DPI = 100
 _LOSS_CAP = 1e100
 
 
+def _french_readout(slider, decimals: int):
+    """Le curseur suivi de sa valeur à la française (« 0,85 ») : l'affichage intégré
+    d'ipywidgets ne connaît que le point décimal. Rend la ligne à placer dans la vue."""
+    slider.readout = False
+    value = widgets.Label()
+
+    def show(change=None):
+        value.value = french_number(slider.value, decimals)
+
+    slider.observe(show, names="value")
+    show()
+    return widgets.HBox([slider, value])
+
+
 def _nice_ceiling(value: float) -> float:
     """Arrondit vers le haut à 1, 2 ou 5 × 10^k : des bornes de curseur lisibles."""
     if value <= 0 or not np.isfinite(value):
@@ -102,7 +116,9 @@ class LineFitExplorer(widgets.VBox):
             ax.set_ylim(self.y.min() - margin, self.y.max() + margin)
         self.slope.observe(self._update, names="value")
         self.intercept.observe(self._update, names="value")
-        super().__init__(children=[self.slope, self.intercept, self.label, self.image])
+        super().__init__(children=[_french_readout(self.slope, 3),
+                                   _french_readout(self.intercept, 1),
+                                   self.label, self.image])
         self._update()
 
     def predictions(self) -> np.ndarray:
@@ -246,7 +262,8 @@ class SamplingExplorer(widgets.VBox):
         self.image = widgets.Image(format="png")
         self._order = np.argsort(-self.logits)[:max_bars]     # les mots les plus probables à T = 1
         self.fig, self._ax = _new_figure(1, (7, 3.6))
-        super().__init__(children=[self.temperature, self.top_k, self.top_p, self.label, self.image])
+        super().__init__(children=[_french_readout(self.temperature, 2), self.top_k,
+                                   _french_readout(self.top_p, 2), self.label, self.image])
         self._update()
 
     def probabilities(self) -> np.ndarray:
