@@ -377,7 +377,9 @@ def test_cli_generer_gpt_french_errors(tiny_gpt, capsys):
     err = capsys.readouterr().err
     assert err.startswith("Erreur : ") and "« Z »" in err and "« è »" in err
     assert main(["generer", "--modele", str(tiny_gpt), "--temperature", "0"]) == 1
-    assert "température" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    # l'option de la ligne de commande, pas l'argument Python greedy=True
+    assert "--temperature doit être > 0" in err and "greedy" not in err
     # un début plus long que le contexte (8) : coupé, avec une remarque
     assert main(["generer", "--modele", str(tiny_gpt), "--debut", "le chat dort. le ",
                  "--longueur", "3"]) == 0

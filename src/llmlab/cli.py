@@ -233,6 +233,10 @@ def cmd_generer(args: argparse.Namespace) -> int:
             return _fail("le début (--debut) est vide : donnez au moins un caractère.")
         if args.longueur < 0:
             return _fail("--longueur doit être positive ou nulle.")
+        if not args.temperature > 0:
+            return _fail(f"--temperature doit être > 0 (reçu {args.temperature}) ; une "
+                         "température basse, 0.2 par exemple, choisit presque toujours "
+                         "le caractère le plus probable.")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             text = _generate_text(model, tokenizer, start, args.longueur, args.temperature,
