@@ -207,7 +207,7 @@ def test_plot_attention_draws_the_weights_with_token_labels():
     ax = plot_attention(w, ["L", "e", " ", "\n"], title="essai")
     img = ax.images[0].get_array()
     assert torch.allclose(torch.as_tensor(img.data), w, atol=1e-6)
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["L", "e", "␣", "⏎"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["L", "e", "␣", "↵"]
     assert "essai" in (ax.get_title("left"), ax.get_title("center"))
     # La barre de couleur parle français : « 0,25 », pas « 0.25 ».
     bar_ax = ax.figure.axes[-1]

@@ -299,3 +299,19 @@ def shown_width_problems(module, width=62):
 
 def test_sources_fit_on_a_slide():
     assert shown_width_problems(sampling) == []
+
+
+def test_generate_text_is_seeded_and_new_only_drops_the_start():
+    from llmlab.data import load_shipped_gpt, load_shipped_gru
+
+    for model, tok, _, _ in (load_shipped_gpt(), load_shipped_gru()):
+        full = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3,
+                                      temperature=0.8)
+        again = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3,
+                                       temperature=0.8)
+        new = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3,
+                                     new_only=True, temperature=0.8)
+        other = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=4,
+                                       temperature=0.8)
+        assert full == again and full == "ROMEO:\n" + new and len(new) == 30
+        assert other != full

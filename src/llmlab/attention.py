@@ -248,6 +248,8 @@ def plot_attention(weights, labels, ax=None, title=None):
 
 
 def _label(token) -> str:
-    """Un token lisible sur un axe : espaces et sauts de ligne visibles."""
-    text = str(token)
-    return text.replace("\n", "⏎").replace(" ", "␣") or "∅"
+    """Un token lisible sur un axe, comme dans le reste du cours
+    (`llmlab.tokenizers.visible` : « ␣ », « ↵ ») ; « ∅ » s'il est vide."""
+    from llmlab.tokenizers import visible
+
+    return visible(str(token).encode("utf-8")) or "∅"

@@ -82,16 +82,6 @@ def _start_text(tokenizer) -> str:
     return "\n" if "\n" in tokenizer.ids else tokenizer.chars[0]
 
 
-def _generate_text(model, tokenizer, start, length, temperature=0.8, top_k=None, seed=0):
-    import torch
-
-    device = next(model.parameters()).device
-    idx = torch.tensor([tokenizer.encode(start)], dtype=torch.long, device=device)
-    gen = torch.Generator(device=device).manual_seed(seed)
-    out = model.generate(idx, length, temperature=temperature, top_k=top_k, generator=gen)
-    return tokenizer.decode(out[0].tolist())
-
-
 def _load_text(args):
     """(texte, nom du corpus) : --corpus, sinon les pièces de Shakespeare."""
     from llmlab import data as D
@@ -116,6 +106,7 @@ def _train_char_model(args, kind: str, build) -> int:
 
     import torch
 
+    from llmlab.sampling import generate_text
     from llmlab.training import TokenData, TrainConfig, save_checkpoint, train
 
     if args.threads is not None:
@@ -139,7 +130,7 @@ def _train_char_model(args, kind: str, build) -> int:
     every = max(1, args.steps // 4)
 
     def sample_fn(m):
-        return _generate_text(m, tokenizer, start, 200, seed=args.seed)
+        return generate_text(m, tokenizer, start, 200, seed=args.seed, temperature=0.8)
 
     extra = {"vocab": tokenizer.chars, "corpus": corpus}
     untrained = sample_fn(model)   # l'état de départ : des caractères au hasard
@@ -226,6 +217,8 @@ def _load_char_model(path):
 
 
 def cmd_generer(args: argparse.Namespace) -> int:
+    from llmlab.sampling import generate_text
+
     try:
         model, tokenizer, _, _ = _load_char_model(args.modele)
         start = args.debut if args.debut is not None else _start_text(tokenizer)
@@ -239,8 +232,8 @@ def cmd_generer(args: argparse.Namespace) -> int:
                          "le caractère le plus probable.")
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            text = _generate_text(model, tokenizer, start, args.longueur, args.temperature,
-                                  args.top_k, args.graine)
+            text = generate_text(model, tokenizer, start, args.longueur, seed=args.graine,
+                                 temperature=args.temperature, top_k=args.top_k)
         for w in caught:
             print(f"Attention : {w.message}", file=sys.stderr)
     except (OSError, ValueError) as exc:

@@ -42,6 +42,7 @@ from torch import nn
 
 from llmlab.attention import (MultiHeadAttention, causal_mask,
                               scaled_dot_product_attention)
+from llmlab.sampling import check_sampling_options, next_token_probs
 
 
 # --------------------------------------------------------------------------
@@ -299,47 +300,6 @@ class TransformerBlock(nn.Module):
         return (x, *got[1:])
 
 
-def _check_sampling(temperature, top_k, top_p):
-    if isinstance(temperature, bool) or not isinstance(
-            temperature, (int, float)) or not temperature > 0:
-        raise ValueError(
-            f"La température doit être un nombre > 0 (reçu "
-            f"{temperature!r}) ; pour toujours prendre le token le "
-            "plus probable, utilisez greedy=True.")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(
-            top_k, int) or top_k < 1):
-        raise ValueError(
-            f"top_k doit être un entier ≥ 1 (reçu {top_k!r}).")
-    if top_p is not None and (isinstance(top_p, bool) or not isinstance(
-            top_p, (int, float)) or not 0 < top_p <= 1):
-        raise ValueError(
-            f"top_p doit être dans ]0, 1] (reçu {top_p!r}) : c'est la "
-            "masse de probabilité gardée, 0,9 par exemple.")
-
-
-def next_token_probs(logits, temperature=1.0, top_k=None,
-                     top_p=None):
-    """Probabilités du token suivant (dernier axe).
-
-    Dans l'ordre de ``llmlab.sampling.sample`` (et de
-    ``transformers``) : température, top-k, top-p, softmax.
-    """
-    _check_sampling(temperature, top_k, top_p)
-    z = logits / temperature
-    if top_k is not None and top_k < z.shape[-1]:
-        kth = torch.topk(z, top_k, dim=-1).values[..., -1:]
-        z = z.masked_fill(z < kth, float("-inf"))
-    if top_p is not None:
-        probs = torch.softmax(z, dim=-1)
-        sorted_p, order = torch.sort(
-            probs, dim=-1, descending=True, stable=True)
-        before = sorted_p.cumsum(dim=-1) - sorted_p
-        keep = torch.empty_like(before, dtype=torch.bool)
-        keep.scatter_(-1, order, before < top_p)
-        z = z.masked_fill(~keep, float("-inf"))
-    return torch.softmax(z, dim=-1)
-
-
 class GPT(nn.Module):
     """Le modèle GPT : embeddings, blocs, LayerNorm finale, tête.
 
@@ -540,7 +500,7 @@ class GPT(nn.Module):
 
 def _check_generate(idx, max_new_tokens, temperature, top_k,
                     top_p):
-    _check_sampling(temperature, top_k, top_p)
+    check_sampling_options(temperature, top_k, top_p)
     if isinstance(max_new_tokens, bool) or not isinstance(
             max_new_tokens, int) or max_new_tokens < 0:
         raise ValueError("max_new_tokens doit être un entier ≥ 0 "
@@ -683,29 +643,9 @@ def gpt_from_checkpoint(ckpt: dict):
     Refuse en français le checkpoint d'un autre modèle ou sans
     vocabulaire.
     """
-    from llmlab.tokenizers import CharTokenizer
+    from llmlab.training import char_model_from_checkpoint
 
-    state = ckpt["state"]
-    model = GPT.from_config(state.get("model_config"))
-    extra = state.get("extra") or {}
-    chars = extra.get("vocab")
-    if not isinstance(chars, list) or len(chars) != model.cfg.vocab_size:
-        raise ValueError(
-            "Ce checkpoint de GPT n'a pas de vocabulaire de caractères "
-            "utilisable (extra['vocab']) : réentraînez avec "
-            "`llmlab entrainer gpt`.")
-    try:
-        model.load_state_dict(ckpt["weights"])
-    except RuntimeError:
-        raise ValueError(
-            "Les poids de ce checkpoint ne correspondent pas à sa "
-            f"configuration {model.config} : checkpoint abîmé ou d'un "
-            "autre modèle.") from None
-    model.eval()
-    samples = {int(k): v for k, v in (extra.get("samples") or {}).items()}
-    infos = {"samples": samples, "train_config": state.get("train_config"),
-             "corpus": extra.get("corpus"), "step": state.get("step")}
-    return model, CharTokenizer(chars), ckpt["history"], infos
+    return char_model_from_checkpoint(ckpt, GPT, "gpt")
 
 
 @torch.no_grad()

@@ -20,6 +20,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from llmlab.sampling import next_token_probs
+
 
 def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     """Un pas de GRU : le nouvel état h' à partir de x et h.
@@ -66,24 +68,6 @@ class GRUCell(nn.Module):
         if h is None:
             h = x.new_zeros(*x.shape[:-1], self.hidden_size)
         return gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
-
-
-def next_token_probs(logits, temperature: float = 1.0, top_k: int | None = None):
-    """Probabilités du token suivant (dernier axe) : logits / T, top-k, puis softmax.
-
-    Le même calcul que ``llmlab.sampling`` (``top_k_filter`` puis ``softmax``), en torch
-    pour rester sur l'appareil du modèle ; un test vérifie l'égalité.
-    """
-    if not temperature > 0:
-        raise ValueError(f"La température doit être > 0 (reçu {temperature}).")
-    z = logits / temperature
-    if top_k is not None:
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
-            raise ValueError(f"top_k doit être un entier >= 1 (reçu {top_k!r}).")
-        if top_k < z.shape[-1]:
-            kth = torch.topk(z, top_k, dim=-1).values[..., -1:]
-            z = z.masked_fill(z < kth, float("-inf"))
-    return torch.softmax(z, dim=-1)
 
 
 class GRULanguageModel(nn.Module):
@@ -151,22 +135,6 @@ def gru_from_checkpoint(ckpt: dict):
 
     Refuse en français le checkpoint d'un autre modèle ou sans vocabulaire.
     """
-    from llmlab.tokenizers import CharTokenizer
+    from llmlab.training import char_model_from_checkpoint
 
-    state = ckpt["state"]
-    model = GRULanguageModel.from_config(state.get("model_config"))
-    extra = state.get("extra") or {}
-    chars = extra.get("vocab")
-    if not isinstance(chars, list) or len(chars) != model.config["vocab_size"]:
-        raise ValueError("Ce checkpoint de GRU n'a pas de vocabulaire de caractères utilisable "
-                         "(extra['vocab']) : réentraînez avec `llmlab entrainer gru`.")
-    try:
-        model.load_state_dict(ckpt["weights"])
-    except RuntimeError:
-        raise ValueError("Les poids de ce checkpoint ne correspondent pas à sa configuration "
-                         f"{model.config} : checkpoint abîmé ou d'un autre modèle.") from None
-    model.eval()
-    samples = {int(k): v for k, v in (extra.get("samples") or {}).items()}
-    infos = {"samples": samples, "train_config": state.get("train_config"),
-             "corpus": extra.get("corpus"), "step": state.get("step")}
-    return model, CharTokenizer(chars), ckpt["history"], infos
+    return char_model_from_checkpoint(ckpt, GRULanguageModel, "gru")

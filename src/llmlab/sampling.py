@@ -340,3 +340,82 @@ class BigramModel:
                        top_p=top_p, rng=rng)
             words.append(candidates[i])
         return join_words(words)
+
+
+# --------------------------------------------------------------------------
+# Les mêmes règles en torch, pour générer avec un modèle (GRU, GPT…)
+# --------------------------------------------------------------------------
+
+def check_sampling_options(temperature, top_k=None,
+                           top_p=None) -> None:
+    """Erreur en français si un réglage de tirage est hors
+    de son domaine."""
+    def bad_int(v):
+        return isinstance(v, bool) or not isinstance(v, int)
+
+    def bad_num(v):
+        return isinstance(v, bool) or not isinstance(
+            v, (int, float))
+
+    if bad_num(temperature) or not temperature > 0:
+        raise ValueError(
+            "La température doit être un nombre > 0 (reçu "
+            f"{temperature!r}) ; pour toujours prendre le "
+            "plus probable, prenez l'argmax (glouton).")
+    if top_k is not None and (bad_int(top_k) or top_k < 1):
+        raise ValueError(
+            f"top_k doit être un entier ≥ 1 (reçu {top_k!r})."
+        )
+    if top_p is not None and (bad_num(top_p)
+                              or not 0 < top_p <= 1):
+        raise ValueError(
+            f"top_p doit être dans ]0, 1] (reçu {top_p!r}) : "
+            "la masse de probabilité gardée, 0,9 par exemple."
+        )
+
+
+def next_token_probs(logits, temperature=1.0, top_k=None,
+                     top_p=None):
+    """Probabilités du token suivant (dernier axe), en torch.
+
+    Les règles de `sample`, dans le même ordre (comme
+    ``transformers``) : température, top-k, top-p, softmax ;
+    en torch pour rester sur l'appareil du modèle.
+    """
+    import torch
+
+    check_sampling_options(temperature, top_k, top_p)
+    z = logits / temperature
+    if top_k is not None and top_k < z.shape[-1]:
+        kth = torch.topk(z, top_k, dim=-1).values[..., -1:]
+        z = z.masked_fill(z < kth, float("-inf"))
+    if top_p is not None:
+        probs = torch.softmax(z, dim=-1)
+        sorted_p, order = torch.sort(
+            probs, dim=-1, descending=True, stable=True)
+        before = sorted_p.cumsum(dim=-1) - sorted_p
+        keep = torch.empty_like(before, dtype=torch.bool)
+        keep.scatter_(-1, order, before < top_p)
+        z = z.masked_fill(~keep, float("-inf"))
+    return torch.softmax(z, dim=-1)
+
+
+def generate_text(model, tokenizer, start, length, seed=0,
+                  new_only=False, **options) -> str:
+    """Ce qu'écrit ``model`` (GRU, GPT : tout modèle qui a
+    ``generate``) après ``start`` : ``length`` tokens tirés
+    avec la graine ``seed``.
+
+    ``options`` va à ``model.generate`` (temperature,
+    top_k…) ; ``new_only=True`` rend la suite seule.
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    ids = tokenizer.encode(start)
+    idx = torch.tensor([ids], dtype=torch.long, device=device)
+    gen = torch.Generator(device=device).manual_seed(seed)
+    out = model.generate(idx, length, generator=gen,
+                         **options)
+    new = out[0, len(ids):] if new_only else out[0]
+    return tokenizer.decode(new.tolist())

@@ -512,6 +512,37 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     return out
 
 
+def char_model_from_checkpoint(ckpt: dict, model_cls, kind: str):
+    """``(modèle, tokenizer, historique, infos)`` d'un modèle de caractères
+    (GRU, GPT) depuis un checkpoint déjà lu par `load_checkpoint`.
+
+    ``model_cls.from_config`` refuse la configuration d'un autre modèle ;
+    le vocabulaire est dans ``extra["vocab"]``, les échantillons de
+    l'entraînement dans ``extra["samples"]``.
+    """
+    from llmlab.tokenizers import CharTokenizer
+
+    state = ckpt["state"]
+    model = model_cls.from_config(state.get("model_config"))
+    extra = state.get("extra") or {}
+    chars = extra.get("vocab")
+    if not isinstance(chars, list) or len(chars) != model.config["vocab_size"]:
+        raise ValueError(
+            f"Ce checkpoint de {kind.upper()} n'a pas de vocabulaire de caractères "
+            f"utilisable (extra['vocab']) : réentraînez avec `llmlab entrainer {kind}`.")
+    try:
+        model.load_state_dict(ckpt["weights"])
+    except RuntimeError:
+        raise ValueError(
+            "Les poids de ce checkpoint ne correspondent pas à sa configuration "
+            f"{model.config} : checkpoint abîmé ou d'un autre modèle.") from None
+    model.eval()
+    samples = {int(k): v for k, v in (extra.get("samples") or {}).items()}
+    infos = {"samples": samples, "train_config": state.get("train_config"),
+             "corpus": extra.get("corpus"), "step": state.get("step")}
+    return model, CharTokenizer(chars), ckpt["history"], infos
+
+
 # --------------------------------------------------------------------------
 # La boucle
 # --------------------------------------------------------------------------
