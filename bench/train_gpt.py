@@ -7,8 +7,8 @@ Les deux modèles ont la taille du modèle livré (4 couches, 4 têtes, 128 dime
 `GPTModel` de `llms_from_scratch.ch04`, copiés dans notre `GPT` par `load_gptmodel_weights`
 (tête non partagée, biais sur Q, K, V : exactement le même nombre de paramètres). Même
 optimiseur (AdamW de `llmlab.training`, fused quand torch le permet), mêmes lots de
-Shakespeare, mêmes réglages de fils de calcul. Les pas des deux modèles alternent un à un et
-on compare les médianes de leurs durées : la charge de la machine pèse pareil sur les deux.
+Shakespeare, mêmes réglages de fils de calcul. Les pas des modèles alternent un à un et on
+compare les médianes de leurs durées : la charge de la machine pèse pareil sur les deux.
 
 Ce que mesure la fin du script :
 
@@ -23,10 +23,17 @@ Ce que mesure la fin du script :
   machine virtuelle partagée, le petit produit, qui tient dans le cache, va souvent plus vite
   que le grand (mesuré : 78 contre 42 GFLOP/s sur un fil) ; le prendre pour référence évite
   une MFU au-dessus de 100 %.
+
+Une borne, pour information : le même GPT **sans GELU ni LayerNorm** (remplacées par
+l'identité : ce n'est plus le même calcul, ce modèle ne sert qu'à chronométrer) alterne avec les
+deux autres. Aucun code qui calcule vraiment GELU et LayerNorm ne peut aller plus vite que lui :
+son rapport à GPTModel est le plafond de ce qu'on peut gagner en dehors des produits matriciels
+et de l'attention fusionnée, qui sont les mêmes calculs dans les deux modèles.
 """
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 import time
 
@@ -60,6 +67,16 @@ def make_models(cfg: GPTConfig):
     book = GPTModel(cfg.to_gptmodel_cfg())
     ours = load_gptmodel_weights(GPT(cfg), book)
     return ours, book
+
+
+def without_gelu_and_layernorm(model: GPT) -> GPT:
+    """Copie de ``model`` où GELU et LayerNorm sont l'identité : une borne de vitesse."""
+    bound = copy.deepcopy(model)
+    for block in bound.blocks:
+        block.mlp.act = torch.nn.Identity()
+        block.ln_1, block.ln_2 = torch.nn.Identity(), torch.nn.Identity()
+    bound.ln_f = torch.nn.Identity()
+    return bound
 
 
 def batches(n, cfg: TrainConfig, seed=0):
@@ -110,12 +127,11 @@ def main():
           f"{french_number(n_params, 0)} paramètres ; {torch.get_num_threads()} fils ; "
           f"{args.pas} pas chronométrés par modèle")
 
-    # Vitesse : les pas des deux modèles alternent un à un (l'ordre aussi), chaque pas est
+    # Vitesse : les pas des trois modèles alternent un à un (l'ordre aussi), chaque pas est
     # chronométré ; la médiane des durées résiste aux pics de charge d'une machine partagée.
-    opts = {"ours": _make_optimizer(ours, tcfg, torch.device("cpu")),
-            "book": _make_optimizer(book, tcfg, torch.device("cpu"))}
-    models = {"ours": ours, "book": book}
-    times = {"ours": [], "book": []}
+    models = {"ours": ours, "book": book, "bound": without_gelu_and_layernorm(ours)}
+    opts = {name: _make_optimizer(m, tcfg, torch.device("cpu")) for name, m in models.items()}
+    times = {name: [] for name in models}
     mlp_shape = (d["batch_size"] * d["block_size"], d["n_embd"], 4 * d["n_embd"])
     peaks = {"1024": [], "mlp": []}
     for i in range(args.pas + 2):
@@ -123,7 +139,7 @@ def main():
             peaks["1024"].append(matmul_flops(repeats=3))
             peaks["mlp"].append(matmul_flops(*mlp_shape, repeats=3))
         x, y = lots[i % len(lots)]
-        order = ("book", "ours") if i % 2 == 0 else ("ours", "book")
+        order = ("book", "ours", "bound") if i % 2 == 0 else ("bound", "ours", "book")
         for name in order:
             start = time.perf_counter()
             train_step(models[name], opts[name], x, y, tcfg.grad_clip)
@@ -133,6 +149,7 @@ def main():
     best_ours = tokens / statistics.median(times["ours"])
     best_book = tokens / statistics.median(times["book"])
     ratio = best_ours / best_book
+    ratio_bound = statistics.median(times["book"]) / statistics.median(times["bound"])
 
     # Pertes : mêmes poids de départ, mêmes lots, même optimiseur.
     ours, book = make_models(cfg)
@@ -151,12 +168,15 @@ def main():
     print(f"matmul float32 : 1 024 × 1 024 {french_number(peak_1024 / 1e9, 1)} GFLOP/s, "
           f"{m} × {k} par {k} × {n} {french_number(peak_mlp / 1e9, 1)} GFLOP/s ; "
           f"6·N·tokens/s = {french_number(6 * n_params * best_ours / 1e9, 1)} GFLOP/s")
+    print(f"borne (information) : sans GELU ni LayerNorm, le même GPT ferait "
+          f"{french_number(ratio_bound, 2)}× GPTModel ; aucun GPT qui les calcule ne peut "
+          "faire mieux avec cette attention et ces produits matriciels")
+    print(f"MFU (information) : {french_number(100 * mfu, 1)} % du meilleur débit matmul "
+          "mesuré")
     print(f"objectif vitesse d'entraînement du GPT : {french_number(ratio, 2)}× GPTModel "
           f"(cible ≥ 1,5×) {'✓' if ratio >= 1.5 else '✗'}")
     print(f"objectif pertes égales après {args.pas_perte} pas : écart "
           f"{french_number(gap, 4)} (cible ≤ 0,01) {'✓' if gap <= 0.01 else '✗'}")
-    print(f"MFU (information) : {french_number(100 * mfu, 1)} % du meilleur débit matmul "
-          "mesuré")
 
 
 if __name__ == "__main__":
