@@ -181,6 +181,13 @@ def test_cli_refuses_an_absurd_vocab_size_in_french(size, capsys):
     assert f"--vocab-size vaut {size}" in err and "choisissez entre 257" in err
 
 
+def test_cli_refuses_vocab_size_without_bpe(capsys):
+    from llmlab.cli import main
+
+    assert main(["entrainer", "gpt", "--vocab-size", "600"]) == 1
+    assert "ne sert qu'avec --tokenizer bpe" in capsys.readouterr().err
+
+
 # --- Le modèle livré (data/gpt-bpe) --------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,7 @@ def _fail(message) -> int:
 #: Bornes de --vocab-size : 256 octets + au moins une fusion ; au-delà du
 #: maximum, le BPE en Python pur devient long et le modèle surtout fait
 #: d'embeddings.
-BPE_VOCAB_MIN, BPE_VOCAB_MAX = 257, 16384
+BPE_VOCAB_MIN, BPE_VOCAB_MAX, BPE_VOCAB_DEFAULT = 257, 16384, 512
 
 
 def _start_text(tokenizer) -> str:
@@ -144,10 +144,16 @@ def _train_model(args, kind: str, build) -> int:
     bpe = getattr(args, "tokenizer", "car") == "bpe"
     if args.livrer and args.corpus:
         return _fail("--livrer entraîne le modèle livré sur Shakespeare : retirez --corpus.")
+    if getattr(args, "vocab_size", None) is not None and not bpe:
+        return _fail("--vocab-size ne sert qu'avec --tokenizer bpe : un modèle de caractères "
+                     "prend pour vocabulaire les caractères du corpus.")
+    if bpe and args.vocab_size is None:
+        args.vocab_size = BPE_VOCAB_DEFAULT
     if bpe and not BPE_VOCAB_MIN <= args.vocab_size <= BPE_VOCAB_MAX:
         return _fail(f"--vocab-size vaut {args.vocab_size} : un BPE au niveau des octets "
                      f"a 256 tokens de base plus ses fusions ; choisissez entre "
-                     f"{BPE_VOCAB_MIN} et {_fr(BPE_VOCAB_MAX)} (défaut : 512).")
+                     f"{BPE_VOCAB_MIN} et {_fr(BPE_VOCAB_MAX)} (défaut : "
+                     f"{BPE_VOCAB_DEFAULT}).")
     try:
         text, corpus = _load_text(args)
     except (OSError, ValueError) as exc:
@@ -460,9 +466,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="car : un token par caractère (défaut) ; bpe : le BPE du cours, "
                    "appris sur la partie entraînement du corpus (le contexte --block-size "
                    "compte alors des tokens BPE)")
-    g.add_argument("--vocab-size", type=int, default=512, metavar="V",
-                   help=f"taille du vocabulaire BPE, de {BPE_VOCAB_MIN} à {BPE_VOCAB_MAX} "
-                   "(défaut : 512 ; seulement avec --tokenizer bpe)")
+    g.add_argument("--vocab-size", type=int, default=None, metavar="V",
+                   help=f"taille du vocabulaire BPE, de {BPE_VOCAB_MIN} à "
+                   f"{_fr(BPE_VOCAB_MAX)} (défaut : {BPE_VOCAB_DEFAULT} ; seulement avec "
+                   "--tokenizer bpe)")
     g.set_defaults(func=cmd_entrainer_gpt)
 
     p = sub.add_parser("generer", help="générer du texte avec un GRU ou un GPT entraîné")
