@@ -37,7 +37,7 @@ def bpe():
     return BPETokenizer().train(TEXT, vocab_size=300)
 
 
-# --- nll_per_char ----------------------------------------------------------------------------
+# --- nll_per_char ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("block_size", [5, 16, 1000])
 def test_nll_per_char_with_zero_logits_is_ln_v_times_tokens_over_chars(bpe, block_size):
@@ -101,7 +101,7 @@ def test_split_on_text_is_the_token_split_for_chars_and_the_same_text_for_bpe(bp
         split_text(TEXT, 1.0)
 
 
-# --- Checkpoint ----------------------------------------------------------------------------------
+# --- Checkpoint --------------------------------------------------------------------------------
 
 def test_bpe_checkpoint_round_trip_gives_the_same_tokenizer_and_logits(tmp_path, bpe):
     from llmlab.data import load_gpt
@@ -143,7 +143,7 @@ def test_checkpoint_with_a_bad_tokenizer_is_refused_in_french(tmp_path, bpe):
         model_from_checkpoint(load_checkpoint(folder), GPT, "gpt")
 
 
-# --- Ligne de commande ---------------------------------------------------------------------
+# --- Ligne de commande -------------------------------------------------------------------------
 
 def test_cli_trains_a_small_bpe_gpt_then_generates_with_it(tmp_path, capsys):
     from llmlab.cli import main
@@ -188,7 +188,7 @@ def test_cli_refuses_vocab_size_without_bpe(capsys):
     assert "ne sert qu'avec --tokenizer bpe" in capsys.readouterr().err
 
 
-# --- Le modèle livré (data/gpt-bpe) --------------------------------------------------------------
+# --- Le modèle livré (data/gpt-bpe) ------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def shipped():

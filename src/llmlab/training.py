@@ -112,6 +112,8 @@ class TokenData:
     Les premiers tokens servent à l'entraînement, les derniers
     (``val_fraction``) à la validation : une découpe contiguë évite que
     des fenêtres presque identiques se retrouvent des deux côtés.
+    ``n_val`` donne à la place le nombre exact de tokens de validation
+    (voir `from_split_text`).
     """
 
     def __init__(self, ids, block_size: int, val_fraction: float = 0.1,
