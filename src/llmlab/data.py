@@ -519,8 +519,7 @@ def load_shipped_gpt():
 def load_shipped_gpt_bpe():
     """La variante BPE du mini-GPT livré, dans ``data/gpt-bpe`` : même configuration et même
     corpus, mais des tokens d'un BPE du cours (512, réappris sur Shakespeare) au lieu de
-    caractères. Rend
-    ``(modèle, tokenizer, historique, infos)`` comme :func:`load_gpt`, avec un
+    caractères. Rend ``(modèle, tokenizer, historique, infos)`` comme :func:`load_gpt`, avec un
     :class:`~llmlab.tokenizers.BPETokenizer` ; sa perte se compare à celle du modèle de
     caractères en nats par caractère (:func:`llmlab.training.nll_per_char`)."""
     from llmlab.gpt import gpt_from_checkpoint
