@@ -5,6 +5,7 @@
     uv run llmlab corrige         # notebooks avec solutions dans notebooks/corriges/
     uv run llmlab entrainer gru   # un GRU de caractères (environ une minute sur CPU)
     uv run llmlab entrainer gpt   # un mini-GPT de caractères (quelques minutes sur CPU)
+    uv run llmlab entrainer gpt --tokenizer bpe   # le même, sur des tokens BPE du cours
     uv run llmlab generer         # du texte avec le GRU livré (ou --modele DOSSIER)
     uv run llmlab mesurer         # GFLOP/s des produits de matrices, crête, bande passante
 """
@@ -72,14 +73,30 @@ GPT_DEFAULTS = {"steps": 2000, "batch_size": 12, "block_size": 64, "lr": 1e-3,
                 "n_embd": 128, "n_head": 4, "n_layer": 4, "dropout": 0.0, "seed": 1337}
 
 
+def _fr(x: float, decimals: int = 0) -> str:
+    """« 4 796 748 », « 1,92 » : virgule décimale, espaces ordinaires."""
+    return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
+
+
 def _fail(message) -> int:
     print(f"Erreur : {message}", file=sys.stderr)
     return 1
 
 
+#: Bornes de --vocab-size : 256 octets + au moins une fusion ; au-delà du
+#: maximum, le BPE en Python pur devient long et le modèle surtout fait
+#: d'embeddings.
+BPE_VOCAB_MIN, BPE_VOCAB_MAX, BPE_VOCAB_DEFAULT = 257, 16384, 512
+
+
 def _start_text(tokenizer) -> str:
-    """Le début par défaut d'une génération : un saut de ligne s'il est connu."""
-    return "\n" if "\n" in tokenizer.ids else tokenizer.chars[0]
+    """Le début par défaut d'une génération : un saut de ligne s'il est connu
+    (toujours pour un BPE au niveau des octets), sinon le premier caractère."""
+    try:
+        tokenizer.encode("\n")
+    except ValueError:
+        return tokenizer.chars[0]
+    return "\n"
 
 
 def _load_text(args):
@@ -91,14 +108,52 @@ def _load_text(args):
     return D.load_shakespeare(), "shakespeare"
 
 
-def _train_char_model(args, kind: str, build) -> int:
-    """Entraîne un modèle de caractères (GRU ou GPT) : ce que les deux commandes
-    `entrainer` ont en commun. ``build(tokenizer)`` construit le modèle."""
-    from llmlab import data as D
-    from llmlab.tokenizers import CharTokenizer
+def _make_tokenizer(args, text: str):
+    """(tokenizer, données, lignes à afficher) : caractères, ou BPE du cours
+    appris sur la partie entraînement seulement (la validation n'y fuit pas)."""
+    import time
 
+    from llmlab.tokenizers import BPETokenizer, CharTokenizer
+    from llmlab.training import TokenData, split_text
+
+    if getattr(args, "tokenizer", "car") == "car":
+        tokenizer = CharTokenizer.train(text)
+        data = TokenData.from_split_text(text, tokenizer, args.block_size)
+        return tokenizer, data, [], {}
+    train_text, _ = split_text(text)
+    t0 = time.perf_counter()
+    tokenizer = BPETokenizer(name="bpe-gpt").train(train_text, args.vocab_size)
+    seconds = time.perf_counter() - t0
+    data = TokenData.from_split_text(text, tokenizer, args.block_size)
+    per_token = len(text) / (len(data.train) + len(data.val))
+    lines = [f"BPE du cours appris en {_fr(seconds, 1)} s sur les "
+             f"{_fr(len(train_text))} caractères de la partie "
+             f"entraînement (les 10 % de validation n'y sont pas) ; un token couvre "
+             f"{_fr(per_token, 2)} caractère{'s' if per_token >= 2 else ''} en moyenne, "
+             f"le contexte de {args.block_size} tokens environ "
+             f"{_fr(per_token * args.block_size)} caractères."]
+    return tokenizer, data, lines, {"bpe_train_chars": len(train_text)}
+
+
+def _train_model(args, kind: str, build) -> int:
+    """Entraîne un modèle de langage (GRU ou GPT ; caractères ou BPE) : ce que
+    les deux commandes `entrainer` ont en commun. ``build(tokenizer)`` construit
+    le modèle."""
+    from llmlab import data as D
+
+    bpe = getattr(args, "tokenizer", "car") == "bpe"
     if args.livrer and args.corpus:
         return _fail("--livrer entraîne le modèle livré sur Shakespeare : retirez --corpus.")
+    if getattr(args, "vocab_size", None) is not None and not bpe:
+        return _fail("--vocab-size ne sert qu'avec --tokenizer bpe : un modèle de caractères "
+                     "prend pour vocabulaire les caractères du corpus.")
+    if bpe and args.vocab_size is None:
+        args.vocab_size = BPE_VOCAB_DEFAULT
+    if bpe and not BPE_VOCAB_MIN <= args.vocab_size <= BPE_VOCAB_MAX:
+        return _fail(f"--vocab-size vaut {args.vocab_size} : un BPE au niveau des octets "
+                     f"a 256 tokens de base plus ses fusions ; choisissez entre "
+                     f"{BPE_VOCAB_MIN} et {_fr(BPE_VOCAB_MAX)} (défaut : "
+                     f"{BPE_VOCAB_DEFAULT}).")
     try:
         text, corpus = _load_text(args)
     except (OSError, ValueError) as exc:
@@ -107,15 +162,14 @@ def _train_char_model(args, kind: str, build) -> int:
     import torch
 
     from llmlab.sampling import generate_text
-    from llmlab.training import TokenData, TrainConfig, save_checkpoint, train
+    from llmlab.training import TrainConfig, save_checkpoint, tokenizer_extra, train
 
     if args.threads is not None:
         if args.threads < 1:
             return _fail("--threads doit être un entier ≥ 1.")
         torch.set_num_threads(args.threads)
-    tokenizer = CharTokenizer.train(text)
     try:
-        data = TokenData.from_text(text, tokenizer, args.block_size)
+        tokenizer, data, lines, extra_bpe = _make_tokenizer(args, text)
     except ValueError as exc:
         return _fail(exc)
     config = TrainConfig(max_steps=args.steps, batch_size=args.batch_size,
@@ -132,13 +186,16 @@ def _train_char_model(args, kind: str, build) -> int:
     def sample_fn(m):
         return generate_text(m, tokenizer, start, 200, seed=args.seed, temperature=0.8)
 
-    extra = {"vocab": tokenizer.chars, "corpus": corpus}
-    untrained = sample_fn(model)   # l'état de départ : des caractères au hasard
-    target = Path(args.dossier)
-    size = f"{len(text):,}".replace(",", " ")
-    n_params = f"{sum(p.numel() for p in model.parameters()):,}".replace(",", " ")
-    print(f"Corpus {corpus} : {size} caractères, vocabulaire de "
-          f"{tokenizer.vocab_size} caractères ; modèle {kind} de {n_params} paramètres.")
+    extra = {**tokenizer_extra(tokenizer), "corpus": corpus, **extra_bpe}
+    untrained = sample_fn(model)   # l'état de départ : des tokens au hasard
+    shipped = {"gru": D.SHIPPED_GRU, "gpt": D.SHIPPED_GPT_BPE if bpe else D.SHIPPED_GPT}[kind]
+    target = Path(args.dossier or f"checkpoints/{shipped}")
+    unit = "tokens BPE" if bpe else "caractères"
+    print(f"Corpus {corpus} : {_fr(len(text))} caractères, vocabulaire de "
+          f"{_fr(tokenizer.vocab_size)} {unit} ; modèle {kind} de "
+          f"{_fr(sum(p.numel() for p in model.parameters()))} paramètres.")
+    for line in lines:
+        print(line)
     try:
         result = train(model, data, config, resume=args.reprendre and not args.livrer,
                        checkpoint_path=None if args.livrer else target,
@@ -152,14 +209,18 @@ def _train_char_model(args, kind: str, build) -> int:
         print(f"\n--- après {step} pas ---\n{sample}")
     last = result.history.iloc[-1]
     val = f"{last.val_loss:.3f}".replace(".", ",")
-    print(f"\nPerte de validation finale : {val} (pas {int(last.step)}, "
+    per = " par token" if bpe else ""
+    print(f"\nPerte de validation finale{per} : {val} (pas {int(last.step)}, "
           f"{last.elapsed_s:.0f} s d'entraînement).")
+    if bpe:
+        print("Une perte par token BPE ne se compare pas à celle d'un modèle de "
+              "caractères : comparez les nats par caractère "
+              "(llmlab.training.nll_per_char).")
     if args.livrer:
         if result.interrupted:
             return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
         from llmlab._paths import DATA_DIR
 
-        shipped = {"gru": D.SHIPPED_GRU, "gpt": D.SHIPPED_GPT}[kind]
         extra["samples"] = {str(k): v for k, v in samples.items()}
         folder = save_checkpoint(DATA_DIR / shipped, model.cpu(), step=int(last.step),
                                  train_config=config, model_config=model.config,
@@ -182,7 +243,7 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
         return GRULanguageModel(tokenizer.vocab_size, args.n_embd, args.n_hidden,
                                 args.n_layers)
 
-    return _train_char_model(args, "gru", build)
+    return _train_model(args, "gru", build)
 
 
 def cmd_entrainer_gpt(args: argparse.Namespace) -> int:
@@ -194,11 +255,12 @@ def cmd_entrainer_gpt(args: argparse.Namespace) -> int:
                              n_head=args.n_head, n_layer=args.n_layer,
                              dropout=args.dropout))
 
-    return _train_char_model(args, "gpt", build)
+    return _train_model(args, "gpt", build)
 
 
-def _load_char_model(path):
-    """(modèle, tokenizer, …) d'un checkpoint de GRU ou de GPT, selon sa configuration."""
+def _load_model(path):
+    """(modèle, tokenizer, …) d'un checkpoint de GRU ou de GPT, selon sa configuration
+    (tokenizer de caractères ou BPE, selon le checkpoint)."""
     from llmlab import data as D
 
     if path is None:
@@ -220,7 +282,7 @@ def cmd_generer(args: argparse.Namespace) -> int:
     from llmlab.sampling import generate_text
 
     try:
-        model, tokenizer, _, _ = _load_char_model(args.modele)
+        model, tokenizer, _, _ = _load_model(args.modele)
         start = args.debut if args.debut is not None else _start_text(tokenizer)
         if not start:
             return _fail("le début (--debut) est vide : donnez au moins un caractère.")
@@ -334,15 +396,18 @@ def _common_train_args(g, d, kind: str) -> None:
                    help=f"taux d'apprentissage d'AdamW (défaut : {d['lr']})")
     g.add_argument("--seed", type=int, default=d["seed"],
                    help=f"graine (défaut : {d['seed']})")
-    g.add_argument("--dossier", default=f"checkpoints/{kind}",
-                   help=f"dossier du checkpoint (défaut : checkpoints/{kind})")
+    g.add_argument("--dossier", default=None,
+                   help=f"dossier du checkpoint (défaut : checkpoints/{kind}"
+                   + (", checkpoints/gpt-bpe avec --tokenizer bpe)" if kind == "gpt"
+                      else ")"))
     g.add_argument("--reprendre", action="store_true",
                    help="reprendre le checkpoint de --dossier là où il s'est arrêté")
     g.add_argument("--threads", type=int, default=None, metavar="N",
                    help="fils de calcul de torch (défaut : ceux de torch ; 1 va souvent "
                    "plus vite sur une machine chargée par d'autres calculs)")
     g.add_argument("--livrer", action="store_true",
-                   help=f"refaire le modèle livré dans data/{kind} (Shakespeare, CPU)")
+                   help=f"refaire le modèle livré dans data/{kind} (Shakespeare, CPU)"
+                   + (" ; data/gpt-bpe avec --tokenizer bpe" if kind == "gpt" else ""))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -397,19 +462,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"blocs Transformer (défaut : {d['n_layer']})")
     g.add_argument("--dropout", type=float, default=d["dropout"], metavar="P",
                    help=f"dropout (défaut : {d['dropout']})")
+    g.add_argument("--tokenizer", choices=["car", "bpe"], default="car",
+                   help="car : un token par caractère (défaut) ; bpe : le BPE du cours, "
+                   "appris sur la partie entraînement du corpus (le contexte --block-size "
+                   "compte alors des tokens BPE)")
+    g.add_argument("--vocab-size", type=int, default=None, metavar="V",
+                   help=f"taille du vocabulaire BPE, de {BPE_VOCAB_MIN} à "
+                   f"{_fr(BPE_VOCAB_MAX)} (défaut : {BPE_VOCAB_DEFAULT} ; seulement avec "
+                   "--tokenizer bpe)")
     g.set_defaults(func=cmd_entrainer_gpt)
 
     p = sub.add_parser("generer", help="générer du texte avec un GRU ou un GPT entraîné")
     p.add_argument("--modele", metavar="DOSSIER",
                    help="checkpoint écrit par `llmlab entrainer gru` ou `gpt` "
-                   "(défaut : data/gru ; data/gpt pour le mini-GPT livré)")
+                   "(défaut : data/gru ; data/gpt pour le mini-GPT livré, data/gpt-bpe "
+                   "pour sa variante BPE)")
     p.add_argument("--debut", metavar="TEXTE", help="début du texte (défaut : un saut de ligne)")
     p.add_argument("--longueur", type=int, default=300, metavar="N",
-                   help="caractères à générer (défaut : 300)")
+                   help="tokens à générer : des caractères, ou des tokens BPE pour un "
+                   "modèle BPE (défaut : 300)")
     p.add_argument("--temperature", type=float, default=0.8, metavar="T",
                    help="température, > 0 (défaut : 0.8)")
     p.add_argument("--top-k", type=int, default=None, metavar="K",
-                   help="ne tirer que parmi les K caractères les plus probables")
+                   help="ne tirer que parmi les K tokens les plus probables")
     p.add_argument("--graine", type=int, default=0, help="graine du tirage (défaut : 0)")
     p.set_defaults(func=cmd_generer)
 

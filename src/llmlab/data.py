@@ -76,6 +76,10 @@ DATA_FILES = {
     "gpt/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt/history.csv": "bca834778c995aee1490d69bbf3df2e79c571f32155be01813ba2150e9733f0e",
     "gpt/state.json": "8b057691bce600ab97952cdf8768d1e7f0a30921675e28af30c94287b513f053",
+    "gpt-bpe/weights.pt": "4f9bc4741154612c145c002a981869f4cb7b7ee704f230efbcd7009f1e9c51a9",
+    "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
+    "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
+    "gpt-bpe/state.json": "8757e77ea7eecdd7952e4694b864108e28df2b8f4c6b6e9cdd2d91514b42b15a",
 }
 
 
@@ -92,6 +96,13 @@ for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
 SHIPPED_GPT = "gpt"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = "uv run llmlab entrainer gpt --livrer --threads 1"
+
+#: Sa variante BPE (même configuration, tokens du BPE du cours, vocabulaire de 512), écrite par
+#: ``llmlab entrainer gpt --tokenizer bpe --livrer``.
+SHIPPED_GPT_BPE = "gpt-bpe"
+for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
+    TRAINED_FILES[f"{SHIPPED_GPT_BPE}/{_name}"] = (
+        "uv run llmlab entrainer gpt --tokenizer bpe --livrer --threads 1")
 
 
 def restore_hint(name: str) -> str:
@@ -452,7 +463,7 @@ def load_word_vectors(name: str = WORD_VECTORS) -> tuple[np.ndarray, list[str]]:
         return archive["vectors"].astype(np.float32), archive["words"].tolist()
 
 
-# --- Modèles de caractères livrés (GRU, mini-GPT) --------------------------------------------
+# --- Modèles livrés (GRU, mini-GPT, mini-GPT BPE) ---------------------------------------------
 
 def _load_char_model(path, shipped: str, what: str, command: str, from_checkpoint):
     """Lit un checkpoint (par défaut celui livré dans ``data/<shipped>``) et le passe à
@@ -503,3 +514,15 @@ def load_shipped_gpt():
     """Le mini-GPT de caractères livré dans ``data/gpt`` (entraîné sur Shakespeare) :
     ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gpt`."""
     return load_gpt(None)
+
+
+def load_shipped_gpt_bpe():
+    """La variante BPE du mini-GPT livré, dans ``data/gpt-bpe`` : même configuration et même
+    corpus, mais des tokens d'un BPE du cours (512, réappris sur Shakespeare) au lieu de
+    caractères. Rend ``(modèle, tokenizer, historique, infos)`` comme :func:`load_gpt`, avec un
+    :class:`~llmlab.tokenizers.BPETokenizer` ; sa perte se compare à celle du modèle de
+    caractères en nats par caractère (:func:`llmlab.training.nll_per_char`)."""
+    from llmlab.gpt import gpt_from_checkpoint
+
+    return _load_char_model(None, SHIPPED_GPT_BPE, "Mini-GPT BPE",
+                            TRAINED_FILES[f"{SHIPPED_GPT_BPE}/weights.pt"], gpt_from_checkpoint)

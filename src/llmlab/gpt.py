@@ -640,12 +640,13 @@ def gpt_from_checkpoint(ckpt: dict):
     """``(modèle, tokenizer, historique, infos)`` depuis un checkpoint
     déjà lu (``llmlab.training.load_checkpoint``).
 
-    Refuse en français le checkpoint d'un autre modèle ou sans
-    vocabulaire.
+    Le tokenizer rendu est celui de l'entraînement : caractères ou
+    BPE (``--tokenizer bpe``). Refuse en français le checkpoint d'un
+    autre modèle ou sans vocabulaire.
     """
-    from llmlab.training import char_model_from_checkpoint
+    from llmlab.training import model_from_checkpoint
 
-    return char_model_from_checkpoint(ckpt, GPT, "gpt")
+    return model_from_checkpoint(ckpt, GPT, "gpt")
 
 
 @torch.no_grad()

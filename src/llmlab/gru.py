@@ -135,6 +135,6 @@ def gru_from_checkpoint(ckpt: dict):
 
     Refuse en français le checkpoint d'un autre modèle ou sans vocabulaire.
     """
-    from llmlab.training import char_model_from_checkpoint
+    from llmlab.training import model_from_checkpoint
 
-    return char_model_from_checkpoint(ckpt, GRULanguageModel, "gru")
+    return model_from_checkpoint(ckpt, GRULanguageModel, "gru")

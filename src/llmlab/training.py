@@ -112,18 +112,17 @@ class TokenData:
     Les premiers tokens servent à l'entraînement, les derniers
     (``val_fraction``) à la validation : une découpe contiguë évite que
     des fenêtres presque identiques se retrouvent des deux côtés.
+    ``n_val`` donne à la place le nombre exact de tokens de validation
+    (voir `from_split_text`).
     """
 
-    def __init__(self, ids, block_size: int, val_fraction: float = 0.1):
+    def __init__(self, ids, block_size: int, val_fraction: float = 0.1,
+                 *, n_val: int | None = None):
         if isinstance(block_size, bool) or not isinstance(block_size, int) \
                 or block_size < 1:
             raise ValueError(
                 f"block_size doit être un entier ≥ 1 (reçu : {block_size!r}).")
-        if not 0 < val_fraction < 1:
-            raise ValueError(
-                "val_fraction doit être strictement entre 0 et 1 "
-                f"(reçu : {val_fraction!r}) ; 0,1 garde 10 % du texte "
-                "pour la validation.")
+        _check_val_fraction(val_fraction)
         try:
             ids = torch.as_tensor(ids, dtype=torch.long)
         except (TypeError, ValueError, RuntimeError) as exc:
@@ -136,7 +135,11 @@ class TokenData:
                 f"de forme {tuple(ids.shape)}).")
         if len(ids) and int(ids.min()) < 0:
             raise ValueError("ids contient un identifiant négatif.")
-        n_val = int(round(len(ids) * val_fraction))
+        if n_val is None:   # sinon : les n_val derniers tokens
+            n_val = int(round(len(ids) * val_fraction))
+        elif not 0 <= n_val <= len(ids):
+            raise ValueError(f"n_val doit être entre 0 et {len(ids)} "
+                             f"(reçu : {n_val!r}).")
         self.block_size = block_size
         self.train = ids[: len(ids) - n_val]
         self.val = ids[len(ids) - n_val:]
@@ -186,6 +189,44 @@ class TokenData:
         """Tokenise ``text`` avec tout objet qui a ``encode(text)``
         (`CharTokenizer`, `BPETokenizer`…)."""
         return cls(tokenizer.encode(text), block_size, val_fraction)
+
+    @classmethod
+    def from_split_text(cls, text, tokenizer, block_size,
+                        val_fraction=0.1) -> "TokenData":
+        """Comme `from_text`, mais la découpe se fait sur le *texte* :
+        la validation est faite des derniers ``val_fraction`` des
+        caractères (`split_text`), quel que soit le tokenizer.
+
+        Pour un tokenizer de caractères, c'est exactement
+        `from_text`. Pour un BPE, deux modèles aux tokenizers
+        différents sont ainsi validés sur le même texte.
+        """
+        train_text, val_text = split_text(text, val_fraction)
+        train_ids = tokenizer.encode(train_text)
+        val_ids = tokenizer.encode(val_text)
+        return cls(list(train_ids) + list(val_ids), block_size,
+                   n_val=len(val_ids))
+
+
+def _check_val_fraction(val_fraction) -> None:
+    if not 0 < val_fraction < 1:
+        raise ValueError(
+            "val_fraction doit être strictement entre 0 et 1 "
+            f"(reçu : {val_fraction!r}) ; 0,1 garde 10 % du texte "
+            "pour la validation.")
+
+
+def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
+    """``(entraînement, validation)`` : les derniers ``val_fraction``
+    des caractères de ``text`` sont la validation.
+
+    Même arrondi que `TokenData` : pour un tokenizer de caractères, les
+    deux découpes coïncident. Un tokenizer appris (BPE) ne doit voir que
+    la première partie, sinon la validation a fuité dans le vocabulaire.
+    """
+    _check_val_fraction(val_fraction)
+    cut = len(text) - int(round(len(text) * val_fraction))
+    return text[:cut], text[cut:]
 
 
 # --------------------------------------------------------------------------
@@ -512,24 +553,75 @@ def load_checkpoint(path, map_location="cpu") -> dict:
     return out
 
 
-def char_model_from_checkpoint(ckpt: dict, model_cls, kind: str):
-    """``(modèle, tokenizer, historique, infos)`` d'un modèle de caractères
-    (GRU, GPT) depuis un checkpoint déjà lu par `load_checkpoint`.
+#: Les tokenizers qu'un checkpoint sait transporter : ``extra["tokenizer"]``.
+#: Absent : « car » (les checkpoints de caractères écrits avant le BPE).
+CHECKPOINT_TOKENIZERS = ("car", "bpe")
 
-    ``model_cls.from_config`` refuse la configuration d'un autre modèle ;
-    le vocabulaire est dans ``extra["vocab"]``, les échantillons de
-    l'entraînement dans ``extra["samples"]``.
+
+def tokenizer_extra(tokenizer) -> dict:
+    """Ce que ``extra`` d'un checkpoint garde du tokenizer.
+
+    Caractères : la liste ``vocab`` (comme avant, donc les anciens
+    checkpoints restent lisibles) ; BPE : ``tokenizer = "bpe"`` et le
+    fichier lisible de `BPETokenizer.to_text` dans ``bpe``.
     """
-    from llmlab.tokenizers import CharTokenizer
+    from llmlab.tokenizers import BPETokenizer, CharTokenizer
 
-    state = ckpt["state"]
-    model = model_cls.from_config(state.get("model_config"))
-    extra = state.get("extra") or {}
+    if isinstance(tokenizer, CharTokenizer):
+        return {"vocab": tokenizer.chars}
+    if isinstance(tokenizer, BPETokenizer):
+        return {"tokenizer": "bpe", "bpe": tokenizer.to_text()}
+    raise ValueError(
+        "Un checkpoint sait garder un CharTokenizer ou un BPETokenizer, "
+        f"pas un {type(tokenizer).__name__}.")
+
+
+def _tokenizer_from_extra(extra: dict, vocab_size: int, kind: str):
+    from llmlab.tokenizers import BPETokenizer, CharTokenizer
+
+    name = extra.get("tokenizer", "car")
+    if name not in CHECKPOINT_TOKENIZERS:
+        raise ValueError(
+            f"Ce checkpoint de {kind.upper()} annonce un tokenizer inconnu "
+            f"(« {name} ») ; llmlab lit « car » et « bpe ». Réentraînez avec "
+            f"`llmlab entrainer {kind}`.")
+    if name == "bpe":
+        text = extra.get("bpe")
+        if not isinstance(text, str):
+            raise ValueError(
+                f"Ce checkpoint de {kind.upper()} n'a pas de tokenizer BPE "
+                f"(extra['bpe']) : réentraînez avec `llmlab entrainer {kind} "
+                "--tokenizer bpe`.")
+        tokenizer = BPETokenizer.from_text(
+            text, source=f"le tokenizer BPE du checkpoint de {kind.upper()}")
+        if tokenizer.vocab_size != vocab_size:
+            raise ValueError(
+                f"Le tokenizer BPE de ce checkpoint a {tokenizer.vocab_size} "
+                f"tokens, le modèle en attend {vocab_size} : checkpoint "
+                "abîmé ou assemblé à la main.")
+        return tokenizer
     chars = extra.get("vocab")
-    if not isinstance(chars, list) or len(chars) != model.config["vocab_size"]:
+    if not isinstance(chars, list) or len(chars) != vocab_size:
         raise ValueError(
             f"Ce checkpoint de {kind.upper()} n'a pas de vocabulaire de caractères "
             f"utilisable (extra['vocab']) : réentraînez avec `llmlab entrainer {kind}`.")
+    return CharTokenizer(chars)
+
+
+def model_from_checkpoint(ckpt: dict, model_cls, kind: str):
+    """``(modèle, tokenizer, historique, infos)`` d'un modèle de langage
+    (GRU, GPT) depuis un checkpoint déjà lu par `load_checkpoint`.
+
+    ``model_cls.from_config`` refuse la configuration d'un autre modèle.
+    Le tokenizer voyage dans ``extra`` (voir `tokenizer_extra`) : un
+    `CharTokenizer` (``extra["vocab"]``) ou un `BPETokenizer`
+    (``extra["bpe"]``). Les échantillons de l'entraînement sont dans
+    ``extra["samples"]``.
+    """
+    state = ckpt["state"]
+    model = model_cls.from_config(state.get("model_config"))
+    extra = state.get("extra") or {}
+    tokenizer = _tokenizer_from_extra(extra, model.config["vocab_size"], kind)
     try:
         model.load_state_dict(ckpt["weights"])
     except RuntimeError:
@@ -539,8 +631,72 @@ def char_model_from_checkpoint(ckpt: dict, model_cls, kind: str):
     model.eval()
     samples = {int(k): v for k, v in (extra.get("samples") or {}).items()}
     infos = {"samples": samples, "train_config": state.get("train_config"),
-             "corpus": extra.get("corpus"), "step": state.get("step")}
-    return model, CharTokenizer(chars), ckpt["history"], infos
+             "corpus": extra.get("corpus"), "step": state.get("step"),
+             "tokenizer": extra.get("tokenizer", "car")}
+    for key in ("bpe_train_chars",):
+        if key in extra:
+            infos[key] = extra[key]
+    return model, tokenizer, ckpt["history"], infos
+
+
+# --------------------------------------------------------------------------
+# Perte par caractère : comparer des tokenizers différents
+# --------------------------------------------------------------------------
+
+@torch.no_grad()
+def nll_per_char(model, tokenizer, text: str, block_size: int,
+                 batch_size: int = 32) -> float:
+    """Log-vraisemblance négative moyenne **par caractère** de ``text``
+    (en nats ; divisez par ln 2 pour des bits).
+
+    Une perte par token ne se compare pas d'un tokenizer à l'autre : un
+    token BPE couvre plusieurs caractères, il est donc plus dur à
+    prédire. Ici, on additionne les pertes de tous les tokens prédits,
+    puis on divise par le nombre de caractères qu'ils couvrent : deux
+    modèles de tokenizers différents sont jugés sur le même texte.
+
+    Le texte est lu par fenêtres disjointes de ``block_size`` tokens
+    (chacune ne voit que son début), sans gradient. Le premier token
+    n'est pas prédit : ses caractères ne comptent pas.
+    """
+    if isinstance(block_size, bool) or not isinstance(block_size, int) \
+            or block_size < 1:
+        raise ValueError(
+            f"block_size doit être un entier ≥ 1 (reçu : {block_size!r}).")
+    if batch_size < 1:
+        raise ValueError(f"batch_size doit être ≥ 1 (reçu : {batch_size!r}).")
+    ids = torch.as_tensor(tokenizer.encode(text), dtype=torch.long)
+    if len(ids) < 2:
+        raise ValueError(
+            "Texte trop court : il faut au moins deux tokens (un lu, un "
+            "prédit) pour mesurer une perte.")
+    first = tokenizer.decode(ids[:1].tolist())
+    # un premier token qui n'est qu'un morceau de caractère (octets) :
+    # ce caractère est fini par les tokens prédits, il compte
+    n_chars = len(text) - (len(first) if text.startswith(first) else 0)
+    param = next(model.parameters(), None)
+    device = param.device if param is not None else torch.device("cpu")
+    n_pred = len(ids) - 1
+    full = n_pred // block_size * block_size
+    windows = []     # (entrées, cibles) de forme (n, T)
+    if full:
+        windows += [(ids[:full].view(-1, block_size)[i:i + batch_size],
+                     ids[1:full + 1].view(-1, block_size)[i:i + batch_size])
+                    for i in range(0, full // block_size, batch_size)]
+    if full < n_pred:   # la dernière fenêtre, plus courte
+        windows.append((ids[full:-1][None], ids[full + 1:][None]))
+    was_training = model.training
+    model.eval()
+    total = 0.0
+    try:
+        for x, y in windows:
+            logits = model(x.to(device)).double()   # somme exacte
+            total += F.cross_entropy(logits.flatten(0, 1),
+                                     y.to(device).flatten(),
+                                     reduction="sum").item()
+    finally:
+        model.train(was_training)
+    return total / n_chars
 
 
 # --------------------------------------------------------------------------
