@@ -36,7 +36,8 @@ noyaux de torch (`F.gelu(approximate="tanh")` y passe son temps dans un tanh non
 Essayé sans gain, les pertes restant égales : GELU écrite avec sigmoïde dans une
 `autograd.Function` (plus lente en situation : plus de passes et d'allocations),
 `torch.compile` de la GELU ou du modèle, attention à la main (`baddbmm`, masque additif) ou
-noyau « math » de SDPA, Q, K, V contigus, autocast bf16, allocateur réglé (`mallopt` : 15 % de
+noyau « math » de SDPA, Q, K, V contigus, autocast bf16, allocateur de la glibc réglé (variables
+`MALLOC_*` : 15 % de
 mieux pour les deux modèles, rapport inchangé).
 """
 from __future__ import annotations
