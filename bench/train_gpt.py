@@ -37,8 +37,7 @@ Essayé sans gain, les pertes restant égales : GELU écrite avec sigmoïde dans
 `autograd.Function` (plus lente en situation : plus de passes et d'allocations),
 `torch.compile` de la GELU ou du modèle, attention à la main (`baddbmm`, masque additif) ou
 noyau « math » de SDPA, Q, K, V contigus, autocast bf16, allocateur de la glibc réglé (variables
-`MALLOC_*` : 15 % de
-mieux pour les deux modèles, rapport inchangé).
+`MALLOC_*` : 15 % de mieux pour les deux modèles, rapport inchangé).
 """
 from __future__ import annotations
 
