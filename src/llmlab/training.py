@@ -633,9 +633,8 @@ def model_from_checkpoint(ckpt: dict, model_cls, kind: str):
     infos = {"samples": samples, "train_config": state.get("train_config"),
              "corpus": extra.get("corpus"), "step": state.get("step"),
              "tokenizer": extra.get("tokenizer", "car")}
-    for key in ("bpe_train_chars",):
-        if key in extra:
-            infos[key] = extra[key]
+    if "bpe_train_chars" in extra:   # caractères sur lesquels le BPE a appris
+        infos["bpe_train_chars"] = extra["bpe_train_chars"]
     return model, tokenizer, ckpt["history"], infos
 
 
