@@ -172,6 +172,28 @@ def test_cli_trains_a_small_bpe_gpt_then_generates_with_it(tmp_path, capsys):
     assert capsys.readouterr().out.startswith("Le chat")
 
 
+def test_cli_refuses_to_resume_with_other_tokens_of_the_same_count(tmp_path, capsys):
+    """Deux corpus de 10 caractères différents : même vocab_size, donc même configuration ;
+    seul le tokenizer enregistré dit que les poids ne vont pas avec ces tokens."""
+    from llmlab.cli import main
+
+    small = ["--steps", "3", "--batch-size", "2", "--block-size", "8", "--n-embd", "16",
+             "--n-head", "2", "--n-layer", "1", "--dossier", str(tmp_path / "ck"),
+             "--threads", "1"]
+    first, other = tmp_path / "a.txt", tmp_path / "b.txt"
+    first.write_text("abcdefgh hgfedcba\n" * 50, encoding="utf-8")
+    other.write_text("ijklmnop ponmlkji\n" * 50, encoding="utf-8")
+    assert len(set(first.read_text())) == len(set(other.read_text())) == 10
+    assert main(["entrainer", "gpt", "--corpus", str(first), *small]) == 0
+    capsys.readouterr()
+    assert main(["entrainer", "gpt", "--corpus", str(other), "--reprendre", *small]) == 1
+    assert "entraîné avec d'autres tokens" in capsys.readouterr().err
+    more = [a if a != "3" else "5" for a in small]
+    assert main(["entrainer", "gpt", "--corpus", str(first), "--reprendre", *more]) == 0
+    state = json.loads((tmp_path / "ck" / "state.json").read_text("utf-8"))
+    assert state["step"] == 5
+
+
 @pytest.mark.parametrize("size", ["10", "256", "100000"])
 def test_cli_refuses_an_absurd_vocab_size_in_french(size, capsys):
     from llmlab.cli import main

@@ -135,6 +135,25 @@ def _make_tokenizer(args, text: str):
     return tokenizer, data, lines, {"bpe_train_chars": len(train_text)}
 
 
+def _tokenizer_mismatch(folder: Path, extra: dict) -> str | None:
+    """Pourquoi on ne peut pas reprendre le checkpoint de ``folder`` avec ce tokenizer
+    (None si on peut) : même taille de vocabulaire ne veut pas dire mêmes tokens, et des
+    poids appris pour d'autres tokens ne produiraient que du bruit."""
+    import json
+
+    try:
+        saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None   # pas de checkpoint lisible : `train` le dira
+    saved_extra = saved.get("extra") or {}
+    keys = ("tokenizer", "vocab", "bpe")
+    if all(saved_extra.get(k) == extra.get(k) for k in keys):
+        return None
+    return (f"le checkpoint de « {folder} » a été entraîné avec d'autres tokens que "
+            "ceux de ce corpus (autre texte, autre --tokenizer ou autre --vocab-size) : "
+            "reprenez avec les mêmes réglages, ou changez de --dossier.")
+
+
 def _train_model(args, kind: str, build) -> int:
     """Entraîne un modèle de langage (GRU ou GPT ; caractères ou BPE) : ce que
     les deux commandes `entrainer` ont en commun. ``build(tokenizer)`` construit
@@ -196,6 +215,10 @@ def _train_model(args, kind: str, build) -> int:
           f"{_fr(sum(p.numel() for p in model.parameters()))} paramètres.")
     for line in lines:
         print(line)
+    if args.reprendre and not args.livrer:
+        problem = _tokenizer_mismatch(target, extra)
+        if problem:
+            return _fail(problem)
     try:
         result = train(model, data, config, resume=args.reprendre and not args.livrer,
                        checkpoint_path=None if args.livrer else target,
