@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from llmlab.gpt import GPT, GPTConfig
 from llmlab.tokenizers import BPETokenizer, CharTokenizer
 from llmlab.training import (TokenData, TrainConfig, model_from_checkpoint,
-                             nll_per_char, split_text, tokenizer_extra, train)
+                             nll_per_char, split_text, tokenizer_comparison,
+                             tokenizer_comparison_table, tokenizer_extra, train)
 
 TEXT = ("Le petit chat dort sur le tapis rouge ; le chien court dans le jardin. "
         "Été comme hiver, l'oiseau chante — toujours. ") * 12
@@ -141,6 +142,31 @@ def test_checkpoint_with_a_bad_tokenizer_is_refused_in_french(tmp_path, bpe):
                              extra=tokenizer_extra(wrong))
     with pytest.raises(ValueError, match="290 tokens, le modèle en attend 300"):
         model_from_checkpoint(load_checkpoint(folder), GPT, "gpt")
+
+
+def test_tokenizer_comparison_agrees_with_its_parts_and_a_closed_form(bpe):
+    chars = CharTokenizer.train(TEXT)
+    models = {"car": (ZeroLogits(chars.vocab_size), chars),
+              "bpe": (ZeroLogits(bpe.vocab_size), bpe)}
+    table = tokenizer_comparison(models, TEXT, block_size=8, batch_size=3)
+    assert list(table.columns) == ["car", "bpe"]
+    for name, (model, tok) in models.items():
+        per_token = len(TEXT) / len(tok.encode(TEXT))
+        col = table[name]
+        assert col["vocabulaire"] == tok.vocab_size and col["paramètres"] == 1
+        assert col["caractères par token"] == pytest.approx(per_token)
+        assert col["caractères lus par pas"] == pytest.approx(3 * 8 * per_token)
+        assert col["contexte en caractères"] == pytest.approx(8 * per_token)
+        assert col["perte par caractère (nats)"] == pytest.approx(
+            nll_per_char(model, tok, TEXT, 8))
+    # logits nuls, un token par caractère : exactement ln V par caractère
+    assert table["car"]["perte par caractère (nats)"] == pytest.approx(
+        math.log(chars.vocab_size), rel=1e-12)
+    assert table["bpe"]["caractères par token"] > 1.5
+    shown = tokenizer_comparison_table(table.loc[["vocabulaire",
+                                                  "perte par caractère (nats)"]]).data
+    assert "Perte par caractère (nats)" in shown and "Caractères par token" not in shown
+    assert f"{math.log(chars.vocab_size):.2f}".replace(".", ",") in shown
 
 
 # --- Ligne de commande -------------------------------------------------------------------------

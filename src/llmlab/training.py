@@ -698,6 +698,51 @@ def nll_per_char(model, tokenizer, text: str, block_size: int,
     return total / n_chars
 
 
+def tokenizer_comparison(models: dict, text: str, block_size: int,
+                         batch_size: int):
+    """Compare des modèles de tokenizers différents sur le même ``text``.
+
+    ``models`` : ``{nom: (modèle, tokenizer)}``. Rend un DataFrame, une
+    colonne par modèle : taille du vocabulaire, paramètres, caractères
+    par token, caractères lus par pas d'entraînement (``batch_size`` ×
+    ``block_size`` tokens), contexte en caractères, et perte par
+    caractère (`nll_per_char`, en nats), la seule qui se compare.
+    """
+    import pandas as pd
+
+    columns = {}
+    for name, (model, tokenizer) in models.items():
+        per_token = len(text) / len(tokenizer.encode(text))
+        columns[name] = {
+            "vocabulaire": tokenizer.vocab_size,
+            "paramètres": sum(p.numel() for p in model.parameters()),
+            "caractères par token": per_token,
+            "caractères lus par pas": batch_size * block_size * per_token,
+            "contexte en caractères": block_size * per_token,
+            "perte par caractère (nats)": nll_per_char(model, tokenizer, text,
+                                                       block_size),
+        }
+    return pd.DataFrame(columns)
+
+
+def tokenizer_comparison_table(table):
+    """Le DataFrame de `tokenizer_comparison` (ou quelques-unes de ses
+    lignes) en tableau Markdown à la française, pour un deck."""
+    from llmlab.display import french_count, french_number, markdown_table
+
+    decimals = {"caractères par token": 2, "perte par caractère (nats)": 2}
+
+    def cell(label, value):
+        if label == "paramètres":
+            return french_count(int(value))
+        return french_number(value, decimals.get(label, 0))
+
+    rows = [(label.capitalize(), *(cell(label, v) for v in table.loc[label]))
+            for label in table.index]
+    return markdown_table(rows, ["", *table.columns],
+                          align="l" + "r" * len(table.columns))
+
+
 # --------------------------------------------------------------------------
 # La boucle
 # --------------------------------------------------------------------------
