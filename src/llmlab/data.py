@@ -465,7 +465,7 @@ def load_word_vectors(name: str = WORD_VECTORS) -> tuple[np.ndarray, list[str]]:
 
 # --- Modèles livrés (GRU, mini-GPT, mini-GPT BPE) ---------------------------------------------
 
-def _load_char_model(path, shipped: str, what: str, command: str, from_checkpoint):
+def _load_shipped_model(path, shipped: str, what: str, command: str, from_checkpoint):
     """Lit un checkpoint (par défaut celui livré dans ``data/<shipped>``) et le passe à
     ``from_checkpoint`` du module du modèle ; ce module-ci ne construit aucun modèle."""
     from llmlab.training import load_checkpoint
@@ -490,7 +490,7 @@ def load_gru(path=None):
     """
     from llmlab.gru import gru_from_checkpoint
 
-    return _load_char_model(path, SHIPPED_GRU, "Modèle GRU", TRAINED_FILES[f"{SHIPPED_GRU}/weights.pt"],
+    return _load_shipped_model(path, SHIPPED_GRU, "Modèle GRU", TRAINED_FILES[f"{SHIPPED_GRU}/weights.pt"],
                             gru_from_checkpoint)
 
 
@@ -506,7 +506,7 @@ def load_gpt(path=None):
     (par défaut le modèle livré, ``data/gpt``)."""
     from llmlab.gpt import gpt_from_checkpoint
 
-    return _load_char_model(path, SHIPPED_GPT, "Mini-GPT", TRAINED_FILES[f"{SHIPPED_GPT}/weights.pt"],
+    return _load_shipped_model(path, SHIPPED_GPT, "Mini-GPT", TRAINED_FILES[f"{SHIPPED_GPT}/weights.pt"],
                             gpt_from_checkpoint)
 
 
@@ -524,5 +524,5 @@ def load_shipped_gpt_bpe():
     caractères en nats par caractère (:func:`llmlab.training.nll_per_char`)."""
     from llmlab.gpt import gpt_from_checkpoint
 
-    return _load_char_model(None, SHIPPED_GPT_BPE, "Mini-GPT BPE",
+    return _load_shipped_model(None, SHIPPED_GPT_BPE, "Mini-GPT BPE",
                             TRAINED_FILES[f"{SHIPPED_GPT_BPE}/weights.pt"], gpt_from_checkpoint)
