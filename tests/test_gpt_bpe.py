@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 from llmlab.gpt import GPT, GPTConfig
 from llmlab.tokenizers import BPETokenizer, CharTokenizer
-from llmlab.training import (TokenData, TrainConfig, model_from_checkpoint,
+from llmlab.training import (TokenData, TrainConfig, load_checkpoint, model_from_checkpoint,
                              nll_per_char, split_text, tokenizer_comparison,
                              tokenizer_comparison_table, tokenizer_extra, train)
 
@@ -186,6 +186,9 @@ def test_cli_trains_a_small_bpe_gpt_then_generates_with_it(tmp_path, capsys):
     train_chars = len(split_text(TEXT * 3)[0])
     assert f"sur les {train_chars:,} caractères".replace(",", " ") in out
     assert "vocabulaire de 280 tokens BPE" in out and "nll_per_char" in out
+    model, tok, _, _ = model_from_checkpoint(load_checkpoint(folder), GPT, "gpt")
+    nats = nll_per_char(model, tok, split_text(TEXT * 3)[1], 8)
+    assert f"Par caractère de la validation : {nats:.3f}".replace(".", ",") in out
     state = json.loads((folder / "state.json").read_text("utf-8"))
     assert state["extra"]["tokenizer"] == "bpe"
     assert state["extra"]["bpe_train_chars"] == train_chars

@@ -235,10 +235,15 @@ def _train_model(args, kind: str, build) -> int:
     per = " par token" if bpe else ""
     print(f"\nPerte de validation finale{per} : {val} (pas {int(last.step)}, "
           f"{last.elapsed_s:.0f} s d'entraînement).")
-    if bpe:
-        print("Une perte par token BPE ne se compare pas à celle d'un modèle de "
-              "caractères : comparez les nats par caractère "
-              "(llmlab.training.nll_per_char).")
+    if bpe:   # une perte par token BPE ne se compare pas : on la ramène au caractère
+        import math
+
+        from llmlab.training import nll_per_char, split_text
+
+        nats = nll_per_char(model, tokenizer, split_text(text)[1], args.block_size)
+        print(f"Par caractère de la validation : {_fr(nats, 3)} nat "
+              f"({_fr(nats / math.log(2), 2)} bits), le nombre à comparer à la perte "
+              "d'un modèle de caractères (llmlab.training.nll_per_char).")
     if args.livrer:
         if result.interrupted:
             return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
