@@ -11,6 +11,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from llmlab.display import french_number
 from llmlab.gpt import GPT, GPTConfig
 from llmlab.tokenizers import BPETokenizer, CharTokenizer
 from llmlab.training import (TokenData, TrainConfig, load_checkpoint, model_from_checkpoint,
@@ -184,7 +185,7 @@ def test_cli_trains_a_small_bpe_gpt_then_generates_with_it(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0
     train_chars = len(split_text(TEXT * 3)[0])
-    assert f"sur les {train_chars:,} caractères".replace(",", " ") in out
+    assert f"sur les {french_number(train_chars, 0)} caractères" in out
     assert "vocabulaire de 280 tokens BPE" in out and "nll_per_char" in out
     model, tok, _, _ = model_from_checkpoint(load_checkpoint(folder), GPT, "gpt")
     nats = nll_per_char(model, tok, split_text(TEXT * 3)[1], 8)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from llmlab import environment
 from llmlab._paths import ROOT
+from llmlab.display import french_number
 
 
 def cmd_verifier(args: argparse.Namespace) -> int:
@@ -73,11 +74,6 @@ GPT_DEFAULTS = {"steps": 2000, "batch_size": 12, "block_size": 64, "lr": 1e-3,
                 "n_embd": 128, "n_head": 4, "n_layer": 4, "dropout": 0.0, "seed": 1337}
 
 
-def _fr(x: float, decimals: int = 0) -> str:
-    """« 4 796 748 », « 1,92 » : virgule décimale, espaces ordinaires."""
-    return f"{x:,.{decimals}f}".replace(",", " ").replace(".", ",")
-
-
 def _fail(message) -> int:
     print(f"Erreur : {message}", file=sys.stderr)
     return 1
@@ -126,12 +122,13 @@ def _make_tokenizer(args, text: str):
     seconds = time.perf_counter() - t0
     data = TokenData.from_split_text(text, tokenizer, args.block_size)
     per_token = len(text) / (len(data.train) + len(data.val))
-    lines = [f"BPE du cours appris en {_fr(seconds, 1)} s sur les "
-             f"{_fr(len(train_text))} caractères de la partie "
+    lines = [f"BPE du cours appris en {french_number(seconds, 1)} s sur les "
+             f"{french_number(len(train_text), 0)} caractères de la partie "
              f"entraînement (les 10 % de validation n'y sont pas) ; un token couvre "
-             f"{_fr(per_token, 2)} caractère{'s' if per_token >= 2 else ''} en moyenne, "
+             f"{french_number(per_token, 2)} "
+             f"caractère{'s' if per_token >= 2 else ''} en moyenne, "
              f"le contexte de {args.block_size} tokens environ "
-             f"{_fr(per_token * args.block_size)} caractères."]
+             f"{french_number(per_token * args.block_size, 0)} caractères."]
     return tokenizer, data, lines, {"bpe_train_chars": len(train_text)}
 
 
@@ -171,7 +168,7 @@ def _train_model(args, kind: str, build) -> int:
     if bpe and not BPE_VOCAB_MIN <= args.vocab_size <= BPE_VOCAB_MAX:
         return _fail(f"--vocab-size vaut {args.vocab_size} : un BPE au niveau des octets "
                      f"a 256 tokens de base plus ses fusions ; choisissez entre "
-                     f"{BPE_VOCAB_MIN} et {_fr(BPE_VOCAB_MAX)} (défaut : "
+                     f"{BPE_VOCAB_MIN} et {french_number(BPE_VOCAB_MAX, 0)} (défaut : "
                      f"{BPE_VOCAB_DEFAULT}).")
     try:
         text, corpus = _load_text(args)
@@ -210,9 +207,9 @@ def _train_model(args, kind: str, build) -> int:
     shipped = {"gru": D.SHIPPED_GRU, "gpt": D.SHIPPED_GPT_BPE if bpe else D.SHIPPED_GPT}[kind]
     target = Path(args.dossier or f"checkpoints/{shipped}")
     unit = "tokens BPE" if bpe else "caractères"
-    print(f"Corpus {corpus} : {_fr(len(text))} caractères, vocabulaire de "
-          f"{_fr(tokenizer.vocab_size)} {unit} ; modèle {kind} de "
-          f"{_fr(sum(p.numel() for p in model.parameters()))} paramètres.")
+    print(f"Corpus {corpus} : {french_number(len(text), 0)} caractères, vocabulaire de "
+          f"{french_number(tokenizer.vocab_size, 0)} {unit} ; modèle {kind} de "
+          f"{french_number(sum(p.numel() for p in model.parameters()), 0)} paramètres.")
     for line in lines:
         print(line)
     if args.reprendre and not args.livrer:
@@ -241,9 +238,9 @@ def _train_model(args, kind: str, build) -> int:
         from llmlab.training import nll_per_char, split_text
 
         nats = nll_per_char(model, tokenizer, split_text(text)[1], args.block_size)
-        print(f"Par caractère de la validation : {_fr(nats, 3)} nat "
-              f"({_fr(nats / math.log(2), 2)} bits), le nombre à comparer à la perte "
-              "d'un modèle de caractères (llmlab.training.nll_per_char).")
+        print(f"Par caractère de la validation : {french_number(nats, 3)} nat "
+              f"({french_number(nats / math.log(2), 2)} bits), le nombre à comparer à "
+              "la perte d'un modèle de caractères (llmlab.training.nll_per_char).")
     if args.livrer:
         if result.interrupted:
             return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
@@ -361,8 +358,8 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
     if len(measured):
         best = measured.loc[measured.fraction_of_peak.idxmax()]
         print(f"Meilleure fraction de la crête : {best['device']} {best['dtype']}, "
-              f"n = {best['n']} : {H.french_number(best['gflops'], 1)} GFLOP/s, "
-              f"{H.french_number(100 * best['fraction_of_peak'], 1)} % de la crête.")
+              f"n = {best['n']} : {french_number(best['gflops'], 1)} GFLOP/s, "
+              f"{french_number(100 * best['fraction_of_peak'], 1)} % de la crête.")
         if best["fraction_of_peak"] > 1.05:
             print("Plus de 100 % : la crête est sous-estimée. Elle est calculée avec la "
                   "fréquence que déclare le système, souvent la fréquence de base ; en turbo, "
@@ -375,7 +372,7 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
                 print(exc)
             else:
                 print(f"Bande passante mémoire ({device}, copie de 256 Mo) : "
-                      f"{H.french_number(gbs, 1)} Go/s.")
+                      f"{french_number(gbs, 1)} Go/s.")
     return 0
 
 
@@ -476,10 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"nombre de couches GRU (défaut : {d['n_layers']})")
     g.set_defaults(func=cmd_entrainer_gru)
 
-    g = models.add_parser("gpt", help="mini-GPT de caractères (quelques minutes sur CPU)",
-                          description="Entraîne un mini-GPT de caractères (config nanoGPT "
-                          "« portable ») et enregistre un checkpoint (Ctrl-C : arrêt propre, "
-                          "--reprendre pour continuer).")
+    g = models.add_parser("gpt", help="mini-GPT de caractères ou de tokens BPE (quelques "
+                          "minutes sur CPU)",
+                          description="Entraîne un mini-GPT (config nanoGPT « portable »), sur "
+                          "des caractères ou, avec --tokenizer bpe, sur des tokens BPE, et "
+                          "enregistre un checkpoint (Ctrl-C : arrêt propre, --reprendre pour "
+                          "continuer).")
     d = GPT_DEFAULTS
     _common_train_args(g, d, "gpt")
     g.add_argument("--n-embd", type=int, default=d["n_embd"], metavar="E",
@@ -496,8 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "compte alors des tokens BPE)")
     g.add_argument("--vocab-size", type=int, default=None, metavar="V",
                    help=f"taille du vocabulaire BPE, de {BPE_VOCAB_MIN} à "
-                   f"{_fr(BPE_VOCAB_MAX)} (défaut : {BPE_VOCAB_DEFAULT} ; seulement avec "
-                   "--tokenizer bpe)")
+                   f"{french_number(BPE_VOCAB_MAX, 0)} (défaut : {BPE_VOCAB_DEFAULT} ; "
+                   "seulement avec --tokenizer bpe)")
     g.set_defaults(func=cmd_entrainer_gpt)
 
     p = sub.add_parser("generer", help="générer du texte avec un GRU ou un GPT entraîné")

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn.functional as F
@@ -113,14 +113,10 @@ def _as_config(config) -> GPTConfig:
     if isinstance(config, GPTConfig):
         return config
     if isinstance(config, dict):
-        known = {f.name for f in fields(GPTConfig)}
+        from llmlab.training import config_from_dict
+
         args = {k: v for k, v in config.items() if k != "model"}
-        unknown = sorted(set(args) - known)
-        if unknown:
-            raise ValueError(
-                f"Réglage(s) inconnu(s) pour un GPT : {', '.join(unknown)}"
-                f" ; réglages possibles : {', '.join(sorted(known))}.")
-        return GPTConfig(**args)
+        return config_from_dict(GPTConfig, args, "pour un GPT")
     raise TypeError("config doit être un GPTConfig ou un dict "
                     f"(reçu {type(config).__name__}).")
 

@@ -233,6 +233,20 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
 # Réglages et résultat
 # --------------------------------------------------------------------------
 
+def config_from_dict(cls, d: dict, what: str = ""):
+    """``cls(**d)`` pour une dataclass de réglages, mais un réglage inconnu
+    donne une erreur française qui liste les réglages possibles.
+    ``what`` précise le message (« pour un GPT »)."""
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(d) - known)
+    if unknown:
+        raise ValueError(
+            f"Réglage(s) inconnu(s){' ' + what if what else ''} : "
+            f"{', '.join(unknown)} ; réglages possibles : "
+            f"{', '.join(sorted(known))}.")
+    return cls(**d)
+
+
 @dataclass
 class TrainConfig:
     """Les réglages d'un entraînement (enregistrés dans le checkpoint)."""
@@ -253,13 +267,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, d) -> "TrainConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(
-                f"Réglage(s) inconnu(s) : {', '.join(unknown)} ; "
-                f"réglages possibles : {', '.join(sorted(known))}.")
-        return cls(**d)
+        return config_from_dict(cls, d)
 
 
 @dataclass
