@@ -132,7 +132,7 @@ def _make_tokenizer(args, text: str):
     return tokenizer, data, lines, {"bpe_train_chars": len(train_text)}
 
 
-def _tokenizer_mismatch(folder: Path, extra: dict) -> str | None:
+def _tokenizer_mismatch(folder: Path, tokenizer) -> str | None:
     """Pourquoi on ne peut pas reprendre le checkpoint de ``folder`` avec ce tokenizer
     (None si on peut) : même taille de vocabulaire ne veut pas dire mêmes tokens, et des
     poids appris pour d'autres tokens ne produiraient que du bruit."""
@@ -142,9 +142,10 @@ def _tokenizer_mismatch(folder: Path, extra: dict) -> str | None:
         saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None   # pas de checkpoint lisible : `train` le dira
+    from llmlab.training import tokenizer_extra
+
     saved_extra = saved.get("extra") or {}
-    keys = ("tokenizer", "vocab", "bpe")
-    if all(saved_extra.get(k) == extra.get(k) for k in keys):
+    if all(saved_extra.get(k) == v for k, v in tokenizer_extra(tokenizer).items()):
         return None
     return (f"le checkpoint de « {folder} » a été entraîné avec d'autres tokens que "
             "ceux de ce corpus (autre texte, autre --tokenizer ou autre --vocab-size) : "
@@ -213,7 +214,7 @@ def _train_model(args, kind: str, build) -> int:
     for line in lines:
         print(line)
     if args.reprendre and not args.livrer:
-        problem = _tokenizer_mismatch(target, extra)
+        problem = _tokenizer_mismatch(target, tokenizer)
         if problem:
             return _fail(problem)
     try:
