@@ -4,12 +4,14 @@
 
 Ouvre chaque page et chaque diapositive de ``_site/`` (servi sur 127.0.0.1), écrit une ligne
 par problème (page, diapositive n°, titre, nature, mesure) puis un résumé, et enregistre une
-capture par diapositive et par page. Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
+capture par diapositive et par page, plus ``slides-measured.json`` (les dépassements mesurés de
+chaque diapositive, au format des revues). Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
 contrôle n'a pas pu se faire (site absent, Chromium introuvable). Voir tests/harness/browser.py.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -50,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
     for problem in report.problems:
         print(problem.line())
     print(report.summary())
-    print(f"Captures d'écran : {args.captures}/")
+    measures = args.captures / "slides-measured.json"
+    measures.write_text(json.dumps(report.measured, ensure_ascii=False, indent=1) + "\n",
+                        encoding="utf-8")
+    print(f"Captures d'écran : {args.captures}/ (mesures des diapositives : {measures.name})")
     return 1 if report.problems else 0
 
 

@@ -9,6 +9,7 @@ Quarto. Tout ce qui lance Chromium est marqué ``slow`` ; sans Chromium, ces tes
 from __future__ import annotations
 
 import http.server
+import json
 import shutil
 import subprocess
 import sys
@@ -28,9 +29,12 @@ NO_CHROMIUM = "pas de Chromium : installez chromium (apt) ou « uv run playwrigh
 
 
 def build_fixture_site(target: Path) -> Path:
-    """Le mini-site prêt à servir : pages de tests/fixtures/site, reveal.js dans site_libs."""
+    """Le mini-site prêt à servir : pages de tests/fixtures/site, reveal.js dans site_libs,
+    MathJax 2 et 3 du site (assets/vendor) aux mêmes chemins que sur le vrai site."""
     shutil.copytree(FIXTURE_SITE, target)
     shutil.copytree(REVEAL, target / "site_libs" / "revealjs" / "dist")
+    for name in ("mathjax2", "mathjax3"):
+        shutil.copytree(ROOT / "assets" / "vendor" / name, target / "assets" / "vendor" / name)
     return target
 
 
@@ -105,6 +109,29 @@ def test_script_without_site_says_to_render_first(tmp_path):
     assert "lancez d'abord « quarto render »" in result.stdout
 
 
+REVIEW = TESTS / "fixtures" / "review-562b379"
+
+
+def test_verdicts_on_the_review_measurements_are_the_review_s():
+    """Le rendu du 2026-12-07 (commit 562b379), mesuré par la revue dans un autre navigateur :
+    ce qui est dessiné, à l'échelle 1, une ligne par vue. Le verdict du contrôle sur ces mesures
+    est celui de la revue : 4 diapositives débordent en bas ; « Un neurone » (4 px à droite) et
+    « 6·N·D » (2 px) sont des arrondis de bordure. Les trois « lignes de code » de la revue
+    (53, 26 et 12 px) venaient de l'ancien contrôle, qui prenait le scrollWidth des lignes
+    numérotées, décalées de -4em par Pandoc : voir README.md de la fixture et la diapositive 6
+    de decks/debordements.html."""
+    measured = json.loads((REVIEW / "slides-measured.json").read_text(encoding="utf-8"))
+    flagged = {(m["deck"], m["slide"]): browser.overflow_problems(
+        m["deck"], m["slide"], m["title"], m["px_below"], m["px_right"]) for m in measured}
+    assert {key for key, found in flagged.items() if found} == {
+        ("slides/tp4.html", 33), ("slides/tp4.html", 77), ("slides/tp4.html", 84),
+        ("slides/construire-un-llm.html", 14)}
+    assert [p.kind for p in flagged[("slides/tp4.html", 33)]] == [browser.OVERFLOW_BOTTOM]
+    for deck in {m["deck"] for m in measured}:
+        assert [m["slide"] for m in measured if m["deck"] == deck] == list(
+            range(1, 1 + sum(m["deck"] == deck for m in measured)))
+
+
 # --------------------------------------------------------------------------- dans Chromium
 
 @pytest.mark.slow
@@ -122,7 +149,7 @@ def test_overflowing_slides_are_measured_at_scale_one(checked):
         (2, browser.OVERFLOW_BOTTOM),  # boîte de 580 à 820 px : 120 px
         (3, browser.OVERFLOW_RIGHT),   # ligne de code trop longue, dans un bloc qui défile
         (5, browser.OVERFLOW_BOTTOM),  # fragment de 650 à 750 px, affiché avant la mesure
-    }
+    }  # la diapositive 6 (lignes numérotées décalées, dessinées dans le cadre) n'y est pas
     by_slide = {p.slide: p for p in found}
     assert by_slide[2].px == pytest.approx(120, abs=3)
     assert by_slide[2].title == "Déborde en bas de 120 px"
@@ -144,6 +171,46 @@ def test_raw_math_is_reported_on_its_slide(checked):
                                                           (3, browser.RAW_MATH)}
     details = " ".join(p.detail for p in problems_of(report, "decks/maths.html"))
     assert "\\(x^2\\)" in details and "$$E = mc^2$$" in details
+
+
+@pytest.mark.slow
+def test_mathjax2_structure_of_the_decks_is_rendered_math(checked):
+    """Le faux positif du rendu du 2026-12-07 (175 « maths non rendues ») : le span.math que
+    MathJax 2 met dans la formule de Pandoc n'est pas une formule à rendre."""
+    report, _ = checked
+    assert problems_of(report, "decks/maths-mathjax2.html") == []
+
+
+@pytest.mark.slow
+def test_real_mathjax_2_and_3_output_is_rendered_math(checked):
+    # Si MathJax ne se chargeait pas, les \( \) resteraient : RAW_MATH (voir decks/maths.html).
+    report, _ = checked
+    assert problems_of(report, "decks/maths-reelles.html") == []
+    assert problems_of(report, "pages/maths-reelles.html") == []
+
+
+@pytest.mark.slow
+def test_code_hidden_with_its_cell_is_reported(checked):
+    report, _ = checked
+    found = problems_of(report, "pages/code-masque.html")
+    assert [(p.kind, p.slide) for p in found] == [(browser.HIDDEN_CODE, None)]
+    assert "softmax" in found[0].detail and "requireLocal" not in found[0].detail
+
+
+@pytest.mark.slow
+def test_each_slide_is_measured_and_numbered_from_the_title_slide(checked):
+    report, _ = checked
+    rows = [m for m in report.measured if m["deck"] == "decks/debordements.html"]
+    # Une ligne par vue, comme la revue : la diapositive 5 a un fragment, donc deux vues.
+    assert [(m["slide"], m["numero"]) for m in rows] == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5),
+                                                         (6, 5), (7, 6)]
+    assert rows[0]["title"] == "Un deck qui déborde"
+    assert rows[1]["px_below"] == pytest.approx(120, abs=3) and rows[1]["px_right"] <= 1
+    assert rows[2]["px_right"] > 100  # ligne de code coupée dans son bloc qui défile
+    assert rows[3]["px_below"] <= browser.TOLERANCE_PX  # la note ne compte pas
+    assert rows[4]["px_below"] == rows[5]["px_below"] == pytest.approx(50, abs=3)
+    # Lignes numérotées décalées de -4em comme chez Pandoc : dessinées dans le cadre.
+    assert rows[6]["px_right"] <= 0
 
 
 @pytest.mark.slow
@@ -195,7 +262,7 @@ def test_one_capture_per_slide_and_per_page(checked):
     names = {path.name for path in captures.glob("*.png")}
     assert {"decks_debordements-s01.png", "decks_debordements-s05.png", "index.png",
             "pages_externe.png"} <= names
-    assert "decks_debordements-s06.png" not in names
+    assert "decks_debordements-s06.png" in names and "decks_debordements-s07.png" not in names
     assert len(names) == report.slides + (report.pages - report.decks)
 
 

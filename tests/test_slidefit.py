@@ -1,7 +1,9 @@
 """Chaque diapositive tient-elle dans 1050 × 700 ? Le modèle de ``harness/slidefit.py``.
 
-1. Calibration : sur le deck TP 4 figé au commit 7b8438f (``fixtures/slidefit/``), le verdict
-   prédit pour chacune des 38 vues mesurées dans Chromium est celui de la mesure.
+1. Calibration : sur les decks figés aux commits rendus et mesurés dans Chromium
+   (``fixtures/slidefit/`` : TP 4 au commit 7b8438f, 38 vues ; TP 4 et « Construire un LLM » au
+   commit 562b379, 157 vues), le verdict prédit pour chaque vue est celui de la mesure ; les
+   largeurs de texte et de formules sont celles du rendu.
 2. Le modèle lui-même, sur de petits decks écrits ici.
 3. Les decks actuels de ``slides/`` : exécutés (une seule fois, avec ``test_slides.py``), toutes
    leurs diapositives doivent tenir.
@@ -79,6 +81,101 @@ def test_reasons_are_readable():
     assert "hauteur estimée" in reasons["La perte (MSE) diminue"]
     assert "figure" in reasons["La perte (MSE) diminue"]
     assert "code mermaid affiché" in reasons["Du dossier au notebook"]
+
+
+# --- 1 bis. le rendu du 2026-12-07 (commit 562b379) : 157 vues, deux decks --------------------
+
+FIXTURES_562 = [ROOT / "tests" / "fixtures" / "slidefit" / f"{deck}-562b379"
+                for deck in ("tp4", "construire-un-llm")]
+
+
+def views_of(fixture: Path) -> list[sf.Fit]:
+    data = json.loads((fixture / "outputs.json").read_text(encoding="utf-8"))
+    lines = lines_of((fixture / "deck.qmd").read_text(encoding="utf-8"), str(fixture / "deck.qmd"))
+    return sf.views(sf.fit_deck(lines, data["chunks"], execute=data["execute"],
+                                format_options=data["format_options"]))
+
+
+MEASURED_562 = [(fixture, m) for fixture in FIXTURES_562
+                for m in json.loads((fixture / "slides-measured.json").read_text(encoding="utf-8"))]
+VIEWS_562 = {fixture: views_of(fixture) for fixture in FIXTURES_562}
+
+
+def rendered_title(title: str) -> str:
+    """Le titre tel que le navigateur le donne, espaces insécables du filtre typographique
+    remplacées ; une formule (rendue, puis sa source TeX) est coupée."""
+    return re.sub(r"[\u00a0\u202f]", " ", title)
+
+
+def test_the_157_measured_views_are_the_predicted_ones_in_order():
+    assert len(MEASURED_562) == 157
+    for fixture, measured in MEASURED_562:
+        view = VIEWS_562[fixture][measured["slide"] - 1]
+        expected = view.title.split("$")[0]
+        assert rendered_title(measured["title"]).startswith(rendered_title(expected).replace("'", "’")), (
+            fixture.name, measured["slide"], view.title, measured["title"])
+
+
+@pytest.mark.parametrize("fixture,measured", MEASURED_562,
+                         ids=[f"{f.name.split('-562b379')[0]}-s{m['slide']:03d}" for f, m in MEASURED_562])
+def test_prediction_matches_the_render_of_562b379(fixture, measured):
+    """Mesure de la revue : ce qui est dessiné (boîtes et texte), à l'échelle 1 ; une
+    diapositive déborde au-delà de la tolérance du contrôle du site (4 px)."""
+    from harness.browser import TOLERANCE_PX
+
+    fit = VIEWS_562[fixture][measured["slide"] - 1]
+    overflows = measured["px_below"] > TOLERANCE_PX or measured["px_right"] > TOLERANCE_PX
+    assert fit.overflows == overflows, (
+        f"{fixture.name} n° {measured['slide']} « {measured['title']} » : prédit "
+        f"{'déborde' if fit.overflows else 'tient'} (bas {fit.below:+.0f} px, droite "
+        f"{fit.beyond:+.0f} px ; {' ; '.join(fit.reasons) or 'aucune raison'}), mesuré "
+        f"{'déborde' if overflows else 'tient'} (bas {measured['px_below']} px, "
+        f"droite {measured['px_right']} px)")
+
+
+# Lignes mesurées sur les captures de la revue (shared/review/shots/), en px à l'échelle 1.
+MEASURED_LINES = [
+    ("Chacune peut apprendre un **rôle** : caractère précédent, début du", 38, 963),
+    ("Toutes se calculent **d'un coup** : un changement de forme, pas de", 38, 982),
+    ("Un réseau récurrent résume tout le passé dans **un seul vecteur** :", 38, 969),
+    ("2014 (Bahdanau) : le traducteur **relit** toute la phrase source à", 38, 925),
+    ("**Plusieurs têtes en parallèle**", 38 * sf.H2_SIZE, 604),
+    ("**L’attention en quatre**", 38 * sf.H1_SIZE, 860),
+]
+
+
+@pytest.mark.parametrize("text,font,px", MEASURED_LINES, ids=[t[:20] for t, _, _ in MEASURED_LINES])
+def test_text_width_is_the_rendered_width(text, font, px):
+    width = sum(w for w, _ in sf.tokens(text)) * font + sf.char_em(" ") * font * (len(sf.tokens(text)) - 1)
+    assert width == pytest.approx(px, rel=0.015)  # sans le crénage (« L’a ») : 1 % au plus
+
+
+MATHJAX = json.loads((ROOT / "tests" / "fixtures" / "slidefit" / "mathjax2-widths.json").read_text(encoding="utf-8"))
+
+
+def test_formula_widths_follow_mathjax():
+    """Les formules des decks, rendues par le MathJax 2 du site dans Chromium
+    (``fixtures/slidefit/measure_math.py``) : le modèle reste dans −10 % / +20 % de chacune,
+    et sa médiane est juste (ni trop large, ni trop étroite)."""
+    font = MATHJAX["font_px"]
+    ratios = []
+    for formula in MATHJAX["formulas"]:
+        if formula["px"] < 40:       # une lettre seule : quelques pixels d'écart
+            continue
+        ratio = sf.math_em(formula["tex"], formula["display"]) * font / formula["px"]
+        assert 0.9 <= ratio <= 1.2, (formula, ratio)
+        ratios.append(ratio)
+    ratios.sort()
+    assert len(ratios) > 80 and 0.98 <= ratios[len(ratios) // 2] <= 1.04
+
+
+def test_a_fully_connected_network_in_mermaid_overflows():
+    layers = "flowchart LR\n  a & b & c & d --> e & f & g & h & i\n  e & f & g & h & i --> j & k & l\n"
+    assert sf.dense_edges(layers) == 35
+    result = fit("```{mermaid}\n%%| echo: false\n" + layers + "```")
+    assert result.overflows and "matplotlib" in result.reasons[0]
+    one_layer = "flowchart LR\n  a & b & c & d --> e & f & g\n"
+    assert not fit("```{mermaid}\n%%| echo: false\n" + one_layer + "```").overflows
 
 
 # --- 2. le modèle -------------------------------------------------------------------------------

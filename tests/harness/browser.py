@@ -9,7 +9,10 @@ et signale ce qu'un enseignant découvrirait trop tard, devant la classe :
 * une requête vers une autre machine : elle est **bloquée** avant d'être envoyée (le site doit
   marcher hors ligne, depuis une clé USB) et son URL est signalée ;
 * un diagramme mermaid échoué, ou affiché en code source ;
-* des maths non rendues (``\\(x^2\\)`` visible, ``span.math`` sans rendu MathJax ou KaTeX) ;
+* des maths non rendues (``\\(x^2\\)`` visible, ou un ``span.math.inline`` /
+  ``span.math.display`` de Pandoc sans rendu MathJax 2, MathJax 3 ou KaTeX à l'intérieur) ;
+* du code annoncé mais invisible : une cellule masquée en entier (classe ``hidden`` de Quarto,
+  que reçoit une cellule ``output: false``) dont le code, lui, devait s'afficher ;
 * une diapositive dont le contenu dépasse le bord bas ou droit (1050×700 dans ce projet),
   mesurée à l'échelle 1, tous les fragments affichés, notes du présentateur exclues.
 
@@ -42,6 +45,7 @@ EXTERNAL_REQUEST = "requête externe bloquée"
 MERMAID_FAILED = "diagramme mermaid échoué"
 MERMAID_SOURCE = "diagramme affiché en code source"
 RAW_MATH = "maths non rendues"
+HIDDEN_CODE = "code annoncé mais masqué"
 OVERFLOW_BOTTOM = "dépasse le bord bas"
 OVERFLOW_RIGHT = "dépasse le bord droit"
 DECK_NOT_READY = "deck reveal.js non initialisé"
@@ -80,11 +84,14 @@ class Problem:
 
 @dataclass
 class Report:
-    """Le résultat d'un contrôle : ce qui a été vu et ce qui ne va pas."""
+    """Le résultat d'un contrôle : ce qui a été vu et ce qui ne va pas. ``measured`` : une
+    entrée par diapositive, au format de ``shared/review/slides-measured.json`` (deck,
+    numéro, titre, ``px_below``, ``px_right`` à l'échelle 1)."""
     pages: int = 0
     decks: int = 0
     slides: int = 0
     problems: list[Problem] = field(default_factory=list)
+    measured: list[dict] = field(default_factory=list)
 
     def summary(self) -> str:
         n = len(self.problems)
@@ -188,6 +195,11 @@ const MERMAID_START = /^(flowchart|graph|sequenceDiagram|classDiagram(-v2)?|stat
 const EXCLUDED = 'aside.notes, .notes, .slide-background, .footer, .slide-number, script, style, noscript, template';
 // Rendu de MathJax 3 (mjx-container), MathJax 2 (HTML-CSS, CommonHTML, SVG) ou KaTeX.
 const MATH_RENDERED = 'mjx-container, .MathJax, .MathJax_CHTML, .MathJax_SVG, .katex';
+// Les formules écrites par Pandoc. MathJax 2 (sortie HTML-CSS des decks) met DANS ce span un
+// span.MathJax > nobr > span.math#MathJax-Span-N : ce span.math intérieur est le sien, pas une
+// formule de Pandoc ; d'où les deux classes exigées et l'exclusion de tout rendu englobant.
+const PANDOC_MATH = 'span.math.inline, span.math.display';
+const pandocMath = (root) => [...root.querySelectorAll(PANDOC_MATH)].filter((s) => !s.parentElement.closest(MATH_RENDERED));
 const visible = (el) => el.checkVisibility({visibilityProperty: true});
 const describe = (el) => {
   const cls = [...el.classList].slice(0, 2).map((c) => '.' + c).join('');
@@ -195,14 +207,14 @@ const describe = (el) => {
 };
 const rawMath = (root) => {
   const found = [];
-  for (const span of root.querySelectorAll('span.math')) {
+  for (const span of pandocMath(root)) {
     if (span.closest(EXCLUDED) || !visible(span)) continue;
     if (!span.querySelector(MATH_RENDERED)) found.push(span.textContent.trim());
   }
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (!parent || parent.closest('pre, code, kbd, samp, textarea, span.math, ' + MATH_RENDERED + ', ' + EXCLUDED)) continue;
+    if (!parent || parent.closest('pre, code, kbd, samp, textarea, script, ' + PANDOC_MATH + ', ' + MATH_RENDERED + ', ' + EXCLUDED)) continue;
     if (/\\\(|\\\[|\$\$/.test(node.textContent) && visible(parent)) found.push(node.textContent.trim());
   }
   return found.map((t) => t.slice(0, 60));
@@ -225,15 +237,31 @@ const mermaidProblems = (root) => {
   }
   return {failed, source};
 };
+// Une cellule masquée en entier alors que son code devait se voir (sa div .cell-code n'a pas
+// elle-même la classe hidden, que Quarto met quand echo vaut false) : le lecteur ne voit rien.
+const hiddenCode = (root) => {
+  const found = [];
+  for (const cell of root.querySelectorAll('.cell')) {
+    if (cell.closest(EXCLUDED) || visible(cell)) continue;
+    if (cell.parentElement && !visible(cell.parentElement)) continue;  // tout le bloc est caché
+    for (const code of cell.querySelectorAll('.cell-code')) {
+      if (code.classList.contains('hidden')) continue;
+      const first = code.textContent.split('\n').map((l) => l.trim()).find((l) => l) || '';
+      found.push(first.slice(0, 60));
+    }
+  }
+  return found;
+};
 """
 
 _JS_PAGE_CHECKS = "() => {" + _JS_HELPERS + """
-  return {math: rawMath(document.body), mermaid: mermaidProblems(document.body)};
+  return {math: rawMath(document.body), mermaid: mermaidProblems(document.body),
+          hiddenCode: hiddenCode(document.body)};
 }"""
 
 _JS_SETTLED = "() => {" + _JS_HELPERS + """
-  const mathDone = !(window.MathJax || window.katex) || !document.querySelector('span.math')
-    || [...document.querySelectorAll('span.math')].every((s) => s.querySelector(MATH_RENDERED));
+  const spans = pandocMath(document);
+  const mathDone = !(window.MathJax || window.katex) || spans.every((s) => s.querySelector(MATH_RENDERED));
   const mermaidDone = !window.mermaid || !document.querySelector('pre.mermaid-js');
   return mathDone && mermaidDone;
 }"""
@@ -262,7 +290,9 @@ _JS_SHOW_SLIDE = """(n) => {
   for (let i = 0; i < 500 && Reveal.nextFragment(); i++) {}  // tous les fragments, jusqu'au dernier
   Reveal.layout();
   const heading = slide.querySelector('h1, h2, h3');
-  return {title: heading ? heading.textContent.trim() : ''};
+  // Avancer avec « suivant » montre une vue par étape de fragments : autant de vues en plus.
+  const steps = new Set([...slide.querySelectorAll('.fragment')].map((f) => f.dataset.fragmentIndex));
+  return {title: heading ? heading.textContent.trim() : '', steps: steps.size};
 }"""
 
 _JS_SLIDE_CHECKS = "() => {" + _JS_HELPERS + """
@@ -274,19 +304,30 @@ _JS_SLIDE_CHECKS = "() => {" + _JS_HELPERS + """
   const s = origin.width / width;  // échelle effective (transform ou zoom), 1 si la vue est à la taille
   const scrollable = slide.classList.contains('scrollable');
   let below = {px: 0, what: ''}, right = {px: 0, what: ''};
+  const range = document.createRange();
   for (const el of slide.querySelectorAll('*')) {
     if (el.closest(EXCLUDED) || el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
     if (!visible(el)) continue;
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;
-    const left = (r.left - origin.left) / s, top = (r.top - origin.top) / s;
-    // Un bloc qui défile (code, tableau) cache son contenu : on compte son contenu entier.
-    const extentRight = Math.max((r.right - origin.left) / s, left + el.clientLeft + el.scrollWidth);
+    const top = (r.top - origin.top) / s;
+    // À droite : ce qui est dessiné, boîtes et texte, là où il est vraiment (un décalage
+    // position: relative compris, comme les lignes numérotées de Pandoc, décalées de -4em :
+    // leur scrollWidth compte la place d'avant le décalage et ferait croire à un débordement).
+    // Le texte d'un bloc qui défile est mesuré même s'il est coupé : il est perdu en classe.
+    let extentRight = (r.right - origin.left) / s;
+    for (const node of el.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) continue;
+      range.selectNodeContents(node);
+      const t = range.getBoundingClientRect();
+      if (t.width) extentRight = Math.max(extentRight, (t.right - origin.left) / s);
+    }
+    // En bas : un bloc qui défile (code de plus de 500 px) cache la fin de son contenu.
     const extentBottom = Math.max((r.bottom - origin.top) / s, top + el.clientTop + el.scrollHeight);
     if (extentRight - width > right.px) right = {px: extentRight - width, what: describe(el)};
     if (!scrollable && extentBottom - height > below.px) below = {px: extentBottom - height, what: describe(el)};
   }
-  return {below, right, math: rawMath(slide), mermaid: mermaidProblems(slide)};
+  return {below, right, math: rawMath(slide), mermaid: mermaidProblems(slide), hiddenCode: hiddenCode(slide)};
 }"""
 
 
@@ -343,6 +384,9 @@ def _content_problems(page_name, found, slide=None, title="") -> list[Problem]:
                  for text in found["mermaid"]["failed"]]
     problems += [Problem(page_name, MERMAID_SOURCE, f"« {flat(text)} » visible", slide, title)
                  for text in found["mermaid"]["source"]]
+    problems += [Problem(page_name, HIDDEN_CODE, f"« {flat(text)} » dans une cellule masquée "
+                         "(output: false) : montrez le code ou retirez l'annonce", slide, title)
+                 for text in found.get("hiddenCode", [])]
     return problems
 
 
@@ -356,8 +400,24 @@ def _settle(page, timeout_ms: int) -> None:
         pass
 
 
-def check_deck(page, page_name: str, captures: Path | None, timeout_ms: int) -> tuple[int, list[Problem]]:
-    """Chaque diapositive du deck ouvert : capture, dépassements, maths, mermaid."""
+def overflow_problems(page_name: str, number: int, title: str, below: float, right: float,
+                      what: tuple[str, str] = ("", "")) -> list[Problem]:
+    """Le verdict sur une diapositive mesurée : un problème par bord dépassé de plus de
+    ``TOLERANCE_PX`` (arrondis, bordures). Sert au contrôle et au test qui le compare aux
+    mesures d'une revue (``tests/fixtures/review-*/``)."""
+    problems = []
+    for px, kind, detail in ((below, OVERFLOW_BOTTOM, what[0]), (right, OVERFLOW_RIGHT, what[1])):
+        if px > TOLERANCE_PX:
+            text = f"{round(px)} px" + (f" ({detail})" if detail else "")
+            problems.append(Problem(page_name, kind, text, number, title, px))
+    return problems
+
+
+def check_deck(page, page_name: str, captures: Path | None, timeout_ms: int,
+               measured: list[dict] | None = None) -> tuple[int, list[Problem]]:
+    """Chaque diapositive du deck ouvert : capture, dépassements, maths, mermaid. Les problèmes
+    portent le numéro qu'affiche reveal.js ; les mesures s'ajoutent à ``measured`` (si elle est
+    donnée) une fois par vue, comme dans ``shared/review/slides-measured.json``."""
     try:
         # Après le chargement, un Reveal absent ne viendra plus : inutile d'attendre.
         if not page.evaluate("() => !!(window.Reveal && Reveal.isReady)"):
@@ -376,17 +436,24 @@ def check_deck(page, page_name: str, captures: Path | None, timeout_ms: int) -> 
     page.set_viewport_size({"width": math.ceil(size["width"] / free),
                             "height": math.ceil(size["height"] / free)})
     problems = []
+    view = 0
     for index in range(size["count"]):
         number = index + 1
         shown = page.evaluate(_JS_SHOW_SLIDE, index)
         page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
         found = page.evaluate(_JS_SLIDE_CHECKS)
         title = shown["title"]
-        for key, kind in (("below", OVERFLOW_BOTTOM), ("right", OVERFLOW_RIGHT)):
-            px = found[key]["px"]
-            if px > TOLERANCE_PX:
-                problems.append(Problem(page_name, kind, f"{round(px)} px ({found[key]['what']})",
-                                        number, title, px))
+        below, right = found["below"]["px"], found["right"]["px"]
+        problems += overflow_problems(page_name, number, title, below, right,
+                                      (found["below"]["what"], found["right"]["what"]))
+        # Une ligne par vue, numérotée comme dans les revues (on avance avec « suivant ») ;
+        # « numero » est celui qu'affiche reveal.js (« 32 / 116 »). Un fragment caché garde sa
+        # place : toutes les vues d'une diapositive ont les mesures de la dernière.
+        for _ in range(1 + shown["steps"]):
+            view += 1
+            if measured is not None:
+                measured.append({"deck": page_name, "slide": view, "numero": number, "title": title,
+                                 "px_below": round(below), "px_right": round(right)})
         problems += _content_problems(page_name, found, number, title)
         if captures is not None:
             page.screenshot(path=str(captures / capture_name(page_name, number)))
@@ -394,7 +461,7 @@ def check_deck(page, page_name: str, captures: Path | None, timeout_ms: int) -> 
 
 
 def check_page(context, base_url: str, page_name: str, captures: Path | None,
-               timeout_ms: int) -> tuple[int, list[Problem]]:
+               timeout_ms: int, measured: list[dict] | None = None) -> tuple[int, list[Problem]]:
     """Ouvre une page ; un deck est parcouru diapositive par diapositive.
     Donne le nombre de diapositives (0 pour une page) et les problèmes."""
     page = context.new_page()
@@ -404,7 +471,7 @@ def check_page(context, base_url: str, page_name: str, captures: Path | None,
         page.goto(base_url + page_name, wait_until="load", timeout=timeout_ms)
         _settle(page, timeout_ms)
         if page.evaluate("() => !!(document.querySelector('div.reveal') || window.Reveal)"):
-            slides, problems = check_deck(page, page_name, captures, timeout_ms)
+            slides, problems = check_deck(page, page_name, captures, timeout_ms, measured)
         else:
             slides = 0
             problems = _content_problems(page_name, page.evaluate(_JS_PAGE_CHECKS))
@@ -435,7 +502,8 @@ def check_site(site: Path, captures: Path | None = None, chromium: str | None = 
         try:
             context = browser.new_context(service_workers="block")
             for page_name in pages if pages is not None else find_pages(site):
-                slides, problems = check_page(context, base_url, page_name, captures, timeout_ms)
+                slides, problems = check_page(context, base_url, page_name, captures, timeout_ms,
+                                              report.measured)
                 report.pages += 1
                 report.decks += slides > 0
                 report.slides += slides

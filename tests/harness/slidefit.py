@@ -23,6 +23,7 @@ navigateur). Les tailles de texte sont des moyennes : voir les marges de sécuri
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -44,6 +45,7 @@ H1_SIZE = 2.5                 # $presentation-h1-font-size (défaut de Quarto)
 H2_SIZE = 1.4                 # $presentation-h2-font-size
 H3_SIZE = 1.3                 # défaut de Quarto
 HEADING_LINE_HEIGHT = 1.2     # $presentation-heading-line-height
+H1_EXTRA = 20                 # marge du bas d'un titre de section (h1), de plus qu'un h2 : mesuré
 BLOCK_MARGIN = 12             # $presentation-block-margin : marge entre deux blocs (px)
 LIST_ITEM_GAP = 0.42          # espace entre deux puces (em), mesuré : 16 à 18 px à 38 px
 LIST_INDENT = 1.0             # retrait d'une liste (em), thème reveal.js
@@ -57,15 +59,18 @@ COLUMN_GAP = 0.5              # .columns > .column:first-child > * { margin-righ
 IMAGE_MAX_WIDTH = 0.95        # reveal.js : section img { max-width: 95% }
 PANDOC_COLUMNS = 72           # pandoc --columns : au-delà, un tableau pipe prend ses largeurs des tirets
 
-# --- largeurs moyennes des caractères (em), mesurées sur les captures --------------------------
-# Serif du thème : 0,42 em par caractère hors espaces, 0,25 em par espace (une ligne de
-# 67 caractères mesure 990 px à 38 px).
-TEXT_CHAR = 0.42
-SPACE = 0.25
-TITLE_CHAR = 0.44             # titre h2 en gras : 23,4 px par caractère à 53 px
+# --- largeurs des caractères ------------------------------------------------------------------
+# Les largeurs viennent des polices que le rendu affiche (voir make_fontmetrics.py) : Liberation
+# Serif pour le texte (grasse pour les titres et le **gras**), Liberation Mono pour le code,
+# Liberation Sans pour mermaid. Sur les captures de la revue du 2026-12-07, une ligne de texte
+# mesurée et la même ligne calculée ici diffèrent de moins de 2 px sur 1 000.
+METRICS = json.loads((Path(__file__).resolve().parent / "fontmetrics.json").read_text(encoding="utf-8"))
+INLINE_CODE_SCALE = 0.92      # `code` dans le texte : Liberation Mono à 92 % (0,55 em le caractère)
+INLINE_CODE_PADDING = 0.5     # fond du code en ligne, de part et d'autre (em)
+MATH_LOWER = 0.55             # un autre caractère de formule (em), sans la mise à l'échelle
+MATH_DIGIT = 0.5              # un chiffre (romain)
+MATH_SCALE = 1.09             # MathJax 2 aligne la hauteur d'x des formules sur celle du texte
 MONO_CHAR = 0.6               # chasse fixe : 13,7 px à 22,8 px (ligne de 82 caractères : 133 px de trop)
-INLINE_CODE_CHAR = 0.55       # `code` dans le texte
-MATH_CHAR = 0.5               # une lettre ou un chiffre de formule (MathJax)
 LINE_NUMBER_GUTTER = 3.8      # code-line-numbers : les numéros prennent 3,8 caractères de code
                               # (le texte commence à 61 px du bord du bloc, padding compris)
 
@@ -77,7 +82,6 @@ INLINE_FRACTION = 1.0         # une ligne de texte avec une fraction est plus ha
 
 # --- mermaid (mise en page dagre par défaut de mermaid) --------------------------------------
 MERMAID_FONT = 16             # px
-MERMAID_CHAR = 0.55           # em (sans-serif)
 MERMAID_NODE_PADDING = 30     # px de plus que le texte, en largeur
 MERMAID_NODE_HEIGHT = 50      # une ligne de texte (padding compris)
 MERMAID_LINE = 24             # chaque ligne de plus (<br/>)
@@ -222,48 +226,128 @@ LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 MATRIX_RE = re.compile(r"\\begin\{[pbvBV]?matrix\}(.*?)\\end\{[pbvBV]?matrix\}", re.S)
-FRACTION_RE = re.compile(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}")
-RELATIONS = ("=", "<", ">", r"\leftarrow", r"\rightarrow", r"\to", r"\approx", r"\le", r"\ge",
-             r"\neq", r"\in")
-OPERATORS = ("+", "-", "−", r"\cdot", r"\times", r"\circ", r"\pm")
+_GROUP = r"\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"      # {…} avec deux niveaux d'accolades
+FRACTION_RE = re.compile(r"\\([dt]?)frac" + _GROUP + _GROUP)
+SQRT_RE = re.compile(r"\\sqrt" + _GROUP)
+TEXT_RE = re.compile(r"\\(?:text|mathrm|operatorname|textbf|mathbf|textit)" + _GROUP)
+SCRIPT_RE = re.compile(r"[_^](?:" + _GROUP + r"|(\\[A-Za-z]+|.))")
+ENV_RE = re.compile(r"\\(?:begin|end)\{[^}]*\}")
+FUNCTION_RE = re.compile(r"\\(log|ln|exp|tanh|sinh|cosh|sin|cos|tan|min|max|arg|det|dim|lim)\b")
+RELATIONS = (r"\leftarrow", r"\rightarrow", r"\Rightarrow", r"\approx", r"\neq", r"\leq", r"\geq",
+             r"\le", r"\ge", r"\to", r"\in", r"\mid", r"\sim", "=", "<", ">")
+# Opérateurs binaires : la largeur du signe, plus deux espaces moyennes (0,222 em chacune).
+OPERATORS = {r"\cdot": 0.278, r"\times": 0.778, r"\circ": 0.5, r"\odot": 0.778,
+             r"\otimes": 0.778, r"\pm": 0.778, "+": 0.778, "-": 0.778, "−": 0.778}
+WIDE_SYMBOLS = {r"\ldots": 1.17, r"\cdots": 1.17, r"\dots": 1.17, r"\infty": 1.0,
+                r"\sum": 1.06, r"\prod": 0.94}
+LETTER_STYLES_RE = re.compile(r"\\(?:mathcal|mathbb|mathit|boldsymbol|hat|bar|vec|tilde|widehat|overline)\b")
+SPACES = {r"\qquad": 2.0, r"\quad": 1.0, r"\;": 0.278, r"\:": 0.222, r"\,": 0.167, r"\!": -0.167,
+          "~": 0.333}
+DELIMITERS = "()[]|"
+# Avances des lettres italiques de la fonte TeX (cmmi10, em) : W fait deux fois i.
+MATH_ITALIC = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", (
+    .750, .759, .715, .828, .738, .643, .786, .831, .440, .555, .849, .681, .970, .803, .763,
+    .642, .791, .759, .613, .584, .683, .583, .944, .828, .581, .683,
+    .529, .429, .433, .520, .466, .490, .477, .576, .345, .412, .521, .298, .878, .600, .485,
+    .503, .446, .451, .469, .361, .572, .485, .716, .572, .490, .465)))
+MATH_DELIMITER = 0.39         # ( ) [ ] | : 0,39 em
+MATH_SYMBOL = 0.7             # une autre commande (lettre grecque, ∑, ∞, ⋯) : 0,7 em
+MATH_ROMAN = 1.08             # texte droit (\text, \mathrm, log…) : la police TeX, 8 % plus large
+MATH_SCRIPT = 0.71            # indice, exposant, membre d'une fraction en ligne
+MATH_RELATION = 0.778 + 2 * 0.278  # relation et ses deux espaces épaisses
 
 
-def math_em(tex: str) -> float:
-    """Largeur approchée d'une formule (em), à la manière de MathJax : une lettre ou un chiffre
-    ``MATH_CHAR``, une relation (=, ←…) 1,35 em avec ses espaces, un opérateur (+, ·, ∘) 1 em,
-    un indice ou un exposant 70 %, une fraction son plus long membre, une matrice sa ligne la
-    plus large, ``\\qquad`` 2 em."""
+def math_em(tex: str, display: bool = False) -> float:
+    """Largeur d'une formule (em), à la manière de MathJax 2 (sortie HTML-CSS) : lettres,
+    chiffres, relations, opérateurs, délimiteurs et espaces de TeX avec leurs largeurs
+    moyennes ; indices, exposants et membres d'une fraction en ligne à 71 % ; fractions,
+    racines, texte droit (``\\text``, ``\\mathrm``, fonctions) et matrices par leur contenu ;
+    le tout à l'échelle ``MATH_SCALE``. Comparé, dans ``test_slidefit.py``, aux largeurs que
+    le MathJax du site donne dans Chromium aux formules des decks."""
+    return _math_em(tex, display) * MATH_SCALE
+
+
+def _math_em(tex: str, display: bool = False) -> float:
     width = 0.0
     for body in MATRIX_RE.findall(tex):
-        width += max(math_em(row.replace("&", r" \quad ")) for row in body.split(r"\\")) + 0.8
-    tex = MATRIX_RE.sub("", tex)
-    for a, b in FRACTION_RE.findall(tex):
-        width += max(math_em(a), math_em(b)) + 0.3
+        rows = [_math_em(row.replace("&", r" \quad "), display) for row in body.split(r"\\")]
+        width += max(rows, default=0.0) + 2 * MATH_DELIMITER
+    tex = ENV_RE.sub("", MATRIX_RE.sub("", tex))
+    for style, a, b in FRACTION_RE.findall(tex):
+        big = style == "d" or (display and style != "t")
+        width += max(_math_em(a, big), _math_em(b, big)) * (1.0 if big else MATH_SCRIPT) + 0.24
     tex = FRACTION_RE.sub("", tex)
-    scripts = re.findall(r"[_^](\{[^{}]*\}|\\[A-Za-z]+|.)", tex)
-    tex = re.sub(r"[_^](\{[^{}]*\}|\\[A-Za-z]+|.)", "", tex)
-    width += 0.7 * sum(math_em(s.strip("{}")) for s in scripts)
-    width += 2.0 * len(re.findall(r"\\qquad\b", tex)) + 1.0 * len(re.findall(r"\\quad\b", tex))
-    width += 0.17 * tex.count(r"\,")
-    tex = re.sub(r"\\q?quad\b|\\,", "", tex)
-    for rel in RELATIONS:
-        width += 1.35 * tex.count(rel)
-        tex = tex.replace(rel, "")
-    for op in OPERATORS:
-        width += 1.0 * tex.count(op)
-        tex = tex.replace(op, "")
-    tex = re.sub(r"\\(operatorname|mathcal|mathrm|mathbf|text|hat|bar|vec|left|right)\b", "", tex)
-    tex = re.sub(r"\\[A-Za-z]+", "x", tex)    # une autre commande = un symbole
-    tex = re.sub(r"[{}\\\s]", "", tex)
-    width += 0.3 * tex.count(",")
-    return width + len(tex.replace(",", "")) * MATH_CHAR
+    for body in SQRT_RE.findall(tex):
+        width += _math_em(body, display) + 0.85
+    tex = SQRT_RE.sub("", tex)
+    for body in TEXT_RE.findall(tex):
+        width += text_em(body) * MATH_ROMAN
+    tex = TEXT_RE.sub("", tex)
+    for name in FUNCTION_RE.findall(tex):
+        width += text_em(name) * MATH_ROMAN + 0.167
+    tex = FUNCTION_RE.sub("", tex)
+    width += MATH_SCRIPT * sum(_math_em(group or single) for group, single in SCRIPT_RE.findall(tex))
+    tex = SCRIPT_RE.sub("", tex)
+    for space, em in SPACES.items():
+        width += em * tex.count(space)
+        tex = tex.replace(space, " ")
+    tex = re.sub(r"\\(left|right|big|Big|bigl|bigr|Bigl|Bigr)\b", "", tex)
+    tex = LETTER_STYLES_RE.sub("", tex)   # \mathcal{L}, \hat y : la largeur de la lettre
+    unary = re.compile(r"(^|[({\[=,])\s*[-−]")   # −∞, (−1 : un signe, sans espaces autour
+    width += 0.778 * len(unary.findall(tex))
+    tex = unary.sub(r"\1 ", tex)
+    for table in ({rel: MATH_RELATION for rel in RELATIONS},
+                  {op: em + 2 * 0.222 for op, em in OPERATORS.items()}, WIDE_SYMBOLS):
+        for sign, em in table.items():
+            # \in ne doit pas compter dans \infty, ni \to dans \top
+            pattern = re.compile(re.escape(sign) + (r"(?![A-Za-z])" if sign[0] == "\\" else ""))
+            width += em * len(pattern.findall(tex))
+            tex = pattern.sub(" ", tex)
+    width += MATH_SYMBOL * len(re.findall(r"\\[A-Za-z]+", tex))
+    tex = re.sub(r"\\[A-Za-z]+", "", tex)
+    tex = re.sub(r"[{}\\\s&]", "", tex)
+    return width + sum(MATH_DELIMITER if c in DELIMITERS else 0.45 if c == "," else
+                       0.28 if c in ".;'" else MATH_DIGIT if c.isdigit() else
+                       MATH_ITALIC.get(c, MATH_LOWER) for c in tex)
 
 
-def tokens(text: str) -> list[tuple[float, bool]]:
-    """Les mots d'une ligne de texte, chacun avec sa largeur en em ; ``True`` si le mot a une
-    fraction (la ligne est alors plus haute)."""
-    text = LINK_RE.sub(r"\1", text)
-    out: list[tuple[float, bool]] = []
+def char_em(char: str, style: str = "serif") -> float:
+    """L'avance d'un caractère (em) dans la police du rendu ; un caractère absent de la table
+    (emoji, idéogramme) compte pour 1 em."""
+    table = METRICS[style]
+    return table[char] / 1000 if char in table else 1.0
+
+
+def text_em(text: str, style: str = "serif") -> float:
+    return sum(char_em(c, style) for c in text)
+
+
+# Ce que fait filters/typographie-fr.lua au rendu : ces espaces ne coupent plus la ligne.
+FRENCH_SPACES = [
+    (re.compile(r" ([:»])"), "\u00a0\\1"),
+    (re.compile(r"« "), "«\u00a0"),
+    (re.compile(r" ([;?!])"), "\u202f\\1"),
+    (re.compile(r"(\d) (?=\d{3}\b)"), "\\1\u202f"),
+    (re.compile(r"(\d) (?=(%|cm|mm|km|kg|g|Go|Mo|Ko|To|o|s|ms|h|W|kW|MW|GW|€|\$|k\$|M\$|G\$)(\W|$))"), "\\1\u00a0"),
+]
+
+
+def french_spaces(text: str) -> str:
+    for pattern, replacement in FRENCH_SPACES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+EMPHASIS_RE = re.compile(r"(\*\*|__|\*)")  # _x_ en plein mot n'est pas de l'italique
+
+
+def tokens(text: str, style: str = "serif") -> list[tuple[float, bool]]:
+    """Les mots d'une ligne de texte (coupés aux seules espaces sécables, comme le navigateur
+    après le filtre typographique), chacun avec sa largeur en em ; ``True`` si le mot a une
+    fraction (la ligne est alors plus haute). Gras et italique prennent leur police."""
+    text = french_spaces(LINK_RE.sub(r"\1", text))
+    words: list[list] = [[0.0, False]]
+    bold = italic = False
     pos = 0
     pieces = []
     for m in re.finditer(f"{INLINE_MATH_RE.pattern}|{INLINE_CODE_RE.pattern}", text):
@@ -273,23 +357,34 @@ def tokens(text: str) -> list[tuple[float, bool]]:
     pieces.append(("text", text[pos:]))
     for kind, piece in pieces:
         if kind == "math":
-            out.append((math_em(piece), "frac" in piece or "begin{" in piece))
+            words[-1][0] += math_em(piece)
+            words[-1][1] = words[-1][1] or "frac" in piece or "begin{" in piece
         elif kind == "code":
-            out.append((len(piece) * INLINE_CODE_CHAR + 0.5, False))
+            words[-1][0] += text_em(piece, "mono") * INLINE_CODE_SCALE + INLINE_CODE_PADDING
         else:
-            bold = 1.0
-            for word in re.sub(r"\*\*|__|\*|\\", "", piece).split():
-                out.append((len(word) * TEXT_CHAR * bold, False))
-    return out
+            for part in EMPHASIS_RE.split(piece.replace("\\", "")):
+                if part in ("**", "__"):
+                    bold = not bold
+                    continue
+                if part == "*":
+                    italic = not italic
+                    continue
+                font = style + ("-bold" if bold else "") + ("-italic" if italic and style == "serif" else "")
+                font = font if font in METRICS else style + ("-bold" if bold else "")
+                for i, chunk in enumerate(part.split(" ")):
+                    if i:
+                        words.append([0.0, False])
+                    words[-1][0] += text_em(chunk, font)
+    return [(w, frac) for w, frac in words if w > 0]
 
 
-def wrap(text: str, width_px: float, font: float) -> tuple[int, float, bool]:
+def wrap(text: str, width_px: float, font: float, style: str = "serif") -> tuple[int, float, bool]:
     """Retour à la ligne glouton : (nombre de lignes, largeur du mot le plus long en px,
     une fraction en ligne ?)."""
-    space = SPACE
+    space = char_em(" ", style)
     lines, used, widest, tall = 1, 0.0, 0.0, False
     avail = width_px / font
-    for w, frac in tokens(text):
+    for w, frac in tokens(text, style):
         tall = tall or frac
         widest = max(widest, w * font)
         if used and used + space + w > avail:
@@ -336,7 +431,7 @@ def display_math(tex: str, ctx: Context) -> Box:
     width = 0.0
     for row in rows:
         height += (DISPLAY_MATH + DISPLAY_MATH_FRACTION * min(row.count("frac"), 1)) * ctx.font
-        width = max(width, math_em(row) * ctx.font)
+        width = max(width, math_em(row, display=True) * ctx.font)
     left = ctx.left + max(0.0, (ctx.width - width) / 2)   # une formule display est centrée
     return Box(height, left + width, "formule", f"formule de {width:.0f} px")
 
@@ -395,6 +490,22 @@ NODE_RE = re.compile(r"([A-Za-z_][\w]*)\s*(\[\[|\[\(|\(\[|\[|\(\(|\(|\{\{|\{|>)\
 EDGE_RE = re.compile(r"\s*(?:-->|---|-\.->|==>|--[^->]*-->)\s*(?:\|[^|]*\|\s*)?")
 
 
+DENSE_EDGES = 24  # arêtes « tous vers tous » au-delà desquelles dagre s'emmêle (mesuré)
+
+
+def dense_edges(source: str) -> int:
+    """Le nombre d'arêtes « tous vers tous » d'un organigramme (``a & b --> c & d`` en compte 4).
+    Sur le rendu du 2026-12-07, une seule couche dense (4 × 3 = 12 arêtes) se dessine bien ;
+    trois couches enchaînées (4 × 5, 5 × 3, 3 × 4 : 47 arêtes) donnent un dessin emmêlé de
+    1 008 px de haut là où le calcul par rangs en prévoit 540 : mermaid ne sait pas disposer un
+    réseau entièrement connecté."""
+    total = 0
+    for line in source.splitlines():
+        groups = [[n for n in part.split("&") if n.strip()] for part in EDGE_RE.split(line)]
+        total += sum(len(a) * len(b) for a, b in zip(groups, groups[1:]) if len(a) > 1 and len(b) > 1)
+    return total
+
+
 def mermaid_size(source: str) -> tuple[float, float]:
     """Largeur et hauteur (px) d'un organigramme mermaid, par une mise en rangs simple :
     rang d'un nœud = plus long chemin depuis une source ; largeur d'un rang = son plus large
@@ -442,7 +553,7 @@ def mermaid_size(source: str) -> tuple[float, float]:
 
     def size(n: str) -> tuple[float, float]:
         parts = re.split(r"<br\s*/?>", labels[n])
-        w = max(len(p) for p in parts) * MERMAID_CHAR * MERMAID_FONT + MERMAID_NODE_PADDING
+        w = max(text_em(p, "sans") for p in parts) * MERMAID_FONT + MERMAID_NODE_PADDING
         return max(w, 40.0), MERMAID_NODE_HEIGHT + MERMAID_LINE * (len(parts) - 1)
 
     ranks: dict[int, list[str]] = {}
@@ -523,6 +634,10 @@ def cell_boxes(block: Block, ctx: Context) -> list[Box]:
     code_part = [code_box(code, ctx, numbers=ctx.line_numbers,
                           what="code mermaid affiché" if lang == "mermaid" else "code")] if show_code else []
     if lang == "mermaid":
+        if dense_edges("\n".join(code)) > DENSE_EDGES:
+            return code_part + [Box(2 * SLIDE_HEIGHT, ctx.left, "réseau entièrement connecté en mermaid, "
+                                    "que dagre ne sait pas disposer : dessinez-le avec matplotlib "
+                                    "(llmlab.nn.plot_network)")]
         width, height = mermaid_size("\n".join(code))
         # useMaxWidth de mermaid : un SVG plus large que sa zone est réduit (jamais agrandi).
         scale = min(1.0, ctx.width / width) if width else 1.0
@@ -668,7 +783,7 @@ def text_boxes(group: list[str], ctx: Context) -> list[Box]:
         if m := HEADING_RE.match(line):
             size = {3: H3_SIZE, 4: 1.0}.get(len(m.group(1)), 1.0)
             font = FONT_SIZE * size
-            n, _, _ = wrap(m.group(2), ctx.width, font / TITLE_CHAR * TEXT_CHAR)
+            n, _, _ = wrap(f"**{m.group(2)}**", ctx.width, font)
             boxes.append(Box(n * font * HEADING_LINE_HEIGHT, ctx.left, "intertitre"))
             k += 1
             continue
@@ -737,16 +852,13 @@ class Fit:
 
 
 def title_height(slide: Slide) -> float:
-    if slide.level == 1:
-        font = FONT_SIZE * H1_SIZE
-    else:
-        font = FONT_SIZE * H2_SIZE
+    """Le titre en gras (Liberation Serif grasse), coupé comme un paragraphe sur toute la
+    largeur ; un titre de section (``#``) a ``H1_EXTRA`` px de marge de plus."""
     if not slide.title:
         return 0.0
-    chars = len(slide.title)
-    per_line = SLIDE_WIDTH / (font * TITLE_CHAR)
-    n = max(1, math.ceil(chars / per_line))
-    return n * font * HEADING_LINE_HEIGHT + BLOCK_MARGIN
+    font = FONT_SIZE * (H1_SIZE if slide.level == 1 else H2_SIZE)
+    n, _, _ = wrap(f"**{slide.title}**", SLIDE_WIDTH, font)
+    return n * font * HEADING_LINE_HEIGHT + BLOCK_MARGIN + (H1_EXTRA if slide.level == 1 else 0)
 
 
 def title_slide_boxes(meta: dict) -> list[Box]:
@@ -814,12 +926,14 @@ def fit_deck(lines: list[Line], chunks: list[dict], *, execute: dict | None = No
                         scrollable=bool(fmt.get("scrollable")))
         fits.append(fit)
         for extra in fit.extra:
-            s = Slide(0, "", 2, start=slide.start)
+            # Quarto répète le titre sur la diapositive de la sortie (mesuré le 2026-12-07).
+            s = Slide(0, slide.title, 2, classes=slide.classes, start=slide.start)
             content = stack(extra)
-            f = Fit(s, content.height, content.right, extra, content.height - SLIDE_HEIGHT,
-                    content.right - SLIDE_WIDTH)
+            height = title_height(s) + content.height
+            f = Fit(s, height, content.right, extra, height - SLIDE_HEIGHT, content.right - SLIDE_WIDTH)
             if f.below > -SAFETY_BELOW:
-                f.reasons.append(f"sortie (output-location: slide) de {content.height:.0f} px > {SLIDE_HEIGHT}")
+                f.reasons.append(f"sortie (output-location: slide) : titre et sortie de "
+                                 f"{height:.0f} px > {SLIDE_HEIGHT}")
             if f.beyond > -SAFETY_RIGHT:
                 f.reasons.append(f"{content.right_what} : {f.beyond:.0f} px de trop à droite")
             fits.append(f)
