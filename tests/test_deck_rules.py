@@ -4,6 +4,11 @@
   ``execute: echo: true`` pour ses chunks Python, et Quarto applique alors ``echo`` aussi aux
   cellules ``{mermaid}`` (la relecture du 23.11 a vu 7 diagrammes repoussés hors de la
   diapositive par leur code). Chaque cellule mermaid porte ``%%| echo: false``.
+- Une ligne d'étiquette mermaid tient dans 200 px (Liberation Sans, 16 px) : mermaid mesure les
+  étiquettes d'un organigramme en les coupant à 200 px (``flowchart.wrappingWidth``), mais
+  Quarto les affiche sur une ligne ; une étiquette plus longue déborde de sa boîte (rendu du
+  2026-12-07 : « concaténer, puis projection de sortie : T × 128 », 350 px). Coupez-la avec
+  ``<br/>``.
 """
 import importlib
 import pkgutil
@@ -136,3 +141,37 @@ def test_ignored_figure_option_is_found(tmp_path):
                     "x = 1\n```\n", encoding="utf-8")
     assert _ignored_figure_options(tmp_path, [deck]) == [
         f"{parse_document(deck, tmp_path).chunks[0].where(tmp_path)} : #| fig-height"]
+
+
+MERMAID_WRAP_PX = 200   # flowchart.wrappingWidth de mermaid
+
+
+def long_mermaid_labels(root: Path, documents) -> list[str]:
+    from harness import slidefit
+
+    found = []
+    for doc in documents:
+        for cell in language_cells(doc, root, langs=("mermaid",)):
+            for line in cell.lines[1:]:
+                for node in slidefit.NODE_RE.finditer(line.text):
+                    for part in re.split(r"<br\s*/?>", node.group(3)):
+                        width = slidefit.text_em(part, "sans") * slidefit.MERMAID_FONT
+                        if width > MERMAID_WRAP_PX:
+                            found.append(f"« {part} » ({width:.0f} px) : {line.where(root)}")
+    return found
+
+
+def test_mermaid_labels_fit_in_their_boxes():
+    found = long_mermaid_labels(ROOT, site.site_documents(ROOT))
+    assert not found, (f"étiquettes mermaid de plus de {MERMAID_WRAP_PX} px sur une ligne : elles "
+                       "dépasseraient de leur boîte ; coupez-les avec <br/> :\n  " + "\n  ".join(found))
+
+
+def test_a_long_mermaid_label_is_found(tmp_path):
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
+    deck = tmp_path / "deck.qmd"
+    deck.write_text('---\ntitle: essai\n---\n\n## Schéma\n\n```{mermaid}\n%%| echo: false\n'
+                    'flowchart TB\n  A["x : T × 128"] --> C["concaténer, puis projection de sortie'
+                    ' : T × 128"]\n  B["court<br/>puis court"] --> C\n```\n', encoding="utf-8")
+    found = long_mermaid_labels(tmp_path, [deck])
+    assert len(found) == 1 and "concaténer" in found[0] and "deck.qmd, ligne 10" in found[0]

@@ -148,7 +148,7 @@ def test_ojs_script_is_a_raw_html_block_that_the_ojs_runtime_can_parse():
     from llmlab.display import ojs_script
 
     text = ojs_script(points=[{"age": 0.0, "taille": 50.5}], titre="fin </script> évitée")
-    assert text.startswith("```{=html}\n") and text.endswith("\n```\n")
+    assert text.startswith("\n```{=html}\n") and text.endswith("\n```\n\n")
     (inner,) = re.findall(r'<script type="ojs-define">(.*?)</script>', text, re.S)
     contents = json.loads(inner)["contents"]
     assert contents == [{"name": "points", "value": [{"age": 0.0, "taille": 50.5}]},
@@ -171,3 +171,13 @@ def test_ojs_define_prints_instead_of_displaying_html(capsys):
 
     assert ojs_define(a=1) is None
     assert capsys.readouterr().out == ojs_script(a=1)
+
+
+def test_html_block_is_a_pandoc_raw_block_between_blank_lines(capsys):
+    from llmlab.display import html_block, print_html
+
+    block = html_block('<span title="id 7">chat</span>')
+    assert block.split("\n") == ["", "```{=html}", '<span title="id 7">chat</span>', "```", "", ""]
+    print("avant", end="")
+    print_html("<b>x</b>")
+    assert capsys.readouterr().out == "avant" + html_block("<b>x</b>")

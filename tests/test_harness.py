@@ -588,3 +588,36 @@ def test_config_problems_are_reported():
     assert site.config_problems({"project": {"type": "website"}, "lang": "fr", "website": {}}) == []
     problems = site.config_problems({"project": {"type": "default"}, "lang": "en"})
     assert len(problems) == 3 and "website" in problems[0] and "lang: fr" in problems[1]
+
+
+@pytest.mark.slow
+def test_html_results_are_found_and_the_asis_route_is_not(tmp_path):
+    from harness.outputs import widget_outputs
+
+    deck = write(tmp_path, "deck.qmd", '''
+        ---
+        title: Essai
+        ---
+
+        ```{python}
+        from IPython.display import HTML, Markdown
+        Markdown("**gras**")
+        ```
+
+        ```{python}
+        HTML("<b>x</b>")
+        ```
+
+        ```{python}
+        #| output: asis
+        from llmlab.display import print_html
+        print_html("<b>x</b>")
+        ```
+
+        ```{python}
+        ojs_define(a=1)  # celui de Quarto : un résultat text/html
+        ```
+        ''')
+    doc = parse_document(deck, tmp_path)
+    found = widget_outputs(doc, run_document(doc))
+    assert found == ["deck.qmd, ligne 10 : text/html", "deck.qmd, ligne 20 : text/html"]

@@ -32,7 +32,8 @@ ALL_PAGES = {**PAGES, **{name: ROOT / "interactif" / f"{name}.qmd"
 
 # Ce que le runtime OJS de Quarto fournit sans import, et les mots du langage.
 OJS_BUILTINS = {"Plot", "Inputs", "html", "md", "require", "Math", "Number", "Array", "Set", "Object",
-                "JSON", "String", "Infinity", "NaN", "undefined", "null", "true", "false", "TextEncoder"}
+                "JSON", "String", "Infinity", "NaN", "undefined", "null", "true", "false", "TextEncoder",
+                "URL", "document"}
 JS_KEYWORDS = {"viewof", "const", "let", "var", "function", "return", "for", "of", "in", "if",
                "else", "new", "typeof", "break", "import", "from"}
 
@@ -505,3 +506,31 @@ def test_javascript_attention_cells_and_labels():
     assert [(d["q"], d["k"]) for d in got] == list(zip(q.tolist(), k.tolist()))
     assert [d["w"] for d in got] == [w for row in rows for w in row]
     assert labels == ["a", "␣", "↵"]
+
+
+# --- ce que la page montre -----------------------------------------------------------------------
+
+def hidden_code_cells(path: Path) -> list[str]:
+    """Les cellules OJS dont le code s'afficherait (echo vrai, le défaut) dans une cellule que
+    ``output: false`` masque en entier : Quarto donne alors la classe ``hidden`` à toute la
+    cellule, code compris (rendu du 2026-12-07 : quatre pages annonçaient « voici ces
+    calculs : » et ne montraient rien)."""
+    found = []
+    for cell in ojs_cells(path):
+        options = dict(re.findall(r"^//\|\s*([\w-]+):\s*(.+)$", cell, re.M))
+        if options.get("output") == "false" and options.get("echo", "true") != "false":
+            found.append(cell.split("\n")[-1][:40])
+    return found
+
+
+@pytest.mark.parametrize("page", sorted(Path(ROOT / "interactif").glob("*.qmd")), ids=lambda p: p.stem)
+def test_shown_code_is_not_in_a_hidden_cell(page):
+    assert hidden_code_cells(page) == []
+
+
+def test_hidden_code_cells_are_found(tmp_path):
+    page = tmp_path / "page.qmd"
+    page.write_text("---\ntitle: essai\n---\n\nVoici le calcul :\n\n```{ojs}\n//| output: false\n"
+                    "function f(x) { return x; }\n```\n\n```{ojs}\n//| echo: false\n//| output: false\n"
+                    "g = 1\n```\n", encoding="utf-8")
+    assert hidden_code_cells(page) == ["function f(x) { return x; }"]

@@ -300,3 +300,41 @@ def test_every_activation_has_a_french_label():
     assert set(nn.ACTIVATION_LABELS) == set(nn.ACTIVATIONS)
     assert nn.ACTIVATION_LABELS["sigmoid"] == "sigmoïde"
     assert nn.ACTIVATION_LABELS["relu"] == "ReLU"
+
+
+# --- dessiner un réseau dense ---------------------------------------------------------------
+
+
+def test_plot_network_draws_every_neuron_and_every_weight():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Circle
+
+    from llmlab.nn import MLP, plot_network
+    from llmlab.style import read_palette
+
+    sizes = [4, 5, 3, 4]
+    ax = plot_network(sizes)
+    circles = [p for p in ax.patches if isinstance(p, Circle)]
+    lines = [line for line in ax.get_children() if isinstance(line, Line2D)]
+    assert len(circles) == sum(sizes)
+    # un trait par poids : les paramètres du même réseau, biais retirés
+    weights = MLP(sizes, activations="relu").n_params() - sum(sizes[1:])
+    assert len(lines) == weights == 4 * 5 + 5 * 3 + 3 * 4
+    ink = matplotlib.colors.to_rgba(read_palette()["ink"])
+    dark = [c for c in circles if c.get_facecolor() == ink]
+    assert len(dark) == sum(sizes[1:])          # les neurones ; les 4 entrées sont claires
+    texts = [t.get_text() for t in ax.texts]
+    assert texts.count("h") == 5 + 3 and "x₄" in texts and "ŷ₄" in texts
+    assert "couche 3\nsorties ŷ" in texts and "entrées x" in texts
+
+
+def test_plot_network_refuses_a_network_without_layers():
+    from llmlab.nn import plot_network
+
+    with pytest.raises(ValueError, match="au moins deux couches"):
+        plot_network([4])
+    with pytest.raises(ValueError, match="au moins deux couches"):
+        plot_network([4, 0])

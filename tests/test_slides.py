@@ -10,6 +10,7 @@ import pytest
 
 from harness import site
 from harness.kernel import KernelRunError
+from harness.outputs import widget_outputs
 from harness.qmd import QmdError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,3 +34,20 @@ def test_qmd_runs_like_quarto(qmd, document_runs):
     # chaque chunk à évaluer a bien été exécuté par le noyau (aucun sauté en silence)
     assert len(cells) == len(doc.runnable)
     assert all(c.get("execution_count") for c in cells)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("qmd", _params())
+def test_no_output_pulls_require_js_or_jquery(qmd, document_runs):
+    """Un résultat text/html (ou JavaScript, ou widget) fait ajouter par Quarto require.js et
+    jQuery pris sur un CDN : hors ligne, « define is not defined » (rendu du 2026-12-07, deck
+    TP 4). Le HTML d'une page ou d'une diapositive passe par ``llmlab.display.print_html``
+    dans un chunk ``#| output: asis``."""
+    try:
+        doc, cells = document_runs.get(qmd)
+    except (QmdError, KernelRunError) as e:
+        pytest.fail(f"le document ne s'exécute pas (voir test_qmd_runs_like_quarto) :\n{e}", pytrace=False)
+    found = widget_outputs(doc, cells)
+    assert not found, ("résultats qui ajouteraient require.js et jQuery d'un CDN ; imprimez le HTML "
+                       "avec llmlab.display.print_html dans un chunk « #| output: asis » :\n  "
+                       + "\n  ".join(found))

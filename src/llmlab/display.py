@@ -163,6 +163,21 @@ def french_count(n: int) -> str:
     return french_number(n, 0)
 
 
+def html_block(html: str) -> str:
+    """Un bloc HTML brut de Pandoc (````` ```{=html} `````) : recopié tel quel dans la page.
+
+    C'est la seule route du HTML vers une page ou une diapositive : un résultat ``text/html``
+    (``IPython.display.HTML``) ferait ajouter par Quarto require.js et jQuery, pris sur un CDN
+    (voir :func:`ojs_define`). Le bloc est entouré de lignes vides pour rester un bloc.
+    """
+    return "\n```{=html}\n" + html + "\n```\n\n"
+
+
+def print_html(html: str) -> None:
+    """Imprime :func:`html_block` ; dans un chunk marqué ``#| output: asis``."""
+    print(html_block(html), end="")
+
+
 def ojs_script(**values) -> str:
     """Le bloc HTML brut qui transmet ``values`` aux cellules ``{ojs}`` d'une page.
 
@@ -174,7 +189,7 @@ def ojs_script(**values) -> str:
     """
     payload = {"contents": [{"name": name, "value": value} for name, value in values.items()]}
     text = json.dumps(payload, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
-    return '```{=html}\n<script type="ojs-define">' + text + "</script>\n```\n"
+    return html_block('<script type="ojs-define">' + text + "</script>")
 
 
 def ojs_define(**values) -> None:

@@ -475,3 +475,65 @@ MODEL_SIZES = [
     ModelSize("LLaMA 3 8B", 32, 4096, 8_030_261_248),
     ModelSize("LLaMA 3 70B", 80, 8192, 70_553_706_496),
 ]
+
+
+# ---------------------------------------------------------------------------
+# Dessiner un réseau dense : une colonne par couche, toutes les connexions
+# ---------------------------------------------------------------------------
+
+
+def layer_labels(sizes):
+    """Les étiquettes des colonnes : « entrées x », « couche 1 »…, la dernière couche
+    donnant les sorties ŷ."""
+    n = len(sizes) - 1
+    if n == 1:
+        return ["entrées x", "couche dense\nsorties ŷ"]
+    return ["entrées x", *(f"couche {i}" for i in range(1, n)), f"couche {n}\nsorties ŷ"]
+
+
+def plot_network(sizes, ax=None, labels=None):
+    """Dessine un réseau dense à partir de la taille de ses couches.
+
+    ``sizes`` : le nombre de valeurs de chaque couche, entrées d'abord (``[4, 5, 3, 4]`` :
+    4 entrées, puis des couches de 5, 3 et 4 neurones, les 4 derniers donnant ŷ). Chaque
+    neurone est un disque foncé (un calcul), chaque entrée un disque clair (une donnée), et
+    chaque poids un trait : entre deux couches de n et m valeurs, n × m traits. Renvoie
+    l'``Axes``. Mermaid ne sait pas disposer tant de croisements : d'où ce dessin.
+    """
+    import matplotlib.pyplot as plt
+
+    from llmlab.style import read_palette
+
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError("il faut au moins deux couches d'au moins un neurone, "
+                         f"pas {list(sizes)}")
+    colors = read_palette()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.6))
+    gap, radius = 3.0, 0.3
+    columns = [[(k * gap, (n - 1) / 2 - i) for i in range(n)] for k, n in enumerate(sizes)]
+    for left, right in zip(columns, columns[1:]):
+        for x0, y0 in left:
+            for x1, y1 in right:
+                ax.plot([x0, x1], [y0, y1], color=colors["rule"], linewidth=0.8, zorder=1)
+    last = len(sizes) - 1
+    for k, column in enumerate(columns):
+        for i, (cx, cy) in enumerate(column, start=1):
+            text = f"x{_subscript(i)}" if k == 0 else f"ŷ{_subscript(i)}" if k == last else "h"
+            ax.add_patch(plt.Circle((cx, cy), radius, zorder=2,
+                                    facecolor=colors["sheet"] if k == 0 else colors["ink"],
+                                    edgecolor=colors["rule"] if k == 0 else colors["ink"]))
+            ax.text(cx, cy, text, ha="center", va="center", zorder=3, fontsize=12,
+                    color=colors["ink"] if k == 0 else colors["paper"])
+        ax.text(k * gap, -(max(sizes) - 1) / 2 - 0.7, (labels or layer_labels(sizes))[k],
+                ha="center", va="top", color=colors["muted"], fontsize=13)
+    half = (max(sizes) - 1) / 2
+    ax.set_xlim(-gap / 2, last * gap + gap / 2)
+    ax.set_ylim(-half - 1.4, half + 0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _subscript(n):
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))

@@ -77,3 +77,23 @@ def compact_outputs(doc: Document, cells: list) -> list[dict]:
             continue
         result.append({"line": index[id(chunk.start)], "outputs": compact_cell(cell)})
     return result
+
+
+# Les types MIME qui font ajouter à la page, par Quarto, require.js et jQuery pris sur un CDN
+# (« widgets JavaScript », src/core/jupyter/widgets.ts de quarto-cli) : tout résultat affiché
+# (display_data, execute_result) qui en contient un, même à côté de text/plain ou text/markdown.
+WIDGET_MIMES = ("text/html", "application/javascript", "application/vnd.jupyter.widget-view+json")
+
+
+def widget_outputs(doc: Document, cells: list) -> list[str]:
+    """Les chunks exécutés dont un résultat porte un de ``WIDGET_MIMES`` : « fichier, ligne :
+    types ». Le HTML passe par ``llmlab.display.print_html`` dans un chunk ``output: asis``."""
+    found = []
+    for chunk, cell in zip(doc.runnable, cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") not in ("display_data", "execute_result"):
+                continue
+            mimes = [m for m in WIDGET_MIMES if m in out.get("data", {})]
+            if mimes:
+                found.append(f"{chunk.start.where(doc.root)} : {', '.join(mimes)}")
+    return found

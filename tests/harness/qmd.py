@@ -369,6 +369,7 @@ class DiagramCell:
     start: Line
     options: dict   # options de la cellule seule (``%%|``…)
     echo: bool      # ``echo`` effectif : option de la cellule, sinon ``execute`` du document
+    lines: tuple = ()  # les lignes de la cellule, clôtures comprises
 
     def where(self, root: Path | None = None) -> str:
         return f"cellule {self.lang} {self.start.where(root)}"
@@ -388,5 +389,5 @@ def language_cells(path: Path, root: Path, langs=("mermaid", "dot")) -> list[Dia
             options = _chunk_options(block, root)
             echo = options.get("echo", execute.get("echo", False))
             out.append(DiagramCell(block.lang.lower(), block.lines[0], options,
-                                   echo is True or echo == "fenced"))
+                                   echo is True or echo == "fenced", tuple(block.lines)))
     return out

@@ -23,6 +23,7 @@ navigateur). Les tailles de texte sont des moyennes : voir les marges de sécuri
 """
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -646,6 +647,9 @@ def cell_boxes(block: Block, ctx: Context) -> list[Box]:
                       f"diagramme mermaid de {width * scale:.0f} px de large")
         return code_part + [diagram]
     outputs = [] if options.get("output") is False else ctx.outputs.get(id(block.lines[0]), [])
+    if options.get("output") == "asis":   # ce qui est imprimé devient du Markdown de la page
+        outputs = [{"type": "markdown", "text": o["text"]} if o["type"] == "stream" else o
+                   for o in outputs]
     location = options.get("output-location", "default")
     if location in ("column", "column-fragment") and code_part:
         half = (ctx.width - COLUMN_GAP * ctx.font) / 2
@@ -691,6 +695,15 @@ def flow(items: list[Block], ctx: Context, in_output: bool = False) -> list[Box]
         block = items[i]
         if block.kind == "cell":
             boxes += cell_boxes(block, ctx)
+            i += 1
+            continue
+        if block.kind == "code" and block.lines[0].text.strip().endswith("{=html}"):
+            # HTML brut (route « output: asis ») : son texte visible, sans balises ni scripts
+            raw = "\n".join(line.text for line in block.lines[1:-1])
+            raw = re.sub(r"<script\b.*?</script>", "", raw, flags=re.S)
+            text = html.unescape(re.sub(r"<[^>]+>", "", raw)).strip()
+            if text:
+                boxes += [paragraph(line, ctx) for line in text.split("\n") if line.strip()]
             i += 1
             continue
         if block.kind == "code":
