@@ -487,7 +487,7 @@ def test_token_counts_are_tiktoken_counts(course):
         for name in ("gpt2", "cl100k_base", "o200k_base"):
             assert frame.loc[label, name] == len(tiktoken.get_encoding(name).encode(text))
         assert frame.loc[label, "bpe-cours"] == len(course.encode(text))
-    # le constat du cours : GPT-2 coupe le français en plus de jetons que l'anglais
+    # le constat du cours : GPT-2 coupe le français en plus de tokens que l'anglais
     assert frame.loc["français", "gpt2"] > frame.loc["anglais", "gpt2"]
 
 
