@@ -76,7 +76,7 @@ def main() -> None:
     same = sum(gpt2.encode_ordinary(p) == reference.encode_ordinary(p) for p in paragraphs)
     share = 100 * same / len(paragraphs) if ours == expected else 0.0
     print(f"ids llmlab == ids tiktoken gpt2   : texte entier {'oui' if ours == expected else 'NON'}"
-          f", {same}/{len(paragraphs)} paragraphes ({fr(len(expected), 0)} jetons)")
+          f", {same}/{len(paragraphs)} paragraphes ({fr(len(expected), 0)} tokens)")
     print(f"débit de l'encodeur Python pur    : {fr(size / 1e6 / t_python, 2)} Mo/s "
           f"(premier passage, cache vide), {fr(size / 1e6 / t_python_warm, 2)} Mo/s (morceaux déjà vus)")
 

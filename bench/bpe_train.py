@@ -2,14 +2,14 @@
 
     uv run python bench/bpe_train.py [--caracteres 1000000] [--fusions-reference 20]
 
-Sur le même texte (le début des pièces de Shakespeare), jusqu'à 1 024 jetons :
+Sur le même texte (le début des pièces de Shakespeare), jusqu'à 1 024 tokens :
 
 * ``llmlab`` : ``BPETokenizer.train``, comptes de paires mis à jour seulement dans les
   morceaux qui contiennent la paire fusionnée (morceaux uniques, pondérés par leur fréquence) ;
 * la référence directe, à la manière de minbpe : après chaque fusion, on recompte toutes les
   paires de tout le texte. Elle est trop lente pour aller jusqu'au bout : on la mesure sur ses
   premières fusions, puis on extrapole. Le coût d'une fusion est proportionnel à la longueur
-  du texte en jetons, qui diminue à chaque fusion : l'extrapolation pondère donc chaque fusion
+  du texte en tokens, qui diminue à chaque fusion : l'extrapolation pondère donc chaque fusion
   par cette longueur (connue exactement grâce à ``merge_steps``), ce qui est plus prudent
   qu'une extrapolation linéaire (affichée aussi) ;
 * Hugging Face ``tokenizers`` (Rust, plusieurs fils d'exécution) : la limite pratique.
@@ -65,7 +65,7 @@ def main() -> None:
     text = load_shakespeare()[:args.caracteres]
     n_merges, n_ref = VOCAB_SIZE - 256, args.fusions_reference
     print(f"Texte : {fr(len(text), 0)} caractères de Shakespeare "
-          f"({fr(len(text.encode()) / 1e6, 2)} Mo), jusqu'à {fr(VOCAB_SIZE, 0)} jetons "
+          f"({fr(len(text.encode()) / 1e6, 2)} Mo), jusqu'à {fr(VOCAB_SIZE, 0)} tokens "
           f"({n_merges} fusions).")
 
     start = time.perf_counter()
@@ -78,7 +78,7 @@ def main() -> None:
     t_ref = time.perf_counter() - start
     assert reference == list(ours.merges)[:n_ref], "la référence n'apprend pas les mêmes fusions"
     # coût de la fusion k ∝ longueur du texte avant la fusion k
-    # (au départ, un jeton par octet ; ensuite, les longueurs que donne merge_steps)
+    # (au départ, un token par octet ; ensuite, les longueurs que donne merge_steps)
     lengths = [len(text.encode())] + [s["n_tokens"] for s in T.merge_steps(text, n_merges - 1)]
     t_ref_weighted = t_ref * sum(lengths) / sum(lengths[:n_ref])
     t_ref_linear = t_ref * n_merges / n_ref
@@ -95,7 +95,7 @@ def main() -> None:
     print(f"llmlab est {fr(speedup)}× plus rapide que la référence directe et "
           f"{fr(t_ours / t_hf)}× plus lent que Hugging Face.")
     mark = "✓" if speedup >= 20 else "✗"
-    print(f"objectif entraînement BPE jusqu'à 1 024 jetons, vs recomptage complet: "
+    print(f"objectif entraînement BPE jusqu'à 1 024 tokens, vs recomptage complet: "
           f"{fr(speedup)}× (cible ≥ 20×) {mark}")
 
 

@@ -2,15 +2,16 @@
 //
 // Il lit le JSON de llmlab.tokenizers.export_json(tokenizer) et applique les fusions comme
 // BPETokenizer.encode (même découpage de GPT-2, même ordre des fusions) : tests/test_tokenizers.py
-// compare les deux avec node. Les jetons spéciaux sont encodés comme du texte ordinaire, et un
+// compare les deux avec node. Les tokens spéciaux sont encodés comme du texte ordinaire (comme
+// encode(texte, allowed_special="none") en Python), et un
 // demi-caractère isolé (surrogate) devient « � » (TextEncoder) au lieu d'être refusé.
 //
 // Dans une page OJS :  import {loadBPE, encode, decode, tokens} from "./bpe.js"
 
-// Prépare le tokenizer : table des fusions et vocabulaire (octets de chaque jeton).
+// Prépare le tokenizer : table des fusions et vocabulaire (octets de chaque token).
 export function loadBPE(data) {
   const merges = new Map();             // "gauche,droite" -> nouvel id
-  const vocab = new Map();              // id -> octets du jeton
+  const vocab = new Map();              // id -> octets du token
   data.byte_ids.forEach((id, byte) => vocab.set(id, [byte]));
   for (const [left, right, id] of data.merges) {
     merges.set(`${left},${right}`, id);
@@ -44,7 +45,7 @@ function encodeChunk(bpe, bytes) {
   return ids;
 }
 
-// Les ids des jetons de text.
+// Les ids des tokens de text.
 export function encode(bpe, text) {
   const utf8 = new TextEncoder();
   const ids = [];
@@ -55,13 +56,13 @@ export function encode(bpe, text) {
 // Le texte des ids (une suite d'octets UTF-8 incomplète devient « � »).
 export function decode(bpe, ids) {
   const bytes = ids.flatMap((id) => {
-    if (!bpe.vocab.has(id)) throw new Error(`Identifiant de jeton inconnu : ${id}`);
+    if (!bpe.vocab.has(id)) throw new Error(`Identifiant de token inconnu : ${id}`);
     return bpe.vocab.get(id);
   });
   return new TextDecoder("utf-8", {ignoreBOM: true}).decode(new Uint8Array(bytes));
 }
 
-// Les jetons de text, chacun avec son id et son texte : [{id, text}, …].
+// Les tokens de text, chacun avec son id et son texte : [{id, text}, …].
 export function tokens(bpe, text) {
   return encode(bpe, text).map((id) => ({id, text: decode(bpe, [id])}));
 }

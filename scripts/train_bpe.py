@@ -4,7 +4,7 @@
     uv run python scripts/train_bpe.py --verifier   # compare seulement au fichier livré
 
 Recette : le corpus français du cours (``data/corpus_fr.txt``, 14 016 octets), découpage
-de GPT-2, 256 fusions (vocabulaire de 512 jetons), puis ``<|endoftext|>`` = 512. Au-delà,
+de GPT-2, 256 fusions (vocabulaire de 512 tokens), puis ``<|endoftext|>`` = 512. Au-delà,
 les fusions de ce petit corpus ne voient plus que des mots entiers répétés 5 fois ou moins.
 L'entraînement est déterministe : même corpus, même fichier, octet pour octet.
 """

@@ -2,8 +2,10 @@
 naïf qui recompte tout à chaque fusion, et l'encodeur JavaScript exécuté par node."""
 import json
 import shutil
+import re
 import subprocess
 from collections import Counter
+from itertools import combinations
 from pathlib import Path
 
 import pytest
@@ -173,9 +175,107 @@ def test_gpt2_special_token(gpt2, tiktoken_gpt2):
     assert 50256 in gpt2.encode(text, allowed_special={T.ENDOFTEXT})
     assert (gpt2.encode(text, allowed_special="none")
             == tiktoken_gpt2.encode(text, disallowed_special=()))
-    with pytest.raises(ValueError, match="allowed_special='all'"):
+    with pytest.raises(T.DisallowedSpecialTokenError, match="« <|endoftext|> »"):
         gpt2.encode(text)
     assert gpt2.decode(gpt2.encode(text, allowed_special="all")) == text
+
+
+# --- tokens spéciaux : exactement tiktoken -----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiktoken_cl100k():
+    return tiktoken.get_encoding("cl100k_base")
+
+
+@pytest.fixture(scope="module")
+def cl100k(tiktoken_cl100k):
+    enc = tiktoken_cl100k  # attributs que le README de tiktoken montre pour l'étendre
+    return T.BPETokenizer.from_ranks(enc._mergeable_ranks, enc._special_tokens,
+                                     pattern=enc._pat_str, name="cl100k_base")
+
+
+SPECIAL_TEXTS = [
+    "fin<|endoftext|>début",
+    "<|fim_prefix|>def f(x):<|fim_suffix|>\n    return x<|fim_middle|>",
+    "<|endoftext|><|endoftext|>  <|endoftext|>  \n<|endofprompt|>",
+    "<|endoftext|  <|endoftext<|endoftext|>|> <|fim_prefix|",
+    "Bonjour <|fim_middle|>, pas de fin.",
+    "texte sans token spécial",
+    "",
+]
+
+
+def outcome(encode, text, **kwargs):
+    """Les ids, ou ``("refusé", nom du token spécial)`` quand ``encode`` lève ValueError
+    (nommé « ainsi » par llmlab, 'ainsi' par tiktoken)."""
+    try:
+        return encode(text, **kwargs)
+    except ValueError as exc:
+        found = re.search(r"token spécial « (.+?) »|special token '(.+?)'", str(exc))
+        return "refusé", found.group(1) or found.group(2)
+
+
+def special_arguments(enc):
+    """Chaque valeur d'``allowed_special`` (toutes les parties, "all") croisée avec
+    chaque ``disallowed_special`` ("all", (), un seul token)."""
+    names = sorted(enc.special_tokens_set)
+    allowed = [set(c) for k in range(len(names) + 1) for c in combinations(names, k)]
+    disallowed = ["all", (), *({n} for n in names)]
+    return [{"allowed_special": a, "disallowed_special": d}
+            for a in [*allowed, "all"] for d in disallowed]
+
+
+@pytest.mark.parametrize("which", ["gpt2", "cl100k"])
+@pytest.mark.parametrize("text", SPECIAL_TEXTS)
+def test_special_tokens_exactly_as_tiktoken(request, which, text):
+    ours = request.getfixturevalue(which)
+    theirs = request.getfixturevalue(f"tiktoken_{which}")
+    cases = special_arguments(theirs)
+    assert len(cases) == (3 * 3 if which == "gpt2" else 33 * 7)
+    for kwargs in [*cases, {}]:  # {} : les valeurs par défaut
+        assert (outcome(ours.encode, text, **kwargs)
+                == outcome(theirs.encode, text, **kwargs)), kwargs
+    # le raccourci de llmlab : tout token spécial en texte ordinaire
+    assert (ours.encode(text, allowed_special="none")
+            == theirs.encode(text, disallowed_special=()))
+
+
+special_mix = st.lists(st.sampled_from([
+    "<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|endofprompt|>", "<|", "|>",
+    "endoftext", " ", "\n", "  ", "é", "Bonjour", "x=1", "😀"]), max_size=12).map("".join)
+
+
+@SETTINGS
+@given(special_mix, st.data())
+def test_special_tokens_as_tiktoken_on_any_mix(cl100k, tiktoken_cl100k, text, data):
+    kwargs = data.draw(st.sampled_from(special_arguments(tiktoken_cl100k)))
+    assert (outcome(cl100k.encode, text, **kwargs)
+            == outcome(tiktoken_cl100k.encode, text, **kwargs))
+
+
+def test_disallowed_special_token_message_says_how_to_encode_it(gpt2):
+    with pytest.raises(ValueError) as info:
+        gpt2.encode("a<|endoftext|>b", allowed_special=set())
+    message = str(info.value)
+    assert isinstance(info.value, T.DisallowedSpecialTokenError)
+    assert info.value.token == T.ENDOFTEXT and "« <|endoftext|> »" in message
+    assert "allowed_special={'<|endoftext|>'}" in message
+    assert "disallowed_special=()" in message
+    # et la recette donnée marche
+    assert gpt2.encode("a<|endoftext|>b", allowed_special={T.ENDOFTEXT})[1] == 50256
+    assert gpt2.encode("a<|endoftext|>b", disallowed_special=()) == gpt2.encode_ordinary(
+        "a<|endoftext|>b")
+
+
+def test_special_token_arguments_are_checked(gpt2):
+    with pytest.raises(ValueError, match=r"allowed_special : .*inconnu.*<\|fim_prefix\|>"):
+        gpt2.encode("x", allowed_special={"<|fim_prefix|>"})
+    with pytest.raises(ValueError, match=r"disallowed_special : .*inconnu"):
+        gpt2.encode("x", disallowed_special={"<|endoftxt|>"})
+    with pytest.raises(ValueError, match="ensemble de tokens spéciaux"):
+        gpt2.encode("x", allowed_special="<|endoftext|>")
+    with pytest.raises(TypeError):
+        gpt2.encode("x", "all")  # comme tiktoken : arguments nommés
 
 
 # --- export tiktoken ---------------------------------------------------------------------------
@@ -192,6 +292,70 @@ def test_to_tiktoken_of_gpt2_is_tiktoken_gpt2(gpt2, tiktoken_gpt2):
     text = "\n".join(TEXTS)
     assert enc.encode(text) == tiktoken_gpt2.encode(text)
     assert enc.n_vocab == 50257 and enc.eot_token == 50256
+
+
+# --- ids des tokens spéciaux et taille du vocabulaire --------------------------------------------
+
+def suggested_id(message):
+    return int(re.search(r"par exemple (\d+)\.", message).group(1))
+
+
+def test_register_special_tokens_suggests_a_free_id():
+    gpt2 = T.load_gpt2()
+    with pytest.raises(ValueError, match="pris par le token spécial « <|endoftext|> »") as info:
+        gpt2.register_special_tokens({"<|fim_prefix|>": 50256})
+    assert suggested_id(str(info.value)) == 50257
+    with pytest.raises(ValueError, match="pris par le token « Hello »") as info:
+        gpt2.register_special_tokens({"<|fim_prefix|>": 15496})
+    free = suggested_id(str(info.value))
+    gpt2.register_special_tokens({"<|fim_prefix|>": free})  # l'id proposé est libre
+    assert gpt2.special_tokens == {T.ENDOFTEXT: 50256, "<|fim_prefix|>": 50257}
+    # le suivant tient compte des tokens spéciaux, même lointains
+    gpt2.register_special_tokens({"<|fim_middle|>": 60000})
+    with pytest.raises(ValueError) as info:
+        gpt2.register_special_tokens({"<|fim_suffix|>": 50257})
+    assert suggested_id(str(info.value)) == 60001
+
+
+def test_register_special_tokens_checks_every_token_before_adding_any(course):
+    tok = T.BPETokenizer.from_text(course.to_text())
+    tok.register_special_tokens({T.ENDOFTEXT: 512})  # déjà là, même id : rien ne change
+    assert tok.special_tokens == {T.ENDOFTEXT: 512}
+    with pytest.raises(ValueError, match="« <|b|> ».*pris par le token spécial « <|a|> »"):
+        tok.register_special_tokens({"<|a|>": 600, "<|b|>": 600})
+    assert tok.special_tokens == {T.ENDOFTEXT: 512}  # tout ou rien
+    with pytest.raises(ValueError, match="déjà un token spécial, d'id 512"):
+        tok.register_special_tokens({T.ENDOFTEXT: 513})
+    for bad in (-1, "600", 600.0, True):
+        with pytest.raises(ValueError, match="entier ≥ 0"):
+            tok.register_special_tokens({"<|x|>": bad})
+    with pytest.raises(ValueError, match="Nom de token spécial invalide"):
+        tok.register_special_tokens({"": 600})
+    assert tok.special_tokens == {T.ENDOFTEXT: 512}
+
+
+@pytest.mark.parametrize("which", ["gpt2", "cl100k"])
+def test_vocab_size_is_tiktoken_n_vocab(request, which):
+    ours = request.getfixturevalue(which)
+    theirs = request.getfixturevalue(f"tiktoken_{which}")
+    assert ours.vocab_size == theirs.n_vocab == T.to_tiktoken(ours).n_vocab
+    # cl100k : 100256 et 100261 à 100275 sont vides (<|endofprompt|> = 100276)
+    assert ours.vocab_size - len(ours.vocab) - len(ours.special_tokens) == (
+        0 if which == "gpt2" else 16)
+
+
+def test_sparse_special_ids_fit_an_embedding_sized_by_vocab_size(course):
+    import torch
+
+    tok = T.BPETokenizer.from_text(course.to_text())
+    tok.register_special_tokens({"<|fim_prefix|>": 100257})
+    assert tok.vocab_size == T.to_tiktoken(tok).n_vocab == 100258
+    ids = tok.encode("a<|fim_prefix|>b<|endoftext|>", allowed_special="all")
+    assert ids[1] == 100257
+    table = torch.nn.Embedding(tok.vocab_size, 2)  # comme GPT et GRULanguageModel
+    assert table(torch.tensor(ids)).shape == (4, 2)
+    with pytest.raises(ValueError, match="inconnu : 600.*514 ids, entre 0 et 100257"):
+        tok.decode([600])
 
 
 # --- aller-retour sur tout texte ---------------------------------------------------------------
@@ -323,7 +487,7 @@ def test_token_counts_are_tiktoken_counts(course):
         for name in ("gpt2", "cl100k_base", "o200k_base"):
             assert frame.loc[label, name] == len(tiktoken.get_encoding(name).encode(text))
         assert frame.loc[label, "bpe-cours"] == len(course.encode(text))
-    # le constat du cours : GPT-2 coupe le français en plus de jetons que l'anglais
+    # le constat du cours : GPT-2 coupe le français en plus de tokens que l'anglais
     assert frame.loc["français", "gpt2"] > frame.loc["anglais", "gpt2"]
 
 

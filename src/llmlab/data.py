@@ -65,7 +65,7 @@ DATA_FILES = {
     "boston_housing.csv": "04ea3ed0aa63691cfedf388349eafc1213e91e00f8e4d31747534692c0f1ce02",
     "corpus_fr.txt": "330b4b359b15b387dfcaf5327c44394216a47b0255b37b94a4d29fc5426bb926",
     "vocab/r50k_base.tiktoken": TIKTOKEN_FILES["r50k_base.tiktoken"][1],
-    "tokenizers/bpe-cours.txt": "7194ba4e9e128447028d6763b4302aa03d592d74b7025151509581b54a9328a8",
+    "tokenizers/bpe-cours.txt": "b2a360bb4f9a6c477fcaea246fa7a5513e9fd40fdffd80141925cb66e1ddacbe",
     "word_vectors_shakespeare.npz":
         "e4bdefc76b2ca2244898354e9acc2c7bbb820a1e32adda32925676b881686eb6",
     "gru/weights.pt": "67e8206f803ffe53b1409e12203f403591373fcc07ee02448238f39129f89a82",
@@ -79,7 +79,7 @@ DATA_FILES = {
     "gpt-bpe/weights.pt": "4f9bc4741154612c145c002a981869f4cb7b7ee704f230efbcd7009f1e9c51a9",
     "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
-    "gpt-bpe/state.json": "8757e77ea7eecdd7952e4694b864108e28df2b8f4c6b6e9cdd2d91514b42b15a",
+    "gpt-bpe/state.json": "c2930d89b6ecdb7199b9b84ce082b81659b15b25c4b7e5f6fd3e47050893a8bf",
 }
 
 
@@ -231,13 +231,13 @@ COURSE_BPE = "tokenizers/bpe-cours.txt"
 
 
 def load_gpt2_ranks() -> dict[bytes, int]:
-    """Les rangs BPE de GPT-2 (r50k) : octets du jeton -> id, depuis ``data/vocab/``."""
+    """Les rangs BPE de GPT-2 (r50k) : octets du token -> id, depuis ``data/vocab/``."""
     from llmlab.vocab import parse_tiktoken
 
     name = "vocab/r50k_base.tiktoken"
     ranks = parse_tiktoken(data_path(name).read_bytes())
     if len(ranks) != 50256:
-        raise DataError(f"{DATA_DIR / name} est incomplet ({len(ranks)} jetons au lieu de "
+        raise DataError(f"{DATA_DIR / name} est incomplet ({len(ranks)} tokens au lieu de "
                         f"50 256). {restore_hint(name)}")
     return ranks
 

@@ -9,7 +9,7 @@ troisième :
   énorme, et chaque mot nouveau (« tokenisation ») devient ``<inconnu>`` ;
 * :class:`BPETokenizer` : le *Byte Pair Encoding* au niveau des octets de GPT-2. On part
   des 256 octets (aucun texte n'est donc jamais inconnu) et on fusionne, l'une après
-  l'autre, les paires de jetons voisins les plus fréquentes du corpus.
+  l'autre, les paires de tokens voisins les plus fréquentes du corpus.
 
 :func:`load_gpt2` construit un :class:`BPETokenizer` depuis les rangs de GPT-2 livrés dans
 ``data/`` : il donne exactement les identifiants de ``tiktoken.get_encoding("gpt2")``.
@@ -38,7 +38,7 @@ GPT2_SPLIT_PATTERN_JS = (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+"""
                          r"""| ?[^\p{White_Space}\p{L}\p{N}]+"""
                          r"""|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}""")
 
-#: Le jeton spécial qui sépare deux documents chez GPT-2.
+#: Le token spécial qui sépare deux documents chez GPT-2.
 ENDOFTEXT = "<|endoftext|>"
 
 
@@ -46,7 +46,7 @@ ENDOFTEXT = "<|endoftext|>"
 
 def get_pair_counts(ids: list[int], counts: dict | None = None
                     ) -> dict[tuple[int, int], int]:
-    """Compte chaque paire de jetons voisins.
+    """Compte chaque paire de tokens voisins.
 
     ``[1, 2, 1, 2]`` donne ``{(1, 2): 2, (2, 1): 1}``.
     ``counts`` accumule les comptes de plusieurs morceaux.
@@ -192,7 +192,7 @@ def _check_text(text: str) -> bytes:
 
 
 def visible(token: bytes) -> str:
-    """Un jeton lisible sur une ligne : « ␣ » pour l'espace, « ↵ » pour le saut de ligne.
+    """Un token lisible sur une ligne : « ␣ » pour l'espace, « ↵ » pour le saut de ligne.
 
     Un octet qui n'est pas de l'UTF-8 complet (morceau d'emoji…) s'écrit ``\\xNN`` ; les
     autres caractères de contrôle s'écrivent ``\\uNNNN``.
@@ -217,7 +217,7 @@ def _learn_merges(chunks: Counter, n_merges: int,
                   first_id: int = 256, progress=False):
     """Apprend ``n_merges`` fusions, une à une.
 
-    Produit ``(paire, nouvel id, compte, nb de jetons)``.
+    Produit ``(paire, nouvel id, compte, nb de tokens)``.
     ``chunks`` compte les morceaux du découpage (en octets) :
     « ␣de », vu 200 fois, n'est traité qu'une fois, pondéré.
     On ne recompte pas tout après chaque fusion : ``where[p]``
@@ -266,6 +266,26 @@ class TokenizerFileError(ValueError):
     """Un fichier de tokenizer illisible, tronqué ou d'un autre format."""
 
 
+class DisallowedSpecialTokenError(ValueError):
+    """Le texte contient un token spécial que ``encode`` n'a pas le droit de reconnaître."""
+
+    def __init__(self, token: str):
+        self.token = token
+        super().__init__(
+            f"Le texte contient le token spécial « {token} », non autorisé. Pour l'encoder "
+            f"comme token spécial : allowed_special={{{token!r}}} (ou 'all') ; pour l'encoder "
+            "comme du texte ordinaire : disallowed_special=() (ou allowed_special='none').")
+
+
+def _first_special(names, text: str, start: int = 0):
+    """La première occurrence d'un des tokens spéciaux ``names`` (le plus long d'abord
+    à une même position), ou ``None``."""
+    if not names:
+        return None
+    alternatives = sorted(names, key=lambda s: (-len(s), s))
+    return re.compile("|".join(map(re.escape, alternatives))).search(text, start)
+
+
 _FORMAT = "llmlab-bpe 1"
 _MERGE_LINE = re.compile(r"(\d+) = (\d+) \+ (\d+)(?:\t(.*))?")
 
@@ -273,11 +293,11 @@ _MERGE_LINE = re.compile(r"(\d+) = (\d+) \+ (\d+)(?:\t(.*))?")
 class BPETokenizer:
     """BPE au niveau des octets avec le découpage de GPT-2.
 
-    * ``vocab[id]`` : les octets du jeton ; ``byte_ids[b]`` : l'id du jeton de l'octet
+    * ``vocab[id]`` : les octets du token ; ``byte_ids[b]`` : l'id du token de l'octet
       ``b`` (``b`` lui-même pour un BPE entraîné ici ; pas chez GPT-2) ;
     * ``merges[(gauche, droite)] = nouvel_id``, dans l'ordre d'apprentissage : un id plus
       petit a été appris plus tôt, il est donc appliqué d'abord à l'encodage ;
-    * ``special_tokens`` : les jetons spéciaux (``<|endoftext|>``), jamais issus d'une
+    * ``special_tokens`` : les tokens spéciaux (``<|endoftext|>``), jamais issus d'une
       fusion, reconnus seulement si ``encode`` le permet.
     """
 
@@ -297,8 +317,14 @@ class BPETokenizer:
 
     @property
     def vocab_size(self) -> int:
-        """Nombre de jetons : octets, fusions et jetons spéciaux."""
-        return len(self.vocab) + len(self.special_tokens)
+        """Plus grand id + 1, comme ``n_vocab`` de tiktoken : la taille d'une table
+        d'embeddings qui reçoit tous les ids.
+
+        C'est le nombre de tokens quand les ids se suivent (un BPE entraîné ici, GPT-2) ;
+        un token spécial à l'id lointain laisse des ids vides (cl100k : 100 277 pour
+        100 261 tokens).
+        """
+        return max([max(self.vocab), *self.special_tokens.values()]) + 1
 
     # -- apprentissage --
 
@@ -308,15 +334,15 @@ class BPETokenizer:
     def train(self, text: str, vocab_size: int, *, progress: bool = False) -> "BPETokenizer":
         """Apprend ``vocab_size - 256`` fusions sur ``text`` ; renvoie le tokenizer.
 
-        Repart de zéro (les 256 octets) ; les jetons spéciaux s'ajoutent ensuite avec
-        :meth:`register_special_tokens`. À chaque étape, la paire de jetons voisins la plus
+        Repart de zéro (les 256 octets) ; les tokens spéciaux s'ajoutent ensuite avec
+        :meth:`register_special_tokens`. À chaque étape, la paire de tokens voisins la plus
         fréquente est fusionnée ; à égalité, la plus petite paire d'ids ``(gauche, droite)``
         l'emporte : l'entraînement est déterministe.
         """
         if vocab_size < 256:
             raise ValueError(
                 f"vocab_size = {vocab_size} : un BPE au niveau des octets a au moins 256 "
-                "jetons (un par octet). Demandez 256 + le nombre de fusions voulu.")
+                "tokens (un par octet). Demandez 256 + le nombre de fusions voulu.")
         if not text:
             raise ValueError("Texte d'entraînement vide : donnez du texte au tokenizer.")
         _check_text(text)
@@ -330,18 +356,41 @@ class BPETokenizer:
         except NotEnoughTextError as exc:
             done = exc.args[0]
             raise NotEnoughTextError(
-                f"Texte trop court : après {done} fusions, plus aucune paire de jetons "
+                f"Texte trop court : après {done} fusions, plus aucune paire de tokens "
                 f"voisins n'est à fusionner ({vocab_size - 256} demandées). Donnez plus de "
                 f"texte, ou demandez vocab_size ≤ {256 + done}.") from None
         return self
 
     def register_special_tokens(self, tokens: dict[str, int]) -> None:
-        """Ajoute des jetons spéciaux, par ex. ``{ENDOFTEXT: 1024}`` (ids encore libres)."""
+        """Ajoute des tokens spéciaux, par ex. ``{ENDOFTEXT: 1024}``.
+
+        Chaque id doit être libre (ni octet, ni fusion, ni autre token spécial) ;
+        redonner un token déjà là avec son id ne change rien. Tout ou rien : sur une
+        erreur, aucun token n'est ajouté.
+        """
+        new = dict(self.special_tokens)
         for name, i in tokens.items():
-            if i in self.vocab or i in self.special_tokens.values():
-                raise ValueError(f"L'id {i} de « {name} » est déjà pris : choisissez un id "
-                                 f"≥ {max(self.vocab) + 1}.")
-            self.special_tokens[name] = i
+            self._check_special_token(name, i, new)
+            new[name] = i
+        self.special_tokens = new
+
+    def _check_special_token(self, name, i, specials: dict[str, int]) -> None:
+        """Refuse un nom vide, un id qui n'est pas un entier ≥ 0 ou un id déjà pris
+        (l'erreur propose alors le premier id libre après tous les autres)."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"Nom de token spécial invalide : {name!r} (un texte non "
+                             "vide, par ex. « <|endoftext|> »).")
+        if not isinstance(i, int) or isinstance(i, bool) or i < 0:
+            raise ValueError(f"L'id de « {name} » doit être un entier ≥ 0 (reçu {i!r}).")
+        if specials.get(name, i) != i:
+            raise ValueError(f"« {name} » est déjà un token spécial, d'id {specials[name]}.")
+        owner = next((s for s, j in specials.items() if j == i and s != name), None)
+        if i in self.vocab or owner is not None:
+            free = max([max(self.vocab), *specials.values()]) + 1
+            taken = (f"le token spécial « {owner} »" if owner is not None
+                     else f"le token « {visible(self.vocab[i])} »")
+            raise ValueError(f"L'id {i} de « {name} » est déjà pris par {taken} : "
+                             f"choisissez un id libre, par exemple {free}.")
 
     # -- encodage et décodage --
 
@@ -365,50 +414,81 @@ class BPETokenizer:
         return list(ids)
 
     def encode_ordinary(self, text: str) -> list[int]:
-        """Encode ``text`` sans reconnaître de jeton spécial."""
+        """Encode ``text`` sans reconnaître de token spécial."""
         _check_text(text)
         ids = []
         for chunk in self._chunks(text):
             ids.extend(self._encode_chunk(chunk))
         return ids
 
-    def encode(self, text: str, allowed_special: str | set = "none_raise") -> list[int]:
-        """Les identifiants des jetons de ``text``.
+    def encode(self, text: str, *, allowed_special=frozenset(),
+               disallowed_special="all") -> list[int]:
+        """Les identifiants des tokens de ``text``, comme ``tiktoken.Encoding.encode``.
 
-        ``allowed_special`` : ``"all"`` (jetons spéciaux reconnus), ``"none"`` (écrits comme
-        du texte ordinaire), un ensemble de noms, ou ``"none_raise"`` (par défaut, comme
-        tiktoken) : une erreur si le texte en contient un, pour ne jamais insérer par
-        accident une fin de document au milieu d'un texte.
+        * ``allowed_special`` : les tokens spéciaux reconnus comme tels, un ensemble de
+          noms ou ``"all"`` ; ``"none"`` (propre à llmlab) encode tout token spécial
+          comme du texte ordinaire, comme ``disallowed_special=()`` ;
+        * ``disallowed_special`` : ceux dont la présence lève
+          :class:`DisallowedSpecialTokenError` ; ``"all"`` (par défaut) : tous ceux
+          qui ne sont pas autorisés ; ``()`` : aucun, ils deviennent du texte ordinaire.
+
+        Par défaut, un token spécial dans le texte est donc une erreur : on n'insère
+        jamais par accident une fin de document au milieu d'un texte. Plus strict que
+        tiktoken : un nom qui n'est pas un token spécial de ce tokenizer est refusé
+        (faute de frappe ?), et un surrogate isolé aussi (tiktoken le change en « � »).
         """
-        if allowed_special == "all":
-            special = self.special_tokens
-        elif allowed_special in ("none", "none_raise"):
-            special = {}
-            found = [s for s in self.special_tokens if s in text]
-            if allowed_special == "none_raise" and found:
-                raise ValueError(
-                    f"Le texte contient le jeton spécial « {found[0]} ». Passez "
-                    "allowed_special='all' pour l'encoder comme jeton spécial, ou "
-                    "allowed_special='none' pour l'encoder comme du texte ordinaire.")
-        elif isinstance(allowed_special, (set, frozenset, list, tuple)):
-            unknown = set(allowed_special) - set(self.special_tokens)
-            if unknown:
-                raise ValueError(f"Jeton(s) spécial(aux) inconnu(s) : {sorted(unknown)} ; "
-                                 f"ce tokenizer connaît {sorted(self.special_tokens)}.")
-            special = {s: self.special_tokens[s] for s in allowed_special}
-        else:
-            raise ValueError(f"allowed_special = {allowed_special!r} : choisissez 'all', "
-                             "'none', 'none_raise' ou un ensemble de jetons spéciaux.")
-        if not special:
+        _check_text(text)
+        allowed, disallowed = self._special_sets(allowed_special, disallowed_special)
+        found = _first_special(disallowed, text)
+        if found:
+            raise DisallowedSpecialTokenError(found.group())
+        if not allowed:
             return self.encode_ordinary(text)
-        names = sorted(special, key=len, reverse=True)
-        ids = []
-        for i, part in enumerate(re.split("(" + "|".join(map(re.escape, names)) + ")", text)):
-            ids.extend([special[part]] if i % 2 else self.encode_ordinary(part))
-        return ids
+        return self._encode_with_special(text, allowed)
+
+    def _special_sets(self, allowed_special, disallowed_special) -> tuple[set, set]:
+        """``(autorisés, interdits)``, selon les règles de tiktoken."""
+        if isinstance(allowed_special, str) and allowed_special == "none":
+            allowed_special = ()
+            if isinstance(disallowed_special, str) and disallowed_special == "all":
+                disallowed_special = ()
+        allowed = self._special_names(allowed_special, "allowed_special")
+        if isinstance(disallowed_special, str) and disallowed_special == "all":
+            return allowed, set(self.special_tokens) - allowed
+        return allowed, self._special_names(disallowed_special, "disallowed_special")
+
+    def _special_names(self, names, argument: str) -> set[str]:
+        """``names`` (``"all"`` ou des noms) en ensemble ; refuse un nom inconnu."""
+        if isinstance(names, str) and names == "all":
+            return set(self.special_tokens)
+        if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
+            choices = "'all', 'none'" if argument == "allowed_special" else "'all', ()"
+            raise ValueError(f"{argument} = {names!r} : choisissez {choices} ou un ensemble "
+                             "de tokens spéciaux, par ex. {'<|endoftext|>'}.")
+        unknown = set(names) - set(self.special_tokens)
+        if unknown:
+            raise ValueError(f"{argument} : token(s) spécial(aux) inconnu(s) "
+                             f"{sorted(unknown)} ; ce tokenizer connaît "
+                             f"{sorted(self.special_tokens)}.")
+        return set(names)
+
+    def _encode_with_special(self, text: str, allowed: set[str]) -> list[int]:
+        """Comme le cœur de tiktoken : on cherche le prochain token spécial, on saute
+        ceux qui ne sont pas autorisés, et le texte d'entre deux est encodé ordinaire."""
+        ids, start, find = [], 0, 0
+        while True:
+            match = _first_special(self.special_tokens, text, find)
+            while match and match.group() not in allowed:
+                match = _first_special(self.special_tokens, text, match.start() + 1)
+            end = match.start() if match else len(text)
+            ids.extend(self.encode_ordinary(text[start:end]))
+            if match is None:
+                return ids
+            ids.append(self.special_tokens[match.group()])
+            start = find = match.end()
 
     def decode_bytes(self, ids: list[int]) -> bytes:
-        """Les octets des jetons, mis bout à bout."""
+        """Les octets des tokens, mis bout à bout."""
         inverse = {i: s.encode("utf-8") for s, i in self.special_tokens.items()}
         out = []
         for i in ids:
@@ -417,13 +497,18 @@ class BPETokenizer:
             elif i in inverse:
                 out.append(inverse[i])
             else:
-                raise ValueError(
-                    f"Identifiant de jeton inconnu : {i!r}. Ce tokenizer connaît les ids 0 à "
-                    f"{self.vocab_size - 1} : ces ids viennent-ils d'un autre tokenizer ?")
+                raise ValueError(f"Identifiant de token inconnu : {i!r}. Ce tokenizer "
+                                 f"connaît {self._known_ids()} : ces ids viennent-ils "
+                                 "d'un autre tokenizer ?")
         return b"".join(out)
 
+    def _known_ids(self) -> str:
+        """« les ids 0 à 512 », ou, s'il y a des trous, combien d'ids et entre quoi."""
+        n, top = len(self.vocab) + len(self.special_tokens), self.vocab_size - 1
+        return f"les ids 0 à {top}" if n == top + 1 else f"{n} ids, entre 0 et {top}"
+
     def decode(self, ids: list[int]) -> str:
-        """Le texte des jetons.
+        """Le texte des tokens.
 
         Une suite d'octets UTF-8 incomplète devient « � ».
         """
@@ -431,7 +516,7 @@ class BPETokenizer:
         return data.decode("utf-8", errors="replace")
 
     def tokens(self, text: str) -> list[str]:
-        """Les morceaux de ``text``, un par jeton (« � » pour un morceau de caractère)."""
+        """Les morceaux de ``text``, un par token (« � » pour un morceau de caractère)."""
         return [self.decode([i]) for i in self.encode(text, allowed_special="all")]
 
     # -- fichier lisible --
@@ -443,7 +528,7 @@ class BPETokenizer:
             _FORMAT,
             "# Tokenizer BPE au niveau des octets (llmlab.tokenizers.BPETokenizer).",
             "# Les ids 0 à 255 sont les octets ; puis une fusion par ligne, dans l'ordre",
-            "# d'apprentissage : « nouvel id = id gauche + id droit », puis les jetons lisibles",
+            "# d'apprentissage : « nouvel id = id gauche + id droit », puis les tokens lisibles",
             "# (« ␣ » : espace, « ↵ » : saut de ligne, \\xNN : morceau de caractère).",
             f"nom {self.name}",
             f"motif {self.pattern}",
@@ -552,9 +637,9 @@ class BPETokenizer:
     @classmethod
     def from_ranks(cls, ranks: dict[bytes, int], special_tokens: dict[str, int] | None = None,
                    pattern: str = GPT2_SPLIT_PATTERN, name: str = "bpe") -> "BPETokenizer":
-        """Un tokenizer depuis des rangs tiktoken (jeton en octets -> id).
+        """Un tokenizer depuis des rangs tiktoken (token en octets -> id).
 
-        Chaque jeton de plus d'un octet est né d'une fusion de deux jetons plus anciens :
+        Chaque token de plus d'un octet est né d'une fusion de deux tokens plus anciens :
         :func:`llmlab.vocab.recover_merges` les retrouve.
         """
         from llmlab.vocab import recover_merges
@@ -573,7 +658,7 @@ def merge_steps(text: str, n_merges: int) -> list[dict]:
     """Les ``n_merges`` premières fusions d'un entraînement, en texte lisible.
 
     Chaque étape : ``{"step", "pair", "new_token", "count", "n_tokens"}``, où
-    ``n_tokens`` est la longueur de tout le texte en jetons après la fusion. Ce sont les
+    ``n_tokens`` est la longueur de tout le texte en tokens après la fusion. Ce sont les
     mêmes fusions que :meth:`BPETokenizer.train`.
     """
     if not text:
@@ -624,7 +709,7 @@ def load_course_bpe() -> BPETokenizer:
 def to_tiktoken(tokenizer: BPETokenizer, name: str = "llmlab"):
     """Le même tokenizer en ``tiktoken.Encoding`` (le moteur en Rust d'OpenAI).
 
-    tiktoken range chaque jeton par ses octets : deux jetons aux mêmes octets (possible
+    tiktoken range chaque token par ses octets : deux tokens aux mêmes octets (possible
     avec le BPE, rare) ne peuvent pas être exportés.
     """
     import tiktoken
@@ -632,7 +717,7 @@ def to_tiktoken(tokenizer: BPETokenizer, name: str = "llmlab"):
     ranks = {}
     for i, token in sorted(tokenizer.vocab.items()):
         if token in ranks:
-            raise ValueError(f"Les jetons {ranks[token]} et {i} ont les mêmes octets "
+            raise ValueError(f"Les tokens {ranks[token]} et {i} ont les mêmes octets "
                              f"({token!r}) : tiktoken ne peut pas les distinguer.")
         ranks[token] = i
     return tiktoken.Encoding(name=name, pat_str=tokenizer.pattern, mergeable_ranks=ranks,
@@ -676,9 +761,9 @@ def _pieces(text: str, tokenizer) -> list[tuple[str, int]]:
 
 
 def tokens_html(text: str, tokenizer) -> str:
-    """Le texte coupé en jetons : un fond par jeton, l'id au survol (``title``).
+    """Le texte coupé en tokens : un fond par token, l'id au survol (``title``).
 
-    Couleurs de la palette du cours ; un saut de ligne est marqué « ↵ ». Un jeton qui
+    Couleurs de la palette du cours ; un saut de ligne est marqué « ↵ ». Un token qui
     n'est qu'un morceau de caractère (emoji coupé en octets) s'affiche « � ».
     """
     from llmlab.style import read_palette
@@ -706,7 +791,7 @@ def show_tokens(text: str, tokenizer):
 
 def token_counts(sentences: dict[str, str],
                  encodings=("gpt2", "cl100k_base", "o200k_base")):
-    """Nombre de caractères et de jetons de chaque phrase, pour chaque encodage.
+    """Nombre de caractères et de tokens de chaque phrase, pour chaque encodage.
 
     ``encodings`` : des noms tiktoken ou des :class:`BPETokenizer` (colonne : leur
     ``name``). Une ligne par phrase, indexée par son étiquette (« français »…).

@@ -87,7 +87,7 @@ def cache_name(url: str) -> str:
 # --- Rangs et reconstruction des fichiers de GPT-2 -------------------------------------------
 
 def parse_tiktoken(data: bytes) -> dict[bytes, int]:
-    """Lit un fichier ``.tiktoken`` : une ligne ``base64(jeton) rang`` par jeton."""
+    """Lit un fichier ``.tiktoken`` : une ligne ``base64(token) rang`` par token."""
     import base64
 
     ranks = {}
@@ -132,7 +132,7 @@ def _bpe(ranks: dict[bytes, int], token: bytes, max_rank: int) -> list[bytes]:
 def recover_merges(ranks: dict[bytes, int]) -> list[tuple[bytes, bytes]]:
     """Retrouve la liste ordonnée des fusions BPE à partir des seuls rangs.
 
-    Le jeton de rang r est né d'une fusion de deux jetons plus anciens : on les retrouve en
+    Le token de rang r est né d'une fusion de deux tokens plus anciens : on les retrouve en
     ré-encodant ses octets avec les rangs < r, ce qui laisse exactement deux morceaux.
     """
     merges = []
@@ -148,7 +148,7 @@ def gpt2_files(ranks: dict[bytes, int]) -> tuple[bytes, bytes]:
     """Les fichiers ``vocab.bpe`` et ``encoder.json`` de GPT-2, reconstruits depuis r50k.
 
     ``vocab.bpe`` : une ligne de version puis une fusion par ligne ; ``encoder.json`` : le
-    dictionnaire jeton -> id écrit par ``json.dumps`` avec ses réglages par défaut. Le
+    dictionnaire token -> id écrit par ``json.dumps`` avec ses réglages par défaut. Le
     résultat est identique octet pour octet aux originaux (sha256 vérifié par tiktoken).
     """
     import json
