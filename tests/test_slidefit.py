@@ -339,3 +339,16 @@ def test_a_fragment_inside_a_column_is_counted():
     body = (":::: {.columns}\n::: {.column width=\"50%\"}\nà gauche\n:::\n\n"
             "::: {.column width=\"50%\"}\n::: {.fragment}\nà droite, plus tard\n:::\n:::\n::::")
     assert fit(body).slide.fragments == 1
+
+
+def test_raw_html_printed_by_an_asis_chunk_counts_its_visible_text():
+    from llmlab.display import html_block
+
+    spans = "".join(f'<span title="id {i}" style="background:#EEE">mot{i} </span>' for i in range(20))
+    code = "```{python}\n#| output: asis\nprint_html(tokens_html(texte))\n```"
+    printed = [[{"type": "stream", "name": "stdout", "text": "vocabulaire : 513 tokens\n"
+                 + html_block(f"<div>{spans}</div>")}]]
+    result = fit(code, outputs=printed)
+    # deux lignes de texte, pas une « ligne de code » de 10 000 caractères
+    assert not result.overflows and result.beyond < 0
+    assert any("paragraphe" in b.what for b in result.boxes)

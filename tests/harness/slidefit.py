@@ -693,17 +693,17 @@ def flow(items: list[Block], ctx: Context, in_output: bool = False) -> list[Box]
     i = 0
     while i < len(items):
         block = items[i]
-        if block.kind == "cell":
-            boxes += cell_boxes(block, ctx)
-            i += 1
-            continue
-        if block.kind == "code" and block.lines[0].text.strip().endswith("{=html}"):
+        if block.kind in ("code", "cell") and block.lines[0].text.strip().endswith("{=html}"):
             # HTML brut (route « output: asis ») : son texte visible, sans balises ni scripts
             raw = "\n".join(line.text for line in block.lines[1:-1])
             raw = re.sub(r"<script\b.*?</script>", "", raw, flags=re.S)
             text = html.unescape(re.sub(r"<[^>]+>", "", raw)).strip()
             if text:
                 boxes += [paragraph(line, ctx) for line in text.split("\n") if line.strip()]
+            i += 1
+            continue
+        if block.kind == "cell":
+            boxes += cell_boxes(block, ctx)
             i += 1
             continue
         if block.kind == "code":
