@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 import torch
 
-from llmlab import training
+from llmlab import checkpoints, training
+from llmlab.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from llmlab.display import source_code
+from llmlab.evaluation import estimate_loss
 from llmlab.tokenizers import BPETokenizer, CharTokenizer
-from llmlab.training import (CheckpointError, TokenData, TrainConfig,
-                             estimate_loss, load_checkpoint, pick_device,
-                             plot_history, save_checkpoint, seed_everything,
-                             train)
+from llmlab.training import (TokenData, TrainConfig, pick_device, plot_history,
+                             seed_everything, train)
 
 TEXT = "le petit chat dort sur le tapis rouge. " * 60
 
@@ -346,10 +346,10 @@ def test_checkpoint_format_loads_without_code(tmp_path, tok, data):
     # pour générer : un modèle neuf, reconstruit depuis la configuration
     again = Tiny(**state["model_config"])
     assert not same_weights(again, model)
-    assert training.load_weights(again, path)["state"]["step"] == 5
+    assert checkpoints.load_weights(again, path)["state"]["step"] == 5
     assert same_weights(again, model.cpu())
     with pytest.raises(CheckpointError, match="autre modèle"):
-        training.load_weights(Tiny(tok.vocab_size + 1), path)
+        checkpoints.load_weights(Tiny(tok.vocab_size + 1), path)
 
 
 def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, tok, monkeypatch):
@@ -382,10 +382,10 @@ def test_a_temporary_folder_is_never_taken_for_a_checkpoint(tmp_path, tok, monke
         seen.append(src)
         raise KeyboardInterrupt              # tout écrit, pas encore renommé
 
-    monkeypatch.setattr(training.os, "replace", crash_before_rename)
+    monkeypatch.setattr(checkpoints.os, "replace", crash_before_rename)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(tmp_path / "c", model)
-    monkeypatch.setattr(training.os, "replace", real_replace)
+    monkeypatch.setattr(checkpoints.os, "replace", real_replace)
     assert seen and seen[0].name.startswith(".c.tmp-")
     with pytest.raises(CheckpointError, match="Aucun checkpoint"):
         load_checkpoint(tmp_path / "c")

@@ -28,7 +28,7 @@ Deux chemins qui calculent la même chose (testé) :
 La génération (:meth:`GPT.generate`) garde un **cache KV** : les clés
 et valeurs des tokens déjà lus ne sont calculées qu'une fois.
 Ce module ne lit aucun fichier : le modèle livré se charge avec
-``llmlab.data.load_shipped_gpt()``.
+``llmlab.shipped.load_shipped_gpt()``.
 """
 from __future__ import annotations
 
@@ -42,6 +42,7 @@ from torch import nn
 
 from llmlab.attention import (MultiHeadAttention, causal_mask,
                               scaled_dot_product_attention)
+from llmlab.configs import config_from_dict
 from llmlab.sampling import check_sampling_options, next_token_probs
 
 
@@ -113,8 +114,6 @@ def _as_config(config) -> GPTConfig:
     if isinstance(config, GPTConfig):
         return config
     if isinstance(config, dict):
-        from llmlab.training import config_from_dict
-
         args = {k: v for k, v in config.items() if k != "model"}
         return config_from_dict(GPTConfig, args, "pour un GPT")
     raise TypeError("config doit être un GPTConfig ou un dict "
@@ -629,21 +628,8 @@ def load_gptmodel_weights(model: GPT, gptmodel) -> GPT:
 
 
 # --------------------------------------------------------------------------
-# Checkpoints et outils
+# Outils
 # --------------------------------------------------------------------------
-
-def gpt_from_checkpoint(ckpt: dict):
-    """``(modèle, tokenizer, historique, infos)`` depuis un checkpoint
-    déjà lu (``llmlab.training.load_checkpoint``).
-
-    Le tokenizer rendu est celui de l'entraînement : caractères ou
-    BPE (``--tokenizer bpe``). Refuse en français le checkpoint d'un
-    autre modèle ou sans vocabulaire.
-    """
-    from llmlab.training import model_from_checkpoint
-
-    return model_from_checkpoint(ckpt, GPT, "gpt")
-
 
 @torch.no_grad()
 def top_next(model, tokenizer, prompt, k=10):
