@@ -315,14 +315,15 @@ def cmd_generer(args: argparse.Namespace) -> int:
 
 
 def cmd_mesurer(args: argparse.Namespace) -> int:
+    from llmlab import benchmarks as B
     from llmlab import hardware as H
 
     try:
         dtypes = [H.normalize_dtype(d) for d in args.dtypes]
     except ValueError as exc:
         return _fail(exc)
-    if set(dtypes) - set(H.BENCH_DTYPES):
-        return _fail(f"types mesurables : {', '.join(H.BENCH_DTYPES)}.")
+    if set(dtypes) - set(B.BENCH_DTYPES):
+        return _fail(f"types mesurables : {', '.join(B.BENCH_DTYPES)}.")
     if any(n < 1 for n in args.tailles):
         return _fail("les tailles (--tailles) doivent être des entiers positifs.")
     present = H.available_devices()
@@ -332,9 +333,9 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
             return _fail(f"appareil « {device} » absent de cette machine "
                          f"(présents : {', '.join(present)}).")
     print(f"Machine : {H.machine_label(devices)}")
-    df = H.matmul_benchmark(args.tailles, dtypes, devices, repeats=args.repetitions,
+    df = B.matmul_benchmark(args.tailles, dtypes, devices, repeats=args.repetitions,
                             progress=not args.sans_barre, max_seconds=args.max_secondes)
-    print(H.format_benchmark(df))
+    print(B.format_benchmark(df))
     for device in devices:
         for dtype in dtypes:
             if df[(df.device == device) & (df.dtype == dtype)].gflops.notna().any():
@@ -352,7 +353,7 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
     if not args.sans_bande_passante:
         for device in devices:
             try:
-                gbs = H.memory_bandwidth(device)
+                gbs = B.memory_bandwidth(device)
             except MemoryError as exc:
                 print(exc)
             else:
