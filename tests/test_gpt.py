@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from llmlab import sampling
 from llmlab.attention import MultiHeadAttention, causal_mask
 from llmlab.gpt import (GELU, GPT, GPT2_124M, CausalSelfAttention, FeedForward, GPTConfig,
-                        LayerNorm, TransformerBlock, copy_gpt_weights, load_gptmodel_weights,
-                        next_token_probs, top_next)
+                        LayerNorm, TransformerBlock, next_token_probs, top_next)
+from llmlab.gpt_weights import copy_gpt_weights, load_gptmodel_weights
 
 SMALL = GPTConfig(vocab_size=40, context_length=16, n_embd=24, n_head=4, n_layer=2)
 
