@@ -41,6 +41,9 @@ from llmlab.checkpoints import (HISTORY_COLUMNS, capture_rng, load_checkpoint,
 from llmlab.configs import config_from_dict
 from llmlab.evaluation import batch_loss, estimate_loss
 
+#: L'horloge des enregistrements périodiques (remplacée dans les tests).
+_now = time.monotonic
+
 
 # --------------------------------------------------------------------------
 # Appareil et graines
@@ -371,7 +374,7 @@ class _Run:
         self.pending = None          # état aléatoire d'un pas commencé
         self.interrupted = False
         self.window = [0.0, 0]       # secondes, pas depuis la mesure
-        self.saved_at = time.monotonic()   # dernier enregistrement
+        self.saved_at = _now()   # dernier enregistrement
 
     def resume(self):
         if self.path is None:
@@ -436,7 +439,7 @@ class _Run:
         c = self.config
         every, seconds = c.checkpoint_every, c.checkpoint_seconds
         late = seconds is not None \
-            and time.monotonic() - self.saved_at >= seconds
+            and _now() - self.saved_at >= seconds
         return evaluated or late or bool(every and self.step % every == 0)
 
     def sample(self, sample_fn, every):
@@ -470,7 +473,7 @@ class _Run:
             model_config=self.model_config, history=self.history(),
             rng_state=rng_to_json(rng), extra=self.extra,
             elapsed_s=self.elapsed)
-        self.saved_at = time.monotonic()
+        self.saved_at = _now()
         return path
 
     def finish(self) -> TrainResult:
