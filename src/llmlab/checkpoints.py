@@ -147,8 +147,9 @@ def _leftovers(path: Path, kind: str) -> list[Path]:
 
 def recover_checkpoint(path) -> Path | None:
     """Remet en place le checkpoint mis de côté par un enregistrement
-    tué entre ses deux renommages (``path`` absent, ``.path.old-*``
-    présent) ; rend le dossier remis en place, ou None."""
+    tué entre ses deux renommages (``path`` absent, ``.nom.old-*``
+    présent) ; rend le nom qu'il avait de côté, ou None s'il n'y avait
+    rien à remettre."""
     path = Path(path)
     backups = _leftovers(path, "old")
     if path.exists() or not backups:

@@ -178,8 +178,8 @@ def _train_model(args, kind: str, build) -> int:
 
     import torch
 
-    from llmlab.sampling import generate_text
     from llmlab.checkpoints import save_checkpoint, tokenizer_extra
+    from llmlab.sampling import generate_text
     from llmlab.training import TrainConfig, train
 
     if args.threads is not None:
