@@ -64,7 +64,7 @@ def main():
     print(f"sans cache KV : {french_number(full, 0)} tokens/s")
     print(f"avec cache KV : {french_number(cached, 0)} tokens/s")
 
-    from llmlab.data import load_shipped_gpt
+    from llmlab.shipped import load_shipped_gpt
 
     shipped, tokenizer, _, _ = load_shipped_gpt()
     idx = torch.tensor([tokenizer.encode("ROMEO:\n")])

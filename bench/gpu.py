@@ -3,7 +3,7 @@ la crête dense publiée de la carte.
 
     uv run python bench/gpu.py [--tailles 1024 2048 4096 8192] [--pas 20]
 
-1. `llmlab.hardware.matmul_benchmark` en float32, bfloat16 et float16 (minutage par
+1. `llmlab.benchmarks.matmul_benchmark` en float32, bfloat16 et float16 (minutage par
    `torch.cuda.Event`, médiane des répétitions) : TFLOPS atteints et fraction de la crête.
 2. Si `llmlab.gpt` existe : un pas d'entraînement complet (avant, arrière, AdamW) du GPT
    du cours en précision mixte, pour la config « portable » livrée et pour la taille de
@@ -22,6 +22,7 @@ import sys
 import torch
 import torch.nn.functional as F
 
+from llmlab import benchmarks, costs
 from llmlab import hardware as H
 from llmlab.display import french_general, french_number
 
@@ -37,8 +38,8 @@ GPT_RUNS = {
 def step_flops(cfg: dict) -> int:
     """FLOP d'un pas d'entraînement : la passe arrière coûte deux passes avant."""
     B, T, d = cfg["batch"], cfg["context_length"], cfg["n_embd"]
-    forward = (cfg["n_layer"] * H.transformer_block_flops(d, T, B)
-               + H.matmul_flops(B * T, cfg["vocab_size"], d))
+    forward = (cfg["n_layer"] * costs.transformer_block_flops(d, T, B)
+               + costs.matmul_flops(B * T, cfg["vocab_size"], d))
     return 3 * forward
 
 
@@ -68,10 +69,10 @@ def gpt_step_tflops(cfg: dict, device: str, amp_dtype, steps: int) -> float:
     try:
         for _ in range(3):   # échauffement : allocation, choix des noyaux cuBLAS
             step()
-        times = [H.time_calls(step, device) for _ in range(steps)]
+        times = [benchmarks.time_calls(step, device) for _ in range(steps)]
     finally:
         del model, opt, x, y
-        H.free_device_memory(device)
+        benchmarks.free_device_memory(device)
     return step_flops(cfg) / statistics.median(times) / 1e12
 
 
@@ -91,9 +92,9 @@ def main() -> int:
     print(f"Appareil : {device}, {name}"
           + (f" ; crêtes publiées : {H.GPU_PEAKS[key]['source']}" if key else ""))
 
-    df = H.matmul_benchmark(args.tailles, ("float32", "bfloat16", "float16"), [device],
-                            repeats=10, warmup=3, max_seconds=180)
-    print(H.format_benchmark(df))
+    df = benchmarks.matmul_benchmark(args.tailles, ("float32", "bfloat16", "float16"),
+                                     [device], repeats=10, warmup=3, max_seconds=180)
+    print(benchmarks.format_benchmark(df))
     best = {}
     for dtype, part in df.dropna(subset=["gflops"]).groupby("dtype", sort=False):
         row = part.loc[part.gflops.idxmax()]
@@ -120,7 +121,7 @@ def main() -> int:
                 tflops = gpt_step_tflops(cfg, device, amp, args.pas)
             except torch.cuda.OutOfMemoryError:
                 print(f"{label} : mémoire du GPU insuffisante, mesure sautée.")
-                H.free_device_memory(device)
+                benchmarks.free_device_memory(device)
                 continue
             mfu[label] = tflops * 1000 / peak if peak else None
             share = (f", MFU {french_number(100 * mfu[label], 1)} % de la crête "

@@ -50,7 +50,8 @@ import torch
 
 from llmlab.cli import GPT_DEFAULTS
 from llmlab.display import french_number
-from llmlab.gpt import GPT, GPTConfig, load_gptmodel_weights
+from llmlab.gpt import GPT, GPTConfig
+from llmlab.gpt_weights import load_gptmodel_weights
 from llmlab.training import TrainConfig, _make_optimizer, train_step
 
 VOCAB = 78   # les caractères de Shakespeare

@@ -134,6 +134,21 @@ def test_french_number(value, decimals, expected):
     assert display.french_number(value, decimals) == expected
 
 
+@pytest.mark.parametrize("token, expected", [
+    (b" le", "\u2423le"), (b"\n\n", "\u21b5\u21b5"), (b"a\tb", "a\u21e5b"),
+    (b"\x00", "\\u0000"), ("\u2028".encode(), "\\u2028"),
+    ("é".encode()[:1], "\\xc3"), ("été".encode(), "été"), (b"", "")])
+def test_visible_writes_a_token_on_one_readable_line(token, expected):
+    assert display.visible(token) == expected
+
+
+def test_tokenizers_and_attention_use_the_display_visible():
+    from llmlab import attention, tokenizers
+
+    assert tokenizers.visible is display.visible
+    assert attention._label(" ") == "\u2423" and attention._label("") == "\u2205"
+
+
 @pytest.mark.parametrize("n, expected", [
     (124_439_808, "124 millions"), (8_030_261_248, "8,0 milliards"),
     (175_000_000_000, "175 milliards"), (70_553_706_496, "70,6 milliards"), (1_000, "1\u202f000")])

@@ -3,7 +3,7 @@
 Les références elles-mêmes sont comparées à des mesures indépendantes : le compteur de FLOPs de
 torch (``FlopCounterMode``) sur un vrai produit et sur un vrai bloc d'attention + feed-forward,
 la mémoire que l'optimiseur Adam de torch alloue réellement, et les calculateurs de
-``llmlab.hardware`` (qui doivent donner les mêmes nombres que les corrigés).
+``llmlab.costs`` (qui doivent donner les mêmes nombres que les corrigés).
 """
 import math
 import re
@@ -199,11 +199,11 @@ def test_gpt3_years_is_6nd_over_the_speed():
     assert 9_000 < tp4_7.gpt3_years(1000.0) < 11_000
 
 
-# --- les mêmes nombres que llmlab.hardware ----------------------------------------------------
+# --- les mêmes nombres que llmlab.costs -------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def hw():
-    return pytest.importorskip("llmlab.hardware")
+    return pytest.importorskip("llmlab.costs")
 
 
 @pytest.mark.parametrize("m, n, k", tp4_7.MATMUL_CASES)

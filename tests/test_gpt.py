@@ -10,8 +10,8 @@ import torch.nn.functional as F
 from llmlab import sampling
 from llmlab.attention import MultiHeadAttention, causal_mask
 from llmlab.gpt import (GELU, GPT, GPT2_124M, CausalSelfAttention, FeedForward, GPTConfig,
-                        LayerNorm, TransformerBlock, copy_gpt_weights, load_gptmodel_weights,
-                        next_token_probs, top_next)
+                        LayerNorm, TransformerBlock, next_token_probs, top_next)
+from llmlab.gpt_weights import copy_gpt_weights, load_gptmodel_weights
 
 SMALL = GPTConfig(vocab_size=40, context_length=16, n_embd=24, n_head=4, n_layer=2)
 
@@ -305,7 +305,7 @@ def test_top_next_is_the_softmax_of_the_last_logits():
 
 
 def test_checkpoint_round_trip_through_training(tmp_path):
-    from llmlab.data import load_gpt
+    from llmlab.shipped import load_gpt
     from llmlab.tokenizers import CharTokenizer
     from llmlab.training import TokenData, TrainConfig, train
 
@@ -348,7 +348,7 @@ def tiny_gpt(tmp_path_factory):
 
 def test_cli_trains_a_gpt_then_generates_with_it(tiny_gpt, capsys):
     from llmlab.cli import main
-    from llmlab.data import load_gpt
+    from llmlab.shipped import load_gpt
 
     model, tokenizer, history, infos = load_gpt(tiny_gpt)
     assert model.cfg == GPTConfig(vocab_size=tokenizer.vocab_size, context_length=8,
@@ -401,8 +401,10 @@ def test_cli_refuses_indivisible_heads_in_french(tmp_path, capsys):
 # --- Le modèle livré (data/gpt) --------------------------------------------------------------
 
 def test_shipped_gpt_is_the_contract_config_and_gives_back_its_validation_loss():
-    from llmlab.data import load_shakespeare, load_shipped_gpt
-    from llmlab.training import TokenData, estimate_loss
+    from llmlab.data import load_shakespeare
+    from llmlab.evaluation import estimate_loss
+    from llmlab.shipped import load_shipped_gpt
+    from llmlab.training import TokenData
 
     model, tokenizer, history, infos = load_shipped_gpt()
     cfg = infos["train_config"]
@@ -420,7 +422,7 @@ def test_shipped_gpt_is_the_contract_config_and_gives_back_its_validation_loss()
 
 
 def test_shipped_gpt_has_samples_and_finite_logits():
-    from llmlab.data import load_shipped_gpt
+    from llmlab.shipped import load_shipped_gpt
 
     model, tokenizer, history, infos = load_shipped_gpt()
     samples = infos["samples"]

@@ -11,12 +11,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from llmlab.checkpoints import load_checkpoint, model_from_checkpoint, tokenizer_extra
 from llmlab.display import french_number
+from llmlab.evaluation import nll_per_char, tokenizer_comparison, tokenizer_comparison_table
 from llmlab.gpt import GPT, GPTConfig
 from llmlab.tokenizers import BPETokenizer, CharTokenizer
-from llmlab.training import (TokenData, TrainConfig, load_checkpoint, model_from_checkpoint,
-                             nll_per_char, split_text, tokenizer_comparison,
-                             tokenizer_comparison_table, tokenizer_extra, train)
+from llmlab.training import TokenData, TrainConfig, split_text, train
 
 TEXT = ("Le petit chat dort sur le tapis rouge ; le chien court dans le jardin. "
         "Été comme hiver, l'oiseau chante — toujours. ") * 12
@@ -106,7 +106,7 @@ def test_split_on_text_is_the_token_split_for_chars_and_the_same_text_for_bpe(bp
 # --- Checkpoint --------------------------------------------------------------------------------
 
 def test_bpe_checkpoint_round_trip_gives_the_same_tokenizer_and_logits(tmp_path, bpe):
-    from llmlab.data import load_gpt
+    from llmlab.shipped import load_gpt
 
     model = GPT(GPTConfig(vocab_size=bpe.vocab_size, context_length=8, n_embd=16,
                           n_head=2, n_layer=1))
@@ -125,7 +125,7 @@ def test_bpe_checkpoint_round_trip_gives_the_same_tokenizer_and_logits(tmp_path,
 
 
 def test_checkpoint_with_a_bad_tokenizer_is_refused_in_french(tmp_path, bpe):
-    from llmlab.training import load_checkpoint, save_checkpoint
+    from llmlab.checkpoints import load_checkpoint, save_checkpoint
 
     model = GPT(GPTConfig(vocab_size=bpe.vocab_size, context_length=8, n_embd=16,
                           n_head=2, n_layer=1))
@@ -244,7 +244,7 @@ def test_cli_refuses_vocab_size_without_bpe(capsys):
 
 @pytest.fixture(scope="module")
 def shipped():
-    from llmlab.data import load_shipped_gpt_bpe
+    from llmlab.shipped import load_shipped_gpt_bpe
 
     return load_shipped_gpt_bpe()
 
@@ -268,7 +268,7 @@ def test_shipped_bpe_gpt_is_the_char_config_on_course_bpe_tokens(shipped):
 
 def test_shipped_bpe_was_learned_on_the_train_part_only(shipped):
     from llmlab.data import load_shakespeare
-    from llmlab.training import estimate_loss
+    from llmlab.evaluation import estimate_loss
 
     model, tok, history, infos = shipped
     text = load_shakespeare()

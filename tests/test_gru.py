@@ -153,7 +153,7 @@ def tiny_checkpoint(tmp_path_factory):
 
 
 def test_entrainer_then_generer_with_the_trained_checkpoint(tiny_checkpoint, capsys):
-    from llmlab.data import load_gru
+    from llmlab.shipped import load_gru
 
     model, tokenizer, history, infos = load_gru(tiny_checkpoint)
     assert model.config["n_hidden"] == 16 and tokenizer.vocab_size == len(set("le chat dort."
@@ -176,7 +176,7 @@ def test_generer_refuses_an_unknown_character_in_french(tiny_checkpoint, capsys)
 
 
 def test_generer_refuses_another_models_checkpoint(tmp_path, capsys):
-    from llmlab.training import save_checkpoint
+    from llmlab.checkpoints import save_checkpoint
 
     other = torch.nn.Linear(3, 3)
     save_checkpoint(tmp_path / "autre", other, model_config={"model": "transformer"})
@@ -203,8 +203,10 @@ def test_help_is_in_french():
 # --- Le modèle livré (data/gru) --------------------------------------------------------------
 
 def test_shipped_gru_reloads_and_gives_back_its_recorded_validation_loss():
-    from llmlab.data import load_shakespeare, load_shipped_gru
-    from llmlab.training import TokenData, estimate_loss
+    from llmlab.data import load_shakespeare
+    from llmlab.evaluation import estimate_loss
+    from llmlab.shipped import load_shipped_gru
+    from llmlab.training import TokenData
 
     model, tokenizer, history, infos = load_shipped_gru()
     cfg = infos["train_config"]
@@ -219,7 +221,7 @@ def test_shipped_gru_reloads_and_gives_back_its_recorded_validation_loss():
 
 
 def test_shipped_gru_has_samples_from_several_stages():
-    from llmlab.data import load_shipped_gru
+    from llmlab.shipped import load_shipped_gru
 
     _, tokenizer, history, infos = load_shipped_gru()
     samples = infos["samples"]

@@ -1,6 +1,7 @@
-"""llmlab.hardware : formules contre formes closes et compteur de FLOP de torch, chiffres
-publiés (GPT-3, ZeRO, fiches NVIDIA), benchmark (colonnes, notes, refus mémoire, types non
-pris en charge, synchronisation CUDA/MPS par injection) et CLI `llmlab mesurer`.
+"""La leçon 7 : `llmlab.costs` (formules contre formes closes et compteur de FLOP de torch,
+chiffres publiés : GPT-3, ZeRO), `llmlab.hardware` (crêtes, fiches NVIDIA, détection du
+processeur), `llmlab.benchmarks` (colonnes, notes, refus mémoire, types non pris en charge,
+synchronisation CUDA/MPS par injection) et la CLI `llmlab mesurer`.
 
 Aucun seuil de vitesse : la machine de test est partagée ; une mesure se compare à une
 autre mesure indépendante, à un ordre de grandeur près."""
@@ -15,6 +16,8 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
+from llmlab import benchmarks as B
+from llmlab import costs as C
 from llmlab import hardware as H
 from llmlab.cli import main
 
@@ -34,7 +37,7 @@ def counted_flops(fn) -> int:
 @pytest.mark.parametrize("m, n, k", [(1, 1, 1), (3, 5, 7), (64, 32, 128)])
 def test_matmul_flops_is_2mnk_as_counted_by_torch(m, n, k):
     a, b = torch.randn(m, k), torch.randn(k, n)
-    assert H.matmul_flops(m, n, k) == 2 * m * n * k == counted_flops(lambda: a @ b)
+    assert C.matmul_flops(m, n, k) == 2 * m * n * k == counted_flops(lambda: a @ b)
 
 
 @pytest.mark.parametrize("d, T, B", [(64, 16, 2), (48, 10, 1)])
@@ -46,7 +49,7 @@ def test_transformer_block_flops_match_torch_on_a_reference_block(d, T, B):
     block = TransformerBlock(cfg)
     x = torch.randn(B, T, d)
     expected = 24 * B * T * d * d + 4 * B * T * T * d
-    assert H.transformer_block_flops(d, T, B) == expected == counted_flops(lambda: block(x))
+    assert C.transformer_block_flops(d, T, B) == expected == counted_flops(lambda: block(x))
 
 
 def test_training_flops_6nd_forward_and_backward_of_a_linear_layer():
@@ -56,45 +59,45 @@ def test_training_flops_6nd_forward_and_backward_of_a_linear_layer():
     def step():
         layer(x).sum().backward()
 
-    assert H.training_flops(32 * 8, 100) == counted_flops(step) == 6 * 256 * 100
+    assert C.training_flops(32 * 8, 100) == counted_flops(step) == 6 * 256 * 100
 
 
 def test_gpt3_training_flops():
-    flops = H.training_flops(175e9, 300e9)
+    flops = C.training_flops(175e9, 300e9)
     assert flops == pytest.approx(3.15e23)
     assert flops == pytest.approx(3.14e23, rel=0.01)   # chiffre de l'article GPT-3
 
 
 def test_arithmetic_intensity_closed_form():
-    assert H.arithmetic_intensity_matmul(1024) == pytest.approx(2 * 1024 / 12)
-    assert H.arithmetic_intensity_matmul(1024, 2) == pytest.approx(2 * 1024 / 6)
+    assert C.arithmetic_intensity_matmul(1024) == pytest.approx(2 * 1024 / 12)
+    assert C.arithmetic_intensity_matmul(1024, 2) == pytest.approx(2 * 1024 / 6)
     n = 300
-    assert H.arithmetic_intensity_matmul(n) == pytest.approx(
-        H.matmul_flops(n, n, n) / (3 * n * n * 4))
+    assert C.arithmetic_intensity_matmul(n) == pytest.approx(
+        C.matmul_flops(n, n, n) / (3 * n * n * 4))
 
 
 # --- Mémoire d'entraînement --------------------------------------------------------------------
 
 def test_seed_memory_figures():
-    assert H.model_memory(1e9, "float32") == 4e9            # 4 Go par milliard (seed 002)
-    assert H.model_memory(175e9, "float16") == 350e9        # 350 Go (seed 001)
-    assert H.model_memory(1e9, "bf16") == 2e9               # moitié du float32
-    mixed = H.training_memory(1e9, "mixed", "adam")
+    assert C.model_memory(1e9, "float32") == 4e9            # 4 Go par milliard (seed 002)
+    assert C.model_memory(175e9, "float16") == 350e9        # 350 Go (seed 001)
+    assert C.model_memory(1e9, "bf16") == 2e9               # moitié du float32
+    mixed = C.training_memory(1e9, "mixed", "adam")
     assert (mixed["weights"], mixed["gradients"]) == (2e9, 2e9)
     assert mixed["optimizer"] + mixed["master_weights"] == 12e9
     assert mixed["total"] == 16e9
-    assert H.bytes_per_parameter("mixed") == H.bytes_per_parameter("fp32") == 16
-    assert 175e9 * H.bytes_per_parameter() == pytest.approx(2.8e12)   # ≈ 2,8 To (seed 001)
+    assert C.bytes_per_parameter("mixed") == C.bytes_per_parameter("fp32") == 16
+    assert 175e9 * C.bytes_per_parameter() == pytest.approx(2.8e12)   # ≈ 2,8 To (seed 001)
     # Les ~24 Go du seed 002 pour 1 G paramètres : 16 o/param + ~8 Go d'activations et
     # de mémoire de travail.
-    assert H.training_memory(1e9, "fp32", activation_bytes=8e9)["total"] == 24e9
+    assert C.training_memory(1e9, "fp32", activation_bytes=8e9)["total"] == 24e9
 
 
 def test_zero_stages_reproduce_the_zero_paper():
     # Rajbhandari et al. 2019, figure 1 : 7,5 G paramètres, 64 GPU, Adam en précision
     # mixte (K = 12) : 120 Go, puis 31,4 / 16,6 / 1,9 Go par GPU.
     psi = 7.5e9
-    totals = [H.training_memory(psi, zero_stage=s, n_gpus=64)["total"] / 1e9
+    totals = [C.training_memory(psi, zero_stage=s, n_gpus=64)["total"] / 1e9
               for s in (0, 1, 2, 3)]
     assert totals[0] == pytest.approx(120)
     assert totals[1] == pytest.approx(31.4, abs=0.05)
@@ -108,8 +111,8 @@ def test_zero_stages_reproduce_the_zero_paper():
     (3, {"optimizer", "master_weights", "gradients", "weights"}),
 ])
 def test_each_zero_stage_divides_what_it_should(stage, divided):
-    one = H.training_memory(1e9, zero_stage=0, n_gpus=8)
-    zero = H.training_memory(1e9, zero_stage=stage, n_gpus=8)
+    one = C.training_memory(1e9, zero_stage=0, n_gpus=8)
+    zero = C.training_memory(1e9, zero_stage=stage, n_gpus=8)
     for key in ("weights", "gradients", "optimizer", "master_weights"):
         assert zero[key] == (one[key] / 8 if key in divided else one[key]), key
 
@@ -122,25 +125,25 @@ def test_adam_state_bytes_match_torch():
     opt.step()
     state_bytes = sum(t.numel() * t.element_size() for s in opt.state.values()
                       for name, t in s.items() if name != "step")
-    assert H.training_memory(n, "fp32", "adam")["optimizer"] == state_bytes
-    assert H.training_memory(n, "fp32", "sgd")["optimizer"] == 0
+    assert C.training_memory(n, "fp32", "adam")["optimizer"] == state_bytes
+    assert C.training_memory(n, "fp32", "sgd")["optimizer"] == 0
 
 
 def test_training_memory_refuses_bad_input_in_french():
     with pytest.raises(ValueError, match="Précision inconnue"):
-        H.training_memory(1e9, precision="fp12")
+        C.training_memory(1e9, precision="fp12")
     with pytest.raises(ValueError, match="Optimiseur inconnu"):
-        H.training_memory(1e9, optimizer="lion")
+        C.training_memory(1e9, optimizer="lion")
     with pytest.raises(ValueError, match="stade ZeRO"):
-        H.training_memory(1e9, zero_stage=4)
+        C.training_memory(1e9, zero_stage=4)
 
 
 # --- Temps et coût -----------------------------------------------------------------------------
 
 def test_training_time_and_cost():
-    seconds = H.training_time(1e9, 1e10, 1e12, utilization=0.5)
+    seconds = C.training_time(1e9, 1e10, 1e12, utilization=0.5)
     assert seconds == pytest.approx(6e19 / 5e11)
-    cost = H.training_cost(175e9, 300e9, gpu="H100", n_gpus=1000, utilization=0.5,
+    cost = C.training_cost(175e9, 300e9, gpu="H100", n_gpus=1000, utilization=0.5,
                            price_per_gpu_hour=2.0)
     hours = 3.15e23 / (989.4e12 * 0.5) / 3600
     assert cost["flops"] == pytest.approx(3.15e23)
@@ -148,13 +151,13 @@ def test_training_time_and_cost():
     assert cost["days"] == pytest.approx(hours / 1000 / 24)
     assert cost["cost"] == pytest.approx(2 * hours)
     with pytest.raises(ValueError, match="inconnue"):
-        H.training_cost(1e9, 1e9, gpu="Voodoo 2")
+        C.training_cost(1e9, 1e9, gpu="Voodoo 2")
     with pytest.raises(ValueError, match="utilization"):
-        H.training_time(1e9, 1e9, 1e12, utilization=1.5)
+        C.training_time(1e9, 1e9, 1e12, utilization=1.5)
 
 
 def test_cost_table_figures_and_sources():
-    t = H.COST_TABLE.set_index("model")
+    t = C.COST_TABLE.set_index("model")
     assert t.loc["GPT-3", "flops_6nd"] == pytest.approx(3.15e23)
     assert t.loc["LLaMA 7B", "gpu_hours"] == 82_432
     assert t.loc["DeepSeek-V3", "gpu_hours"] * 2 == pytest.approx(5.576e6)   # 2 $/h
@@ -268,7 +271,7 @@ def test_cpu_peak_of_this_machine_is_consistent():
 # --- Benchmark ---------------------------------------------------------------------------------
 
 def test_benchmark_columns_notes_and_fraction():
-    df = H.matmul_benchmark(sizes=(32, 64), dtypes=("float32",), devices=["cpu"],
+    df = B.matmul_benchmark(sizes=(32, 64), dtypes=("float32",), devices=["cpu"],
                             repeats=2, warmup=1, progress=False)
     assert list(df.columns) == COLUMNS and len(df) == 2
     assert df.seconds.notna().all() and (df.seconds > 0).all()
@@ -280,8 +283,8 @@ def test_benchmark_columns_notes_and_fraction():
 
 
 def test_fraction_of_peak_uses_the_device_peak(monkeypatch):
-    monkeypatch.setattr(H, "device_peak_gflops", lambda device, dtype: (100.0, ""))
-    df = H.matmul_benchmark(sizes=(32,), dtypes=("float32",), devices=["cpu"], repeats=1,
+    monkeypatch.setattr(B, "device_peak_gflops", lambda device, dtype: (100.0, ""))
+    df = B.matmul_benchmark(sizes=(32,), dtypes=("float32",), devices=["cpu"], repeats=1,
                             progress=False)
     assert df.peak_gflops.iloc[0] == 100.0
     assert df.fraction_of_peak.iloc[0] == pytest.approx(df.gflops.iloc[0] / 100)
@@ -299,7 +302,7 @@ def one_thread():
 
 def test_gflops_agree_with_an_independent_timing(one_thread):
     n = 256
-    df = H.matmul_benchmark(sizes=(n,), dtypes=("float32",), devices=["cpu"], repeats=5,
+    df = B.matmul_benchmark(sizes=(n,), dtypes=("float32",), devices=["cpu"], repeats=5,
                             progress=False)
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b
@@ -320,8 +323,8 @@ def test_memory_refusal_before_allocation(monkeypatch):
     def must_not_allocate(*args, **kwargs):
         raise AssertionError("allocation tentée")
 
-    monkeypatch.setattr(H, "_measure_matmul", must_not_allocate)
-    df = H.matmul_benchmark(sizes=(512,), dtypes=("float32",), devices=["cpu"],
+    monkeypatch.setattr(B, "_measure_matmul", must_not_allocate)
+    df = B.matmul_benchmark(sizes=(512,), dtypes=("float32",), devices=["cpu"],
                             progress=False)
     note = df.note.iloc[0]
     assert note.startswith("Refusé avant allocation") and "Go libres" in note
@@ -329,7 +332,7 @@ def test_memory_refusal_before_allocation(monkeypatch):
     with pytest.raises(MemoryError, match="Refusé avant allocation"):
         H.check_memory("cpu", 10**9, "un test")
     with pytest.raises(MemoryError, match="Refusé"):
-        H.memory_bandwidth("cpu", megabytes=64)
+        B.memory_bandwidth("cpu", megabytes=64)
 
 
 def test_unsupported_dtype_is_skipped_with_a_note(monkeypatch):
@@ -341,7 +344,7 @@ def test_unsupported_dtype_is_skipped_with_a_note(monkeypatch):
         return real(self, other)
 
     monkeypatch.setattr(torch.Tensor, "__matmul__", no_half)
-    df = H.matmul_benchmark(sizes=(32, 64), dtypes=("float32", "float16"), devices=["cpu"],
+    df = B.matmul_benchmark(sizes=(32, 64), dtypes=("float32", "float16"), devices=["cpu"],
                             repeats=1, progress=False)
     half = df[df.dtype == "float16"]
     assert half.gflops.isna().all()
@@ -351,20 +354,20 @@ def test_unsupported_dtype_is_skipped_with_a_note(monkeypatch):
 
 def test_bf16_on_an_old_gpu_is_refused_without_touching_it(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda **kw: False)
-    note = H.dtype_unsupported("cuda", "bfloat16")
+    note = B.dtype_unsupported("cuda", "bfloat16")
     assert "bfloat16 non pris en charge" in note and "Ampere" in note
 
 
 def test_absent_device_gives_a_note(monkeypatch):
-    monkeypatch.setattr(H, "available_devices", lambda: ["cpu"])
-    df = H.matmul_benchmark(sizes=(32,), dtypes=("float32",), devices=["cuda"],
+    monkeypatch.setattr(B, "available_devices", lambda: ["cpu"])
+    df = B.matmul_benchmark(sizes=(32,), dtypes=("float32",), devices=["cuda"],
                             progress=False)
     assert "absent" in df.note.iloc[0] and df.gflops.isna().all()
 
 
 def test_time_budget_skips_sizes_that_would_not_fit(monkeypatch):
-    monkeypatch.setattr(H, "_measure_matmul", lambda *a: (1.0, 5))   # 1 s par produit
-    df = H.matmul_benchmark(sizes=(64, 4096), dtypes=("float32",), devices=["cpu"],
+    monkeypatch.setattr(B, "_measure_matmul", lambda *a: (1.0, 5))   # 1 s par produit
+    df = B.matmul_benchmark(sizes=(64, 4096), dtypes=("float32",), devices=["cpu"],
                             progress=False, max_seconds=5)
     assert df.seconds.iloc[0] == 1.0
     assert "sautée" in df.note.iloc[1] and math.isnan(df.seconds.iloc[1])
@@ -372,22 +375,22 @@ def test_time_budget_skips_sizes_that_would_not_fit(monkeypatch):
 
 def test_benchmark_rejects_bad_input():
     with pytest.raises(ValueError, match="Types mesurables"):
-        H.matmul_benchmark(sizes=(8,), dtypes=("tf32",), devices=["cpu"], progress=False)
+        B.matmul_benchmark(sizes=(8,), dtypes=("tf32",), devices=["cpu"], progress=False)
     with pytest.raises(ValueError, match="positifs"):
-        H.matmul_benchmark(sizes=(0,), devices=["cpu"], progress=False)
+        B.matmul_benchmark(sizes=(0,), devices=["cpu"], progress=False)
 
 
 def test_device_memory_is_freed_on_return(monkeypatch):
     freed = []
-    monkeypatch.setattr(H, "free_device_memory", freed.append)
-    H.matmul_benchmark(sizes=(16,), dtypes=("float32",), devices=["cpu"], progress=False)
+    monkeypatch.setattr(B, "free_device_memory", freed.append)
+    B.matmul_benchmark(sizes=(16,), dtypes=("float32",), devices=["cpu"], progress=False)
     assert freed == ["cpu"]
     # Sur CUDA, libérer = torch.cuda.empty_cache().
     monkeypatch.undo()
     calls = []
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "empty_cache", lambda: calls.append("vide"))
-    H.free_device_memory("cuda")
+    B.free_device_memory("cuda")
     assert calls == ["vide"]
 
 
@@ -395,8 +398,8 @@ def test_device_memory_is_freed_on_return(monkeypatch):
 
 def test_mps_timing_synchronizes_before_and_after(monkeypatch):
     log = []
-    monkeypatch.setattr(H, "synchronize", lambda device: log.append(("sync", device)))
-    H.time_calls(lambda: log.append("calcul"), "mps", calls=2)
+    monkeypatch.setattr(B, "synchronize", lambda device: log.append(("sync", device)))
+    B.time_calls(lambda: log.append("calcul"), "mps", calls=2)
     assert log == [("sync", "mps"), "calcul", "calcul", ("sync", "mps")]
 
 
@@ -419,8 +422,8 @@ def test_cuda_timing_uses_events(monkeypatch):
             return 250.0                                   # millisecondes
 
     monkeypatch.setattr(torch.cuda, "Event", FakeEvent)
-    monkeypatch.setattr(H, "synchronize", lambda device: log.append("sync"))
-    seconds = H.time_calls(lambda: log.append("calcul"), "cuda", calls=3)
+    monkeypatch.setattr(B, "synchronize", lambda device: log.append("sync"))
+    seconds = B.time_calls(lambda: log.append("calcul"), "cuda", calls=3)
     assert seconds == 0.25
     steps = [x for x in log if isinstance(x, str)]
     assert steps == ["sync", "record début", "calcul", "calcul", "calcul", "record fin",
@@ -441,7 +444,7 @@ def test_cuda_peak_uses_tf32_when_torch_allows_it(monkeypatch):
 # --- Bande passante, Python contre NumPy contre torch ------------------------------------------
 
 def test_memory_bandwidth_agrees_with_numpy_copy(one_thread):
-    ours = H.memory_bandwidth("cpu", megabytes=64, repeats=3)
+    ours = B.memory_bandwidth("cpu", megabytes=64, repeats=3)
     src = np.ones(64 * 2**20 // 4, dtype=np.float32)
     dst = np.empty_like(src)
     np.copyto(dst, src)
@@ -457,11 +460,11 @@ def test_memory_bandwidth_agrees_with_numpy_copy(one_thread):
 def test_python_loop_matches_numpy():
     rng = np.random.default_rng(1)
     a, b = rng.standard_normal((5, 3)), rng.standard_normal((3, 4))
-    assert np.allclose(H.matmul_python(a.tolist(), b.tolist()), a @ b)
+    assert np.allclose(B.matmul_python(a.tolist(), b.tolist()), a @ b)
 
 
 def test_python_vs_numpy_vs_torch_table():
-    df = H.python_vs_numpy_vs_torch(sizes=(8, 32), progress=False)
+    df = B.python_vs_numpy_vs_torch(sizes=(8, 32), progress=False)
     assert list(df.columns) == ["n", "implementation", "seconds", "gflops"]
     assert set(df.implementation) == {"Python pur", "NumPy", "torch"} and len(df) == 6
     assert df.gflops.to_numpy() == pytest.approx(2 * df.n.to_numpy() ** 3 / df.seconds / 1e9)
@@ -474,7 +477,7 @@ def test_python_vs_numpy_vs_torch_table():
 def test_roofline_is_the_minimum_of_the_two_roofs():
     import matplotlib.pyplot as plt
 
-    ax = H.plot_roofline(100.0, 10.0, points=[("produit 64", 10.7, 30.0)])
+    ax = B.plot_roofline(100.0, 10.0, points=[("produit 64", 10.7, 30.0)])
     x, y = ax.lines[0].get_data()
     assert np.allclose(y, np.minimum(100.0, 10.0 * x))
     assert any("produit 64" in t.get_text() for t in ax.texts)
@@ -489,7 +492,7 @@ def test_plots_of_the_benchmark_and_of_python_vs_torch():
                        "seconds": [1e-4, 5e-4], "gflops": [5.2, 8.4],
                        "peak_gflops": [100.0, 100.0], "fraction_of_peak": [0.052, 0.084],
                        "note": ["", ""]})
-    ax = H.plot_matmul_benchmark(df.assign(n=[64, 1024]))
+    ax = B.plot_matmul_benchmark(df.assign(n=[64, 1024]))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cpu float32"]
     ax.figure.canvas.draw()
     # les tailles mesurées, écrites en clair (pas « 2¹⁰ » ni « 1,02e+03 »)
@@ -497,12 +500,12 @@ def test_plots_of_the_benchmark_and_of_python_vs_torch():
     assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0   # un seul appareil
     plt.close(ax.figure)
     wide = df.assign(device=["cpu", "cuda"], gflops=[5.2, 5000.0])
-    ax = H.plot_matmul_benchmark(wide)
+    ax = B.plot_matmul_benchmark(wide)
     assert ax.get_yscale() == "log"          # CPU et GPU : trois décades
     plt.close(ax.figure)
     pv = pd.DataFrame({"n": [16, 16, 16], "implementation": ["Python pur", "NumPy", "torch"],
                        "seconds": [1.0, 0.001, 0.0005], "gflops": [0.008, 8.0, 16.0]})
-    ax = H.plot_python_vs_numpy_vs_torch(pv)
+    ax = B.plot_python_vs_numpy_vs_torch(pv)
     assert any("× 2" in t.get_text() for t in ax.texts)     # 16 / 0,008 = 2 000
     plt.close(ax.figure)
 
@@ -512,7 +515,7 @@ def test_format_benchmark_in_french():
                        "n": [1024, 2048], "seconds": [0.0125, math.nan],
                        "gflops": [171.8, math.nan], "peak_gflops": [343.6, 343.6],
                        "fraction_of_peak": [0.5, math.nan], "note": ["", "sautée"]})
-    text = H.format_benchmark(df)
+    text = B.format_benchmark(df)
     assert "temps (ms)" in text and "12,500" in text and "171,8" in text
     assert "50,0 %" in text and "—" in text and text.splitlines()[2].endswith("sautée")
 

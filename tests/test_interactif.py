@@ -388,7 +388,7 @@ def test_javascript_sampling_matches_python():
 
 @pytest.fixture(scope="module")
 def shipped_gpt():
-    from llmlab.data import load_shipped_gpt
+    from llmlab.shipped import load_shipped_gpt
 
     return load_shipped_gpt()
 

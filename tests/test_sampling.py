@@ -302,7 +302,7 @@ def test_sources_fit_on_a_slide():
 
 
 def test_generate_text_is_seeded_and_new_only_drops_the_start():
-    from llmlab.data import load_shipped_gpt, load_shipped_gru
+    from llmlab.shipped import load_shipped_gpt, load_shipped_gru
 
     for model, tok, _, _ in (load_shipped_gpt(), load_shipped_gru()):
         full = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3,

@@ -1,4 +1,5 @@
-"""La boucle d'entraînement commune (`llmlab.training`).
+"""La boucle d'entraînement commune (`llmlab.training`), ses checkpoints
+(`llmlab.checkpoints`) et sa perte (`llmlab.evaluation`).
 
 Petits modèles (embedding, dropout, linéaire) : quelques secondes en tout.
 Références : un run d'un trait pour la reprise, deux runs pour la
@@ -14,13 +15,13 @@ import pandas as pd
 import pytest
 import torch
 
-from llmlab import training
+from llmlab import checkpoints, training
+from llmlab.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from llmlab.display import source_code
+from llmlab.evaluation import estimate_loss
 from llmlab.tokenizers import BPETokenizer, CharTokenizer
-from llmlab.training import (CheckpointError, TokenData, TrainConfig,
-                             estimate_loss, load_checkpoint, pick_device,
-                             plot_history, save_checkpoint, seed_everything,
-                             train)
+from llmlab.training import (TokenData, TrainConfig, pick_device, plot_history,
+                             seed_everything, train)
 
 TEXT = "le petit chat dort sur le tapis rouge. " * 60
 
@@ -325,6 +326,43 @@ def test_resume_without_checkpoint_starts_from_scratch(tmp_path, tok, data, caps
     assert result.step == 5 and "départ de zéro" in capsys.readouterr().out
 
 
+# --- enregistrer sans qu'on le demande : à chaque évaluation, et selon le temps -------------
+
+def saves_of(monkeypatch, tok, data, clock=None, **kw):
+    """Les pas où `train` enregistre, avec une horloge qui avance de ``clock`` s par lecture."""
+    steps, real = [], training.save_checkpoint
+
+    def spy(path, model, **kwargs):
+        steps.append(kwargs["step"])
+        return real(path, model, **kwargs)
+
+    monkeypatch.setattr(training, "save_checkpoint", spy)
+    if clock is not None:
+        now = iter(range(0, 10**6, clock))
+        monkeypatch.setattr(training, "_now", lambda: float(next(now)))
+    path = kw.pop("path")
+    train(fresh(tok), data, config(**kw), checkpoint_path=path, progress=False)
+    return steps
+
+
+def test_a_checkpoint_at_every_evaluation_and_at_the_end(tmp_path, tok, data, monkeypatch):
+    assert TrainConfig().checkpoint_seconds == 60.0     # une minute par défaut
+    assert saves_of(monkeypatch, tok, data, path=tmp_path / "c",
+                    checkpoint_seconds=None) == [10, 20, 30]
+
+
+def test_a_checkpoint_when_a_minute_has_passed(tmp_path, tok, data, monkeypatch):
+    # 21 s par lecture de l'horloge : une lecture par pas, une de plus après chaque
+    # enregistrement ; les 60 s sont passées au 3e pas après le dernier enregistrement
+    assert saves_of(monkeypatch, tok, data, clock=21, path=tmp_path / "c", max_steps=10,
+                    eval_every=100) == [3, 6, 9, 10]
+
+
+def test_checkpoint_seconds_zero_saves_every_step(tmp_path, tok, data, monkeypatch):
+    assert saves_of(monkeypatch, tok, data, path=tmp_path / "c", max_steps=5, eval_every=100,
+                    checkpoint_seconds=0) == [1, 2, 3, 4, 5]
+
+
 # --- format et atomicité des checkpoints --------------------------------------------------
 
 def test_checkpoint_format_loads_without_code(tmp_path, tok, data):
@@ -346,10 +384,10 @@ def test_checkpoint_format_loads_without_code(tmp_path, tok, data):
     # pour générer : un modèle neuf, reconstruit depuis la configuration
     again = Tiny(**state["model_config"])
     assert not same_weights(again, model)
-    assert training.load_weights(again, path)["state"]["step"] == 5
+    assert checkpoints.load_weights(again, path)["state"]["step"] == 5
     assert same_weights(again, model.cpu())
     with pytest.raises(CheckpointError, match="autre modèle"):
-        training.load_weights(Tiny(tok.vocab_size + 1), path)
+        checkpoints.load_weights(Tiny(tok.vocab_size + 1), path)
 
 
 def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, tok, monkeypatch):
@@ -382,10 +420,10 @@ def test_a_temporary_folder_is_never_taken_for_a_checkpoint(tmp_path, tok, monke
         seen.append(src)
         raise KeyboardInterrupt              # tout écrit, pas encore renommé
 
-    monkeypatch.setattr(training.os, "replace", crash_before_rename)
+    monkeypatch.setattr(checkpoints.os, "replace", crash_before_rename)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(tmp_path / "c", model)
-    monkeypatch.setattr(training.os, "replace", real_replace)
+    monkeypatch.setattr(checkpoints.os, "replace", real_replace)
     assert seen and seen[0].name.startswith(".c.tmp-")
     with pytest.raises(CheckpointError, match="Aucun checkpoint"):
         load_checkpoint(tmp_path / "c")

@@ -249,7 +249,7 @@ def plot_attention(weights, labels, ax=None, title=None):
 
 def _label(token) -> str:
     """Un token lisible sur un axe, comme dans le reste du cours
-    (`llmlab.tokenizers.visible` : « ␣ », « ↵ ») ; « ∅ » s'il est vide."""
-    from llmlab.tokenizers import visible
+    (`llmlab.display.visible` : « ␣ », « ↵ ») ; « ∅ » s'il est vide."""
+    from llmlab.display import visible
 
     return visible(str(token).encode("utf-8")) or "∅"

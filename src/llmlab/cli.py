@@ -142,7 +142,7 @@ def _tokenizer_mismatch(folder: Path, tokenizer) -> str | None:
         saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None   # pas de checkpoint lisible : `train` le dira
-    from llmlab.training import tokenizer_extra
+    from llmlab.checkpoints import tokenizer_extra
 
     saved_extra = saved.get("extra") or {}
     if all(saved_extra.get(k) == v for k, v in tokenizer_extra(tokenizer).items()):
@@ -178,8 +178,9 @@ def _train_model(args, kind: str, build) -> int:
 
     import torch
 
+    from llmlab.checkpoints import save_checkpoint, tokenizer_extra
     from llmlab.sampling import generate_text
-    from llmlab.training import TrainConfig, save_checkpoint, tokenizer_extra, train
+    from llmlab.training import TrainConfig, train
 
     if args.threads is not None:
         if args.threads < 1:
@@ -191,7 +192,8 @@ def _train_model(args, kind: str, build) -> int:
         return _fail(exc)
     config = TrainConfig(max_steps=args.steps, batch_size=args.batch_size,
                          block_size=args.block_size, learning_rate=args.lr,
-                         eval_every=max(1, min(100, args.steps // 8)), seed=args.seed)
+                         eval_every=max(1, min(100, args.steps // 8)), seed=args.seed,
+                         checkpoint_seconds=args.sauvegarde)
     torch.manual_seed(args.seed)
     try:
         model = build(tokenizer)
@@ -236,12 +238,13 @@ def _train_model(args, kind: str, build) -> int:
     if bpe:   # une perte par token BPE ne se compare pas : on la ramène au caractère
         import math
 
-        from llmlab.training import nll_per_char, split_text
+        from llmlab.evaluation import nll_per_char
+        from llmlab.training import split_text
 
         nats = nll_per_char(model, tokenizer, split_text(text)[1], args.block_size)
         print(f"Par caractère de la validation : {french_number(nats, 3)} nat "
               f"({french_number(nats / math.log(2), 2)} bits), le nombre à comparer à "
-              "la perte d'un modèle de caractères (llmlab.training.nll_per_char).")
+              "la perte d'un modèle de caractères (llmlab.evaluation.nll_per_char).")
     if args.livrer:
         if result.interrupted:
             return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
@@ -284,31 +287,12 @@ def cmd_entrainer_gpt(args: argparse.Namespace) -> int:
     return _train_model(args, "gpt", build)
 
 
-def _load_model(path):
-    """(modèle, tokenizer, …) d'un checkpoint de GRU ou de GPT, selon sa configuration
-    (tokenizer de caractères ou BPE, selon le checkpoint)."""
-    from llmlab import data as D
-
-    if path is None:
-        return D.load_gru(None)
-    from llmlab.training import load_checkpoint
-
-    ckpt = load_checkpoint(path)
-    kind = (ckpt["state"].get("model_config") or {}).get("model")
-    if kind == "gpt":
-        from llmlab.gpt import gpt_from_checkpoint
-
-        return gpt_from_checkpoint(ckpt)
-    from llmlab.gru import gru_from_checkpoint
-
-    return gru_from_checkpoint(ckpt)   # refuse en français tout autre modèle
-
-
 def cmd_generer(args: argparse.Namespace) -> int:
     from llmlab.sampling import generate_text
+    from llmlab.shipped import load_model
 
     try:
-        model, tokenizer, _, _ = _load_model(args.modele)
+        model, tokenizer, _, _ = load_model(args.modele)
         start = args.debut if args.debut is not None else _start_text(tokenizer)
         if not start:
             return _fail("le début (--debut) est vide : donnez au moins un caractère.")
@@ -331,14 +315,15 @@ def cmd_generer(args: argparse.Namespace) -> int:
 
 
 def cmd_mesurer(args: argparse.Namespace) -> int:
+    from llmlab import benchmarks as B
     from llmlab import hardware as H
 
     try:
         dtypes = [H.normalize_dtype(d) for d in args.dtypes]
     except ValueError as exc:
         return _fail(exc)
-    if set(dtypes) - set(H.BENCH_DTYPES):
-        return _fail(f"types mesurables : {', '.join(H.BENCH_DTYPES)}.")
+    if set(dtypes) - set(B.BENCH_DTYPES):
+        return _fail(f"types mesurables : {', '.join(B.BENCH_DTYPES)}.")
     if any(n < 1 for n in args.tailles):
         return _fail("les tailles (--tailles) doivent être des entiers positifs.")
     present = H.available_devices()
@@ -348,9 +333,9 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
             return _fail(f"appareil « {device} » absent de cette machine "
                          f"(présents : {', '.join(present)}).")
     print(f"Machine : {H.machine_label(devices)}")
-    df = H.matmul_benchmark(args.tailles, dtypes, devices, repeats=args.repetitions,
+    df = B.matmul_benchmark(args.tailles, dtypes, devices, repeats=args.repetitions,
                             progress=not args.sans_barre, max_seconds=args.max_secondes)
-    print(H.format_benchmark(df))
+    print(B.format_benchmark(df))
     for device in devices:
         for dtype in dtypes:
             if df[(df.device == device) & (df.dtype == dtype)].gflops.notna().any():
@@ -368,7 +353,7 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
     if not args.sans_bande_passante:
         for device in devices:
             try:
-                gbs = H.memory_bandwidth(device)
+                gbs = B.memory_bandwidth(device)
             except MemoryError as exc:
                 print(exc)
             else:
@@ -427,7 +412,12 @@ def _common_train_args(g, d, kind: str) -> None:
                    + (", checkpoints/gpt-bpe avec --tokenizer bpe)" if kind == "gpt"
                       else ")"))
     g.add_argument("--reprendre", action="store_true",
-                   help="reprendre le checkpoint de --dossier là où il s'est arrêté")
+                   help="reprendre le checkpoint de --dossier là où il s'est arrêté (même "
+                   "après un arrêt brutal : il est enregistré à chaque évaluation et au "
+                   "moins toutes les --sauvegarde secondes)")
+    g.add_argument("--sauvegarde", type=float, default=60.0, metavar="S",
+                   help="enregistrer le checkpoint au moins toutes les S secondes (défaut : "
+                   "60) : un arrêt brutal ne coûte que ce qui a suivi")
     g.add_argument("--threads", type=int, default=None, metavar="N",
                    help="fils de calcul de torch (défaut : ceux de torch ; 1 va souvent "
                    "plus vite sur une machine chargée par d'autres calculs)")

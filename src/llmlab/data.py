@@ -6,7 +6,9 @@
 * n'importe quel fichier texte UTF-8 (:func:`load_corpus`) ;
 * un roman du projet Gutenberg, téléchargé seulement sur demande (:func:`download_gutenberg`) ;
 * les vocabulaires des tokenizers : rangs de GPT-2 et BPE du cours (:func:`load_gpt2_ranks`,
-  :func:`load_tokenizer_text`).
+  :func:`load_tokenizer_text`) ;
+* le catalogue des fichiers livrés et leurs empreintes, modèles entraînés compris (les charger
+  est le travail de :mod:`llmlab.shipped` : ce module n'importe ni torch ni aucun modèle).
 
 Provenance, licences et empreintes : ``data/README.md``.
 """
@@ -461,68 +463,3 @@ def load_word_vectors(name: str = WORD_VECTORS) -> tuple[np.ndarray, list[str]]:
     """
     with np.load(data_path(name), allow_pickle=False) as archive:
         return archive["vectors"].astype(np.float32), archive["words"].tolist()
-
-
-# --- Modèles livrés (GRU, mini-GPT, mini-GPT BPE) ---------------------------------------------
-
-def _load_shipped_model(path, shipped: str, what: str, command: str, from_checkpoint):
-    """Lit un checkpoint (par défaut celui livré dans ``data/<shipped>``) et le passe à
-    ``from_checkpoint`` du module du modèle ; ce module-ci ne construit aucun modèle."""
-    from llmlab.training import load_checkpoint
-
-    if path is None:
-        folder = DATA_DIR / shipped
-        if not (folder / "state.json").is_file():
-            raise MissingDataError(
-                f"{what} livré manquant : {folder}. Restaurez-le avec "
-                f"`git checkout -- data/{shipped}` ou `{command}`.")
-        path = folder
-    return from_checkpoint(load_checkpoint(path))
-
-
-def load_gru(path=None):
-    """``(modèle, tokenizer, historique, infos)`` d'un GRU enregistré par ``llmlab entrainer gru``.
-
-    ``path`` : le dossier du checkpoint (par défaut le modèle livré, ``data/gru``). ``infos``
-    contient ``samples`` (étape -> texte généré pendant l'entraînement), ``train_config``,
-    ``corpus`` et ``step``. Erreurs en français : dossier absent, checkpoint abîmé ou d'un
-    autre modèle. torch et le modèle ne sont importés qu'ici, à la demande.
-    """
-    from llmlab.gru import gru_from_checkpoint
-
-    return _load_shipped_model(path, SHIPPED_GRU, "Modèle GRU", TRAINED_FILES[f"{SHIPPED_GRU}/weights.pt"],
-                            gru_from_checkpoint)
-
-
-def load_shipped_gru():
-    """Le GRU de caractères livré dans ``data/gru`` (entraîné sur Shakespeare) :
-    ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gru`."""
-    return load_gru(None)
-
-
-def load_gpt(path=None):
-    """``(modèle, tokenizer, historique, infos)`` d'un mini-GPT enregistré par
-    ``llmlab entrainer gpt`` ; mêmes ``infos`` et mêmes erreurs que :func:`load_gru`
-    (par défaut le modèle livré, ``data/gpt``)."""
-    from llmlab.gpt import gpt_from_checkpoint
-
-    return _load_shipped_model(path, SHIPPED_GPT, "Mini-GPT", TRAINED_FILES[f"{SHIPPED_GPT}/weights.pt"],
-                            gpt_from_checkpoint)
-
-
-def load_shipped_gpt():
-    """Le mini-GPT de caractères livré dans ``data/gpt`` (entraîné sur Shakespeare) :
-    ``(modèle, tokenizer, historique, infos)``, comme :func:`load_gpt`."""
-    return load_gpt(None)
-
-
-def load_shipped_gpt_bpe():
-    """La variante BPE du mini-GPT livré, dans ``data/gpt-bpe`` : même configuration et même
-    corpus, mais des tokens d'un BPE du cours (512, réappris sur Shakespeare) au lieu de
-    caractères. Rend ``(modèle, tokenizer, historique, infos)`` comme :func:`load_gpt`, avec un
-    :class:`~llmlab.tokenizers.BPETokenizer` ; sa perte se compare à celle du modèle de
-    caractères en nats par caractère (:func:`llmlab.training.nll_per_char`)."""
-    from llmlab.gpt import gpt_from_checkpoint
-
-    return _load_shipped_model(None, SHIPPED_GPT_BPE, "Mini-GPT BPE",
-                            TRAINED_FILES[f"{SHIPPED_GPT_BPE}/weights.pt"], gpt_from_checkpoint)

@@ -7,6 +7,9 @@ dans un bloc de code Python. `markdown_table` remplace un mur de ``print`` par u
 Les deux renvoient un ``IPython.display.Markdown`` : Jupyter l'affiche mis en forme, et Quarto
 insère ce Markdown dans la page (type MIME ``text/markdown``), comme s'il était écrit à la main.
 Dans un chunk, ``#| echo: false`` cache l'appel pour ne garder que le résultat.
+
+Le reste met en forme pour un lecteur français : `visible` écrit un token sur une ligne
+(« ␣ », « ↵ »), `french_number` et ses voisines écrivent les nombres avec une virgule.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import inspect
 import json
 import re
 import textwrap
+import unicodedata
 
 from IPython.display import Markdown
 
@@ -132,6 +136,32 @@ def markdown_table(rows, headers, align: str | None = None) -> Markdown:
     """Affiche ``rows`` comme un tableau, mis en forme par le thème des diapositives."""
     return Markdown(table_markdown(rows, headers, align))
 
+
+# --- Un token lisible ------------------------------------------------------------------------
+
+def visible(token: bytes) -> str:
+    """Un token lisible sur une ligne : « ␣ » pour l'espace, « ↵ » pour le saut de ligne.
+
+    Un octet qui n'est pas de l'UTF-8 complet (morceau d'emoji…) s'écrit ``\\xNN`` ; les
+    autres caractères de contrôle s'écrivent ``\\uNNNN``.
+    """
+    text = token.decode("utf-8", errors="backslashreplace")
+    out = []
+    for c in text:
+        if c == " ":
+            out.append("␣")
+        elif c == "\n":
+            out.append("↵")
+        elif c == "\t":
+            out.append("⇥")
+        elif unicodedata.category(c) in ("Cc", "Zl", "Zp"):
+            out.append(f"\\u{ord(c):04x}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+# --- Nombres à la française -----------------------------------------------------------------
 
 def french_number(x: float, decimals: int = 1) -> str:
     """Un nombre à la française : virgule décimale, espace fine insécable pour les milliers.

@@ -13,7 +13,7 @@ Pour entraîner, :class:`GRULanguageModel` utilise ``torch.nn.GRU``, qui fait le
 calcul sur toute la séquence d'un coup, bien plus vite.
 
 Ce module ne lit aucun fichier : le modèle livré se charge avec
-``llmlab.data.load_shipped_gru()``.
+``llmlab.shipped.load_shipped_gru()``.
 """
 from __future__ import annotations
 
@@ -127,14 +127,3 @@ class GRULanguageModel(nn.Module):
             logits, h = self(nxt, h, return_state=True)
         self.train(was_training)
         return torch.cat(pieces, dim=1)
-
-
-def gru_from_checkpoint(ckpt: dict):
-    """``(modèle, tokenizer, historique, infos)`` depuis un checkpoint déjà lu
-    (``llmlab.training.load_checkpoint``) ; ce module ne lit pas de fichier lui-même.
-
-    Refuse en français le checkpoint d'un autre modèle ou sans vocabulaire.
-    """
-    from llmlab.training import model_from_checkpoint
-
-    return model_from_checkpoint(ckpt, GRULanguageModel, "gru")

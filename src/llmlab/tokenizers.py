@@ -19,11 +19,12 @@ from __future__ import annotations
 import functools
 import html
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import regex
+
+from llmlab.display import visible
 
 #: Découpage préalable de GPT-2, celui de tiktoken (``r50k_pat_str``) : contractions
 #: anglaises, lettres précédées d'au plus une espace, chiffres, ponctuation, espaces.
@@ -189,28 +190,6 @@ def _check_text(text: str) -> bytes:
             f"{exc.start}), qui n'existe pas en UTF-8. Il vient souvent d'un emoji coupé en "
             "deux ou d'un fichier mal décodé : relisez le fichier en UTF-8, ou nettoyez le "
             "texte avec texte.encode('utf-8', 'replace').decode('utf-8').") from None
-
-
-def visible(token: bytes) -> str:
-    """Un token lisible sur une ligne : « ␣ » pour l'espace, « ↵ » pour le saut de ligne.
-
-    Un octet qui n'est pas de l'UTF-8 complet (morceau d'emoji…) s'écrit ``\\xNN`` ; les
-    autres caractères de contrôle s'écrivent ``\\uNNNN``.
-    """
-    text = token.decode("utf-8", errors="backslashreplace")
-    out = []
-    for c in text:
-        if c == " ":
-            out.append("␣")
-        elif c == "\n":
-            out.append("↵")
-        elif c == "\t":
-            out.append("⇥")
-        elif unicodedata.category(c) in ("Cc", "Zl", "Zp"):
-            out.append(f"\\u{ord(c):04x}")
-        else:
-            out.append(c)
-    return "".join(out)
 
 
 def _learn_merges(chunks: Counter, n_merges: int,

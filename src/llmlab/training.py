@@ -2,58 +2,47 @@
 
 Le GRU, le mini-GPT et les modèles des cours suivants s'entraînent ici :
 un modèle n'a qu'à prendre des identifiants de tokens ``(B, T)`` et
-rendre des logits ``(B, T, V)`` ; la perte (entropie croisée) est
-calculée par `train`.
+rendre des logits ``(B, T, V)`` ; la perte (entropie croisée,
+`llmlab.evaluation.batch_loss`) est calculée par `train`.
 
 Ce que le module garantit, parce que c'est ce qui casse en classe :
 
 - un run sur le processeur est répétable (`seed_everything`) ;
-- un run interrompu (Ctrl-C) puis repris finit avec exactement les
-  mêmes poids qu'un run d'un trait : le checkpoint garde l'étape,
+- rien ne se perd quand un run meurt : avec un ``checkpoint_path``,
+  `train` enregistre à chaque évaluation et au moins toutes les
+  minutes (``TrainConfig.checkpoint_seconds``), à la fin et sur
+  Ctrl-C ; un noyau tué, un portable fermé ou un ``kill -9`` coûtent
+  au plus une minute de calcul ;
+- un run interrompu puis repris (``resume=True``) finit avec exactement
+  les mêmes poids qu'un run d'un trait : le checkpoint garde le pas,
   l'optimiseur et l'état de tous les générateurs aléatoires ;
-- un checkpoint s'écrit atomiquement (dossier temporaire puis
-  renommage) et se relit sans exécuter de code : un state dict relu par
-  ``torch.load(weights_only=True)`` et un JSON ;
 - une entrée invalide donne une erreur en français qui dit quoi faire.
+
+Le format des checkpoints et la reprise sont dans `llmlab.checkpoints`,
+les pertes mesurées dans `llmlab.evaluation` : ce module est la boucle.
 """
 from __future__ import annotations
 
-import base64
-import json
 import os
 import random
-import shutil
 import signal
 import threading
 import time
-import uuid
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from llmlab.data import sha256_file
+from llmlab.checkpoints import (HISTORY_COLUMNS, capture_rng, load_checkpoint,
+                                recover_checkpoint, restore_rng, resume_into,
+                                rng_to_json, save_checkpoint)
+from llmlab.configs import config_from_dict
+from llmlab.evaluation import batch_loss, estimate_loss
 
-#: Marque écrite dans ``state.json`` : ce dossier est un checkpoint llmlab.
-CHECKPOINT_FORMAT = "llmlab-checkpoint"
-CHECKPOINT_VERSION = 1
-#: Colonnes de l'historique : le pas, les pertes moyennes sur
-#: ``eval_batches`` lots de chaque partie, la vitesse depuis la mesure
-#: précédente et le temps d'entraînement cumulé (évaluations exclues,
-#: reprises comprises). Au pas 0, la vitesse n'existe pas encore (NaN).
-HISTORY_COLUMNS = ["step", "train_loss", "val_loss", "tokens_per_s",
-                   "elapsed_s"]
-_FILES = ("weights.pt", "optimizer.pt", "history.csv")
-#: Paramètres qui changent les poids : une reprise doit les garder.
-_RESUME_KEYS = ("batch_size", "block_size", "learning_rate",
-                "weight_decay", "grad_clip", "seed")
-
-
-class CheckpointError(ValueError):
-    """Checkpoint absent, tronqué, corrompu ou d'un autre modèle."""
+#: L'horloge des enregistrements périodiques (remplacée dans les tests).
+_now = time.monotonic
 
 
 # --------------------------------------------------------------------------
@@ -233,23 +222,17 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
 # Réglages et résultat
 # --------------------------------------------------------------------------
 
-def config_from_dict(cls, d: dict, what: str = ""):
-    """``cls(**d)`` pour une dataclass de réglages, mais un réglage inconnu
-    donne une erreur française qui liste les réglages possibles.
-    ``what`` précise le message (« pour un GPT »)."""
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(d) - known)
-    if unknown:
-        raise ValueError(
-            f"Réglage(s) inconnu(s){' ' + what if what else ''} : "
-            f"{', '.join(unknown)} ; réglages possibles : "
-            f"{', '.join(sorted(known))}.")
-    return cls(**d)
-
-
 @dataclass
 class TrainConfig:
-    """Les réglages d'un entraînement (enregistrés dans le checkpoint)."""
+    """Les réglages d'un entraînement (enregistrés dans le checkpoint).
+
+    Avec un ``checkpoint_path``, `train` enregistre à chaque
+    évaluation (tous les ``eval_every`` pas), tous les
+    ``checkpoint_every`` pas si on le donne, et dès que
+    ``checkpoint_seconds`` secondes ont passé depuis le dernier
+    enregistrement (None : jamais pour cette raison). Ces deux
+    réglages ne changent pas les poids : une reprise peut les changer.
+    """
 
     max_steps: int = 1000
     batch_size: int = 32
@@ -261,6 +244,7 @@ class TrainConfig:
     eval_batches: int = 20
     seed: int = 1337
     checkpoint_every: int | None = None
+    checkpoint_seconds: float | None = 60.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -283,475 +267,6 @@ class TrainResult:
 
 
 # --------------------------------------------------------------------------
-# Évaluation
-# --------------------------------------------------------------------------
-
-def _loss(model, x, y) -> torch.Tensor:
-    """Entropie croisée entre les logits ``(B, T, V)`` et les cibles."""
-    try:
-        logits = model(x)
-    except IndexError as exc:
-        raise ValueError(
-            "Un identifiant de token dépasse le vocabulaire du modèle "
-            f"({exc}) : construisez le modèle avec vocab_size ≥ "
-            "data.min_vocab_size, et le même tokenizer que les "
-            "données.") from None
-    if not isinstance(logits, torch.Tensor) or logits.ndim != 3 \
-            or logits.shape[:2] != x.shape:
-        shape = getattr(logits, "shape", type(logits).__name__)
-        raise ValueError(
-            f"model(x) doit rendre des logits de forme (B, T, V) = "
-            f"({x.shape[0]}, {x.shape[1]}, V) ; reçu : {tuple(shape)}.")
-    return F.cross_entropy(logits.flatten(0, 1), y.flatten())
-
-
-@torch.no_grad()
-def estimate_loss(model, data, batches, batch_size, device=None,
-                  generator=None) -> dict[str, float]:
-    """Perte moyenne sur ``batches`` lots de chaque partie.
-
-    Sans ``generator``, les lots sont tirés avec une graine fixe : mêmes
-    lots à chaque appel, et l'état aléatoire de l'entraînement n'est pas
-    touché. Le modèle est mis en mode évaluation (pas de dropout), puis
-    remis dans son mode d'avant.
-    """
-    if generator is None:
-        generator = torch.Generator().manual_seed(0)
-    if device is None:
-        device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        out = {}
-        for split in ("train", "val"):
-            total = 0.0
-            for _ in range(batches):
-                x, y = data.get_batch(split, batch_size, generator, device)
-                total += _loss(model, x, y).item()
-            out[split] = total / batches
-    finally:
-        model.train(was_training)
-    return out
-
-
-# --------------------------------------------------------------------------
-# États aléatoires <-> JSON
-# --------------------------------------------------------------------------
-
-def _b64(t: torch.Tensor) -> str:
-    return base64.b64encode(t.cpu().numpy().tobytes()).decode("ascii")
-
-
-def _unb64(s: str) -> torch.Tensor:
-    raw = np.frombuffer(base64.b64decode(s), dtype=np.uint8).copy()
-    return torch.from_numpy(raw)
-
-
-def _capture_rng(generator: torch.Generator) -> dict:
-    """L'état de tous les générateurs (objets Python, pas encore JSON)."""
-    state = {
-        "batches": generator.get_state(),
-        "torch": torch.get_rng_state(),
-        "python": random.getstate(),
-        "numpy": np.random.get_state(legacy=True),
-    }
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _u32_b64(values) -> str:
-    """Des entiers < 2**32 en base64 : un state.json qui reste lisible."""
-    return base64.b64encode(
-        np.asarray(values, dtype="<u4").tobytes()).decode("ascii")
-
-
-def _u32_unb64(s: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(s), dtype="<u4").astype(np.uint32)
-
-
-def _rng_to_json(state: dict) -> dict:
-    version, internal, gauss = state["python"]
-    name, keys, pos, has_gauss, cached = state["numpy"]
-    out = {
-        "batches": _b64(state["batches"]),
-        "torch": _b64(state["torch"]),
-        "python": [version, _u32_b64(internal), gauss],
-        "numpy": [name, _u32_b64(keys), int(pos), int(has_gauss),
-                  float(cached)],
-    }
-    if "cuda" in state:
-        out["cuda"] = [_b64(s) for s in state["cuda"]]
-    return out
-
-
-def _restore_rng(state: dict, generator: torch.Generator) -> None:
-    generator.set_state(_unb64(state["batches"]))
-    torch.set_rng_state(_unb64(state["torch"]))
-    version, internal, gauss = state["python"]
-    internal = tuple(int(v) for v in _u32_unb64(internal))
-    random.setstate((version, internal, gauss))
-    name, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((name, _u32_unb64(keys), pos, has_gauss,
-                         cached))
-    cuda = state.get("cuda")
-    if cuda and torch.cuda.is_available() \
-            and len(cuda) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all([_unb64(s) for s in cuda])
-
-
-# --------------------------------------------------------------------------
-# Checkpoints
-# --------------------------------------------------------------------------
-
-def _is_checkpoint_dir(path: Path) -> bool:
-    try:
-        state = json.loads((path / "state.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(state, dict) and state.get("format") == CHECKPOINT_FORMAT
-
-
-def save_checkpoint(path, model, *, optimizer=None, step=0,
-                    train_config=None, model_config=None, history=None,
-                    rng_state=None, extra=None,
-                    elapsed_s: float = 0.0) -> Path:
-    """Écrit un checkpoint dans le dossier ``path`` et le renvoie.
-
-    Tout est d'abord écrit dans un dossier temporaire voisin (nom
-    commençant par un point), ``state.json`` en dernier, puis renommé :
-    un enregistrement interrompu ne laisse jamais un checkpoint à moitié
-    écrit sous le nom ``path``. Un dossier existant qui n'est pas un
-    checkpoint llmlab n'est jamais écrasé.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if path.exists() and not (path.is_dir() and (
-            _is_checkpoint_dir(path) or not any(path.iterdir()))):
-        raise CheckpointError(
-            f"« {path} » existe et n'est pas un checkpoint llmlab : il n'est "
-            "pas écrasé. Choisissez un autre checkpoint_path (un dossier "
-            "nouveau, par exemple « checkpoints/gru »).")
-    if isinstance(train_config, TrainConfig):
-        train_config = train_config.to_dict()
-    state = {
-        "format": CHECKPOINT_FORMAT,
-        "version": CHECKPOINT_VERSION,
-        "step": int(step),
-        "train_config": train_config,
-        "model_config": model_config,
-        "rng": rng_state,
-        "extra": extra,
-        "elapsed_s": float(elapsed_s),
-        "torch_version": torch.__version__,
-        "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-    }
-    try:
-        state_text = json.dumps(state, ensure_ascii=False, indent=1)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(
-            "model_config, extra et train_config doivent être "
-            f"sérialisables en JSON (nombres, textes, listes, dicts) : {exc}"
-        ) from None
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()
-    try:
-        weights = {k: v.detach().cpu()
-                   for k, v in model.state_dict().items()}
-        torch.save(weights, tmp / "weights.pt")
-        torch.save(optimizer.state_dict() if optimizer else {},
-                   tmp / "optimizer.pt")
-        if history is None:
-            history = pd.DataFrame(columns=HISTORY_COLUMNS)
-        pd.DataFrame(history).to_csv(tmp / "history.csv", index=False)
-        state["sha256"] = {name: sha256_file(tmp / name) for name in _FILES}
-        state_text = json.dumps(state, ensure_ascii=False, indent=1)
-        (tmp / "state.json").write_text(state_text, encoding="utf-8")
-        # Un dossier plein ne se remplace pas d'un seul rename :
-        # l'ancien est mis de côté, le nouveau prend sa place.
-        old = None
-        if path.exists():
-            old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return path
-
-
-def load_checkpoint(path, map_location="cpu") -> dict:
-    """Relit un checkpoint : ``{"weights", "optimizer", "state",
-    "history"}``.
-
-    Rien n'y est exécuté (``torch.load(weights_only=True)``) ; les
-    empreintes sha256 enregistrées détectent un fichier tronqué ou
-    abîmé.
-    """
-    import pandas as pd
-
-    path = Path(path)
-    if not path.exists():
-        hint = ""
-        backups = sorted(path.parent.glob(f".{path.name}.old-*"))
-        if backups:
-            hint = (f" Un enregistrement a été interrompu : l'ancien "
-                    f"checkpoint est dans « {backups[-1]} » ; renommez-le "
-                    f"en « {path} ».")
-        raise CheckpointError(
-            f"Aucun checkpoint dans « {path} » : vérifiez le chemin, ou "
-            "entraînez d'abord avec train(..., checkpoint_path=...)."
-            + hint)
-    if not path.is_dir():
-        raise CheckpointError(
-            f"« {path} » n'est pas un checkpoint llmlab : un checkpoint "
-            "est un dossier (weights.pt, optimizer.pt, state.json, "
-            "history.csv) écrit par train() ou save_checkpoint().")
-    state_file = path / "state.json"
-    if not state_file.exists():
-        what = ("incomplet (state.json manque)"
-                if (path / "weights.pt").exists()
-                else "pas un checkpoint llmlab (pas de state.json)")
-        raise CheckpointError(
-            f"« {path} » est {what}. Relancez l'entraînement pour en "
-            "écrire un nouveau.")
-    try:
-        state = json.loads(state_file.read_text("utf-8"))
-    except (ValueError, UnicodeDecodeError):
-        raise CheckpointError(
-            f"« {state_file} » est tronqué ou corrompu (JSON illisible). "
-            "Relancez l'entraînement pour écrire un nouveau "
-            "checkpoint.") from None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise CheckpointError(
-            f"« {path} » n'est pas un checkpoint llmlab (state.json sans "
-            f"la marque « {CHECKPOINT_FORMAT} »).")
-    for name, digest in state.get("sha256", {}).items():
-        file = path / name
-        if not file.exists():
-            raise CheckpointError(
-                f"Checkpoint incomplet : « {file} » manque. Relancez "
-                "l'entraînement pour en écrire un nouveau.")
-        if sha256_file(file) != digest:
-            raise CheckpointError(
-                f"« {file} » est tronqué ou corrompu (son empreinte "
-                "sha256 ne correspond plus à celle enregistrée). Relancez "
-                "l'entraînement pour écrire un nouveau checkpoint.")
-    out = {"state": state}
-    for key in ("weights", "optimizer"):
-        try:
-            out[key] = torch.load(path / f"{key}.pt",
-                                  map_location=map_location,
-                                  weights_only=True)
-        except Exception as exc:  # noqa: BLE001 - toute erreur de torch
-            raise CheckpointError(
-                f"« {path / (key + '.pt')} » est illisible (tronqué, "
-                f"corrompu, ou pas un state dict) : {type(exc).__name__}. "
-                "Relancez l'entraînement pour écrire un nouveau "
-                "checkpoint.") from None
-    try:
-        out["history"] = pd.read_csv(path / "history.csv")
-    except (OSError, ValueError):
-        out["history"] = pd.DataFrame(columns=HISTORY_COLUMNS)
-    return out
-
-
-#: Les tokenizers qu'un checkpoint sait transporter : ``extra["tokenizer"]``.
-#: Absent : « car » (les checkpoints de caractères écrits avant le BPE).
-CHECKPOINT_TOKENIZERS = ("car", "bpe")
-
-
-def tokenizer_extra(tokenizer) -> dict:
-    """Ce que ``extra`` d'un checkpoint garde du tokenizer.
-
-    Caractères : la liste ``vocab`` (comme avant, donc les anciens
-    checkpoints restent lisibles) ; BPE : ``tokenizer = "bpe"`` et le
-    fichier lisible de `BPETokenizer.to_text` dans ``bpe``.
-    """
-    from llmlab.tokenizers import BPETokenizer, CharTokenizer
-
-    if isinstance(tokenizer, CharTokenizer):
-        return {"vocab": tokenizer.chars}
-    if isinstance(tokenizer, BPETokenizer):
-        return {"tokenizer": "bpe", "bpe": tokenizer.to_text()}
-    raise ValueError(
-        "Un checkpoint sait garder un CharTokenizer ou un BPETokenizer, "
-        f"pas un {type(tokenizer).__name__}.")
-
-
-def _tokenizer_from_extra(extra: dict, vocab_size: int, kind: str):
-    from llmlab.tokenizers import BPETokenizer, CharTokenizer
-
-    name = extra.get("tokenizer", "car")
-    if name not in CHECKPOINT_TOKENIZERS:
-        raise ValueError(
-            f"Ce checkpoint de {kind.upper()} annonce un tokenizer inconnu "
-            f"(« {name} ») ; llmlab lit « car » et « bpe ». Réentraînez avec "
-            f"`llmlab entrainer {kind}`.")
-    if name == "bpe":
-        text = extra.get("bpe")
-        if not isinstance(text, str):
-            raise ValueError(
-                f"Ce checkpoint de {kind.upper()} n'a pas de tokenizer BPE "
-                f"(extra['bpe']) : réentraînez avec `llmlab entrainer {kind} "
-                "--tokenizer bpe`.")
-        tokenizer = BPETokenizer.from_text(
-            text, source=f"le tokenizer BPE du checkpoint de {kind.upper()}")
-        if tokenizer.vocab_size != vocab_size:
-            raise ValueError(
-                f"Le tokenizer BPE de ce checkpoint a {tokenizer.vocab_size} "
-                f"tokens, le modèle en attend {vocab_size} : checkpoint "
-                "abîmé ou assemblé à la main.")
-        return tokenizer
-    chars = extra.get("vocab")
-    if not isinstance(chars, list) or len(chars) != vocab_size:
-        raise ValueError(
-            f"Ce checkpoint de {kind.upper()} n'a pas de vocabulaire de caractères "
-            f"utilisable (extra['vocab']) : réentraînez avec `llmlab entrainer {kind}`.")
-    return CharTokenizer(chars)
-
-
-def model_from_checkpoint(ckpt: dict, model_cls, kind: str):
-    """``(modèle, tokenizer, historique, infos)`` d'un modèle de langage
-    (GRU, GPT) depuis un checkpoint déjà lu par `load_checkpoint`.
-
-    ``model_cls.from_config`` refuse la configuration d'un autre modèle.
-    Le tokenizer voyage dans ``extra`` (voir `tokenizer_extra`) : un
-    `CharTokenizer` (``extra["vocab"]``) ou un `BPETokenizer`
-    (``extra["bpe"]``). Les échantillons de l'entraînement sont dans
-    ``extra["samples"]``.
-    """
-    state = ckpt["state"]
-    model = model_cls.from_config(state.get("model_config"))
-    extra = state.get("extra") or {}
-    tokenizer = _tokenizer_from_extra(extra, model.config["vocab_size"], kind)
-    try:
-        model.load_state_dict(ckpt["weights"])
-    except RuntimeError:
-        raise ValueError(
-            "Les poids de ce checkpoint ne correspondent pas à sa configuration "
-            f"{model.config} : checkpoint abîmé ou d'un autre modèle.") from None
-    model.eval()
-    samples = {int(k): v for k, v in (extra.get("samples") or {}).items()}
-    infos = {"samples": samples, "train_config": state.get("train_config"),
-             "corpus": extra.get("corpus"), "step": state.get("step"),
-             "tokenizer": extra.get("tokenizer", "car")}
-    if "bpe_train_chars" in extra:   # caractères sur lesquels le BPE a appris
-        infos["bpe_train_chars"] = extra["bpe_train_chars"]
-    return model, tokenizer, ckpt["history"], infos
-
-
-# --------------------------------------------------------------------------
-# Perte par caractère : comparer des tokenizers différents
-# --------------------------------------------------------------------------
-
-@torch.no_grad()
-def nll_per_char(model, tokenizer, text: str, block_size: int,
-                 batch_size: int = 32) -> float:
-    """Log-vraisemblance négative moyenne **par caractère** de ``text``
-    (en nats ; divisez par ln 2 pour des bits).
-
-    Une perte par token ne se compare pas d'un tokenizer à l'autre : un
-    token BPE couvre plusieurs caractères, il est donc plus dur à
-    prédire. Ici, on additionne les pertes de tous les tokens prédits,
-    puis on divise par le nombre de caractères qu'ils couvrent : deux
-    modèles de tokenizers différents sont jugés sur le même texte.
-
-    Le texte est lu par fenêtres disjointes de ``block_size`` tokens
-    (chacune ne voit que son début), sans gradient. Le premier token
-    n'est pas prédit : ses caractères ne comptent pas.
-    """
-    if isinstance(block_size, bool) or not isinstance(block_size, int) \
-            or block_size < 1:
-        raise ValueError(
-            f"block_size doit être un entier ≥ 1 (reçu : {block_size!r}).")
-    if batch_size < 1:
-        raise ValueError(f"batch_size doit être ≥ 1 (reçu : {batch_size!r}).")
-    ids = torch.as_tensor(tokenizer.encode(text), dtype=torch.long)
-    if len(ids) < 2:
-        raise ValueError(
-            "Texte trop court : il faut au moins deux tokens (un lu, un "
-            "prédit) pour mesurer une perte.")
-    first = tokenizer.decode(ids[:1].tolist())
-    # un premier token qui n'est qu'un morceau de caractère (octets) :
-    # ce caractère est fini par les tokens prédits, il compte
-    n_chars = len(text) - (len(first) if text.startswith(first) else 0)
-    param = next(model.parameters(), None)
-    device = param.device if param is not None else torch.device("cpu")
-    n_pred = len(ids) - 1
-    full = n_pred // block_size * block_size
-    windows = []     # (entrées, cibles) de forme (n, T)
-    if full:
-        windows += [(ids[:full].view(-1, block_size)[i:i + batch_size],
-                     ids[1:full + 1].view(-1, block_size)[i:i + batch_size])
-                    for i in range(0, full // block_size, batch_size)]
-    if full < n_pred:   # la dernière fenêtre, plus courte
-        windows.append((ids[full:-1][None], ids[full + 1:][None]))
-    was_training = model.training
-    model.eval()
-    total = 0.0
-    try:
-        for x, y in windows:
-            logits = model(x.to(device)).double()   # somme exacte
-            total += F.cross_entropy(logits.flatten(0, 1),
-                                     y.to(device).flatten(),
-                                     reduction="sum").item()
-    finally:
-        model.train(was_training)
-    return total / n_chars
-
-
-def tokenizer_comparison(models: dict, text: str, block_size: int,
-                         batch_size: int):
-    """Compare des modèles de tokenizers différents sur le même ``text``.
-
-    ``models`` : ``{nom: (modèle, tokenizer)}``. Rend un DataFrame, une
-    colonne par modèle : taille du vocabulaire, paramètres, caractères
-    par token, caractères lus par pas d'entraînement (``batch_size`` ×
-    ``block_size`` tokens), contexte en caractères, et perte par
-    caractère (`nll_per_char`, en nats), la seule qui se compare.
-    """
-    import pandas as pd
-
-    columns = {}
-    for name, (model, tokenizer) in models.items():
-        per_token = len(text) / len(tokenizer.encode(text))
-        columns[name] = {
-            "vocabulaire": tokenizer.vocab_size,
-            "paramètres": sum(p.numel() for p in model.parameters()),
-            "caractères par token": per_token,
-            "caractères lus par pas": batch_size * block_size * per_token,
-            "contexte en caractères": block_size * per_token,
-            "perte par caractère (nats)": nll_per_char(model, tokenizer, text,
-                                                       block_size),
-        }
-    return pd.DataFrame(columns)
-
-
-def tokenizer_comparison_table(table):
-    """Le DataFrame de `tokenizer_comparison` (ou quelques-unes de ses
-    lignes) en tableau Markdown à la française, pour un deck."""
-    from llmlab.display import french_count, french_number, markdown_table
-
-    decimals = {"caractères par token": 2, "perte par caractère (nats)": 2}
-
-    def cell(label, value):
-        if label == "paramètres":
-            return french_count(int(value))
-        return french_number(value, decimals.get(label, 0))
-
-    rows = [(label.capitalize(), *(cell(label, v) for v in table.loc[label]))
-            for label in table.index]
-    return markdown_table(rows, ["", *table.columns],
-                          align="l" + "r" * len(table.columns))
-
-
-# --------------------------------------------------------------------------
 # La boucle
 # --------------------------------------------------------------------------
 
@@ -760,7 +275,7 @@ def train_step(model, optimizer, x, y, grad_clip=None):
 
     Rend la perte du lot (tenseur détaché du graphe).
     """
-    loss = _loss(model, x, y)       # entropie croisée
+    loss = batch_loss(model, x, y)  # entropie croisée
     optimizer.zero_grad(set_to_none=True)
     loss.backward()                 # rétropropagation
     if grad_clip:                   # gradients bornés
@@ -785,59 +300,6 @@ def _make_optimizer(model, config: TrainConfig, device: torch.device):
                                  fused=True)
     except (RuntimeError, TypeError, ValueError):
         return torch.optim.AdamW(groups, lr=config.learning_rate)
-
-
-def _load_weights(model, weights) -> None:
-    try:
-        model.load_state_dict(weights)
-    except RuntimeError as exc:
-        lines = str(exc).strip().splitlines()
-        detail = " ".join(line.strip() for line in lines[1:3])
-        raise CheckpointError(
-            "Ce checkpoint vient d'un autre modèle : ses poids ne vont pas "
-            f"dans celui-ci ({detail}). Construisez le modèle avec la "
-            "configuration enregistrée (state['model_config']) ou "
-            "choisissez un autre checkpoint.") from None
-
-
-def load_weights(model, path, map_location="cpu") -> dict:
-    """Met dans ``model`` les poids du checkpoint ``path``.
-
-    Pour générer avec un modèle entraîné : construisez-le avec
-    ``state["model_config"]``, puis chargez ses poids. Rend le
-    checkpoint relu (voir `load_checkpoint`). Erreur en français si
-    les poids ne vont pas dans ce modèle.
-    """
-    ckpt = load_checkpoint(path, map_location=map_location)
-    _load_weights(model, ckpt["weights"])
-    return ckpt
-
-
-def _resume_into(ckpt, model, optimizer, config, model_config):
-    """Vérifie que le checkpoint va avec ce run, puis le charge."""
-    state = ckpt["state"]
-    saved_model = state.get("model_config")
-    if model_config:   # comparé tel que relu du JSON
-        model_config = json.loads(json.dumps(model_config))
-    if saved_model and model_config and saved_model != model_config:
-        raise CheckpointError(
-            "Ce checkpoint vient d'un autre modèle : configuration "
-            f"enregistrée {saved_model}, modèle actuel {model_config}. "
-            "Construisez le modèle avec la configuration enregistrée, ou "
-            "choisissez un autre checkpoint_path.")
-    saved = state.get("train_config") or {}
-    diff = [k for k in _RESUME_KEYS
-            if k in saved and saved[k] != getattr(config, k)]
-    if diff:
-        shown = ", ".join(f"{k} : {saved[k]!r} → {getattr(config, k)!r}"
-                          for k in diff)
-        raise CheckpointError(
-            "Reprendre, c'est continuer le même run : ces réglages "
-            f"diffèrent du checkpoint ({shown}). Remettez-les, ou "
-            "repartez de zéro avec resume=False. (max_steps peut changer.)")
-    _load_weights(model, ckpt["weights"])
-    if ckpt["optimizer"]:
-        optimizer.load_state_dict(ckpt["optimizer"])
 
 
 class _StopRequest:
@@ -893,6 +355,11 @@ class _Run:
         if config.max_steps < 0 or config.eval_every < 1:
             raise ValueError(
                 "max_steps doit être ≥ 0 et eval_every ≥ 1.")
+        seconds = config.checkpoint_seconds
+        if seconds is not None and not seconds >= 0:
+            raise ValueError(
+                "checkpoint_seconds doit être ≥ 0, ou None pour ne pas "
+                f"enregistrer selon le temps (reçu : {seconds!r}).")
         self.device = torch.device(device) if device else pick_device()
         self.model, self.data, self.config = model, data, config
         model.to(self.device).train()
@@ -907,23 +374,29 @@ class _Run:
         self.pending = None          # état aléatoire d'un pas commencé
         self.interrupted = False
         self.window = [0.0, 0]       # secondes, pas depuis la mesure
+        self.saved_at = _now()   # dernier enregistrement
 
     def resume(self):
         if self.path is None:
             raise ValueError("resume=True demande un checkpoint_path.")
+        backup = recover_checkpoint(self.path)
+        if backup is not None:
+            print(f"Un enregistrement avait été tué en cours : le "
+                  f"checkpoint précédent (« {backup.name} ») est remis "
+                  f"en place dans « {self.path} ».")
         if not self.path.exists():
             print(f"Pas encore de checkpoint dans « {self.path} » : "
                   "départ de zéro.")
             return
         ckpt = load_checkpoint(self.path, map_location=self.device)
-        _resume_into(ckpt, self.model, self.optimizer, self.config,
+        resume_into(ckpt, self.model, self.optimizer, self.config,
                      self.model_config)
         state = ckpt["state"]
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed_s") or 0.0)
         self.rows = ckpt["history"].to_dict("records")
         if state.get("rng"):
-            _restore_rng(state["rng"], self.gen)
+            restore_rng(state["rng"], self.gen)
 
     def progress_bar(self, progress):
         from tqdm.auto import tqdm
@@ -935,7 +408,7 @@ class _Run:
                     unit="pas", dynamic_ncols=True)
 
     def begin_step(self):
-        self.pending = _capture_rng(self.gen)
+        self.pending = capture_rng(self.gen)
         self.t0 = time.perf_counter()
 
     def end_step(self, bar):
@@ -945,7 +418,9 @@ class _Run:
         self.window = [self.window[0] + dt, self.window[1] + 1]
         bar.update(1)
         c = self.config
-        if self.step % c.eval_every == 0 or self.step == c.max_steps:
+        evaluated = (self.step % c.eval_every == 0
+                     or self.step == c.max_steps)
+        if evaluated:
             seconds, steps = self.window
             self.window = [0.0, 0]
             tok_s = c.batch_size * c.block_size * steps / max(seconds, 1e-9)
@@ -954,9 +429,18 @@ class _Run:
             bar.set_postfix_str(
                 f"perte {_fmt(losses['train'])}, "
                 f"val {_fmt(losses['val'])}, {speed} tokens/s")
-        every = c.checkpoint_every
-        if every and self.step % every == 0 and self.step < c.max_steps:
-            self.save()
+        if self.step < c.max_steps and self.save_due(evaluated):
+            self.save()        # la fin s'enregistre dans finish()
+
+    def save_due(self, evaluated: bool) -> bool:
+        """Enregistrer maintenant ? Après une évaluation, tous les
+        ``checkpoint_every`` pas, et quand ``checkpoint_seconds``
+        ont passé depuis le dernier enregistrement."""
+        c = self.config
+        every, seconds = c.checkpoint_every, c.checkpoint_seconds
+        late = seconds is not None \
+            and _now() - self.saved_at >= seconds
+        return evaluated or late or bool(every and self.step % every == 0)
 
     def sample(self, sample_fn, every):
         if sample_fn is not None and every and self.step % every == 0:
@@ -982,13 +466,15 @@ class _Run:
             return None
         # Pas commencé puis interrompu : on garde l'aléa de son début,
         # la reprise le refera à l'identique.
-        rng = self.pending or _capture_rng(self.gen)
-        return save_checkpoint(
+        rng = self.pending or capture_rng(self.gen)
+        path = save_checkpoint(
             self.path, self.model, optimizer=self.optimizer,
             step=self.step, train_config=self.config,
             model_config=self.model_config, history=self.history(),
-            rng_state=_rng_to_json(rng), extra=self.extra,
+            rng_state=rng_to_json(rng), extra=self.extra,
             elapsed_s=self.elapsed)
+        self.saved_at = _now()
+        return path
 
     def finish(self) -> TrainResult:
         checkpoint = self.save()
@@ -1004,10 +490,11 @@ def train(model, data: TokenData, config: TrainConfig, *,
           model_config=None, extra=None) -> TrainResult:
     """Entraîne ``model`` (idx -> logits B×T×V) sur ``data``.
 
-    Pertes train/val au début, tous les ``eval_every`` pas et
-    à la fin. Checkpoint à la fin, sur Ctrl-C et tous les
-    ``checkpoint_every`` pas ; ``resume=True`` le reprend :
-    c'est le même run, aux mêmes poids.
+    Pertes train/val au début, tous les ``eval_every`` pas
+    et à la fin. Avec ``checkpoint_path`` : un checkpoint à
+    chaque évaluation, au moins toutes les minutes (voir
+    `TrainConfig`), à la fin et sur Ctrl-C ; ``resume=True``
+    le reprend : c'est le même run, aux mêmes poids.
     """
     run = _Run(model, data, config, checkpoint_path, device,
                model_config, extra)
