@@ -18,7 +18,7 @@ PACKAGE = Path(llmlab.__file__).parent
 #: Les modules qu'on importe sans payer torch ni Keras (une dizaine de secondes) : la commande
 #: `llmlab verifier`, les données, l'affichage, les leçons en NumPy, la leçon 7 (qui n'importe
 #: torch que dans les fonctions qui mesurent).
-WITHOUT_TORCH = ["cli", "data", "vocab", "display", "style", "configs", "tokenizers", "sampling",
+WITHOUT_TORCH = ["cli", "data", "vocab", "display", "style", "configs", "tokenizers", "bpe", "sampling",
                  "embeddings", "linear", "nn", "hardware", "costs", "benchmarks", "environment",
                  "widgets", "exercises"]
 

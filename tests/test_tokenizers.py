@@ -9,6 +9,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+import regex
 import tiktoken
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -97,7 +98,7 @@ def test_word_tokenizer_splits_elision_and_punctuation():
 
 def naive_merges(text: str, n_merges: int):
     """La référence directe (à la minbpe) : recompter toutes les paires après chaque fusion."""
-    pieces = [list(c.encode()) for c in T.regex.findall(T.GPT2_SPLIT_PATTERN, text)]
+    pieces = [list(c.encode()) for c in regex.findall(T.GPT2_SPLIT_PATTERN, text)]
     merges = []
     for step in range(n_merges):
         counts = {}
@@ -558,7 +559,7 @@ def test_hugging_face_trainer_learns_the_same_first_merges():
 
     text = load_french_corpus()
     table = bytes_to_unicode()
-    chunks = Counter(c.encode() for c in T.regex.findall(T.GPT2_SPLIT_PATTERN, text))
+    chunks = Counter(c.encode() for c in regex.findall(T.GPT2_SPLIT_PATTERN, text))
     words = ["".join(table[b] for b in chunk) for chunk, n in chunks.items() for _ in range(n)]
     hf = Tokenizer(models.BPE())
     hf.pre_tokenizer = pre_tokenizers.Split("\n", behavior="removed")
