@@ -49,7 +49,8 @@ HISTORY_COLUMNS = ["step", "train_loss", "val_loss", "tokens_per_s",
 _FILES = ("weights.pt", "optimizer.pt", "history.csv")
 #: Paramètres qui changent les poids : une reprise doit les garder.
 _RESUME_KEYS = ("batch_size", "block_size", "learning_rate",
-                "weight_decay", "grad_clip", "seed")
+                "weight_decay", "grad_clip", "seed", "lr_schedule",
+                "warmup_steps", "min_lr")
 
 
 class CheckpointError(ValueError):
@@ -443,16 +444,22 @@ def resume_into(ckpt, model, optimizer, config, model_config):
             f"enregistrée {saved_model}, modèle actuel {model_config}. "
             "Construisez le modèle avec la configuration enregistrée, ou "
             "choisissez un autre checkpoint_path.")
-    saved = state.get("train_config") or {}
+    saved = dict(state.get("train_config") or {})
+    if saved and "lr_schedule" not in saved:   # écrit avant les plannings
+        saved.update(lr_schedule="constant", warmup_steps=0, min_lr=0.0)
     diff = [k for k in _RESUME_KEYS
             if k in saved and saved[k] != getattr(config, k)]
+    if saved.get("lr_schedule") == "cosinus" == config.lr_schedule \
+            and saved.get("max_steps") != config.max_steps:
+        diff.append("max_steps")   # le cosinus finit au dernier pas
     if diff:
         shown = ", ".join(f"{k} : {saved[k]!r} → {getattr(config, k)!r}"
                           for k in diff)
         raise CheckpointError(
             "Reprendre, c'est continuer le même run : ces réglages "
             f"diffèrent du checkpoint ({shown}). Remettez-les, ou "
-            "repartez de zéro avec resume=False. (max_steps peut changer.)")
+            "repartez de zéro avec resume=False. (max_steps peut changer, "
+            "sauf avec le planning cosinus, qui descend jusqu'au dernier pas.)")
     _load_weights(model, ckpt["weights"])
     if ckpt["optimizer"]:
         optimizer.load_state_dict(ckpt["optimizer"])

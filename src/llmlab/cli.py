@@ -6,6 +6,7 @@
     uv run llmlab entrainer gru   # un GRU de caractères (environ une minute sur CPU)
     uv run llmlab entrainer gpt   # un mini-GPT de caractères (quelques minutes sur CPU)
     uv run llmlab entrainer gpt --tokenizer bpe   # le même, sur des tokens BPE du cours
+    uv run llmlab entrainer gpt --planning cosinus --echauffement 100   # taux planifié
     uv run llmlab generer         # du texte avec le GRU livré (ou --modele DOSSIER)
     uv run llmlab mesurer         # GFLOP/s des produits de matrices, crête, bande passante
 """
@@ -152,6 +153,38 @@ def _tokenizer_mismatch(folder: Path, tokenizer) -> str | None:
             "reprenez avec les mêmes réglages, ou changez de --dossier.")
 
 
+#: Les options du planning : (option, réglage de TrainConfig, défaut). Non données avec
+#: --reprendre, elles viennent du checkpoint : la reprise continue le même planning.
+SCHEDULE_OPTIONS = (("lr", "learning_rate", None), ("planning", "lr_schedule", "constant"),
+                    ("echauffement", "warmup_steps", 0), ("lr_min", "min_lr", None),
+                    ("decroissance_poids", "weight_decay", 0.0))
+
+
+def _schedule_settings(args, defaults: dict, folder: Path | None) -> dict:
+    """Les réglages du planning pour TrainConfig : ceux de la ligne de commande ; pour
+    ceux qui n'y sont pas, ceux du checkpoint qu'on reprend (``folder``), sinon les
+    défauts (taux minimal : le dixième du taux maximal avec le cosinus, 0 sinon)."""
+    import json
+
+    saved = {}
+    if folder is not None:
+        try:
+            state = json.loads((folder / "state.json").read_text(encoding="utf-8"))
+            saved = state.get("train_config") or {}
+        except (OSError, ValueError, AttributeError):
+            saved = {}
+    out = {}
+    for option, key, default in SCHEDULE_OPTIONS:
+        value = getattr(args, option, None)
+        if value is None:
+            value = saved.get(key, defaults.get("lr") if option == "lr" else default)
+        out[key] = value
+    if out["min_lr"] is None:
+        out["min_lr"] = out["learning_rate"] / 10 if out["lr_schedule"] == "cosinus" \
+            else 0.0
+    return out
+
+
 def _train_model(args, kind: str, build) -> int:
     """Entraîne un modèle de langage (GRU ou GPT ; caractères ou BPE) : ce que
     les deux commandes `entrainer` ont en commun. ``build(tokenizer)`` construit
@@ -180,6 +213,7 @@ def _train_model(args, kind: str, build) -> int:
 
     from llmlab.checkpoints import save_checkpoint, tokenizer_extra
     from llmlab.sampling import generate_text
+    from llmlab.schedules import check_schedule
     from llmlab.training import TrainConfig, train
 
     if args.threads is not None:
@@ -190,10 +224,20 @@ def _train_model(args, kind: str, build) -> int:
         tokenizer, data, lines, extra_bpe = _make_tokenizer(args, text)
     except ValueError as exc:
         return _fail(exc)
-    config = TrainConfig(max_steps=args.steps, batch_size=args.batch_size,
-                         block_size=args.block_size, learning_rate=args.lr,
-                         eval_every=max(1, min(100, args.steps // 8)), seed=args.seed,
-                         checkpoint_seconds=args.sauvegarde)
+    shipped = {"gru": D.SHIPPED_GRU, "gpt": D.SHIPPED_GPT_BPE if bpe else D.SHIPPED_GPT}[kind]
+    target = Path(args.dossier or f"checkpoints/{shipped}")
+    resuming = args.reprendre and not args.livrer
+    defaults = GPT_DEFAULTS if kind == "gpt" else GRU_DEFAULTS
+    schedule = _schedule_settings(args, defaults, target if resuming else None)
+    try:
+        config = TrainConfig(max_steps=args.steps, batch_size=args.batch_size,
+                             block_size=args.block_size, **schedule,
+                             eval_every=max(1, min(100, args.steps // 8)), seed=args.seed,
+                             checkpoint_seconds=args.sauvegarde)
+        check_schedule(config.lr_schedule, config.warmup_steps, config.max_steps,
+                       config.learning_rate, config.min_lr)
+    except ValueError as exc:
+        return _fail(exc)
     torch.manual_seed(args.seed)
     try:
         model = build(tokenizer)
@@ -207,20 +251,19 @@ def _train_model(args, kind: str, build) -> int:
 
     extra = {**tokenizer_extra(tokenizer), "corpus": corpus, **extra_bpe}
     untrained = sample_fn(model)   # l'état de départ : des tokens au hasard
-    shipped = {"gru": D.SHIPPED_GRU, "gpt": D.SHIPPED_GPT_BPE if bpe else D.SHIPPED_GPT}[kind]
-    target = Path(args.dossier or f"checkpoints/{shipped}")
     unit = "tokens BPE" if bpe else "caractères"
     print(f"Corpus {corpus} : {french_number(len(text), 0)} caractères, vocabulaire de "
           f"{french_number(tokenizer.vocab_size, 0)} {unit} ; modèle {kind} de "
           f"{french_number(sum(p.numel() for p in model.parameters()), 0)} paramètres.")
     for line in lines:
         print(line)
-    if args.reprendre and not args.livrer:
+    print(_describe_schedule(config))
+    if resuming:
         problem = _tokenizer_mismatch(target, tokenizer)
         if problem:
             return _fail(problem)
     try:
-        result = train(model, data, config, resume=args.reprendre and not args.livrer,
+        result = train(model, data, config, resume=resuming,
                        checkpoint_path=None if args.livrer else target,
                        device="cpu" if args.livrer else None, sample_fn=sample_fn,
                        sample_every=every, extra=extra)
@@ -263,6 +306,23 @@ def _train_model(args, kind: str, build) -> int:
         print(f"Checkpoint : {result.checkpoint}. Pour générer : "
               f"uv run llmlab generer --modele {result.checkpoint}")
     return 0
+
+
+def _describe_schedule(config) -> str:
+    """Une ligne qui dit le planning du taux d'apprentissage."""
+    def lr(v):
+        return f"{v:.2g}".replace(".", ",")
+
+    warm = (f", échauffement de {config.warmup_steps} pas" if config.warmup_steps
+            else "")
+    wd = (f", décroissance des poids {lr(config.weight_decay)}"
+          if config.weight_decay else "")
+    if config.lr_schedule == "cosinus":
+        what = (f"cosinus de {lr(config.learning_rate)} à {lr(config.min_lr)} "
+                f"en {french_number(config.max_steps, 0)} pas")
+    else:
+        what = f"constant à {lr(config.learning_rate)}"
+    return f"Taux d'apprentissage : {what}{warm}{wd}."
 
 
 def cmd_entrainer_gru(args: argparse.Namespace) -> int:
@@ -403,8 +463,20 @@ def _common_train_args(g, d, kind: str) -> None:
                    help=f"séquences par lot (défaut : {d['batch_size']})")
     g.add_argument("--block-size", type=int, default=d["block_size"], metavar="T",
                    help=f"longueur des séquences (défaut : {d['block_size']})")
-    g.add_argument("--lr", type=float, default=d["lr"],
-                   help=f"taux d'apprentissage d'AdamW (défaut : {d['lr']})")
+    g.add_argument("--lr", "--lr-max", dest="lr", type=float, default=None,
+                   help=f"taux d'apprentissage d'AdamW, le maximum s'il est planifié "
+                   f"(défaut : {d['lr']})")
+    g.add_argument("--planning", choices=["constant", "cosinus"], default=None,
+                   help="planning du taux : constant (défaut) ou cosinus (du maximum --lr "
+                   "au minimum --lr-min, au dernier pas)")
+    g.add_argument("--echauffement", type=int, default=None, metavar="N",
+                   help="pas d'échauffement : le taux monte linéairement jusqu'à --lr "
+                   "(défaut : 0)")
+    g.add_argument("--lr-min", type=float, default=None, metavar="LR",
+                   help="taux à la fin du cosinus (défaut : le dixième de --lr)")
+    g.add_argument("--decroissance-poids", type=float, default=None, metavar="WD",
+                   help="décroissance des poids d'AdamW, sur les matrices seulement "
+                   "(défaut : 0)")
     g.add_argument("--seed", type=int, default=d["seed"],
                    help=f"graine (défaut : {d['seed']})")
     g.add_argument("--dossier", default=None,
@@ -414,7 +486,8 @@ def _common_train_args(g, d, kind: str) -> None:
     g.add_argument("--reprendre", action="store_true",
                    help="reprendre le checkpoint de --dossier là où il s'est arrêté (même "
                    "après un arrêt brutal : il est enregistré à chaque évaluation et au "
-                   "moins toutes les --sauvegarde secondes)")
+                   "moins toutes les --sauvegarde secondes) ; le planning du taux non "
+                   "redonné est celui du checkpoint")
     g.add_argument("--sauvegarde", type=float, default=60.0, metavar="S",
                    help="enregistrer le checkpoint au moins toutes les S secondes (défaut : "
                    "60) : un arrêt brutal ne coûte que ce qui a suivi")

@@ -40,6 +40,7 @@ from llmlab.checkpoints import (HISTORY_COLUMNS, capture_rng, load_checkpoint,
                                 rng_to_json, save_checkpoint)
 from llmlab.configs import config_from_dict
 from llmlab.evaluation import batch_loss, estimate_loss
+from llmlab.schedules import check_schedule, learning_rate_at
 
 #: L'horloge des enregistrements périodiques (remplacée dans les tests).
 _now = time.monotonic
@@ -232,12 +233,20 @@ class TrainConfig:
     ``checkpoint_seconds`` secondes ont passé depuis le dernier
     enregistrement (None : jamais pour cette raison). Ces deux
     réglages ne changent pas les poids : une reprise peut les changer.
+
+    ``learning_rate`` est le taux maximal ; ``lr_schedule``
+    (« constant » ou « cosinus »), ``warmup_steps`` et ``min_lr`` le
+    font varier au fil des pas (`llmlab.schedules`). Le cosinus
+    descend jusqu'au pas ``max_steps``.
     """
 
     max_steps: int = 1000
     batch_size: int = 32
     block_size: int = 64
     learning_rate: float = 3e-3
+    lr_schedule: str = "constant"
+    warmup_steps: int = 0
+    min_lr: float = 0.0
     weight_decay: float = 0.0
     grad_clip: float | None = 1.0
     eval_every: int = 100
@@ -355,6 +364,9 @@ class _Run:
         if config.max_steps < 0 or config.eval_every < 1:
             raise ValueError(
                 "max_steps doit être ≥ 0 et eval_every ≥ 1.")
+        check_schedule(config.lr_schedule, config.warmup_steps,
+                       config.max_steps, config.learning_rate,
+                       config.min_lr)
         seconds = config.checkpoint_seconds
         if seconds is not None and not seconds >= 0:
             raise ValueError(
@@ -410,6 +422,18 @@ class _Run:
     def begin_step(self):
         self.pending = capture_rng(self.gen)
         self.t0 = time.perf_counter()
+        lr = self.learning_rate()
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+
+    def learning_rate(self) -> float:
+        """Le taux du pas qui commence : une fonction du seul numéro
+        de pas, donc une reprise le retrouve sans rien enregistrer."""
+        c = self.config
+        return learning_rate_at(
+            self.step, lr=c.learning_rate, schedule=c.lr_schedule,
+            warmup_steps=c.warmup_steps, total_steps=c.max_steps,
+            min_lr=c.min_lr)
 
     def end_step(self, bar):
         self.step, self.pending = self.step + 1, None
