@@ -107,6 +107,16 @@ for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
         "uv run llmlab entrainer gpt --tokenizer bpe --livrer --threads 1")
 
 
+#: Les résultats d'entraînements du cours « Entraîner un LLM » (historiques, tableaux) :
+#: ``scripts/entrainer_un_llm.py`` les refait, les decks et notebooks les lisent.
+RUNS_DIR = "entrainement"
+RUN_TABLES = ("planning", "planning-runs", "surapprentissage", "affinage",
+              "affinage-textes")
+for _name in RUN_TABLES:
+    TRAINED_FILES[f"{RUNS_DIR}/{_name}.csv"] = (
+        f"uv run python scripts/entrainer_un_llm.py {_name.split('-')[0]}")
+
+
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
     return (f"Restaurez-le avec `git checkout -- data/{name}` ou "
@@ -192,6 +202,22 @@ def boston_dataframe():
     frame["MEDV"] = y
     return frame
 
+
+
+# --- Entraînements livrés du cours « Entraîner un LLM » ---------------------------------------
+
+def load_run_table(name: str):
+    """Un tableau de ``data/entrainement/`` (``pandas.DataFrame``) : ``"planning"`` (les
+    historiques des runs du mini-GPT, une colonne ``run``), ``"planning-runs"`` (un run par
+    ligne : réglages, perte finale, durée), ``"surapprentissage"`` (le mini-GPT sur le corpus
+    français, avec et sans dropout), ``"affinage"`` (pertes sur l'ancien et le nouveau texte au
+    fil de l'affinage), ``"affinage-textes"`` (ce qu'écrit le modèle avant et après)."""
+    import pandas as pd
+
+    if name not in RUN_TABLES:
+        raise ValueError(f"Tableau inconnu : « {name} » ; tableaux livrés : "
+                         f"{', '.join(RUN_TABLES)}.")
+    return pd.read_csv(data_path(f"{RUNS_DIR}/{name}.csv"))
 
 # --- Lire un corpus ---------------------------------------------------------------------------
 

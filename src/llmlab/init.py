@@ -68,12 +68,12 @@ def activation_stats(kind: str, activation: str = "tanh", depth: int = 10,
 
 def plot_activation_stats(depth: int = 10, width: int = 256, axes=None):
     """Deux panneaux (tanh, ReLU) : l'écart type des activations couche
-    après couche, une courbe par initialisation (échelle log)."""
+    après couche, une courbe par initialisation (échelle log ; les
+    zéros, nuls dès la première couche, n'y ont pas de place)."""
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import LogFormatterMathtext
 
     from llmlab import style
-    from llmlab.display import french_general
 
     style.use()
     if axes is None:
@@ -81,17 +81,14 @@ def plot_activation_stats(depth: int = 10, width: int = 256, axes=None):
                                layout="constrained")
     markers = dict(zip(INITS, "xvos"))
     for ax, act in zip(axes, ("tanh", "relu")):
-        for kind in INITS:
+        for kind in INITS[1:]:
             stds = activation_stats(kind, act, depth, width)
-            stds = [max(s, 1e-12) for s in stds]   # zéro : en bas
             ax.plot(range(depth + 1), stds, marker=markers[kind],
                     label=kind)
         ax.set_yscale("log")
-        ax.set_ylim(1e-12 * 0.5, 20)
         ax.set_title("tanh" if act == "tanh" else "ReLU")
         ax.set_xlabel("couche")
-        ax.yaxis.set_major_formatter(FuncFormatter(
-            lambda v, _: french_general(v, 2)))
+        ax.yaxis.set_major_formatter(LogFormatterMathtext())
     axes[0].set_ylabel("écart type des activations")
     axes[1].legend(fontsize="small")
     return axes

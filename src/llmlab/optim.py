@@ -179,7 +179,7 @@ def trajectory(name: str, surface, start, lr: float, steps: int,
     for t in range(steps + 1):
         loss = surface(w)
         points.append(w.detach().clone())
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         if t < steps:
             opt.zero_grad()
             loss.backward()
