@@ -12,10 +12,15 @@ fausse ne passe jamais inaperçue.
 """
 from llmlab.exercises.core import (
     ExerciseError,
+    Mistake,
+    Raises,
     Verdict,
+    When,
     check_function,
     check_value,
+    checker,
     evaluate_function,
+    evaluate_value,
     finish,
     strict_mode,
 )
@@ -32,10 +37,15 @@ def __getattr__(name):
 
 __all__ = [
     "ExerciseError",
+    "Mistake",
+    "Raises",
     "Verdict",
+    "When",
     "check_function",
     "check_value",
+    "checker",
     "evaluate_function",
+    "evaluate_value",
     "finish",
     "solved_notebook",
     "solutions_path",
