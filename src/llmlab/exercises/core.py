@@ -146,8 +146,11 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
         if read.problem == "du texte":
             return wrong(f"{name} contient du texte : il faut des nombres (le texte \"3\" "
                          "n'est pas le nombre 3).")
-        return wrong(f"{name} devrait être {_wanted(exp.values)}, pas {describe(got)}"
-                     + (f" : il contient {read.problem}." if read.problem else "."))
+        if read.problem and "meta" in read.problem:
+            return wrong(f"{name} est {read.problem} : calculez-le sur le processeur (.cpu()).")
+        shown = describe(got)
+        detail = f", qui contient {read.problem}" if read.problem not in (None, shown) else ""
+        return wrong(f"{name} devrait être {_wanted(exp.values)}, pas {shown}{detail}.")
     if exp.kind == "b" and read.kind != "b":
         return wrong(f"{name} devrait contenir des booléens (True / False).")
     arr, want = read.values, exp.values
@@ -400,7 +403,7 @@ def call_student(fn: Any, args: tuple, label: str, arg_names: str | None = None,
         hint = next((m.hint for m in _rows(mistakes, shape_advice) if isinstance(m.wrong, Raises)
                      and m.wrong.matches(exc)), "")
         return None, wrong(f"{describe_call(label, args, arg_names)} lève {type(exc).__name__} "
-                           f"(« {_error_text(exc).replace('`', chr(39))} »). {hint}".strip())
+                           f"(« {_error_text(exc).replace('`', chr(39))} »). {_sentence(hint)}".strip())
     if has_ellipsis(got) or (got is None and has_blank(fn)):
         return None, unfinished
     if got is None:

@@ -8,11 +8,9 @@ facteur 3, étape de validation minimale confondue avec celle de l'entraînement
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from llmlab.exercises.core import Verdict, call_student, check_value, evaluate_function, finish
+from llmlab.exercises.core import Verdict, check_function, check_value, checker
 
 # ---------------------------------------------------------------------------
 # Exercice 1 : un pas de la cellule GRU
@@ -136,28 +134,19 @@ STEP_MISTAKES = [
 ]
 
 
+@checker
 def check_gru_step(fn) -> Verdict:
     """Exercice 1 : ``gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh)`` = un pas de
     ``torch.nn.GRU``."""
     cases = step_cases()
-    _, problem = call_student(fn, cases[0], "gru_step",
-                              "x h weight_ih weight_hh bias_ih bias_hh")
-    if problem is not None:
-        return finish(problem)
-    verdict = evaluate_function(fn, torch_gru_step, cases, name="gru_step",
-                                arg_names="x h weight_ih weight_hh bias_ih bias_hh",
-                                mistakes=STEP_MISTAKES, rtol=1e-4, atol=1e-5)
-    if verdict.ok:
-        verdict = Verdict(True, f"`gru_step` donne le même état que torch.nn.GRU sur les "
-                                f"{len(cases)} cas testés.")
-    elif "n'a pas les bonnes valeurs" in verdict.message:
-        # le message générique affiche six tenseurs tronqués : illisible ici
-        gap = re.search(r"plus grand écart \(([^)]*)\)", verdict.message)
-        verdict = Verdict(False, "`gru_step` ne donne pas le même état que torch.nn.GRU"
-                                 + (f" (plus grand écart {gap[1].replace('.', ',')})" if gap else "")
-                                 + " : vérifiez l'ordre des blocs (r, z, n), les deux biais, "
-                                 "r * (W_hn h + b_hn) et h' = (1 − z) · n + z · h.")
-    return finish(verdict)
+    return check_function(fn, torch_gru_step, cases, name="gru_step",
+                          arg_names="x h weight_ih weight_hh bias_ih bias_hh",
+                          mistakes=STEP_MISTAKES, rtol=1e-4, atol=1e-5,
+                          advice="Ce n'est pas le même état que torch.nn.GRU : vérifiez l'ordre "
+                                 "des blocs (r, z, n), les deux biais, r * (W_hn h + b_hn) et "
+                                 "h' = (1 − z) · n + z · h.",
+                          success=f"`gru_step` donne le même état que torch.nn.GRU sur les "
+                                  f"{len(cases)} cas testés.")
 
 
 # ---------------------------------------------------------------------------
@@ -189,14 +178,13 @@ PARAM_MISTAKES = [
 ]
 
 
+@checker
 def check_param_count(fn) -> Verdict:
     """Exercice 2 : ``nb_parametres_gru(n_in, n_h)``."""
-    verdict = evaluate_function(fn, gru_param_count, PARAM_CASES, name="nb_parametres_gru",
-                                arg_names="n_in n_h", mistakes=PARAM_MISTAKES)
-    if verdict.ok:
-        verdict = Verdict(True, f"`nb_parametres_gru` est juste sur les {len(PARAM_CASES)} "
-                                "tailles testées (les mêmes nombres que torch.nn.GRU).")
-    return finish(verdict)
+    return check_function(fn, gru_param_count, PARAM_CASES, name="nb_parametres_gru",
+                          arg_names="n_in n_h", mistakes=PARAM_MISTAKES,
+                          success=f"`nb_parametres_gru` est juste sur les {len(PARAM_CASES)} "
+                                  "tailles testées (les mêmes nombres que torch.nn.GRU).")
 
 
 # ---------------------------------------------------------------------------
@@ -220,6 +208,7 @@ def overfit_history(seed: int = 5):
                          "tokens_per_s": np.nan, "elapsed_s": steps * 0.05})
 
 
+@checker
 def check_overfit_step(answer, history) -> Verdict:
     """Exercice 3 : l'étape où la perte de validation est la plus basse (après, elle remonte)."""
     best = int(history["step"][history["val_loss"].idxmin()])
