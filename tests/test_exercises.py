@@ -220,7 +220,7 @@ def test_mistake_table_rows_detect_errors_predicates_and_parts():
     reference = lambda v: (v, v + 1)  # noqa: E731
     cases = [(np.array([1.0, 2.0]),), (np.array([3.0]),)]
     verdict = check_function(lambda v: max(v, 0), lambda v: v, cases, mistakes=table)
-    assert "comparez élément par élément" in verdict.message
+    assert "Comparez élément par élément" in verdict.message
     verdict = check_function(lambda v: -v, lambda v: v, cases, mistakes=table)
     assert "le signe est inversé" in verdict.message
     verdict = check_function(lambda v: (v, v * 2), reference, cases, mistakes=table, parts=("a", "b"))
