@@ -142,3 +142,11 @@ def test_normalized_values_are_checked_with_hints(monkeypatch):
     assert tp4_1.check_normalized(x_n, y_n).ok
     with pytest.raises(ExerciseError):
         tp4_1.check_normalized(x - x.mean(), y_n)
+
+
+def test_a_wrong_part_is_named_by_its_meaning():
+    verdict = tp4_1.check_least_squares(lambda x, y: (linear.least_squares(x, y)[0], 0.0))
+    assert "l'ordonnée b vaut 0 ; c'est trop petit" in verdict.message, verdict.message
+    assert "indice" not in verdict.message
+    verdict = tp4_1.check_gradient_step(lambda w, b, x, y, lr: (str(w), str(b)))
+    assert "le nouveau w contient du texte" in verdict.message, verdict.message

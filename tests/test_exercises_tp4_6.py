@@ -227,3 +227,13 @@ def test_block_count_gives_gpt2_124m():
     rest = V * d + ctx * d + 2 * d  # embeddings des tokens et des positions, LayerNorm finale
     assert layers * tp4_6.block_param_count(d) + rest == 124_439_808
     assert layers * tp4_6.block_param_count(d) + rest + V * d == 163_037_184  # tête non partagée
+
+
+def test_review_mistakes_get_their_own_hint():
+    verdict = tp4_6.check_scores(lambda q, k: q @ k / math.sqrt(q.shape[-1]))
+    assert "il faut transposer k" in verdict.message, verdict.message
+    verdict = tp4_6.check_weights(lambda s, m: torch.softmax(s + m * float("-inf"), dim=-1))
+    assert "0 × −∞" in verdict.message, verdict.message
+    # le masque additif bien écrit est juste
+    assert tp4_6.check_weights(
+        lambda s, m: torch.softmax(s + torch.zeros_like(s).masked_fill(m, float("-inf")), -1)).ok

@@ -171,7 +171,7 @@ def describe(value: Any) -> str:
     if isinstance(value, (str, bytes)):
         text = value if isinstance(value, str) else value.decode("latin-1")
         text = text if len(text) <= 20 else text[:19] + "…"
-        return f"le texte « {text.replace('`', '')} »"
+        return f"le texte « {text.replace(chr(96), '')} »"  # chr(96) : le backtick
     if _is_tensor(value) or isinstance(value, np.ndarray):
         shape = tuple(value.shape)
         if not shape and isinstance(value, np.ndarray):

@@ -371,7 +371,7 @@ def _short_arg(value: Any) -> str:
     shape = getattr(value, "shape", None)
     if shape is not None and len(shape):
         return f"tableau {tuple(shape)}"
-    return describe(value).replace("`", "")
+    return describe(value).replace(chr(96), "")  # sans backtick : dans un `appel()`
 
 
 def describe_call(label: str, args: tuple, arg_names: str | None = None) -> str:
@@ -403,7 +403,7 @@ def call_student(fn: Any, args: tuple, label: str, arg_names: str | None = None,
         hint = next((m.hint for m in _rows(mistakes, shape_advice) if isinstance(m.wrong, Raises)
                      and m.wrong.matches(exc)), "")
         return None, wrong(f"{describe_call(label, args, arg_names)} lève {type(exc).__name__} "
-                           f"(« {_error_text(exc).replace('`', chr(39))} »). {_sentence(hint)}".strip())
+                           f"(« {_error_text(exc).replace(chr(96), chr(39))} »). {_sentence(hint)}".strip())
     if has_ellipsis(got) or (got is None and has_blank(fn)):
         return None, unfinished
     if got is None:
@@ -473,8 +473,7 @@ def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name
             hint = _recognize(fn, rows, cases, got, expected, parts, rtol, atol)
             if hint:
                 return wrong(f"`{label}` n'est pas encore juste : {hint}")
-            message = verdict.message if verdict.message.startswith("`") or not prefix \
-                else verdict.message[:1].lower() + verdict.message[1:]
+            message = verdict.message[:1].lower() + verdict.message[1:] if prefix else verdict.message
             return Verdict(False, _sentence(f"{prefix}{message} {advice}".strip()), verdict.pending)
     return correct(success or f"`{label}` est correcte sur les {len(cases)} cas testés.")
 
