@@ -34,13 +34,8 @@ def is_blank(value: Any) -> bool:
 
 def has_ellipsis(value: Any, depth: int = 3) -> bool:
     """Vrai si ``value`` est ``...`` ou en contient un (listes, tuples, dictionnaires)."""
-    if value is Ellipsis:
-        return True
-    if depth and isinstance(value, (list, tuple)):
-        return any(has_ellipsis(v, depth - 1) for v in value)
-    if depth and isinstance(value, dict):
-        return any(has_ellipsis(v, depth - 1) for v in value.values())
-    return False
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    return value is Ellipsis or bool(depth) and any(has_ellipsis(v, depth - 1) for v in items)
 
 
 def _is_tensor(value: Any) -> bool:
@@ -128,26 +123,17 @@ def is_text(value: Any) -> bool:
     return read_numbers(value).problem == "du texte"
 
 
-# ---------------------------------------------------------------------------
-# Décrire une valeur en quelques mots
-# ---------------------------------------------------------------------------
-
-
+# --- Décrire une valeur en quelques mots ----------------------------------------------------
 def number_text(x: Any) -> str:
     """Un nombre à la française, court : « 7 087 872 », « 2,123 », « un entier de 401 chiffres »."""
     if isinstance(x, (bool, np.bool_)):
         return str(bool(x))
     if isinstance(x, (int, np.integer)):
-        x = int(x)
-        if abs(x) >= 10**15:
-            return f"un entier de {len(str(abs(x)))} chiffres"
-        return french_number(x, 0) if abs(x) >= 10_000 else str(x)
+        n = abs(int(x))
+        return (f"un entier de {len(str(n))} chiffres" if n >= 10**15
+                else french_number(int(x), 0) if n >= 10_000 else str(int(x)))
     x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "+inf" if x > 0 else "-inf"
-    return french_general(x, 4)
+    return "NaN" if math.isnan(x) else f"{x:+}" if math.isinf(x) else french_general(x, 4)
 
 
 def _literal(value: Any) -> str | None:
@@ -156,9 +142,8 @@ def _literal(value: Any) -> str | None:
     if len(items) > 8 or not all(isinstance(v, (int, float, np.integer, np.floating))
                                  and not isinstance(v, bool) for v in items):
         return None
-    parts = [str(int(v)) if isinstance(v, (int, np.integer)) else f"{float(v):.4g}" for v in items]
-    text = ", ".join(parts) + ("," if isinstance(value, tuple) and len(parts) == 1 else "")
-    text = f"({text})" if isinstance(value, tuple) else f"[{text}]"
+    text = repr(type(value)(int(v) if isinstance(v, (int, np.integer)) else float(f"{v:.4g}")
+                            for v in items))
     return f"`{text}`" if len(text) <= 40 else None
 
 
@@ -173,12 +158,10 @@ def describe(value: Any) -> str:
         text = text if len(text) <= 20 else text[:19] + "…"
         return f"le texte « {text.replace(chr(96), '')} »"  # chr(96) : le backtick
     if _is_tensor(value) or isinstance(value, np.ndarray):
-        shape = tuple(value.shape)
-        if not shape and isinstance(value, np.ndarray):
+        if isinstance(value, np.ndarray) and value.ndim == 0:
             return describe(value.item())
-        where = " sur l'appareil meta" if _is_tensor(value) and value.device.type == "meta" else ""
-        noun = "un tenseur" if _is_tensor(value) else "un tableau"
-        return f"{noun} de forme {shape}{where}"
+        meta = " sur l'appareil meta" if _is_tensor(value) and value.device.type == "meta" else ""
+        return f"{'un tenseur' if _is_tensor(value) else 'un tableau'} de forme {tuple(value.shape)}{meta}"
     if _is_pandas(value):
         return f"un objet pandas {type(value).__name__} de forme {tuple(value.shape)}"
     if isinstance(value, (list, tuple)):
@@ -194,11 +177,7 @@ def describe(value: Any) -> str:
     return f"un objet {type(value).__name__}"
 
 
-# ---------------------------------------------------------------------------
-# Une fonction encore à compléter ?
-# ---------------------------------------------------------------------------
-
-
+# --- Une fonction encore à compléter ? ------------------------------------------------------
 def _blank_in(node: ast.AST, in_slice: bool = False) -> bool:
     """Un ``...`` hors d'un indice (``q[..., :]`` n'est pas un trou à remplir)."""
     if isinstance(node, ast.Constant) and node.value is Ellipsis:
@@ -219,9 +198,8 @@ def _parse(source: str) -> ast.AST | None:
 
 
 def _code_has_ellipsis(code: Any) -> bool:
-    if code is None:
-        return False
-    return any(c is Ellipsis or (inspect.iscode(c) and _code_has_ellipsis(c)) for c in code.co_consts)
+    return code is not None and any(c is Ellipsis or inspect.iscode(c) and _code_has_ellipsis(c)
+                                    for c in code.co_consts)
 
 
 def has_blank(fn: Any) -> bool:

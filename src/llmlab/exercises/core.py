@@ -24,8 +24,8 @@ from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
 
-from llmlab.exercises.answers import (as_array, describe, has_blank, has_ellipsis, is_blank,
-                                      is_text, number_text, read_numbers)
+from llmlab.exercises.answers import (as_array, describe, has_blank, has_ellipsis,  # noqa: F401
+                                      is_blank, is_text, number_text, read_numbers)  # (réexportés)
 
 
 class ExerciseError(AssertionError):
@@ -55,18 +55,11 @@ class Verdict:
     def __str__(self) -> str:
         return f"{self.icon} {self.message}"
 
-    __repr__ = __str__
-
-    def _repr_markdown_(self) -> str:
-        return f"{self.icon} {self.message}"
+    __repr__ = _repr_markdown_ = __str__  # Jupyter affiche le verdict en Markdown
 
 
 def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text[:1].isalpha() else text
-
-
-def correct(message: str) -> Verdict:
-    return Verdict(True, message)
 
 
 def wrong(message: str) -> Verdict:
@@ -113,20 +106,13 @@ def all_of(*steps: Callable[[], Verdict], success: str) -> Verdict:
         verdict = step()
         if not verdict.ok:
             return verdict
-    return correct(success)
+    return Verdict(True, success)
 
 
-# ---------------------------------------------------------------------------
-# Comparer une réponse à la valeur attendue
-# ---------------------------------------------------------------------------
-
-
+# --- Comparer une réponse à la valeur attendue ----------------------------------------------
 def _wanted(expected: np.ndarray) -> str:
-    if expected.ndim == 0:
-        return "un nombre"
-    if expected.ndim == 1:
-        return f"une liste de {expected.size} nombre(s)"
-    return f"un tableau de forme {expected.shape}"
+    return ("un nombre" if expected.ndim == 0 else f"une liste de {expected.size} nombre(s)"
+            if expected.ndim == 1 else f"un tableau de forme {expected.shape}")
 
 
 def _tolerances(got, exp, rtol: float, atol: float) -> tuple[float, float]:
@@ -165,7 +151,7 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
     rtol, atol = _tolerances(read, exp, rtol, atol)
     bad = ~np.isclose(arr, want, rtol=rtol, atol=atol, equal_nan=True)
     if not bad.any():
-        return correct(f"{name} est correct.")
+        return Verdict(True, f"{name} est correct.")
     if np.isnan(arr[bad]).any():
         return wrong(f"{name} contient des NaN : une division par zéro, le log d'un nombre "
                      "négatif ou nul, une exponentielle qui déborde ?")
@@ -197,7 +183,7 @@ def _compare_dict(got: Any, expected: dict, name: str, rtol: float, atol: float)
         verdict = compare(got[key], value, f"la valeur de la clé {describe(key)}", rtol, atol)
         if not verdict.ok:
             return wrong(f"Dans {name}, {verdict.message[:1].lower()}{verdict.message[1:]}")
-    return correct(f"{name} est correct.")
+    return Verdict(True, f"{name} est correct.")
 
 
 def _compare_parts(got: Any, expected: Sequence, name: str, parts: Sequence[str],
@@ -212,7 +198,7 @@ def _compare_parts(got: Any, expected: Sequence, name: str, parts: Sequence[str]
         verdict = compare(item, value, part, rtol, atol)
         if not verdict.ok:
             return verdict
-    return correct(f"{name} est correct.")
+    return Verdict(True, f"{name} est correct.")
 
 
 def compare(got: Any, expected: Any, name: str, rtol: float = 1e-6, atol: float = 1e-8,
@@ -233,7 +219,7 @@ def compare(got: Any, expected: Any, name: str, rtol: float = 1e-6, atol: float 
             return wrong(f"{name} devrait être un texte (str), pas {describe(got)}.")
         if got != expected:
             return wrong(f"{name} vaut {describe(got)} : ce n'est pas la réponse attendue.")
-        return correct(f"{name} est correct.")
+        return Verdict(True, f"{name} est correct.")
     if isinstance(expected, dict):
         return _compare_dict(got, expected, name, rtol, atol)
     if callable(got) and not hasattr(got, "shape"):
@@ -250,11 +236,7 @@ def same(got: Any, other: Any, rtol: float = 1e-6, atol: float = 1e-8,
         return False
 
 
-# ---------------------------------------------------------------------------
-# La table des erreurs typiques
-# ---------------------------------------------------------------------------
-
-
+# --- La table des erreurs typiques ----------------------------------------------------------
 @dataclass(frozen=True)
 class Raises:
     """Détection : la fonction de l'élève lève une erreur dont le texte contient ``pattern``."""
@@ -323,7 +305,7 @@ def evaluate_value(got: Any, expected: Any, name: str = "réponse", mistakes: It
     label = f"`{name}`"
     verdict = compare(got, expected, label, rtol, atol, parts)
     if verdict.ok:
-        return correct(success or verdict.message)
+        return Verdict(True, success or verdict.message)
     if verdict.pending:
         return verdict
     hint = _hint_for_value(got, expected, _rows(mistakes), rtol, atol, parts)
@@ -343,11 +325,7 @@ def check_value(got: Any, expected: Any, name: str = "réponse", mistakes: Itera
     return finish(evaluate_value(got, expected, name, mistakes, rtol, atol, **options))
 
 
-# ---------------------------------------------------------------------------
-# Appeler la fonction de l'élève
-# ---------------------------------------------------------------------------
-
-
+# --- Appeler la fonction de l'élève ---------------------------------------------------------
 def _error_text(exc: BaseException) -> str:
     try:
         lines = str(exc).strip().splitlines()
@@ -475,7 +453,7 @@ def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name
                 return wrong(f"`{label}` n'est pas encore juste : {hint}")
             message = verdict.message[:1].lower() + verdict.message[1:] if prefix else verdict.message
             return Verdict(False, _sentence(f"{prefix}{message} {advice}".strip()), verdict.pending)
-    return correct(success or f"`{label}` est correcte sur les {len(cases)} cas testés.")
+    return Verdict(True, success or f"`{label}` est correcte sur les {len(cases)} cas testés.")
 
 
 def check_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
@@ -488,10 +466,3 @@ def check_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: s
     return finish(evaluate_function(fn, reference, cases, name, mistakes, shape_advice,
                                     arg_names, rtol, atol, **options))
 
-
-__all__ = [
-    "COMMON_MISTAKES", "ExerciseError", "Mistake", "Raises", "UNREADABLE", "Verdict", "When",
-    "all_of", "as_array", "call_student", "check_function", "check_value", "checker", "compare",
-    "correct", "describe", "describe_call", "evaluate_function", "evaluate_value", "finish",
-    "has_blank", "is_blank", "is_text", "pending", "run_quietly", "same", "strict_mode", "wrong",
-]

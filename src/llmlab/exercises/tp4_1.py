@@ -23,7 +23,6 @@ def _cases_xy() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 # --- Exercice 1 : l'erreur quadratique moyenne ----------------------------------------------
-
 MSE_MISTAKES = [
     (lambda t, p: np.sum((t - p) ** 2),
      "votre MSE est exactement n fois trop grande (n = nombre de points) : avez-vous divisé "
@@ -57,7 +56,6 @@ def check_mse(fn) -> Verdict:
 
 
 # --- Exercice 2 : la forme close -------------------------------------------------------------
-
 def _cov_ddof1_over_var(x, y):
     a = np.cov(x, y)[0, 1] / np.var(x)
     return a, np.mean(y) - a * np.mean(x)
@@ -96,7 +94,6 @@ def check_least_squares(fn) -> Verdict:
 
 
 # --- Exercice 3 : un pas de descente de gradient --------------------------------------------
-
 def gradient_step(w, b, x, y, lr):
     """Référence : un pas de descente de gradient sur la MSE de la droite w·x + b."""
     dw, db = linear.mse_gradient(x, y, w, b)
@@ -152,7 +149,6 @@ def check_gradient_step(fn) -> Verdict:
 
 
 # --- Exercice 4 : normaliser -----------------------------------------------------------------
-
 def _normalize_mistakes(v):
     v = np.asarray(v, dtype=float)
     return [
@@ -176,7 +172,6 @@ def check_normalized(x_n, y_n) -> Verdict:
 
 
 # --- Exercice 5 : dénormaliser ---------------------------------------------------------------
-
 def _denorm_cases():
     x, y = linear.child_height_data()
     stats = (x.mean(), x.std(), y.mean(), y.std())

@@ -15,11 +15,8 @@ from llmlab import nn
 from llmlab.exercises.core import (Mistake, Raises, Verdict, When, all_of, checker,
                                    evaluate_function, evaluate_value)
 
-# ---------------------------------------------------------------------------
-# Références : ce que les fonctions des élèves doivent calculer, tiré de llmlab.nn
-# ---------------------------------------------------------------------------
 
-
+# --- Références : ce que les fonctions des élèves doivent calculer, tiré de llmlab.nn -------
 def neuron_forward(x, w, b):
     """Un neurone à activation sigmoïde : σ(w₁x₁ + … + wₙxₙ + b)."""
     return nn.Neuron(w, b, "sigmoid").forward(x)
@@ -77,22 +74,16 @@ def boston_results():
     """Les deux réseaux du TP entraînés sur Boston Housing (NumPy, déterministe)."""
     return nn.train_boston_numpy(), nn.train_boston_numpy(hidden=16)
 
-# ---------------------------------------------------------------------------
-# Outils communs
-# ---------------------------------------------------------------------------
 
-
+# --- Outils communs -------------------------------------------------------------------------
 def _cases(seed: int, shapes) -> list[tuple]:
     """Des tableaux aléatoires reproductibles, un tuple d'arguments par liste de formes."""
     rng = np.random.default_rng(seed)
     return [tuple(rng.normal(size=s) if s != "scalar" else float(rng.normal()) for s in case)
             for case in shapes]
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : un neurone
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 1 : un neurone ----------------------------------------------------------------
 def _sig(z):
     return nn.sigmoid(np.asarray(z, dtype=float))
 
@@ -119,11 +110,8 @@ def check_neuron(fn) -> Verdict:
     return evaluate_function(fn, neuron_forward, cases, name="neuron_forward", arg_names="x w b",
                              mistakes=NEURON_MISTAKES)
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : ReLU et sa dérivée
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 2 : ReLU et sa dérivée --------------------------------------------------------
 RELU_CASES = [(np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),), (np.linspace(-1, 1, 12).reshape(3, 4),),
               (np.array([0.0]),)]
 RELU_MISTAKES = [(lambda z: np.max(z, 0) if np.ndim(z) else z,
@@ -151,11 +139,8 @@ def check_relu(relu, relu_grad) -> Verdict:
                                             arg_names="z", mistakes=RELU_GRAD_MISTAKES),
                   success="`relu` et `relu_grad` sont correctes (y compris en z = 0).")
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : la couche dense
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 3 : la couche dense -----------------------------------------------------------
 SHAPES_ADVICE = ("Vérifiez les formes : X est (batch, n_in), W est (n_in, n_out), "
                  "donc X @ W (dans cet ordre, sans transposer) donne (batch, n_out).")
 
@@ -177,18 +162,16 @@ def check_dense_forward(fn) -> Verdict:
     return evaluate_function(fn, dense_forward, cases, name="dense_forward", arg_names="X W b",
                              mistakes=DENSE_MISTAKES, shape_advice=SHAPES_ADVICE)
 
-# ---------------------------------------------------------------------------
-# Exercice 4 : la rétropropagation d'une couche
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 4 : la rétropropagation d'une couche ------------------------------------------
 BACKWARD_ADVICE = ("Chaque gradient a la forme de ce qu'il dérive : dX comme X (grad_out @ W.T), "
                    "dW comme W (X.T @ grad_out), db comme b (une somme sur le lot).")
 _LOT = ("dW doit additionner la contribution de tous les exemples du lot : X.T @ grad_out "
         "fait cette somme.")
 BACKWARD_MISTAKES = [
     (When(lambda got, _: len(got) == 2), "db a été oublié. Renvoyez (dX, dW, db)."),
-    Mistake(lambda X, W, G: W @ G.T, "dX doit avoir la forme de X, (batch, n_in) : dX = grad_out @ Wᵀ.", "dX"),
+    Mistake(lambda X, W, G: W @ G.T, "dX doit avoir la forme de X, (batch, n_in) : "
+            "dX = grad_out @ Wᵀ.", "dX"),
     Mistake(lambda X, W, G: G @ W, "Il faut transposer W : dX = grad_out @ W.T.", "dX"),
     Mistake(lambda X, W, G: G.T @ X, "dW doit avoir la forme de W, (n_in, n_out) : dW = X.T @ grad_out.",
             "dW"),
@@ -218,11 +201,8 @@ def check_dense_backward(fn) -> Verdict:
                              success=f"`dense_backward` donne dX, dW et db comme nn.Dense.backward "
                                      f"sur les {len(cases)} cas testés.")
 
-# ---------------------------------------------------------------------------
-# Exercice 5 : la règle de chaîne sur deux couches
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 5 : la règle de chaîne sur deux couches ---------------------------------------
 def _chain_cases():
     rng = np.random.default_rng(5)
     cases = []
@@ -256,11 +236,8 @@ def check_grad_W1(fn) -> Verdict:
     return evaluate_function(fn, grad_W1, _chain_cases(), name="grad_W1", arg_names="X y W1 b1 W2 b2",
                              mistakes=CHAIN_MISTAKES, shape_advice=CHAIN_SHAPES)
 
-# ---------------------------------------------------------------------------
-# Exercice 6 : une ou deux couches sur Boston Housing
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 6 : une ou deux couches sur Boston Housing ------------------------------------
 def _boston_mistakes(result, other):
     return [(result.history[-1], "c'est la perte d'entraînement : la MSE test se mesure sur x_test "
                                  "et y_test, des quartiers que le réseau n'a jamais vus."),
@@ -285,11 +262,8 @@ def check_boston(mse_1, mse_2, meilleur) -> Verdict:
                   success=f"Les deux MSE sont justes, et le réseau à {words[best]} prédit le mieux "
                           "les quartiers jamais vus.")
 
-# ---------------------------------------------------------------------------
-# Exercice 7 : compter les paramètres
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 7 : compter les paramètres ----------------------------------------------------
 DENSE_PARAMS_CASES = [(13, 1), (13, 16), (4, 5), (1, 1), (768, 3072)]
 MLP_PARAMS_CASES = [([13, 1],), ([13, 16, 1],), ([4, 5, 3, 4],), ([768, 3072, 768],)]
 DENSE_PARAMS_MISTAKES = [

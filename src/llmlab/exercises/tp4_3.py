@@ -22,41 +22,27 @@ BPE_TEXT = "chercher chez les chats"
 ROUND_TRIP_TEXT = "Les élèves préfèrent les tokens à la crème brûlée."
 
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : compter les paires voisines
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 1 : compter les paires voisines -----------------------------------------------
 PAIR_CASES = [([1, 2, 3, 1, 2],), ([5, 5, 5, 5],), ([7],), ([],), ([1, 2, 1, 2, 1],),
               (list(BPE_TEXT.encode("utf-8")),)]
 
 
-def _counts_without_repeats(ids):
-    return {pair: 1 for pair in zip(ids, ids[1:])}
-
-
-def _counts_with_wrap(ids):
+def _tally(pairs) -> dict:
+    """Le compte de chaque paire, comme l'écrit un élève."""
     counts = {}
-    for pair in zip(ids, ids[1:] + ids[:1]):
-        counts[pair] = counts.get(pair, 0) + 1
-    return counts
-
-
-def _counts_same_element(ids):
-    counts = {}
-    for pair in zip(ids, ids):
+    for pair in pairs:
         counts[pair] = counts.get(pair, 0) + 1
     return counts
 
 
 PAIR_MISTAKES = [
-    (_counts_without_repeats,
+    (lambda ids: {pair: 1 for pair in zip(ids, ids[1:])},
      "chaque paire doit être comptée autant de fois qu'elle apparaît : "
      "counts[pair] = counts.get(pair, 0) + 1."),
-    (_counts_same_element,
+    (lambda ids: _tally(zip(ids, ids)),
      "une paire relie un id et son VOISIN : zip(ids, ids[1:]) donne (ids[0], ids[1]), "
      "(ids[1], ids[2])…"),
-    (_counts_with_wrap,
+    (lambda ids: _tally(zip(ids, ids[1:] + ids[:1])),
      "le dernier id n'a pas de voisin : il n'y a pas de paire (dernier, premier). "
      "Une liste de n ids a n − 1 paires."),
 ]
@@ -99,11 +85,7 @@ def check_most_frequent(pair) -> Verdict:
                                f"{counts[best]} fois.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : fusionner une paire
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 2 : fusionner une paire -------------------------------------------------------
 MERGE_CASES = [([1, 2, 3, 1, 2], (1, 2), 256), ([5, 5, 5], (5, 5), 256), ([1, 2], (1, 2), 99),
                ([1, 2, 1], (2, 1), 7), ([3, 4, 5], (1, 2), 9), ([9, 1, 2, 1, 2, 8], (1, 2), 300)]
 
@@ -155,11 +137,7 @@ def check_merge(fn) -> Verdict:
                           "merge", MERGE_MISTAKES, arg_names="ids pair new_id", rtol=0, atol=0)
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : trois tours de BPE
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 3 : trois tours de BPE --------------------------------------------------------
 def bpe_rounds(text: str, n: int, same_id: bool = False) -> tuple[list[int], list[tuple[int, int]]]:
     """(ids après n fusions, paires fusionnées dans l'ordre), avec les fonctions du module :
     à chaque tour, la paire la plus fréquente devient le nouvel id 256, 257, 258…
@@ -208,11 +186,7 @@ def check_three_merges(ids, fusions) -> Verdict:
                        success=f"Trois fusions justes : {n_bytes} octets → {len(expected_ids)} tokens.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 4 : aller-retour encode / decode
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 4 : aller-retour encode / decode ----------------------------------------------
 ENCODE = 'len(phrase.encode("utf-8")) donne le nombre d\'octets.'
 
 
@@ -243,11 +217,7 @@ def check_round_trip(ids, retour, n_octets) -> Verdict:
                 f"{len(expected_ids)} tokens, et decode(encode(phrase)) == phrase.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 5 : similarité cosinus
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 5 : similarité cosinus --------------------------------------------------------
 def _cosine_cases():
     rng = np.random.default_rng(43)
     cases = [(rng.normal(size=8), rng.normal(size=8)) for _ in range(3)]

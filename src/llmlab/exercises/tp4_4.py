@@ -20,11 +20,7 @@ def _exp_normalized(z, stable=True):
     return e / e.sum(axis=-1, keepdims=True)
 
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : softmax avec température
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 1 : softmax avec température --------------------------------------------------
 SOFTMAX_CASES = [
     (np.array([2.0, 1.0, 0.1]), 1.0),
     (np.array([2.0, 1.0, 0.1]), 0.5),
@@ -34,6 +30,7 @@ SOFTMAX_CASES = [
 ]
 #: De grands logits : exp(1000) déborde si l'on ne soustrait pas le maximum.
 BIG_LOGITS = (np.array([1000.0, 999.0, 998.0]), 1.0)
+
 
 def _not_normalized(got, expected) -> bool:
     """Vrai si chaque ligne est proportionnelle à la bonne, mais ne somme pas à 1."""
@@ -75,11 +72,7 @@ def check_softmax(fn) -> Verdict:
                                   "testés, y compris de très grands logits.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : top-k
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 2 : top-k ---------------------------------------------------------------------
 TOP_K_LOGITS = np.array([2.0, 1.0, 0.5, 3.0, -1.0, 1.5])
 TOP_K_CASES = [(TOP_K_LOGITS, 2), (TOP_K_LOGITS, 1), (TOP_K_LOGITS, 4),
                (TOP_K_LOGITS, 6), (np.array([0.3, -0.2, 0.9]), 2)]
@@ -128,11 +121,7 @@ def check_top_k(fn) -> Verdict:
                           mistakes=TOP_K_MISTAKES)
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : entropie croisée
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 3 : entropie croisée ----------------------------------------------------------
 CE_CASES = [(np.array([0.7, 0.2, 0.1]), 0), (np.array([0.7, 0.2, 0.1]), 2),
             (np.array([0.25, 0.25, 0.25, 0.25]), 3), (np.array([0.05, 0.9, 0.05]), 1)]
 CE_MISTAKES = [

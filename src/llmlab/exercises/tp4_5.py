@@ -12,10 +12,7 @@ import numpy as np
 
 from llmlab.exercises.core import Verdict, check_function, check_value, checker
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : un pas de la cellule GRU
-# ---------------------------------------------------------------------------
-
+# --- Exercice 1 : un pas de la cellule GRU --------------------------------------------------
 #: (taille de l'entrée, taille de l'état, nombre d'exemples du lot, graine)
 _STEP_SHAPES = [(3, 4, 2, 0), (5, 2, 1, 1), (4, 6, 3, 2), (1, 3, 2, 3)]
 
@@ -53,82 +50,44 @@ def torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return out[:, 0, :]
 
 
-def _gates(x, h, w_ih, w_hh, b_ih, b_hh, order=(0, 1, 2)):
-    gi = (x @ w_ih.T + b_ih).chunk(3, dim=-1)
-    gh = (h @ w_hh.T + b_hh).chunk(3, dim=-1)
-    return [gi[i] for i in order], [gh[i] for i in order]
+def _step_with(mistake: str):
+    """Le pas de GRU écrit à la main, avec l'erreur ``mistake``."""
+    def step(x, h, w_ih, w_hh, b_ih, b_hh):
+        import torch
 
-
-def _wrong_one_bias(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, 0 * b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
-
-
-def _wrong_swap_z(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return z * torch.tanh(i_n + r * h_n) + (1 - z) * h
-
-
-def _wrong_r_outside_bias(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    b_hn = b_hh.chunk(3)[2]
-    return (1 - z) * torch.tanh(i_n + r * (h_n - b_hn) + b_hn) + z * h
-
-
-def _wrong_r_before_weights(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, _) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    w_hn, b_hn = w_hh.chunk(3)[2], b_hh.chunk(3)[2]
-    return (1 - z) * torch.tanh(i_n + (r * h) @ w_hn.T + b_hn) + z * h
-
-
-def _wrong_order(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_z, i_r, i_n), (h_z, h_r, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
-
-
-def _wrong_no_r(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    z = torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + h_n) + z * h
-
-
-def _wrong_candidate_only(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r = torch.sigmoid(i_r + h_r)
-    return torch.tanh(i_n + r * h_n)
+        b_hh = 0 * b_hh if mistake == "un biais" else b_hh
+        gi, gh = (x @ w_ih.T + b_ih).chunk(3, dim=-1), (h @ w_hh.T + b_hh).chunk(3, dim=-1)
+        (i_r, i_z, i_n), (h_r, h_z, h_n) = gi, gh
+        if mistake == "ordre":
+            (i_z, i_r, _), (h_z, h_r, _) = gi, gh
+        r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+        w_hn, b_hn = w_hh.chunk(3)[2], b_hh.chunk(3)[2]
+        state = {"r hors du biais": r * (h_n - b_hn) + b_hn, "r avant les poids": (r * h) @ w_hn.T + b_hn,
+                 "sans r": h_n}.get(mistake, r * h_n)
+        n = torch.tanh(i_n + state)
+        return {"candidat": n, "z échangé": z * n + (1 - z) * h}.get(mistake, (1 - z) * n + z * h)
+    return step
 
 
 STEP_MISTAKES = [
-    (_wrong_one_bias,
+    (_step_with("un biais"),
      "il manque un biais : PyTorch en a DEUX par porte, bias_ih (côté entrée) ET bias_hh "
      "(côté état). Ajoutez les deux."),
-    (_wrong_swap_z,
+    (_step_with("z échangé"),
      "z et 1 − z sont échangés : h' = (1 − z) · n + z · h. Avec z proche de 1, on GARDE "
      "l'ancien état h."),
-    (_wrong_r_outside_bias,
+    (_step_with("r hors du biais"),
      "la porte r multiplie (W_hn h + b_hn), biais compris : n = tanh(W_in x + b_in + "
      "r * (W_hn h + b_hn))."),
-    (_wrong_r_before_weights,
+    (_step_with("r avant les poids"),
      "dans la convention de PyTorch, r s'applique APRÈS la multiplication par les poids : "
      "r * (W_hn h + b_hn), pas W_hn (r * h)."),
-    (_wrong_order,
+    (_step_with("ordre"),
      "les portes sont empilées dans l'ordre r, z, n : le premier tiers des lignes est r, "
      "le deuxième z."),
-    (_wrong_no_r,
+    (_step_with("sans r"),
      "la porte r n'est pas utilisée : elle multiplie la partie « état » de l'état candidat n."),
-    (_wrong_candidate_only,
+    (_step_with("candidat"),
      "vous renvoyez l'état candidat n : le nouvel état mélange n et l'ancien état, "
      "h' = (1 − z) · n + z · h."),
 ]
@@ -149,11 +108,7 @@ def check_gru_step(fn) -> Verdict:
                                   f"{len(cases)} cas testés.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : compter les paramètres d'une couche GRU
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 2 : compter les paramètres d'une couche GRU -----------------------------------
 def gru_param_count(n_in: int, n_h: int) -> int:
     """Paramètres d'une couche ``torch.nn.GRU`` : 3 blocs (r, z, n) de
     n_in·n_h + n_h·n_h poids et 2·n_h biais."""
@@ -187,11 +142,7 @@ def check_param_count(fn) -> Verdict:
                                   "tailles testées (les mêmes nombres que torch.nn.GRU).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : lire le surapprentissage sur une courbe
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 3 : lire le surapprentissage sur une courbe -----------------------------------
 def overfit_history(seed: int = 5):
     """Un historique synthétique (colonnes de ``llmlab.training``) d'un modèle qui surapprend :
     la perte d'entraînement baisse toujours, la validation baisse puis remonte."""

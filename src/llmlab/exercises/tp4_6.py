@@ -26,11 +26,7 @@ def _random(shape: tuple, seed: int):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : les scores Q·Kᵀ/√d_k
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 1 : les scores Q·Kᵀ/√d_k ------------------------------------------------------
 def attention_scores(q, k):
     """Référence : les scores Q·Kᵀ/√d_k, de forme (..., T, T) ; ligne = requête,
     colonne = clé."""
@@ -80,10 +76,7 @@ def check_scores(fn) -> Verdict:
                                   "testés, lots et têtes compris.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : le masque causal
-# ---------------------------------------------------------------------------
-
+# --- Exercice 2 : le masque causal ----------------------------------------------------------
 MASK_SIZES = [(5,), (1,), (2,), (8,)]
 
 
@@ -136,11 +129,7 @@ def check_causal_mask(fn) -> Verdict:
     return verdict
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : des scores aux poids (masque, puis softmax sur le bon axe)
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 3 : des scores aux poids (masque, puis softmax sur le bon axe) ----------------
 def attention_weights(scores, mask):
     """Référence : les poids d'attention, softmax par LIGNE des scores masqués
     (−∞ là où le masque vaut True)."""
@@ -152,14 +141,8 @@ _SCORE_SHAPES = [(5, 5), (2, 4, 4), (2, 3, 6, 6), (1, 2, 3, 3)]
 
 def weight_cases():
     """Les cas de l'exercice 3 : (scores, masque causal), le masque de taille (T, T)."""
-    import torch
-
-    cases = []
-    for i, shape in enumerate(_SCORE_SHAPES):
-        T = shape[-1]
-        mask = torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)
-        cases.append((_random(shape, 30 + i) * 2, mask))
-    return cases
+    return [(_random(shape, 30 + i) * 2, reference_mask(shape[-1]))
+            for i, shape in enumerate(_SCORE_SHAPES)]
 
 
 def _fill(scores, mask, value=float("-inf")):
@@ -211,11 +194,7 @@ def check_weights(fn) -> Verdict:
                                   f"positions futures ont un poids nul ({len(cases)} cas testés).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 4 : les vecteurs de contexte
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 4 : les vecteurs de contexte --------------------------------------------------
 def context_vectors(weights, v):
     """Référence : chaque vecteur de contexte est la moyenne des valeurs pondérée par une
     ligne de poids, soit poids · V."""
@@ -228,14 +207,8 @@ _CONTEXT_SHAPES = [((), 5, 3), ((2,), 4, 6), ((2, 3), 6, 2), ((1,), 3, 5)]
 
 def context_cases():
     """Les cas de l'exercice 4 : (poids causaux normalisés, v)."""
-    import torch
-
-    cases = []
-    for i, (lead, T, d_v) in enumerate(_CONTEXT_SHAPES):
-        mask = torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)
-        weights = attention_weights(_random((*lead, T, T), 40 + i) * 2, mask)
-        cases.append((weights, _random((*lead, T, d_v), 50 + i)))
-    return cases
+    return [(attention_weights(_random((*lead, T, T), 40 + i) * 2, reference_mask(T)),
+             _random((*lead, T, d_v), 50 + i)) for i, (lead, T, d_v) in enumerate(_CONTEXT_SHAPES)]
 
 
 CONTEXT_MISTAKES = [
@@ -266,11 +239,7 @@ def check_context(fn) -> Verdict:
                                   "vecteur de contexte par requête.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 5 : découper en têtes, (B, T, d) -> (B, h, T, d/h)
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 5 : découper en têtes, (B, T, d) -> (B, h, T, d/h) ----------------------------
 def split_heads(x, n_heads):
     """Référence : (B, T, d) -> (B, h, T, d/h). Chaque tête reçoit un bloc contigu de d/h
     composantes de chaque token ; l'axe des têtes passe devant celui des tokens."""
@@ -332,11 +301,7 @@ def check_split_heads(fn) -> Verdict:
                                   "chaque tête voit tous les tokens, avec sa part des composantes.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 6 : les paramètres d'un bloc Transformer
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 6 : les paramètres d'un bloc Transformer --------------------------------------
 def block_param_count(n_embd: int) -> int:
     """Référence : paramètres d'un bloc (biais partout, comme GPT-2), d = n_embd :
     2 LayerNorm (2·2d), W_q, W_k, W_v et la projection (4·(d² + d)),

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 from llmlab.exercises.core import Verdict, check_function, check_value, checker, wrong
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : les FLOPs d'un produit de matrices
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 1 : les FLOPs d'un produit de matrices ----------------------------------------
 def matmul_flops(m: int, n: int, k: int) -> int:
     """FLOPs de A @ B, A de forme (m, k) et B de forme (k, n) : m·n coefficients, chacun
     une somme de k produits, soit k multiplications et k additions (une FMA par pas)."""
@@ -52,11 +49,7 @@ def check_matmul_flops(fn) -> Verdict:
                                   "testées (le même compte que le compteur de FLOPs de PyTorch).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : les FLOPs de la passe avant d'un bloc Transformer
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 2 : les FLOPs de la passe avant d'un bloc Transformer -------------------------
 def block_flops(n_embd: int, seq_len: int, batch: int = 1) -> int:
     """FLOPs des produits de matrices d'un bloc Transformer, passe avant.
 
@@ -100,10 +93,7 @@ def check_block_flops(fn) -> Verdict:
                                   "testées, dont GPT-2 small (d = 768, T = 1 024).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : la mémoire pour entraîner
-# ---------------------------------------------------------------------------
-
+# --- Exercice 3 : la mémoire pour entraîner -------------------------------------------------
 #: octets par paramètre en précision mixte avec Adam, hors activations
 MIXED_ADAM_BYTES = {"poids FP16": 2, "gradients FP16": 2, "copie FP32 des poids": 4,
                     "Adam, premier moment (FP32)": 4, "Adam, second moment (FP32)": 4}
@@ -149,10 +139,7 @@ def check_training_memory(fn) -> Verdict:
                                   "activations).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 4 : combien d'années pour entraîner GPT-3 sur son portable ?
-# ---------------------------------------------------------------------------
-
+# --- Exercice 4 : combien d'années pour entraîner GPT-3 sur son portable ? ------------------
 #: GPT-3 : 175 milliards de paramètres, 300 milliards de tokens (Brown et al., 2020)
 GPT3_PARAMS = 175e9
 GPT3_TOKENS = 300e9
