@@ -113,6 +113,13 @@ def perturb(value):
     return value * 1.01 + 0.01
 
 
+def nudge(value):
+    """À un cheveu de la bonne réponse (0,02 %) : ses 4 premiers chiffres sont souvent les mêmes."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(nudge(v) for v in value)
+    return value * 1.0002 if is_float_answer(value) else perturb(value)
+
+
 def as_float32(value):
     if isinstance(value, (list, tuple)):
         return type(value)(as_float32(v) for v in value)
@@ -182,6 +189,7 @@ def hostile_functions(good) -> tuple[Recorder, list[tuple[str, object]]]:
                for name, value in hostile_values()]
     answers += [("renvoie du texte juste", record(lambda out, args: textify(out))),
                 ("presque juste", record(lambda out, args: perturb(out))),
+                ("à un cheveu", record(lambda out, args: nudge(out))),
                 ("lève ZeroDivisionError", record(lambda out, args: 1 / 0)),
                 ("lève une erreur illisible", record(lambda out, args: raise_(WeirdError()))),
                 ("récursion infinie", record(lambda out, args: (lambda f: f(f))(lambda f: f(f)))),
@@ -288,7 +296,8 @@ def test_hostile_answers_get_a_french_verdict_never_a_pass_nor_the_answer(module
         if callable(good):
             record, hostile = hostile_functions(good)
         else:
-            record, hostile = None, hostile_values() + [("presque juste", perturb(good))]
+            record, hostile = None, hostile_values() + [("presque juste", perturb(good)),
+                                                        ("à un cheveu", nudge(good))]
             hostile += [] if isinstance(good, str) else [("texte juste", textify(good))]
         for name, answer in hostile:
             where = (f"{module}.{checker}", f"argument {i}", name)
@@ -298,7 +307,7 @@ def test_hostile_answers_get_a_french_verdict_never_a_pass_nor_the_answer(module
             assert_clean(verdict, where)
             if not answers[i]:  # une donnée du notebook, pas une réponse : seulement un verdict
                 continue
-            assert not verdict.ok, where
+            assert not verdict.ok or "cheveu" in name, where  # 0,02 % : dans une tolérance large
             assert not verdict.message.startswith(UNREADABLE), (where, verdict.message)
             if "texte juste" not in name:
                 expected = record.outputs if record is not None else [good]

@@ -156,9 +156,13 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
         return wrong(f"{name} contient des NaN : une division par zéro, le log d'un nombre "
                      "négatif ou nul, une exponentielle qui déborde ?")
     diff = arr[bad] - want[bad]
-    if want.ndim == 0:
+    if want.ndim == 0:  # un écart de moins de 0,1 % ne s'affiche pas : il dévoilerait l'attendu
+        side = "grand" if diff > 0 else "petit"
+        if abs(diff) <= 1e-3 * abs(want):
+            return wrong(f"{name} est presque juste, mais un peu trop {side} : une constante ou "
+                         "un arrondi à revoir ?")
         shown = describe(got) if isinstance(got, (int, float)) else number_text(float(arr))
-        return wrong(f"{name} vaut {shown} ; c'est trop {'grand' if diff > 0 else 'petit'}.")
+        return wrong(f"{name} vaut {shown} ; c'est trop {side}.")
     if np.isinf(arr[bad]).any():
         return wrong(f"{name} contient des valeurs infinies : un nombre qui déborde, une "
                      "division par zéro ?")
