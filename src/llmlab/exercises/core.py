@@ -156,12 +156,15 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
         return wrong(f"{name} contient des NaN : une division par zéro, le log d'un nombre "
                      "négatif ou nul, une exponentielle qui déborde ?")
     diff = arr[bad] - want[bad]
-    if want.ndim == 0:  # un écart de moins de 0,1 % ne s'affiche pas : il dévoilerait l'attendu
-        side = "grand" if diff > 0 else "petit"
-        if abs(diff) <= 1e-3 * abs(want):
+    if want.ndim == 0:
+        side, value = "grand" if diff > 0 else "petit", float(arr)
+        if value.is_integer() and abs(value) < 1e15:  # un entier s'affiche tel quel
+            shown = number_text(int(value))
+        elif abs(diff) <= 1e-3 * abs(want):  # arrondi à 4 chiffres, il dévoilerait l'attendu
             return wrong(f"{name} est presque juste, mais un peu trop {side} : une constante ou "
                          "un arrondi à revoir ?")
-        shown = describe(got) if isinstance(got, (int, float)) else number_text(float(arr))
+        else:
+            shown = describe(got) if isinstance(got, (int, float)) else number_text(value)
         return wrong(f"{name} vaut {shown} ; c'est trop {side}.")
     if np.isinf(arr[bad]).any():
         return wrong(f"{name} contient des valeurs infinies : un nombre qui déborde, une "
@@ -332,10 +335,9 @@ def check_value(got: Any, expected: Any, name: str = "réponse", mistakes: Itera
 # --- Appeler la fonction de l'élève ---------------------------------------------------------
 def _error_text(exc: BaseException) -> str:
     try:
-        lines = str(exc).strip().splitlines()
-    except Exception:  # noqa: BLE001
+        line = (str(exc).strip().splitlines() or [""])[0]
+    except Exception:  # noqa: BLE001 - même le message d'une erreur peut planter
         return ""
-    line = lines[0] if lines else ""
     return line if len(line) <= 120 else line[:119] + "…"
 
 
@@ -394,10 +396,8 @@ def call_student(fn: Any, args: tuple, label: str, arg_names: str | None = None,
 
 
 def _part(output: Any, index: int | None) -> Any:
-    if index is None:
-        return output
     try:
-        return list(output)[index]
+        return output if index is None else list(output)[index]
     except Exception:  # noqa: BLE001
         return None
 

@@ -21,13 +21,9 @@ def _step_case(n_in, n_h, batch, seed):
     import torch
 
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, n_in, generator=g)
-    h = torch.randn(batch, n_h, generator=g)
-    w_ih = torch.randn(3 * n_h, n_in, generator=g) * 0.8
-    w_hh = torch.randn(3 * n_h, n_h, generator=g) * 0.8
-    b_ih = torch.randn(3 * n_h, generator=g) * 0.8
-    b_hh = torch.randn(3 * n_h, generator=g) * 0.8
-    return (x, h, w_ih, w_hh, b_ih, b_hh)
+    x, h = torch.randn(batch, n_in, generator=g), torch.randn(batch, n_h, generator=g)
+    weights = [(3 * n_h, n_in), (3 * n_h, n_h), (3 * n_h,), (3 * n_h,)]  # w_ih, w_hh, b_ih, b_hh
+    return (x, h, *(torch.randn(*shape, generator=g) * 0.8 for shape in weights))
 
 
 def step_cases():

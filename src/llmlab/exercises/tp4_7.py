@@ -10,7 +10,7 @@ giga de GFLOP/s ou la conversion en années.
 """
 from __future__ import annotations
 
-from llmlab.exercises.core import Verdict, check_function, check_value, checker, wrong
+from llmlab.exercises.core import Verdict, as_array, check_function, check_value, checker, wrong
 
 
 # --- Exercice 1 : les FLOPs d'un produit de matrices ----------------------------------------
@@ -154,13 +154,11 @@ def gpt3_years(gflops: float) -> float:
 @checker
 def check_gpt3_years(answer, gflops) -> Verdict:
     """Exercice 4 : ``annees_gpt3``, à la vitesse mesurée ``gflops`` (GFLOP/s)."""
-    try:
-        gflops = float("nan") if isinstance(gflops, (str, bytes)) else float(gflops)
-        if not 0 < gflops < float("inf"):
-            raise ValueError
-    except (TypeError, ValueError, OverflowError):
+    speed = as_array(gflops)
+    if speed is None or speed.size != 1 or not 0 < speed.item() < float("inf"):
         return wrong("La vitesse mesurée `gflops_mesures` n'est pas un nombre positif de "
                      "GFLOP/s : relancez la cellule de mesure.")
+    gflops = speed.item()
     best = gpt3_years(gflops)
     mistakes = [
         (best / 6, "il manque le 6 de 6·N·D : les FLOPs d'entraînement sont 6 × paramètres "
