@@ -63,10 +63,12 @@ def _sentence(text: str) -> str:
 
 
 def wrong(message: str) -> Verdict:
+    """❌ ``message``, avec une majuscule."""
     return Verdict(False, _sentence(message))
 
 
 def pending(message: str) -> Verdict:
+    """⏳ ``message`` : pas encore de réponse, ou des `...` à compléter."""
     return Verdict(False, _sentence(message), pending=True)
 
 
