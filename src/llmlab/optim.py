@@ -20,8 +20,6 @@ tenseurs torch dont ``.grad`` est rempli par ``backward()``.
 """
 from __future__ import annotations
 
-import math
-
 import torch
 
 #: Les optimiseurs du cours, dans l'ordre des diapositives.
@@ -219,10 +217,11 @@ def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
 
 def adam_step_by_hand(w, g, m, v, t, lr=1e-3, b1=0.9, b2=0.999,
                       eps=1e-8):
-    """Un pas d'Adam sur des nombres : ``(w, m, v)`` après le pas
-    ``t`` (compté à partir de 1). Les formules d'`Adam.update`."""
+    """Un pas d'Adam sur des nombres ou des tableaux : ``(w, m, v)``
+    après le pas ``t`` (compté à partir de 1). Les formules
+    d'`Adam.update`."""
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
     m_hat = m / (1 - b1 ** t)
     v_hat = v / (1 - b2 ** t)
-    return w - lr * m_hat / (math.sqrt(v_hat) + eps), m, v
+    return w - lr * m_hat / (v_hat ** 0.5 + eps), m, v
