@@ -196,3 +196,28 @@ def test_html_block_is_a_pandoc_raw_block_between_blank_lines(capsys):
     print("avant", end="")
     print_html("<b>x</b>")
     assert capsys.readouterr().out == "avant" + html_block("<b>x</b>")
+
+
+def test_french_axes_puts_decimal_commas_on_linear_axes_only():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from llmlab.display import french_axes
+
+    fig, (lin, log) = plt.subplots(1, 2)
+    lin.plot([0.0, 0.5, 1.0, 1.5], [2.0, 2.25, 2.5, 2.75])
+    log.plot([1, 10, 100], [0.1, 0.2, 0.3])
+    log.set_xscale("log")
+    french_axes(lin, log)
+    fig.canvas.draw()
+    x = [t.get_text() for t in lin.get_xticklabels() if t.get_text()]
+    y = [t.get_text() for t in lin.get_yticklabels() if t.get_text()]
+    assert "0,5" in x and "1,0" in x and not any("." in t for t in x + y)
+    assert any("," in t for t in y)
+    # l'échelle logarithmique garde son formateur : des puissances de 10
+    assert not isinstance(log.xaxis.get_major_formatter(),
+                          matplotlib.ticker.ScalarFormatter)
+    assert any("10^" in t.get_text() for t in log.get_xticklabels())
+    plt.close(fig)

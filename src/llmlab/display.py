@@ -183,6 +183,24 @@ def french_general(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}".replace(".", ",")
 
 
+def french_axes(*axes) -> None:
+    """Virgule décimale sur les graduations linéaires des axes donnés (« 0,25 », « 2,5 ») ;
+    une échelle logarithmique garde ses puissances de 10."""
+    from matplotlib.ticker import ScalarFormatter
+
+    class CommaFormatter(ScalarFormatter):
+        def __call__(self, x, pos=None):
+            return super().__call__(x, pos).replace(".", ",")
+
+        def get_offset(self):
+            return super().get_offset().replace(".", ",")
+
+    for ax in axes:
+        for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+            if scale == "linear":
+                axis.set_major_formatter(CommaFormatter())
+
+
 def french_count(n: int) -> str:
     """Un grand nombre en mots, arrondi : « 124 millions », « 8,0 milliards », « 175 milliards »."""
     if n >= 1e9:

@@ -31,20 +31,22 @@ SMALL_STD = 0.01
 
 
 def init_weight(kind: str, n_in: int, n_out: int,
-                generator: torch.Generator | None = None) -> torch.Tensor:
-    """Une matrice de poids ``(n_out, n_in)`` initialisée selon ``kind``."""
+                generator: torch.Generator | None = None
+                ) -> torch.Tensor:
+    """Poids ``(n_out, n_in)`` initialisés selon ``kind``."""
     w = torch.empty(n_out, n_in)
     if kind == "zéros":
         return w.zero_()
     if kind == "trop petite":
         return w.normal_(0.0, SMALL_STD, generator=generator)
-    if kind == "Xavier":          # uniforme sur [−a, a], Var = a²/3
+    if kind == "Xavier":      # uniforme [−a, a] : Var = a²/3
         a = math.sqrt(6.0 / (n_in + n_out))
         return w.uniform_(-a, a, generator=generator)
-    if kind == "He":              # normale, Var = 2 / n_in
-        return w.normal_(0.0, math.sqrt(2.0 / n_in), generator=generator)
-    raise ValueError(f"Initialisation inconnue : « {kind} » ; possibles : "
-                     f"{', '.join(INITS)}.")
+    if kind == "He":          # normale, Var = 2 / n_in
+        std = math.sqrt(2.0 / n_in)
+        return w.normal_(0.0, std, generator=generator)
+    raise ValueError(f"Initialisation inconnue : « {kind} »"
+                     f" ; possibles : {', '.join(INITS)}.")
 
 
 def activation_stats(kind: str, activation: str = "tanh", depth: int = 10,

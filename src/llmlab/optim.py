@@ -193,6 +193,7 @@ def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
     import numpy as np
 
     from llmlab import style
+    from llmlab.display import french_axes
 
     style.use()
     if ax is None:
@@ -212,6 +213,7 @@ def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
     ax.set_xlabel("poids 1")
     ax.set_ylabel("poids 2")
     ax.legend(fontsize="small")
+    french_axes(ax)
     return ax
 
 

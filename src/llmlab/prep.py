@@ -198,6 +198,7 @@ def plot_outliers(df, x: str, y: str, ax=None, z_threshold: float = 3.0,
     import matplotlib.pyplot as plt
 
     from llmlab import style
+    from llmlab.display import french_axes
 
     style.use()
     if ax is None:
@@ -217,4 +218,5 @@ def plot_outliers(df, x: str, y: str, ax=None, z_threshold: float = 3.0,
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize="small")
+    french_axes(ax)
     return ax

@@ -77,6 +77,7 @@ def plot_weights(weights: dict, names, ax=None):
     import matplotlib.pyplot as plt
 
     from llmlab import style
+    from llmlab.display import french_axes
 
     style.use()
     if ax is None:
@@ -92,25 +93,34 @@ def plot_weights(weights: dict, names, ax=None):
     ax.set_xticks(pos, names, fontsize="small")
     ax.set_ylabel("poids (k$ par écart type)")
     ax.legend(fontsize="small")
+    french_axes(ax)
     return ax
 
 
-def plot_path(strengths, path, names, ax=None, title=""):
-    """Chaque poids en fonction de la force de la pénalité (échelle log)."""
+def plot_path(strengths, path, names, ax=None, title="",
+              highlight=("LSTAT", "RM", "PTRATIO", "DIS")):
+    """Chaque poids en fonction de la force de la pénalité (échelle
+    log) ; les variables de ``highlight`` en foncé et nommées, les
+    autres en gris clair."""
     import matplotlib.pyplot as plt
 
     from llmlab import style
+    from llmlab.display import french_axes
 
     style.use()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6), layout="constrained")
     for j, name in enumerate(names):
-        ax.plot(strengths, path[:, j], linewidth=1.2)
-        ax.annotate(name, (strengths[0], path[0, j]), fontsize=8,
-                    xytext=(-3, 0), textcoords="offset points",
-                    ha="right", va="center")
+        if name not in highlight:
+            ax.plot(strengths, path[:, j], color="#c8c8c8", linewidth=1)
+    for j, name in enumerate(names):
+        if name in highlight:
+            ax.plot(strengths, path[:, j], color="#222222", linewidth=1.6)
+            ax.annotate(name, (strengths[0], path[0, j]), fontsize=9,
+                        xytext=(4, 5), textcoords="offset points")
     ax.set_xscale("log")
     ax.axhline(0, color="#333333", linewidth=0.6)
     ax.set_xlabel("force de la pénalité λ")
     ax.set_title(title)
+    french_axes(ax)
     return ax

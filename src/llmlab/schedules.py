@@ -41,8 +41,9 @@ def cosine_lr(step: int, lr: float, total_steps: int,
     return min_lr + (lr - min_lr) * (1 + math.cos(math.pi * t)) / 2
 
 
-def warmup_cosine_lr(step: int, lr: float, warmup_steps: int,
-                     total_steps: int, min_lr: float = 0.0) -> float:
+def warmup_cosine_lr(step: int, lr: float,
+                     warmup_steps: int, total_steps: int,
+                     min_lr: float = 0.0) -> float:
     """Échauffement linéaire (``lr/W``, ``2 lr/W``… ``lr``)
     sur ``W`` pas, puis cosinus jusqu'à ``total_steps``."""
     if step < warmup_steps:
