@@ -409,7 +409,10 @@ def test_shipped_gpt_is_the_contract_config_and_gives_back_its_validation_loss()
     model, tokenizer, history, infos = load_shipped_gpt()
     cfg = infos["train_config"]
     assert infos["corpus"] == "shakespeare" and infos["step"] == cfg["max_steps"] == 2000
-    assert (cfg["batch_size"], cfg["block_size"], cfg["learning_rate"]) == (12, 64, 1e-3)
+    assert (cfg["batch_size"], cfg["block_size"]) == (12, 64)
+    # le planning du cours « Entraîner un LLM » : échauffement puis cosinus, de 2e-3 à 2e-4
+    assert (cfg["lr_schedule"], cfg["warmup_steps"], cfg["learning_rate"], cfg["min_lr"]) \
+        == ("cosinus", 100, 2e-3, 2e-4)
     assert model.cfg == GPTConfig(vocab_size=tokenizer.vocab_size, context_length=64,
                                   n_embd=128, n_head=4, n_layer=4, dropout=0.0)
     data = TokenData.from_text(load_shakespeare(), tokenizer, cfg["block_size"])
@@ -418,7 +421,7 @@ def test_shipped_gpt_is_the_contract_config_and_gives_back_its_validation_loss()
                            torch.Generator().manual_seed(cfg["seed"] + 1))
     recorded = history["val_loss"].iloc[-1]
     assert abs(losses["val"] - recorded) < 1e-4
-    assert recorded <= 1.95
+    assert recorded <= 1.82          # l'objectif du planning (le taux constant : 1,869)
 
 
 def test_shipped_gpt_has_samples_and_finite_logits():

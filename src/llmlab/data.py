@@ -74,10 +74,10 @@ DATA_FILES = {
     "gru/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gru/history.csv": "4bcc570adb77735a702417aed0de9667a0abf4eed9a1ce95dc607521f2b22e5b",
     "gru/state.json": "2136eefd4a57a0eae0757955a026bace76685488f2cad1da5fdc15e2a234a675",
-    "gpt/weights.pt": "090af751c0f73abf8bc3529130b2dfa9082e1b0f35adaf40a57791b3f59dbfc7",
+    "gpt/weights.pt": "a9e50cc3b8debe771d57385f79fee388b1f18cd879af00c9c367530efa172446",
     "gpt/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
-    "gpt/history.csv": "bca834778c995aee1490d69bbf3df2e79c571f32155be01813ba2150e9733f0e",
-    "gpt/state.json": "8b057691bce600ab97952cdf8768d1e7f0a30921675e28af30c94287b513f053",
+    "gpt/history.csv": "cd69ae33020fe9dfe95e2c7bc78875710af994f2d7f2ca9a1b6b1869d0f6b992",
+    "gpt/state.json": "5cdf5cd9e750dd1da323e165931b62d8dd55e5ea8b9e6da32793822291e1f38e",
     "gpt-bpe/weights.pt": "4f9bc4741154612c145c002a981869f4cb7b7ee704f230efbcd7009f1e9c51a9",
     "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
@@ -94,10 +94,15 @@ SHIPPED_GRU = "gru"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GRU}/{_name}"] = "uv run llmlab entrainer gru --livrer"
 
-#: Le mini-GPT de caractères livré, écrit par ``llmlab entrainer gpt --livrer``.
+#: Le planning du taux des mini-GPT livrés (cours « Entraîner un LLM ») : échauffement de
+#: 100 pas jusqu'à 2·10⁻³, puis cosinus jusqu'au dixième ; il bat le taux constant de 10⁻³.
+SHIPPED_GPT_SCHEDULE = "--planning cosinus --echauffement 100 --lr 2e-3"
+
+#: Le mini-GPT de caractères livré, écrit par ``llmlab entrainer gpt --livrer`` et le planning.
 SHIPPED_GPT = "gpt"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
-    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = "uv run llmlab entrainer gpt --livrer --threads 1"
+    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = (
+        f"uv run llmlab entrainer gpt {SHIPPED_GPT_SCHEDULE} --livrer --threads 1")
 
 #: Sa variante BPE (même configuration, tokens du BPE du cours, vocabulaire de 512), écrite par
 #: ``llmlab entrainer gpt --tokenizer bpe --livrer``.
