@@ -1,5 +1,6 @@
 """L'affinage (`llmlab.finetune`) : le texte ramené au vocabulaire, les étapes qui ne
 changent pas les poids, la perte qui baisse sur le nouveau texte."""
+import pytest
 import torch
 
 from llmlab.finetune import finetune, to_vocabulary
@@ -18,6 +19,16 @@ def test_to_vocabulary():
     assert text == 'oeur " elu "... l\'ete'
     assert changed == 9           # C œ « é » … ’ é é
     assert to_vocabulary("abc", "abc") == ("abc", 0)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Un seul fil : sur une machine chargée, deux fils torch s'attendent l'un l'autre et ce
+    petit modèle passe de quelques secondes à plus d'une minute."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def _setup():
