@@ -35,7 +35,6 @@ OUT = DATA_DIR / D.RUNS_DIR
 #: aussi copier le `state.json` et l'`history.csv` du modèle livré dans ``--dossier``.
 PLANNING_RUNS = [
     ("constant-1e-3", []),
-    ("cosinus-1e-3", ["--planning", "cosinus", "--echauffement", "100", "--lr", "1e-3"]),
     ("cosinus-2e-3", ["--planning", "cosinus", "--echauffement", "100", "--lr", "2e-3"]),
 ]
 
