@@ -210,10 +210,9 @@ def plot_attention(weights, labels, ax=None, title=None):
     diagonale vaut 0.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
 
     from llmlab import style
-    from llmlab.display import french_general
+    from llmlab.display import french_ticks
 
     w = torch.as_tensor(weights).detach().cpu().numpy()
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
@@ -242,8 +241,7 @@ def plot_attention(weights, labels, ax=None, title=None):
     if title:
         ax.set_title(title)
     bar = ax.figure.colorbar(im, ax=ax, shrink=0.8, label="poids")
-    bar.ax.yaxis.set_major_formatter(FuncFormatter(   # « 0,25 »
-        lambda v, _: french_general(v, 3)))
+    french_ticks(bar)   # « 0,25 »
     return ax
 
 
