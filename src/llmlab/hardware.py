@@ -339,19 +339,22 @@ GPU_PEAKS = {
 #: pas publié pour la puce seule.
 MACHINES = {
     "Apple M5 Max": {
-        "year": 2026, "where": "portable", "units": "40 cœurs GPU", "power": "non publiée",
+        "year": 2026, "where": "portable", "memory_kind": "unifiée", "units": "40 cœurs GPU",
+        "power": "non publiée",
         "cooling": "ventilateurs du portable", "price_usd": None,
         "price": "celui du portable entier, plusieurs milliers de francs",
         "ai_use": "LLM en local : la mémoire unifiée sert au GPU",
         "source": "Apple, annonce du 3 mars 2026 ; la puce ne se vend pas seule"},
     "RTX 5090": {
-        "year": 2025, "where": "PC de bureau", "units": "21 760 cœurs CUDA", "power": "575 W",
+        "year": 2025, "where": "PC de bureau", "memory_kind": "GDDR7",
+        "units": "21 760 cœurs CUDA", "power": "575 W",
         "cooling": "ventilateurs de la carte", "price_usd": 1999,
         "price": "1 999 $, prix de lancement",
         "ai_use": "LLM en local, affiner de petits modèles",
         "source": "NVIDIA, annonce du CES (janvier 2025) et livre blanc RTX Blackwell"},
     "H100 SXM": {
-        "year": 2022, "where": "centre de données", "units": "16 896 cœurs CUDA",
+        "year": 2022, "where": "centre de données", "memory_kind": "HBM3",
+        "units": "16 896 cœurs CUDA",
         "power": "jusqu'à 700 W", "cooling": "serveur à ventilation forcée, ou liquide",
         "price_usd": (25_000, 40_000), "resale_usd": 40_000,
         "price": "25 000 à 40 000 $ selon la presse (2023-2024)",
