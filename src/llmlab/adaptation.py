@@ -211,3 +211,44 @@ def plot_histories(histories: dict, ax=None):
         lambda v, _: french_number(v, 1)))
     ax.legend()
     return ax
+
+
+def plot_lora_shapes(d_out: int, d_in: int, r: int, ax=None):
+    """W (d_out × d_in, gelée), puis B (d_out × r) et A (r × d_in),
+    à la même échelle : ce qui apprend est mince."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from llmlab import style
+    from llmlab.display import french_number
+
+    style.use()
+    accent = style.read_palette()["accent"]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 3.4), layout="constrained")
+    unit = 1 / max(d_out, d_in)
+    h, w, t = d_out * unit, d_in * unit, max(r * unit, 0.012)
+    xb = w + 0.25
+    xa = xb + t + 0.25
+    boxes = [(0, 0, w, h, "0.85", f"W, gelée\n{d_out} × {d_in}"),
+             (xb, 0, t, h, accent, f"B\n{d_out} × {r}"),
+             (xa, h - t, w, t, accent, f"A\n{r} × {d_in}")]
+    for x, y, bw, bh, color, label in boxes:
+        ax.add_patch(Rectangle((x, y), bw, bh, facecolor=color,
+                               edgecolor="black"))
+        ax.text(x + bw / 2, -0.04, label, ha="center", va="top")
+    ax.text(w + 0.125, h / 2, "+", ha="center", va="center",
+            fontsize=26)
+    ax.text(xb + t + 0.125, h - t / 2, "·", ha="center",
+            va="center", fontsize=26)
+    share = r * (d_in + d_out) / (d_in * d_out)
+    ax.text(xa + w + 0.12, h / 2,
+            f"appris : r·(entrée + sortie)\n"
+            f"= {french_number(r * (d_in + d_out), 0)} nombres\n"
+            f"au lieu de {french_number(d_in * d_out, 0)}\n"
+            f"({french_number(100 * share, 1)} %)", va="center")
+    ax.set_xlim(-0.05, xa + w + 1.1)
+    ax.set_ylim(-0.3, h + 0.05)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax

@@ -122,7 +122,10 @@ def _read(name):
 
     from llmlab.data import data_path
 
-    return pd.read_csv(data_path(name), keep_default_na=False)
+    df = pd.read_csv(data_path(name))
+    text = [c for c in ("label", "per", "method", "scope") if c in df]
+    df[text] = df[text].fillna("").astype(str)
+    return df
 
 
 # --------------------------------------------------------------------------
@@ -132,11 +135,18 @@ def _read(name):
 def quantization_table(df) -> str:
     """Le tableau Markdown des quantifications : taille, rapport,
     erreur des poids, perte et écart (nats par caractère)."""
+    import math
+
+    def error(x):
+        return "—" if math.isnan(x) else f"{french_number(100 * x, 1)} %"
+
+    def signed(x):
+        return ("+" if x > 0 else "−" if x < 0 else "") \
+            + french_number(abs(x), 4)
+
     rows = [(r.label, f"{french_number(r.bytes / 1000, 0)} ko",
-             f"{french_number(r.ratio, 3)}×",
-             f"{french_number(100 * r.weight_error, 1)} %",
-             french_number(r.val_loss, 3),
-             ("+" if r.delta > 0 else "") + french_number(r.delta, 3))
+             f"{french_number(r.ratio, 3)}×", error(r.weight_error),
+             french_number(r.val_loss, 3), signed(r.delta))
             for r in df.itertuples()]
     return table_markdown(rows, ["format", "fichier", "rapport",
                                  "erreur des poids", "perte", "écart"],
@@ -173,3 +183,78 @@ def plot_pruning(df, ax=None):
         lambda v, _: french_number(v, 1)))
     ax.legend()
     return ax
+
+
+#: Octets par poids de chaque format (4 bits : deux poids par octet).
+BYTES_PER_WEIGHT = {"FP32": 4, "FP16 / BF16": 2, "int8": 1, "int4": 0.5}
+
+
+def memory_table(models: dict) -> str:
+    """Le tableau Markdown de la place des poids seuls (sans
+    échelles ni optimiseur) : ``models`` = {nom: paramètres}."""
+    from llmlab.display import french_general
+
+    def size(n_bytes):
+        for unit, scale in (("Go", 1e9), ("Mo", 1e6), ("ko", 1e3)):
+            if n_bytes >= scale:
+                return f"{french_general(n_bytes / scale, 3)} {unit}"
+        return f"{french_number(n_bytes, 0)} o"
+
+    rows = [(name, *(size(n * b) for b in BYTES_PER_WEIGHT.values()))
+            for name, n in models.items()]
+    return table_markdown(rows, ["modèle", *BYTES_PER_WEIGHT],
+                          align="lrrrr")
+
+
+def plot_row_errors(w, ax=None):
+    """Erreur moyenne de chaque ligne de ``w`` après int8 absmax,
+    échelle par tenseur contre échelle par ligne (par canal)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from llmlab import style
+    from llmlab.quantize import absmax_dequantize, absmax_quantize
+
+    style.use()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
+    rows = np.arange(w.shape[0])
+    for shift, (per, label) in zip((-0.2, 0.2), (
+            ("tensor", "une échelle pour la matrice"),
+            ("channel", "une échelle par ligne"))):
+        err = (absmax_dequantize(*absmax_quantize(w, 8, per)) - w)
+        ax.bar(rows + shift, err.abs().mean(dim=1).numpy(), width=0.4,
+               label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("ligne de la matrice (canal de sortie)")
+    ax.set_ylabel("erreur moyenne |W − Ŵ|")
+    ax.set_xticks(rows)
+    ax.legend()
+    return ax
+
+
+def plot_masks(w, sparsity: float = 0.5, axes=None):
+    """|W| et les poids gardés par deux masques : magnitude
+    (``sparsity``) et 2:4, côte à côte."""
+    import matplotlib.pyplot as plt
+
+    from llmlab import style
+    from llmlab.prune import magnitude_mask, semi_structured_mask
+
+    style.use()
+    if axes is None:
+        _, axes = plt.subplots(1, 3, figsize=(10, 2.6),
+                               layout="constrained")
+    panels = [("|W|", w.abs()),
+              (f"magnitude, {french_number(100 * sparsity, 0)} %",
+               w.abs() * magnitude_mask(w, sparsity)),
+              ("2:4", w.abs() * semi_structured_mask(w))]
+    for ax, (title, values) in zip(axes, panels):
+        ax.imshow(values.numpy(), cmap="Greys", vmin=0)
+        ax.set_title(title)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    accent = style.read_palette()["accent"]
+    for x in range(3, w.shape[1] - 1, 4):           # les groupes de 4
+        axes[2].axvline(x + 0.5, color=accent, linewidth=1.5)
+    return axes
