@@ -40,6 +40,11 @@ VARIANTS = (("int8 absmax par tenseur", 8, "tensor", "absmax"),
             ("int4 absmax groupes de 32", 4, 32, "absmax"))
 
 
+def signed(x: float, decimals: int = 4) -> str:
+    """« +0,0113 », « −0,0001 » : le signe toujours écrit."""
+    return ("+" if x >= 0 else "−") + french_number(abs(x), decimals)
+
+
 def saved_size(model) -> int:
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
@@ -85,7 +90,7 @@ def main():
     def line(label, size, loss, error=None):
         err = "—" if error is None else f"{french_number(100 * error, 2)} %"
         print(f"{label:32} {french_number(size / 1000, 0):>7} ko {french_number(size / full, 3):>7}× "
-              f"{err:>10} {french_number(loss, 4):>7} {french_number(loss - base, 4):>7}")
+              f"{err:>10} {french_number(loss, 4):>7} {signed(loss - base):>7}")
         return size / full, loss - base
 
     line("FP32", full, base, 0.0)
@@ -110,14 +115,14 @@ def main():
     if "torchao" in found:
         ref_ratio, ref_delta = found["torchao"]
         print(f"contre torchao : fichier {french_number(ratio / ref_ratio, 3)}× le sien, écart de "
-              f"perte {french_number(delta, 4)} contre {french_number(ref_delta, 4)} nat")
+              f"perte {signed(delta)} contre {signed(ref_delta)} nat")
     r4, d4 = found["int4 absmax groupes de 32"]
     print(f"4 bits (groupes de 32) : {french_number(r4, 3)}× FP32, écart de perte "
-          f"{french_number(d4, 4)} nat (information)")
+          f"{signed(d4)} nat (information)")
     print(f"durée : {french_number(time.perf_counter() - start, 0)} s")
     print(f"objectif int8 par canal, taille : {french_number(ratio, 3)}× FP32 (cible ≤ 0,27×) "
           f"{'✓' if ratio <= 0.27 else '✗'}")
-    print(f"objectif int8 par canal, perte : +{french_number(delta, 4)} nat (cible ≤ 0,02) "
+    print(f"objectif int8 par canal, perte : {signed(delta)} nat (cible ≤ +0,02) "
           f"{'✓' if delta <= 0.02 else '✗'}")
 
 
