@@ -136,3 +136,9 @@ def test_int8_roundtrip_matches_quantize_and_saturates():
     assert back[-1] == pytest.approx(1.27)                 # sature, pas d'infini
     assert np.abs(back - x)[:4].max() <= 0.005 + 1e-6      # au plus un demi-pas
     assert not any(math.isinf(v) for v in back)
+
+
+def test_size_table_reads_the_memory_calculator():
+    table = lifecycle.size_table()
+    assert "| 8 milliards | 16 Go |" in table and "| 1 milliard | 2 Go |" in table
+    assert table.strip().count("\n") == len(lifecycle.SIZE_GUIDE) + 1   # titre, filet, lignes

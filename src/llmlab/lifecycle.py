@@ -161,8 +161,10 @@ def text_windows(tokenizer, text: str, length: int, n: int, seed: int = 0):
     return torch.stack([ids[s:s + length] for s in starts])
 
 
-def plot_influence(curves: dict, ax=None):
-    """Courbes d'influence (``{nom: tableau}``) en fonction de la distance, axe log."""
+def plot_influence(curves: dict, window: int | None = None, ax=None):
+    """Courbes d'influence (``{nom: tableau}``) en fonction de la distance, axe log,
+    chacune divisée par sa valeur à la distance 1 ; ``window`` : la fenêtre de contexte du
+    Transformer, en pointillés (il ne voit rien au-delà)."""
     import matplotlib.pyplot as plt
 
     from llmlab import style
@@ -172,9 +174,13 @@ def plot_influence(curves: dict, ax=None):
         _, ax = plt.subplots(figsize=(10, 3.8))
     for (name, values), color in zip(curves.items(), (colors["accent"], colors["ink"])):
         ax.semilogy(np.arange(1, len(values) + 1), values / values[0], color=color, label=name)
+    if window:
+        ax.axvline(window, color=colors["muted"], ls=":",
+                   label=f"fenêtre du Transformer ({window})")
     ax.set(xlabel="distance au token prédit (caractères)",
            ylabel="influence / influence à 1")
     ax.legend()
+    ax.figure.tight_layout()
     return ax
 
 
@@ -273,6 +279,26 @@ def memory_table(models: dict) -> str:
 
     rows = [(name, *(size(f(n)) for _, f in MEMORY_COLUMNS)) for name, n in models.items()]
     return table_markdown(rows, ["modèle", *(t for t, _ in MEMORY_COLUMNS)], align="lrrrr")
+
+
+#: Ordres de grandeur du cours : une taille de modèle, les tâches qu'elle sert d'habitude, et
+#: où elle tourne. Des repères pour discuter, pas des règles.
+SIZE_GUIDE = (
+    (1e9, "classer, extraire, compléter sur un téléphone"),
+    (8e9, "résumer, reformuler, assistant sur un portable"),
+    (70e9, "assistant généraliste, code (un ou deux GPU)"),
+    (400e9, "raisonnement difficile, connaissances larges (grappe)"),
+)
+
+
+def size_table(guide=SIZE_GUIDE) -> str:
+    """Le tableau Markdown « taille selon la tâche », avec la place des poids en FP16
+    (`llmlab.costs.model_memory`)."""
+    rows = [(f"{french_number(n / 1e9, 0)} milliard{'s' if n >= 2e9 else ''}",
+             f"{french_general(model_memory(n, 'float16') / 1e9, 3)} Go", task)
+            for n, task in guide]
+    return table_markdown(rows, ["paramètres", "poids en FP16", "tâches typiques"],
+                          align="lrl")
 
 
 # --- INT8 à côté des flottants ------------------------------------------------------------------
