@@ -142,3 +142,19 @@ def test_size_table_reads_the_memory_calculator():
     table = lifecycle.size_table()
     assert "| 8 milliards | 16 Go |" in table and "| 1 milliard | 2 Go |" in table
     assert table.strip().count("\n") == len(lifecycle.SIZE_GUIDE) + 1   # titre, filet, lignes
+
+
+def test_shipped_gru_forgets_faster_than_the_shipped_gpt():
+    """Ce que dit le deck (« Le passé lointain pèse-t-il encore ? ») sur les modèles livrés :
+    à 63 caractères, le GRU a perdu plus d'un facteur 1 000, le mini-GPT bien moins."""
+    from llmlab.shipped import load_shipped_gpt, load_shipped_gru, shakespeare_validation
+
+    torch.set_num_threads(1)
+    gru, gru_tok, _, _ = load_shipped_gru()
+    gpt, gpt_tok, _, _ = load_shipped_gpt()
+    text = shakespeare_validation(20_000)
+    g = lifecycle.position_influence(gru, gru.embedding, lifecycle.text_windows(gru_tok, text, 65, 16))
+    t = lifecycle.position_influence(gpt, gpt.tok_emb, lifecycle.text_windows(gpt_tok, text, 65, 16))
+    assert g.shape == t.shape == (64,)
+    assert g[62] / g[0] < 1e-3
+    assert t[62] / t[0] > 5 * g[62] / g[0]
