@@ -42,26 +42,17 @@ def test_samples_follow_the_class_gaussian():
     assert np.array_equal(gen.sample(5, 1, seed=3), gen.sample(5, 1, seed=3))
 
 
-def test_logistic_regression_reaches_the_optimum_found_by_torch():
+def test_logistic_regression_reaches_the_optimum():
+    """À l'optimum, le gradient de l'entropie croisée, calculé par l'autograd de torch, est
+    nul (la perte est convexe : c'est le minimum). Pas LBFGS : importer torch.optim coûte
+    une vingtaine de secondes sur une machine chargée."""
     x, y = lifecycle.rooms_and_price_class()
     w, b = lifecycle.fit_logistic(x, y)
-    # référence : torch LBFGS sur la même entropie croisée
     xt, yt = torch.tensor(x), torch.tensor(y, dtype=torch.float64)
-    z = (xt - xt.mean()) / xt.std(unbiased=False)
-    params = torch.zeros(2, dtype=torch.float64, requires_grad=True)
-    opt = torch.optim.LBFGS([params], max_iter=200, tolerance_grad=1e-12)
-
-    def closure():
-        opt.zero_grad()
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(params[0] * z + params[1], yt)
-        loss.backward()
-        return loss
-
-    opt.step(closure)
-    wz, bz = params.detach().numpy()
-    sigma, mu = x.std(), x.mean()
-    assert w == pytest.approx(wz / sigma, rel=1e-3)
-    assert b == pytest.approx(bz - wz * mu / sigma, rel=1e-3)
+    params = torch.tensor([w, b], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.binary_cross_entropy_with_logits(params[0] * xt + params[1], yt).backward()
+    assert params.grad.abs().max() < 1e-6
+    assert 3 < w < 5          # plus de pièces, plus souvent cher
 
 
 def test_influence_is_the_gradient_norm_per_position():
