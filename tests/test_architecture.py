@@ -20,8 +20,8 @@ PACKAGE = Path(llmlab.__file__).parent
 #: torch que dans les fonctions qui mesurent).
 WITHOUT_TORCH = ["cli", "data", "vocab", "display", "style", "configs", "tokenizers", "bpe", "sampling",
                  "embeddings", "linear", "nn", "hardware", "costs", "benchmarks", "environment",
-                 "widgets", "exercises", "schedules", "prep", "metrics", "classify", "paradigms",
-                 "regularisation"]
+                 "widgets", "exercises", "lifecycle", "schedules", "prep", "metrics", "classify",
+                 "paradigms", "regularisation"]
 
 
 def contracts() -> list[dict]:

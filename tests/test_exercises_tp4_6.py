@@ -100,7 +100,7 @@ MISTAKES = [
     ("check_weights", lambda s, m: torch.softmax(_fill(s, m), dim=1), "dim=1 ne désigne"),
     ("check_weights", lambda s, m: torch.softmax(s, dim=-1), "masque n'est pas appliqué"),
     ("check_weights", lambda s, m: torch.softmax(_fill(s, m, 0.0), dim=-1), "exp(0) = 1"),
-    ("check_weights", lambda s, m: _fill(torch.softmax(s, -1), m, 0.0), "après le softmax"),
+    ("check_weights", lambda s, m: _fill(torch.softmax(s, -1), m, 0.0), "après la softmax"),
     ("check_weights", lambda s, m: _fill(s, m), "encore des scores"),
     ("check_weights", lambda s, m: torch.softmax(_fill(s, ~m), dim=-1), "NaN"),
     # exercice 4

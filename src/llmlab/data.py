@@ -74,14 +74,21 @@ DATA_FILES = {
     "gru/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gru/history.csv": "4bcc570adb77735a702417aed0de9667a0abf4eed9a1ce95dc607521f2b22e5b",
     "gru/state.json": "2136eefd4a57a0eae0757955a026bace76685488f2cad1da5fdc15e2a234a675",
-    "gpt/weights.pt": "a9e50cc3b8debe771d57385f79fee388b1f18cd879af00c9c367530efa172446",
+    "gpt/weights.pt": "090af751c0f73abf8bc3529130b2dfa9082e1b0f35adaf40a57791b3f59dbfc7",
     "gpt/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
-    "gpt/history.csv": "cd69ae33020fe9dfe95e2c7bc78875710af994f2d7f2ca9a1b6b1869d0f6b992",
-    "gpt/state.json": "5cdf5cd9e750dd1da323e165931b62d8dd55e5ea8b9e6da32793822291e1f38e",
+    "gpt/history.csv": "bca834778c995aee1490d69bbf3df2e79c571f32155be01813ba2150e9733f0e",
+    "gpt/state.json": "8b057691bce600ab97952cdf8768d1e7f0a30921675e28af30c94287b513f053",
     "gpt-bpe/weights.pt": "4f9bc4741154612c145c002a981869f4cb7b7ee704f230efbcd7009f1e9c51a9",
     "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
     "gpt-bpe/state.json": "c2930d89b6ecdb7199b9b84ce082b81659b15b25c4b7e5f6fd3e47050893a8bf",
+    "compression/quantization.csv":
+        "100df6ac52a0104f34dd2a9acbaff22d3cc3504e6b48338b764ce1b0d95d94c8",
+    "compression/pruning.csv": "e7bedb020816eb4d4b974c777fe094223603825eb2dd3155fa3e759fc3df60a4",
+    "lora/adapter.pt": "8b24d8341854cd804c3812b04fcd75c6290a033c31524af248c146aac426e742",
+    "lora/results.json": "4746dfd8a2fe2ed3a946b714133f483434c8066a95bc87977f89717402410193",
+    "lora/history-lora.csv": "4011cad9c9529e13e29c459675ea4da867f906e32e3a56c27a6afaa31d1ad707",
+    "lora/history-full.csv": "e72b7d6082802f38edb7659fc474084df7c99db6d122ba624ab268eb7ce9a681",
 }
 
 
@@ -94,15 +101,10 @@ SHIPPED_GRU = "gru"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GRU}/{_name}"] = "uv run llmlab entrainer gru --livrer"
 
-#: Le planning du taux des mini-GPT livrés (cours « Entraîner un LLM ») : échauffement de
-#: 100 pas jusqu'à 2·10⁻³, puis cosinus jusqu'au dixième ; il bat le taux constant de 10⁻³.
-SHIPPED_GPT_SCHEDULE = "--planning cosinus --echauffement 100 --lr 2e-3"
-
-#: Le mini-GPT de caractères livré, écrit par ``llmlab entrainer gpt --livrer`` et le planning.
+#: Le mini-GPT de caractères livré, écrit par ``llmlab entrainer gpt --livrer``.
 SHIPPED_GPT = "gpt"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
-    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = (
-        f"uv run llmlab entrainer gpt {SHIPPED_GPT_SCHEDULE} --livrer --threads 1")
+    TRAINED_FILES[f"{SHIPPED_GPT}/{_name}"] = "uv run llmlab entrainer gpt --livrer --threads 1"
 
 #: Sa variante BPE (même configuration, tokens du BPE du cours, vocabulaire de 512), écrite par
 #: ``llmlab entrainer gpt --tokenizer bpe --livrer``.
@@ -111,6 +113,13 @@ for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GPT_BPE}/{_name}"] = (
         "uv run llmlab entrainer gpt --tokenizer bpe --livrer --threads 1")
 
+
+#: Les mesures de quantification et d'élagage du mini-GPT livré, et son affinage LoRA sur le
+#: corpus français (adaptateur, historiques, pertes) : deux scripts les refont.
+for _name in ("quantization.csv", "pruning.csv"):
+    TRAINED_FILES[f"compression/{_name}"] = "uv run python scripts/measure_compression.py"
+for _name in ("adapter.pt", "results.json", "history-lora.csv", "history-full.csv"):
+    TRAINED_FILES[f"lora/{_name}"] = "uv run python scripts/train_lora.py"
 
 #: Les résultats d'entraînements du cours « Entraîner un LLM » (historiques, tableaux) :
 #: ``scripts/entrainer_un_llm.py`` les refait, les decks et notebooks les lisent.
@@ -208,7 +217,6 @@ def boston_dataframe():
     return frame
 
 
-
 # --- Entraînements livrés du cours « Entraîner un LLM » ---------------------------------------
 
 def load_run_table(name: str):
@@ -223,6 +231,7 @@ def load_run_table(name: str):
         raise ValueError(f"Tableau inconnu : « {name} » ; tableaux livrés : "
                          f"{', '.join(RUN_TABLES)}.")
     return pd.read_csv(data_path(f"{RUNS_DIR}/{name}.csv"))
+
 
 # --- Lire un corpus ---------------------------------------------------------------------------
 

@@ -88,7 +88,7 @@ def plot_forgetting(table, ax=None):
     import matplotlib.pyplot as plt
 
     from llmlab import style
-    from llmlab.display import french_axes, french_general
+    from llmlab.display import french_general, french_ticks
 
     style.use()
     if ax is None:
@@ -102,6 +102,6 @@ def plot_forgetting(table, ax=None):
     ax.set_xlabel("pas d'affinage")
     ax.set_ylabel("perte de validation")
     ax.legend(fontsize="small")
-    french_axes(ax)
+    french_ticks(ax)
     return ax
 

@@ -193,7 +193,7 @@ def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
     import numpy as np
 
     from llmlab import style
-    from llmlab.display import french_axes
+    from llmlab.display import french_ticks
 
     style.use()
     if ax is None:
@@ -213,7 +213,7 @@ def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
     ax.set_xlabel("poids 1")
     ax.set_ylabel("poids 2")
     ax.legend(fontsize="small")
-    french_axes(ax)
+    french_ticks(ax)
     return ax
 
 

@@ -198,7 +198,7 @@ def plot_outliers(df, x: str, y: str, ax=None, z_threshold: float = 3.0,
     import matplotlib.pyplot as plt
 
     from llmlab import style
-    from llmlab.display import french_axes
+    from llmlab.display import french_ticks
 
     style.use()
     if ax is None:
@@ -218,5 +218,5 @@ def plot_outliers(df, x: str, y: str, ax=None, z_threshold: float = 3.0,
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize="small")
-    french_axes(ax)
+    french_ticks(ax)
     return ax

@@ -77,7 +77,7 @@ def plot_weights(weights: dict, names, ax=None):
     import matplotlib.pyplot as plt
 
     from llmlab import style
-    from llmlab.display import french_axes
+    from llmlab.display import french_ticks
 
     style.use()
     if ax is None:
@@ -93,7 +93,7 @@ def plot_weights(weights: dict, names, ax=None):
     ax.set_xticks(pos, names, fontsize="small")
     ax.set_ylabel("poids (k$ par écart type)")
     ax.legend(fontsize="small")
-    french_axes(ax)
+    french_ticks(ax)
     return ax
 
 
@@ -105,7 +105,7 @@ def plot_path(strengths, path, names, ax=None, title="",
     import matplotlib.pyplot as plt
 
     from llmlab import style
-    from llmlab.display import french_axes
+    from llmlab.display import french_ticks
 
     style.use()
     if ax is None:
@@ -122,5 +122,5 @@ def plot_path(strengths, path, names, ax=None, title="",
     ax.axhline(0, color="#333333", linewidth=0.6)
     ax.set_xlabel("force de la pénalité λ")
     ax.set_title(title)
-    french_axes(ax)
+    french_ticks(ax)
     return ax

@@ -9,7 +9,7 @@ vrai ``llmlab.gpt.TransformerBlock``. Le masque causal de référence est direct
 Erreurs classiques reconnues : oublier √d_k ou diviser par d_k, calculer K·Qᵀ au lieu de
 Q·Kᵀ, ``q @ k`` sans transposer, ``.T`` sur un lot ; masque inversé ou qui cache la diagonale ;
 softmax sur l'axe des requêtes, masque à 0 au lieu de −∞, masque ajouté (0 × −∞ = NaN), masque
-après le softmax ; poids transposés ; reshape sans transpose pour découper les têtes ; biais,
+après la softmax ; poids transposés ; reshape sans transpose pour découper les têtes ; biais,
 LayerNorm ou facteur 4 oubliés dans le compte des paramètres.
 """
 from __future__ import annotations
@@ -46,7 +46,7 @@ def score_cases():
 SCORE_MISTAKES = [
     (lambda q, k: q @ k.transpose(-2, -1),
      "il manque la division par √d_k. Sans elle, les scores grandissent avec la taille des "
-     "vecteurs et le softmax devient presque un « tout ou rien »."),
+     "vecteurs et la softmax devient presque un « tout ou rien »."),
     (lambda q, k: q @ k.transpose(-2, -1) / q.shape[-1],
      "on divise par la RACINE de d_k (math.sqrt(d_k)), pas par d_k."),
     (lambda q, k: q @ k.transpose(-2, -1) * math.sqrt(q.shape[-1]),
@@ -56,7 +56,7 @@ SCORE_MISTAKES = [
     (lambda q, k: q @ k.transpose(-2, -1) / math.sqrt(q.shape[-2]),
      "d_k est la taille d'un vecteur (le dernier axe, q.shape[-1]), pas le nombre de tokens."),
     (lambda q, k: (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(dim=-1),
-     "on demande les scores, AVANT le softmax (il viendra à l'exercice 3)."),
+     "on demande les scores, AVANT la softmax (il viendra à l'exercice 3)."),
     (Raises("cannot be multiplied", RuntimeError),
      "q @ k multiplie (T, d_k) par (T, d_k) : il faut transposer k, Q·Kᵀ s'écrit "
      "`q @ k.transpose(-2, -1)`."),
@@ -151,7 +151,7 @@ def _fill(scores, mask, value=float("-inf")):
 
 WEIGHT_MISTAKES = [
     (lambda s, m: _fill(s, m).softmax(dim=-2),
-     "le softmax est pris sur l'axe des REQUÊTES (dim=-2) : ce sont alors les colonnes qui "
+     "la softmax est prise sur l'axe des REQUÊTES (dim=-2) : ce sont alors les colonnes qui "
      "somment à 1. Chaque requête (une ligne) répartit son attention sur les clés : "
      "softmax(dim=-1)."),
     (lambda s, m: _fill(s, m).softmax(dim=0),
@@ -162,18 +162,18 @@ WEIGHT_MISTAKES = [
      "prenez dim=-1, toujours l'axe des clés."),
     (lambda s, m: s.softmax(dim=-1),
      "le masque n'est pas appliqué : chaque token regarde encore les tokens futurs. "
-     "Remplacez les scores cachés par −∞ avant le softmax."),
+     "Remplacez les scores cachés par −∞ avant la softmax."),
     (lambda s, m: _fill(s, m, 0.0).softmax(dim=-1),
      "un score 0 ne donne pas un poids 0 (exp(0) = 1) : remplacez les scores cachés par "
      "−∞, float(\"-inf\"), pour que leur poids soit exactement 0."),
     (lambda s, m: s.softmax(dim=-1).masked_fill(m, 0.0),
-     "le masque est appliqué après le softmax : les lignes ne somment plus à 1. Masquez les "
-     "SCORES avec −∞, puis prenez le softmax."),
+     "le masque est appliqué après la softmax : les lignes ne somment plus à 1. Masquez les "
+     "SCORES avec −∞, puis prenez la softmax."),
     (lambda s, m: s.masked_fill(m, float("-inf")),
-     "ce sont encore des scores (avec −∞) : il reste à prendre le softmax sur chaque ligne."),
+     "ce sont encore des scores (avec −∞) : il reste à prendre la softmax sur chaque ligne."),
     (lambda s, m: (s + m * float("-inf")).softmax(dim=-1),
      "masque * float(\"-inf\") donne NaN là où le masque vaut False (0 × −∞ n'est pas défini), "
-     "et ces NaN envahissent le softmax. Utilisez scores.masked_fill(masque, float(\"-inf\"))."),
+     "et ces NaN envahissent la softmax. Utilisez scores.masked_fill(masque, float(\"-inf\"))."),
     (lambda s, m: _fill(s, ~m).softmax(dim=-1),
      "le masque est inversé : une ligne dont tous les scores valent −∞ n'a pas de softmax (NaN). "
      "True veut dire CACHÉ : masked_fill(masque, …) cache ce qui est AU-DESSUS de la diagonale."),
