@@ -24,15 +24,16 @@ import pandas as pd
 
 from llmlab import data as D
 from llmlab._paths import DATA_DIR
+from llmlab.display import french_general
 
 OUT = DATA_DIR / D.RUNS_DIR
 
 #: Les runs du planning, dans l'ordre où ils ont été faits : (nom, options de la commande).
 #: Même modèle, mêmes données, même graine, mêmes 2 000 pas de 12 fenêtres : seul le taux
-#: change. Le premier est le modèle livré avant ce cours (taux constant, validation 1,869) ;
-#: le dernier, le modèle livré depuis (`llmlab entrainer gpt --livrer` avec ces options). Un
-#: run à `--threads 1` redonne les mêmes poids qu'un `--livrer` : pour ces deux-là, on peut
-#: aussi copier le `state.json` et l'`history.csv` du modèle livré dans ``--dossier``.
+#: change. Le premier est le modèle livré (`data/gpt`, taux constant, validation 1,869) ; le
+#: second a été fait par `llmlab entrainer gpt --livrer` avec ces options (1,782). Un run à
+#: `--threads 1` redonne les mêmes poids qu'un `--livrer` : on peut donc aussi copier le
+#: `state.json` et l'`history.csv` d'un modèle livré dans ``--dossier``/<run>.
 PLANNING_RUNS = [
     ("constant-1e-3", []),
     ("cosinus-2e-3", ["--planning", "cosinus", "--echauffement", "100", "--lr", "2e-3"]),
@@ -125,7 +126,7 @@ def cmd_affinage(args) -> None:
         t0 = time.perf_counter()
         for row in finetune(model, old, new, stages=(25, 50, 100, 200, 400), lr=lr):
             rows.append({"lr": lr, **row})
-        print(f"taux {lr:g} : {time.perf_counter() - t0:.0f} s ({dropped} caractères "
+        print(f"taux {french_general(lr)} : {time.perf_counter() - t0:.0f} s ({dropped} caractères "
               "hors du vocabulaire ramenés ou retirés)", flush=True)
         after = generate_text(model, tok, "Bonjour mon ", 120, seed=0, temperature=0.8)
         texts += [{"lr": lr, "moment": "avant", "texte": before},
