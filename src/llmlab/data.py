@@ -82,6 +82,11 @@ DATA_FILES = {
     "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
     "gpt-bpe/state.json": "c2930d89b6ecdb7199b9b84ce082b81659b15b25c4b7e5f6fd3e47050893a8bf",
+    "entrainement/planning.csv": "4fec64ad136d8a36665ffe6c7e8651d88b3bcd02a258517a23d5f3e614d67fb0",
+    "entrainement/planning-runs.csv": "886281e98bbdd64db289a2be96ca08d4913e0c7b1de3a6d83c397a631decb40a",
+    "entrainement/surapprentissage.csv": "50fbaeefbf4458c76904a381881d81b0ad1d50e008b46b9444ee3395b28b4551",
+    "entrainement/affinage.csv": "88c2f4fdf81aa13801e4c54dbd8f4d045c79b9cab650271652ccdfedf5d05065",
+    "entrainement/affinage-textes.csv": "db38360232d6f4d5869a3d8735eb6704671160da368f844a8a10c969401665b5",
     "compression/quantization.csv":
         "100df6ac52a0104f34dd2a9acbaff22d3cc3504e6b48338b764ce1b0d95d94c8",
     "compression/pruning.csv": "e7bedb020816eb4d4b974c777fe094223603825eb2dd3155fa3e759fc3df60a4",
