@@ -106,6 +106,14 @@ for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GPT_BPE}/{_name}"] = (
         "uv run llmlab entrainer gpt --tokenizer bpe --livrer --threads 1")
 
+#: Les résultats de l'échelle de GPT (lois d'échelle mesurées), écrits par
+#: ``llmlab entrainer echelle --livrer`` et lus par ``llmlab.ladder.load_ladder``.
+SHIPPED_SCALING = "scaling"
+SCALING_FILES = ("ladder.csv", "history.csv", "words.csv", "ladder.json")
+for _name in SCALING_FILES:
+    TRAINED_FILES[f"{SHIPPED_SCALING}/{_name}"] = (
+        "uv run llmlab entrainer echelle --livrer --threads 1")
+
 
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
