@@ -256,6 +256,86 @@ def plot_3d_parallelism(tp: int = 2, pp: int = 4, dp: int = 2, ax=None):
 
 
 # --------------------------------------------------------------------------
+# Parallélisme tensoriel
+# --------------------------------------------------------------------------
+
+def plot_megatron_mlp(world_size: int = 2, ax=None):
+    """Le MLP Y = GELU(X·A)·B coupé à la Megatron-LM sur
+    ``world_size`` GPU, une ligne par GPU : A par colonnes, B par
+    lignes, chaque GPU calcule un Y partiel ; un all-reduce les
+    somme. Tailles à l'échelle (d, 4d). Renvoie l'``Axes``."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from llmlab.style import read_palette
+
+    if isinstance(world_size, bool) or not isinstance(world_size, int) \
+            or not 1 <= world_size <= 4:
+        raise ValueError("world_size doit être un entier de 1 à 4 "
+                         f"(reçu {world_size!r}).")
+    c = read_palette()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 1.45 * world_size + 0.6))
+    d, T, k = 0.5, 1.0, 2.0 / world_size      # d, 4d/N (échelle)
+    shades = [c["gray-2"], c["gray-4"], c["gray-3"], c["ink"]]
+    row_h = T + 0.45
+
+    def box(x, y, w, h, face, label, below):
+        ax.add_patch(Rectangle((x, y - h / 2), w, h, facecolor=face,
+                               edgecolor=c["ink"], linewidth=1))
+        ax.text(x + w / 2, y, label, ha="center", va="center", fontsize=12,
+                color=c["ink"] if face in (c["sheet"], c["gray-2"],
+                                           c["gray-1"]) else c["paper"])
+        if below:
+            ax.text(x + w / 2, y - h / 2 - 0.05, below, ha="center", va="top",
+                    fontsize=10, color=c["muted"])
+        return x + w
+
+    def sign(x, y, text):
+        ax.text(x + 0.17, y, text, ha="center", va="center", fontsize=14)
+        return x + 0.34
+
+    sub = "₀₁₂₃"
+    ends = []
+    for i in range(world_size):
+        y, face = -i * row_h, shades[i]
+        x = box(0, y, d, T, c["sheet"], "X", "copie" if i == 0 else "")
+        x = sign(x, y, "·")
+        x = box(x, y, k * d * 2, d, face, f"A{sub[i]}",
+                "colonnes" if i == 0 else "")
+        x = sign(x, y, "→")
+        ax.text(x + 0.25, y, "GELU", ha="center", va="center", fontsize=11,
+                color=c["muted"])
+        x = sign(x + 0.5, y, "→")
+        x = box(x, y, k * d * 2, T, face, f"H{sub[i]}", "")
+        x = sign(x, y, "·")
+        x = box(x, y, d, k * d * 2, face, f"B{sub[i]}",
+                "lignes" if i == 0 else "")
+        x = sign(x, y, "=")
+        x = box(x, y, d, T, face, f"Y{sub[i]}", "partiel" if i == 0 else "")
+        ends.append((x, y))
+    mid = -(world_size - 1) * row_h / 2
+    sx = ends[0][0] + 0.9
+    for x, y in ends:
+        ax.annotate("", xy=(sx, mid), xytext=(x + 0.05, y),
+                    arrowprops={"arrowstyle": "->", "color": c["accent"],
+                                "linewidth": 1.5})
+    ax.text(sx + 0.05, mid, "Σ", ha="left", va="center", fontsize=20,
+            color=c["accent"])
+    ax.text(sx + 0.12, mid - 0.3, "all-reduce", ha="center", va="top",
+            fontsize=11, color=c["accent"])
+    ax.annotate("", xy=(sx + 0.85, mid), xytext=(sx + 0.35, mid),
+                arrowprops={"arrowstyle": "->", "color": c["accent"],
+                            "linewidth": 1.5})
+    box(sx + 0.9, mid, d, T, c["sheet"], "Y", "entier")
+    ax.set_xlim(-0.1, sx + 0.9 + d + 0.1)
+    ax.set_ylim(-(world_size - 1) * row_h - T / 2 - 0.35, T / 2 + 0.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+# --------------------------------------------------------------------------
 # Le mur de la mémoire
 # --------------------------------------------------------------------------
 
