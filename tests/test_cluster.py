@@ -86,6 +86,11 @@ def test_figures_draw_what_the_functions_compute():
     ax = cluster.plot_3d_parallelism(2, 3, 2)
     assert sorted(int(t.get_text()) for t in ax.texts if t.get_text().isdigit()) \
         == list(range(12))
+    ax = cluster.plot_megatron_mlp(3)
+    texts = {t.get_text() for t in ax.texts}
+    assert {"A₀", "A₁", "A₂", "B₂", "Y₂", "Y"} <= texts and "A₃" not in texts
+    with pytest.raises(ValueError, match="de 1 à 4"):
+        cluster.plot_megatron_mlp(5)
     ax = cluster.plot_memory_wall(175e9, 64)
     totals = [sum(b.get_width() for b in ax.patches if abs(b.get_y() + b.get_height() / 2
                                                           - row) < 1e-9)
