@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 
 import torch
@@ -168,7 +169,8 @@ def tensor_parallel_feedforward(config, x, seed: int = 0) -> dict:
     rank, world = dist.get_rank(), dist.get_world_size()
     torch.manual_seed(seed)
     tp = TensorParallelFeedForward(FeedForward(config), rank, world)
-    x = x.clone().requires_grad_(True)
+    tp.to(_device())   # NCCL n'échange que des tenseurs du GPU
+    x = x.to(_device()).clone().requires_grad_(True)
     y = tp(x)
     y.square().sum().backward()
     return {"y": y.detach(), "x_grad": x.grad,
@@ -432,20 +434,35 @@ def main(argv=None) -> int:
     groupe ; sans torchrun, lance ``--processus`` processus."""
     import argparse
 
-    parser = argparse.ArgumentParser(
-        prog="python -m llmlab.parallel",
+    class FrenchParser(argparse.ArgumentParser):
+        def format_help(self):
+            return super().format_help().replace("usage:", "utilisation :", 1)
+
+        def format_usage(self):
+            return super().format_usage().replace("usage:", "utilisation :", 1)
+
+    parser = FrenchParser(
+        prog="python -m llmlab.parallel", add_help=False,
         description="Démonstrations du parallélisme (données, tenseurs, ZeRO).")
-    parser.add_argument("demo", choices=list(DEMOS))
-    parser.add_argument("--pas", type=int, default=20,
+    parser.add_argument("-h", "--help", action="help",
+                        help="afficher cette aide et quitter")
+    parser._positionals.title, parser._optionals.title = "arguments", "options"
+    parser.add_argument("demo", choices=list(DEMOS), metavar="DEMO",
+                        help="ddp, tenseur ou zero")
+    parser.add_argument("--pas", type=int, default=20, metavar="N",
                         help="pas d'entraînement (défaut : 20)")
-    parser.add_argument("--threads", type=int, default=1,
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
                         help="fils de calcul par processus (défaut : 1)")
-    parser.add_argument("--processus", type=int, default=2,
+    parser.add_argument("--processus", type=int, default=2, metavar="N",
                         help="processus sans torchrun (défaut : 2)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if "RANK" not in os.environ:
-        lines = run_local(args.demo, args.processus, args.pas, args.threads)
+        try:
+            lines = run_local(args.demo, args.processus, args.pas, args.threads)
+        except (ValueError, RuntimeError, TimeoutError) as exc:
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 1
         print("\n".join(lines))
         return 0
     setup()
