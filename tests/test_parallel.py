@@ -198,10 +198,3 @@ def test_the_module_runs_under_torchrun(tmp_path):
     gap = float(run.stdout.split("écart relatif maximal ")[1].split(".\n")[0].replace(",", "."))
     assert gap < 1e-5
 
-
-@pytest.mark.slow
-def test_launch_also_works_with_fresh_interpreters():
-    """Le mode de macOS et de Windows (spawn) : chaque processus recharge torch."""
-    import torch.distributed as dist
-
-    assert distributed.launch(dist.get_rank, start_method="spawn", timeout=600) == [0, 1]
