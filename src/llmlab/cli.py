@@ -9,6 +9,7 @@
     uv run llmlab entrainer echelle   # six GPT de tailles croissantes, même budget de tokens
     uv run llmlab generer         # du texte avec le GRU livré (ou --modele DOSSIER)
     uv run llmlab mesurer         # GFLOP/s des produits de matrices, crête, bande passante
+    uv run llmlab parallele ddp   # DDP, tenseurs ou ZeRO sur 2 processus (torch.distributed)
 """
 from __future__ import annotations
 
@@ -455,6 +456,31 @@ def _ladder_evals() -> int:
     return N_EVALS
 
 
+def cmd_parallele(args: argparse.Namespace) -> int:
+    from llmlab import parallel
+
+    for name in ("processus", "pas", "threads"):
+        if getattr(args, name) < 1:
+            return _fail(f"--{name} doit être un entier ≥ 1.")
+    try:
+        lines = parallel.run_local(args.demo, args.processus, args.pas, args.threads)
+    except (ValueError, RuntimeError, TimeoutError, OSError) as exc:
+        return _fail(exc)
+    print("\n".join(lines))
+    return 0
+
+
+#: Ce que montre l'aide de `llmlab parallele` : la même démonstration sur plusieurs machines.
+PARALLEL_EPILOG = """\
+Sur une machine, sans cette commande :
+  uv run torchrun --nnodes 1 --nproc-per-node 2 -m llmlab.parallel ddp
+
+Sur deux machines (même dossier du cours, même uv.lock), lancez sur chacune :
+  uv run torchrun --nnodes 2 --nproc-per-node 1 --rdzv-backend c10d \\
+      --rdzv-endpoint HOTE:29500 --rdzv-id cours -m llmlab.parallel ddp
+où HOTE est l'adresse de l'une des deux machines (port 29500 ouvert)."""
+
+
 _ARGPARSE_FR = {
     "invalid choice": "choix invalide",
     "choose from": "choisir parmi",
@@ -541,7 +567,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dossier de sortie (défaut : notebooks/corriges)")
     p.set_defaults(func=cmd_corrige)
 
-    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru, gpt)")
+    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru, gpt) ou une échelle de GPT (echelle)")
     models = p.add_subparsers(dest="modele", metavar="MODELE", required=True,
                               parser_class=_FrenchParser)
     g = models.add_parser("gru", help="GRU de caractères (environ une minute sur CPU)",
@@ -658,6 +684,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sans-bande-passante", action="store_true",
                    help="ne pas mesurer la bande passante mémoire")
     p.set_defaults(func=cmd_mesurer)
+
+    p = sub.add_parser("parallele", help="entraîner à plusieurs processus : données (DDP), "
+                       "tenseurs (Megatron), ZeRO",
+                       description="Lance N processus sur cette machine (gloo, 127.0.0.1) et "
+                       "compare chaque technique à un seul processus. ddp : gradients moyennés "
+                       "et quelques pas du mini-GPT ; tenseur : le MLP d'un bloc coupé entre "
+                       "les processus ; zero : les états d'Adam partagés (ZeRO stade 1).",
+                       epilog=PARALLEL_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("demo", choices=["ddp", "tenseur", "zero"], metavar="DEMO",
+                   help="ddp, tenseur ou zero")
+    p.add_argument("--processus", type=int, default=2, metavar="N",
+                   help="nombre de processus (défaut : 2)")
+    p.add_argument("--pas", type=int, default=20, metavar="N",
+                   help="pas d'entraînement pour ddp et zero (défaut : 20)")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="fils de calcul par processus (défaut : 1)")
+    p.set_defaults(func=cmd_parallele)
     return parser
 
 
