@@ -82,6 +82,13 @@ DATA_FILES = {
     "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
     "gpt-bpe/state.json": "c2930d89b6ecdb7199b9b84ce082b81659b15b25c4b7e5f6fd3e47050893a8bf",
+    "compression/quantization.csv":
+        "100df6ac52a0104f34dd2a9acbaff22d3cc3504e6b48338b764ce1b0d95d94c8",
+    "compression/pruning.csv": "e7bedb020816eb4d4b974c777fe094223603825eb2dd3155fa3e759fc3df60a4",
+    "lora/adapter.pt": "8b24d8341854cd804c3812b04fcd75c6290a033c31524af248c146aac426e742",
+    "lora/results.json": "4746dfd8a2fe2ed3a946b714133f483434c8066a95bc87977f89717402410193",
+    "lora/history-lora.csv": "4011cad9c9529e13e29c459675ea4da867f906e32e3a56c27a6afaa31d1ad707",
+    "lora/history-full.csv": "e72b7d6082802f38edb7659fc474084df7c99db6d122ba624ab268eb7ce9a681",
 }
 
 
@@ -113,6 +120,14 @@ SCALING_FILES = ("ladder.csv", "history.csv", "words.csv", "ladder.json")
 for _name in SCALING_FILES:
     TRAINED_FILES[f"{SHIPPED_SCALING}/{_name}"] = (
         "uv run llmlab entrainer echelle --livrer --threads 1")
+
+
+#: Les mesures de quantification et d'élagage du mini-GPT livré, et son affinage LoRA sur le
+#: corpus français (adaptateur, historiques, pertes) : deux scripts les refont.
+for _name in ("quantization.csv", "pruning.csv"):
+    TRAINED_FILES[f"compression/{_name}"] = "uv run python scripts/measure_compression.py"
+for _name in ("adapter.pt", "results.json", "history-lora.csv", "history-full.csv"):
+    TRAINED_FILES[f"lora/{_name}"] = "uv run python scripts/train_lora.py"
 
 
 def restore_hint(name: str) -> str:

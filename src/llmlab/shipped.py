@@ -83,6 +83,22 @@ def load_shipped_gpt_bpe():
     return _load_shipped_model(None, SHIPPED_GPT_BPE, "Mini-GPT BPE", gpt_from_checkpoint)
 
 
+#: Caractères de validation des mesures rapides (quantification, élagage, oubli après un
+#: affinage) : les 100 000 premiers des 479 675, mesurés pour chaque variante, donc appariés.
+VALIDATION_CHARS = 100_000
+
+
+def shakespeare_validation(chars: int | None = None) -> str:
+    """Le texte de validation des modèles livrés : les 10 % de fin des pièces de
+    Shakespeare, que ``llmlab entrainer`` ne montre jamais au modèle (`split_text`).
+    ``chars`` : n'en garder que les premiers caractères (une mesure plus rapide)."""
+    from llmlab.data import load_shakespeare
+    from llmlab.training import split_text
+
+    val = split_text(load_shakespeare())[1]
+    return val if chars is None else val[:chars]
+
+
 def load_model(path=None):
     """``(modèle, tokenizer, historique, infos)`` du checkpoint ``path``, GRU ou GPT selon
     sa configuration (par défaut le GRU livré) : ce que lit ``llmlab generer --modele``."""
