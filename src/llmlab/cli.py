@@ -612,7 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     from llmlab.data import SHIPPED_SCALING
 
     g = models.add_parser("echelle", help="six GPT de tailles croissantes, même budget de "
-                          "tokens : les lois d'échelle mesurées (environ 15 minutes sur CPU)",
+                          "tokens : les lois d'échelle mesurées (environ une demi-heure sur deux cœurs)",
                           description="Entraîne l'échelle de GPT de llmlab.ladder (même "
                           "nombre de tokens pour chaque taille), mesure leurs pertes et "
                           "ajuste la loi de puissance L(N). Un checkpoint par échelon : "

@@ -35,9 +35,10 @@ from llmlab.data import DATA_DIR, SCALING_FILES, SHIPPED_SCALING, MissingDataErr
 #: Les fichiers de résultats, dans l'ordre où `write_results` les écrit.
 RESULT_FILES = SCALING_FILES
 
-#: Budget par défaut : 3 millions de tokens (caractères) pour chaque échelon, soit
-#: environ 70 % d'une époque de la partie entraînement de Shakespeare.
-DEFAULT_TOKENS = 3_000_000
+#: Budget par défaut : 409 600 tokens (caractères) pour chaque échelon, 400 pas de 16 × 64,
+#: soit un dixième d'époque de Shakespeare : environ une demi-heure sur un CPU à deux cœurs
+#: (`--processus 2`). Le plus grand échelon voit moins d'un token par paramètre.
+DEFAULT_TOKENS = 409_600
 DEFAULT_BATCH, DEFAULT_BLOCK, DEFAULT_SEED = 16, 64, 1337
 #: Caractères du début de la validation pour les mesures finales (2 000 fenêtres de 64).
 EVAL_CHARS = 128_000
