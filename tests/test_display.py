@@ -196,3 +196,49 @@ def test_html_block_is_a_pandoc_raw_block_between_blank_lines(capsys):
     print("avant", end="")
     print_html("<b>x</b>")
     assert capsys.readouterr().out == "avant" + html_block("<b>x</b>")
+
+
+@pytest.mark.parametrize("value, expected", [
+    (0, "0"), (0.25, "0,25"), (-0.5, "\u22120,5"), (1024, "1\u202f024"), (-2000.0, "\u22122\u202f000"),
+    (0.30000000000000004, "0,3"), (1.5e-7, "1,5e-07")])
+def test_french_tick(value, expected):
+    assert display.french_tick(value) == expected
+
+
+def _tick_texts(axis):
+    return [t.get_text() for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_french_ticks_on_axes_and_colorbar():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    image = ax.imshow([[0.0, 0.5], [0.25, 1.0]])
+    ax.set_xlim(-0.5, 1.5)
+    bar = fig.colorbar(image, ax=ax)
+    fig.canvas.draw()
+    # sans rien faire, matplotlib écrit le point décimal : le test peut échouer
+    assert any("." in t for t in _tick_texts(ax.xaxis) + _tick_texts(bar.ax.yaxis))
+    assert display.french_ticks(ax) is ax and display.french_ticks(bar) is bar
+    fig.canvas.draw()
+    texts = _tick_texts(ax.xaxis) + _tick_texts(ax.yaxis) + _tick_texts(bar.ax.yaxis)
+    assert texts and not any("." in t for t in texts)
+    assert "0,2" in _tick_texts(bar.ax.yaxis)
+    plt.close(fig)
+
+
+def test_french_ticks_leaves_log_axes_and_checks_its_argument():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.set_yscale("log")
+    before = ax.yaxis.get_major_formatter()
+    display.french_ticks(ax)
+    assert ax.yaxis.get_major_formatter() is before
+    with pytest.raises(ValueError, match="axis"):
+        display.french_ticks(ax, axis="z")
+    plt.close(fig)

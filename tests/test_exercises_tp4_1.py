@@ -95,7 +95,7 @@ def test_gradient_step_hints_name_the_sign_and_the_factor_two():
 def test_an_unknown_mistake_gets_the_generic_verdict():
     verdict = tp4_1.check_mse(lambda t, p: np.mean((t - p) ** 2) + 1)
     assert not verdict.ok and "n'est pas encore juste" not in verdict.message
-    assert "la valeur attendue est différente" in verdict.message
+    assert "vaut 352,1 ; c'est trop grand" in verdict.message  # la valeur de l'élève, pas l'attendue
 
 
 def test_mutating_the_inputs_does_not_corrupt_the_reference():
@@ -142,3 +142,11 @@ def test_normalized_values_are_checked_with_hints(monkeypatch):
     assert tp4_1.check_normalized(x_n, y_n).ok
     with pytest.raises(ExerciseError):
         tp4_1.check_normalized(x - x.mean(), y_n)
+
+
+def test_a_wrong_part_is_named_by_its_meaning():
+    verdict = tp4_1.check_least_squares(lambda x, y: (linear.least_squares(x, y)[0], 0.0))
+    assert "l'ordonnée b vaut 0 ; c'est trop petit" in verdict.message, verdict.message
+    assert "indice" not in verdict.message
+    verdict = tp4_1.check_gradient_step(lambda w, b, x, y, lr: (str(w), str(b)))
+    assert "le nouveau w contient du texte" in verdict.message, verdict.message

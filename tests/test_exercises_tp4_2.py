@@ -39,6 +39,12 @@ def _mistakes(s):
         ("check_neuron", (lambda x, w, b: _sig(np.sum(x * w) + b),), "ligne par ligne"),
         ("check_relu", (lambda z: np.max(z, 0), s["relu_grad"]), "np.maximum"),
         ("check_relu", (s["relu"], lambda z: (z >= 0).astype(float)), "z = 0"),
+        ("check_relu", (lambda z: max(z, 0), s["relu_grad"]), "`max` de Python"),
+        ("check_relu", (s["relu"], lambda z: 1.0 if z > 0 else 0.0), "`if` de Python"),
+        ("check_dense_backward", (lambda X, W, G: (G @ W.T, np.outer(X[0], G[0]), G.sum(0)),),
+         "tous les exemples du lot"),
+        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, G.sum()),), "Un biais par neurone"),
+        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, 0 * G.sum(0)),), "n'est pas nul"),
         ("check_dense_forward", (lambda X, W, b: X @ W.T + b,), "formes"),
         ("check_dense_forward", (lambda X, W, b: (X @ W + b).T,), "une ligne par exemple"),
         ("check_dense_forward", (lambda X, W, b: W @ X + b,), "formes"),
@@ -52,7 +58,6 @@ def _mistakes(s):
         ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, G),), "grad_out.sum(axis=0)"),
         ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, G.mean(0)),), "pas une moyenne"),
         ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G),), "db a été oublié"),
-        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, ...),), "gradient du biais"),
         ("check_grad_W1", (tp4_2._grad_W1_without_relu,), "dérivée de ReLU"),
         ("check_grad_W1", (lambda X, y, W1, b1, W2, b2: X.T @ (nn.mse_grad(nn.relu(X @ W1 + b1) @ W2 + b2, y) @ W2),),
          "Suivez les formes"),
@@ -114,6 +119,15 @@ def test_blank_function_bodies_are_pending():
     assert tp4_2.check_dense_backward(dense_backward).pending
     assert tp4_2.check_grad_W1(grad_W1).pending
     assert tp4_2.check_neuron(lambda x, w, b: ...).pending
+    assert tp4_2.check_dense_backward(lambda X, W, G: (G @ W.T, X.T @ G, ...)).pending
+
+
+def test_a_correct_float32_backward_is_accepted():
+    def dense_backward(X, W, grad_out):
+        X, W, G = (a.astype(np.float32) for a in (X, W, grad_out))
+        return G @ W.T, X.T @ G, G.sum(axis=0)
+
+    assert tp4_2.check_dense_backward(dense_backward).ok
 
 
 def test_every_typical_mistake_gets_its_advice(solution, monkeypatch):
@@ -127,11 +141,13 @@ def test_every_typical_mistake_gets_its_advice(solution, monkeypatch):
             getattr(tp4_2, checker)(*args)
 
 
-def test_math_exp_gets_a_numpy_hint():
+def test_math_exp_gets_a_numpy_hint_and_only_math_exp_does():
     import math
 
     verdict = tp4_2.check_neuron(lambda x, w, b: 1 / (1 + math.exp(-(x @ w + b))))
     assert not verdict.ok and "np.exp" in verdict.message
+    verdict = tp4_2.check_neuron(lambda x, w, b: 1 / (1 + np.exp(-(x @ w + b))) + "a")
+    assert "TypeError" in verdict.message and "np.exp" not in verdict.message, verdict.message
 
 
 # --- les références elles-mêmes, contre torch et des formules closes -------------------------

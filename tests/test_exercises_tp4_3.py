@@ -190,3 +190,13 @@ def test_cosine_reference_on_known_angles():
     assert cosine_similarity([1.0, 0.0], [0.0, 3.0]) == pytest.approx(0.0)
     assert cosine_similarity([1.0, 2.0, 2.0], [2.0, 4.0, 4.0]) == pytest.approx(1.0)
     assert cosine_similarity([1.0, 1.0], [-2.0, -2.0]) == pytest.approx(-1.0)
+
+
+def test_messages_never_show_the_expected_pair_or_merges():
+    ids, merges = tp4_3.bpe_rounds(tp4_3.BPE_TEXT, 3)
+    for args in ((ids, [(104, 101)] + merges[1:]), (ids, merges[:2] + [(1, 2)]), (ids[:-1], merges)):
+        message = tp4_3.check_three_merges(*args).message
+        assert str(merges) not in message and "(99, 104)" not in message, message
+        assert str(ids[:3])[:-1] not in message, message
+    for pair in ((104, 101), "ch", [1]):
+        assert "99, 104" not in tp4_3.check_most_frequent(pair).message

@@ -131,3 +131,21 @@ def test_top_k_reference_keeps_exactly_k():
         kept = np.isfinite(sampling.top_k_filter(z, k))
         assert kept.sum() == k
         assert set(np.asarray(z)[kept]) == set(np.sort(z)[-k:])
+
+
+def test_review_mistakes_get_their_own_hint():
+    import math
+
+    def no_keepdims(z, t=1.0):
+        z = np.asarray(z, dtype=float) / t
+        e = np.exp(z - z.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1)
+
+    verdict = tp4_4.check_softmax(no_keepdims)
+    assert "keepdims=True" in verdict.message, verdict.message
+    verdict = tp4_4.check_softmax(lambda z, t=1.0: np.exp(z) / math.exp(z).sum())
+    assert "module math" in verdict.message, verdict.message
+    for big in (-1e9, -1e4, -1e300):
+        verdict = tp4_4.check_top_k(lambda z, k: np.where(z < np.sort(z)[-k], big, z))
+        assert "exactement −∞" in verdict.message, verdict.message
+        assert "1e300" not in verdict.message and "1e+300" not in verdict.message

@@ -140,3 +140,10 @@ def test_overfit_history_has_one_validation_minimum_then_rises(seed):
     assert np.all(np.diff(val[: i + 1]) < 0) and np.all(np.diff(val[i:]) > 0)
     assert np.all(np.diff(train) < 0)
     assert list(hist.columns) == ["step", "train_loss", "val_loss", "tokens_per_s", "elapsed_s"]
+
+
+@pytest.mark.parametrize("index", range(len(tp4_5.STEP_MISTAKES)))
+def test_each_step_mistake_of_the_table_gets_its_own_hint(index):
+    wrong, hint = tp4_5.STEP_MISTAKES[index]
+    verdict = tp4_5.check_gru_step(wrong)
+    assert not verdict.ok and hint in verdict.message, verdict.message

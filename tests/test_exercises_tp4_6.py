@@ -100,7 +100,7 @@ MISTAKES = [
     ("check_weights", lambda s, m: torch.softmax(_fill(s, m), dim=1), "dim=1 ne désigne"),
     ("check_weights", lambda s, m: torch.softmax(s, dim=-1), "masque n'est pas appliqué"),
     ("check_weights", lambda s, m: torch.softmax(_fill(s, m, 0.0), dim=-1), "exp(0) = 1"),
-    ("check_weights", lambda s, m: _fill(torch.softmax(s, -1), m, 0.0), "après le softmax"),
+    ("check_weights", lambda s, m: _fill(torch.softmax(s, -1), m, 0.0), "après la softmax"),
     ("check_weights", lambda s, m: _fill(s, m), "encore des scores"),
     ("check_weights", lambda s, m: torch.softmax(_fill(s, ~m), dim=-1), "NaN"),
     # exercice 4
@@ -143,7 +143,7 @@ def test_unknown_mistakes_are_refused_with_shapes_and_french_numbers():
     verdict = tp4_6.check_context(lambda w, v: w @ v + 0.5)
     assert not verdict.ok and not verdict.pending
     assert "poids de forme (5, 5), v de forme (5, 3)" in verdict.message, verdict.message
-    assert "(0,5)" in verdict.message, verdict.message  # virgule décimale
+    assert "trop grandes" in verdict.message and "0,5" not in verdict.message, verdict.message
     verdict = tp4_6.check_block_params(lambda d: 12 * d * d + 13 * d + 1)
     assert "vaut 7 087 873" in verdict.message.replace("\u202f", " ").replace("\xa0", " ")
     verdict = tp4_6.check_split_heads(lambda x, h: x.view(*x.shape[:2], h, -1).transpose(1, 3))
@@ -227,3 +227,13 @@ def test_block_count_gives_gpt2_124m():
     rest = V * d + ctx * d + 2 * d  # embeddings des tokens et des positions, LayerNorm finale
     assert layers * tp4_6.block_param_count(d) + rest == 124_439_808
     assert layers * tp4_6.block_param_count(d) + rest + V * d == 163_037_184  # tête non partagée
+
+
+def test_review_mistakes_get_their_own_hint():
+    verdict = tp4_6.check_scores(lambda q, k: q @ k / math.sqrt(q.shape[-1]))
+    assert "il faut transposer k" in verdict.message, verdict.message
+    verdict = tp4_6.check_weights(lambda s, m: torch.softmax(s + m * float("-inf"), dim=-1))
+    assert "0 × −∞" in verdict.message, verdict.message
+    # le masque additif bien écrit est juste
+    assert tp4_6.check_weights(
+        lambda s, m: torch.softmax(s + torch.zeros_like(s).masked_fill(m, float("-inf")), -1)).ok

@@ -161,6 +161,11 @@ def test_gpt2_124m_parameter_count_and_memory():
     untied = GPT(GPTConfig(**{**GPT2_124M.to_dict(), "tie_weights": False}))
     assert untied.num_parameters() == 163_037_184
     del untied
+    # Le chiffre du livre (chapitre 4) : GPT_CONFIG_124M sans biais sur Q, K, V ; l'écart
+    # est celui que donne le deck « Construire un LLM » : 12 × 3 × 768 = 27 648.
+    book = GPT(GPTConfig(**{**GPT2_124M.to_dict(), "tie_weights": False, "qkv_bias": False}))
+    assert book.num_parameters() == 163_009_536 == 163_037_184 - 12 * 3 * 768
+    del book
     tied = GPT(GPT2_124M)
     assert tied.num_parameters() == 124_439_808
     assert tied.memory_bytes(torch.float32) == 4 * 124_439_808

@@ -162,11 +162,54 @@ def test_cost_table_figures_and_sources():
     assert t.loc["LLaMA 7B", "gpu_hours"] == 82_432
     assert t.loc["DeepSeek-V3", "gpu_hours"] * 2 == pytest.approx(5.576e6)   # 2 $/h
     assert t.loc["DeepSeek-V3", "flops_6nd"] == pytest.approx(6 * 37e9 * 14.8e12)
-    for col in ("source_n", "source_d", "source_gpu_hours"):
-        assert t[col].str.len().min() > 10, col
+    for col in ("source_n", "source_d", "source_gpu_hours", "source_cost"):
+        assert t[col].str.len().min() > 8, col
+    assert "seed" not in " ".join(t.filter(like="source").to_numpy().ravel())
     # Ce que les GPU-heures publiées supposent de la crête dense : un MFU plausible.
     mfu = t["implied_utilization"].dropna()
     assert len(mfu) >= 4 and mfu.between(0.1, 0.7).all()
+    # DeepSeek-V3 calcule en FP8 : sa part se mesure à la crête FP8 dense du H800
+    # (1 979 TFLOPS), pas à celle du BF16 (989), qui la doublerait.
+    assert t.loc["DeepSeek-V3", "peak_tflops"] == pytest.approx(3958 / 2, abs=1)
+    assert t.loc["DeepSeek-V3", "implied_utilization"] == pytest.approx(
+        6 * 37e9 * 14.8e12 / (2.788e6 * 3600 * 1978.9e12))
+    assert 0.16 < t.loc["DeepSeek-V3", "implied_utilization"] < 0.17
+    assert 0.22 < t.loc["Llama 4 Scout", "implied_utilization"] < 0.24
+    # Les dollars : les GPU-heures au prix de location, et les estimations publiées.
+    assert t.loc["LLaMA 65B", "rental_cost"] == 1_022_362 * C.PRICE_PER_GPU_HOUR
+    assert t.loc["DeepSeek-V3", "rental_cost"] == pytest.approx(t.loc["DeepSeek-V3", "cost_usd"])
+    assert t.loc["GPT-3", "cost_usd"] == 4.6e6 and "Lambda" in t.loc["GPT-3", "source_cost"]
+    assert t["cost_usd"].isna().sum() == (t["source_cost"] == "non publié").sum()
+
+
+def test_weights_memory_and_the_largest_model_that_fits():
+    assert C.model_memory(7e9, "int4") == 3.5e9 and C.model_memory(7e9, "int8") == 7e9
+    assert C.model_memory(7e9, "fp16") == 14e9
+    for memory in (8e9, 24e9, 80e9):
+        for dtype, per in (("float16", 2), ("int4", 0.5), ("float32", 4)):
+            n = C.max_params(memory, dtype)
+            assert n == memory / per
+            assert C.model_memory(n, dtype) == pytest.approx(memory)
+    assert C.max_params(24e9, "int4") == 48e9
+    with pytest.raises(ValueError, match="Type inconnu"):
+        C.max_params(8e9, "int3")
+
+
+def test_inference_flops_is_the_forward_pass_of_6nd():
+    assert C.inference_flops(1e9, 1000) == 2e12
+    assert C.inference_flops(7e9, 1) * 3 == C.training_flops(7e9, 1)
+
+
+def test_the_compared_machines_are_in_gpu_peaks_with_sources():
+    for key, machine in H.MACHINES.items():
+        assert key in H.GPU_PEAKS and H.gpu_key(key) == key
+        assert len(machine["source"]) > 20 and machine["cooling"] and machine["ai_use"]
+        assert H.GPU_PEAKS[key]["memory_gb"] > 0
+    low, high = H.MACHINES["H100 SXM"]["price_usd"]
+    assert low < high <= H.MACHINES["H100 SXM"]["resale_usd"]
+    assert H.gpu_peak_tflops("Apple M5 Max", "float32") is None     # non publié
+    assert H.gpu_peak_tflops("H100 SXM", "fp8") == pytest.approx(2 * H.gpu_peak_tflops(
+        "H100 SXM", "bf16"), rel=1e-3)
 
 
 # --- Crêtes ------------------------------------------------------------------------------------
@@ -190,8 +233,8 @@ def test_gpu_peaks_are_dense_figures():
 
 def _info(**kw):
     base = {"name": "x", "vendor": "GenuineIntel", "family": 6, "flags": set(), "cores": 4,
-            "cores_source": "test", "ghz": 3.0, "ghz_source": "test", "arch": "x86_64",
-            "system": "Linux"}
+            "cores_source": "test", "ghz": 3.0, "ghz_source": "test", "ghz_is_max": True,
+            "arch": "x86_64", "system": "Linux"}
     return {**base, **kw}
 
 
@@ -240,6 +283,59 @@ def test_cpu_info_reads_proc_cpuinfo_and_lscpu(monkeypatch):
     assert info["cores"] == 4 and info["ghz"] == 2.4
     assert {"avx2", "fma"} <= info["flags"]
     assert H.cpu_peak_gflops("float32", info)["gflops"] == pytest.approx(4 * 2.4 * 32)
+
+
+def _fake_linux(monkeypatch, tmp_path, name, max_khz):
+    """Un Linux dont /proc/cpuinfo dit ``name`` (2 cœurs, AVX2 + FMA) et dont le faux
+    /sys (dans ``tmp_path``) donne ``max_khz`` par cœur (None : pas de cpufreq, comme
+    dans beaucoup de machines virtuelles)."""
+    block = (f"processor\t: {{p}}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+             f"model name\t: {name}\nphysical id\t: 0\ncore id\t\t: {{p}}\n"
+             "cpu MHz\t\t: 1200.000\nflags\t\t: sse2 avx avx2 fma\n\n")
+    text = "".join(block.format(p=p) for p in range(2))
+    sysfs = tmp_path / "sys" / "devices" / "system" / "cpu"
+    for i, khz in enumerate(max_khz or []):
+        folder = sysfs / f"cpu{i}" / "cpufreq"
+        folder.mkdir(parents=True)
+        (folder / "cpuinfo_max_freq").write_text(f"{khz}\n")
+    (sysfs / "cpu0").mkdir(parents=True, exist_ok=True)
+    monkeypatch.setattr(H, "SYSFS_CPU", str(sysfs))
+    monkeypatch.setattr(H.platform, "system", lambda: "Linux")
+    monkeypatch.setattr(H.platform, "machine", lambda: "x86_64")
+    real_read = H._read
+    monkeypatch.setattr(H, "_read", lambda path: text if path == "/proc/cpuinfo" else
+                        real_read(path) if path.startswith(str(tmp_path)) else "")
+    monkeypatch.setattr(H, "_run", lambda cmd: "")
+
+
+def test_cpu_peak_uses_the_turbo_frequency_of_a_fake_sys(monkeypatch, tmp_path):
+    # Deux cœurs, l'un plus rapide (processeur hybride) : on prend le plus rapide, pas
+    # la fréquence de base du nom (2,40 GHz) ni celle du moment (1,2 GHz).
+    _fake_linux(monkeypatch, tmp_path, "Intel(R) Core(TM) i7 @ 2.40GHz", [3_500_000, 4_200_000])
+    info = H.cpu_info()
+    assert info["ghz"] == pytest.approx(4.2) and info["ghz_is_max"]
+    assert "maximale" in info["ghz_source"] and "/sys" in info["ghz_source"]
+    assert H.cpu_peak_gflops("float32", info)["gflops"] == pytest.approx(2 * 4.2 * 32)
+    assert "fréquence maximale" in H.over_peak_reason("cpu", info)
+
+
+def test_without_cpufreq_the_base_clock_is_used_and_said(monkeypatch, tmp_path):
+    _fake_linux(monkeypatch, tmp_path, "Intel(R) Xeon(R) CPU @ 2.60GHz", None)
+    info = H.cpu_info()
+    assert info["ghz"] == pytest.approx(2.6) and not info["ghz_is_max"]
+    assert "base" in info["ghz_source"] and "turbo" in info["ghz_source"]
+    reason = H.over_peak_reason("cpu", info)
+    assert "2,60 GHz" in reason and "turbo" in reason
+    # sans fréquence dans le nom : celle du moment, et le même avertissement
+    _fake_linux(monkeypatch, tmp_path / "b", "AMD EPYC", None)
+    info = H.cpu_info()
+    assert info["ghz"] == pytest.approx(1.2) and not info["ghz_is_max"]
+    assert "turbo" in info["ghz_source"]
+
+
+def test_over_peak_reason_for_a_gpu_and_an_unknown_clock():
+    assert "GPU_PEAKS" in H.over_peak_reason("cuda")
+    assert "inconnue" in H.over_peak_reason("cpu", _info(ghz=None))
 
 
 def test_cpu_info_falls_back_to_numpy_and_psutil(monkeypatch):
@@ -543,10 +639,13 @@ def test_cli_mesurer_explains_a_fraction_above_100_percent(capsys, monkeypatch):
         return info
 
     monkeypatch.setattr(H, "cpu_peak_gflops", low_peak)
+    base = _info(ghz=2.6, ghz_source="fréquence de base du nom du modèle", ghz_is_max=False)
+    monkeypatch.setattr(H, "cpu_info", lambda: base)
     assert main(["mesurer", "--tailles", "64", "--dtypes", "float32", "--appareil", "cpu",
                  "--repetitions", "2", "--sans-barre", "--sans-bande-passante"]) == 0
     out = capsys.readouterr().out
-    assert "Plus de 100 %" in out and "turbo" in out
+    assert "Plus de 100 % : la crête est calculée à 2,60 GHz (fréquence de base" in out
+    assert "turbo" in out
 
 
 def test_cli_mesurer_refuses_in_french(capsys, monkeypatch):

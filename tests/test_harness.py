@@ -621,3 +621,45 @@ def test_html_results_are_found_and_the_asis_route_is_not(tmp_path):
     doc = parse_document(deck, tmp_path)
     found = widget_outputs(doc, run_document(doc))
     assert found == ["deck.qmd, ligne 10 : text/html", "deck.qmd, ligne 20 : text/html"]
+
+
+@pytest.mark.slow
+def test_decimal_point_ticks_are_reported_and_french_ticks_are_not(tmp_path):
+    from harness.outputs import decimal_point_ticks
+
+    deck = write(tmp_path, "deck.qmd", '''
+        ---
+        title: Essai
+        ---
+
+        ```{python}
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 0.5])
+        ax.set_ylabel("probabilité");
+        ```
+
+        ```{python}
+        from llmlab.display import french_ticks
+        fig, ax = plt.subplots()
+        image = ax.imshow([[0.0, 0.5], [0.25, 1.0]])
+        french_ticks(ax)
+        french_ticks(fig.colorbar(image, ax=ax));
+        ```
+
+        ```{python}
+        fig, ax = plt.subplots()
+        image = ax.imshow([[0.0, 0.5], [0.25, 1.0]])
+        french_ticks(ax)
+        fig.colorbar(image, ax=ax);   # la barre de couleur oubliée
+        ```
+        ''')
+    doc = parse_document(deck, tmp_path)
+    cells = run_document(doc)
+    found = decimal_point_ticks(cells, lambda i, _: doc.runnable[i].start.where(doc.root))
+    assert len(found) == 3, found
+    assert found[0].startswith("deck.qmd, ligne 5 : axe x de") and "0.2" in found[0]
+    assert found[1].startswith("deck.qmd, ligne 5 : axe y de « probabilité »")
+    assert found[2].startswith("deck.qmd, ligne 20 : axe y de « <colorbar> »")
+    # rien d'autre ne sort de ce contrôle : le PNG de chaque figure reste la seule image
+    assert [sum("image/png" in o.get("data", {}) for o in c["outputs"]) for c in cells] == [1, 1, 1]

@@ -334,16 +334,16 @@ def test_tokenizer_page_sends_the_course_bpe_and_true_openai_tokens(received):
     assert len(french[3]["tokens"]) < len(french[1]["tokens"])
 
 
-def test_sampling_page_sends_the_bigram_logits(received):
+def test_sampling_page_sends_the_ngram_logits(received):
     from llmlab.data import load_french_corpus
-    from llmlab.sampling import BigramModel, softmax
+    from llmlab.sampling import NGramModel, softmax
 
     contexts = {c["contexte"]: c for c in received["echantillonnage"]["contexts"]}
     first = contexts["bonjour mon"]
     # les vrais comptes du corpus : cœur 6, ami 5, trésor 3… sur 20
     assert first["mots"][:3] == ["cœur", "ami", "trésor"]
     np.testing.assert_allclose(softmax(np.array(first["logits"]))[:3], [0.30, 0.25, 0.15])
-    model = BigramModel.train(load_french_corpus())
+    model = NGramModel.train(load_french_corpus())
     for name, context in contexts.items():
         words, logits = model.logits(name)
         assert context["mots"] == list(words)

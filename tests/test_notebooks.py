@@ -12,7 +12,8 @@ import pytest
 
 from harness import site
 from harness.kernel import KernelRunError
-from harness.notebooks import EXERCISE_TAG, read, run_notebook, stale_outputs
+from harness.notebooks import EXERCISE_TAG, notebook_cells, read, run_notebook, stale_outputs
+from harness.outputs import decimal_point_ticks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = site.notebooks(ROOT)
@@ -39,6 +40,12 @@ def test_blank_notebook_runs_to_the_end(path):
     cells = _run(nb, path, solved=False)
     code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
     assert len(cells) == len(code)
+    # Les figures ont la virgule décimale (harness/figure_check.py) : sans
+    # llmlab.display.french_ticks, matplotlib écrit « 0.25 ».
+    where = [c.where for c in notebook_cells(nb)]
+    found = decimal_point_ticks(cells, lambda i, _: where[i])
+    assert not found, ("graduations à point décimal ; appelez llmlab.display.french_ticks(ax) "
+                       "(ou sur la barre de couleur) :\n  " + "\n  ".join(found))
 
 
 @pytest.mark.slow

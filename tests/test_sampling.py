@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from llmlab import data, sampling
-from llmlab.sampling import (BigramModel, cross_entropy, greedy, perplexity, sample,
+from llmlab.sampling import (NGramModel, cross_entropy, greedy, perplexity, sample,
                              softmax, top_k_filter, top_p_filter)
 
 RNG = np.random.default_rng(0)
@@ -205,56 +205,74 @@ def test_probabilities_must_sum_to_one():
 # --- le modèle de comptage ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bigram():
-    return BigramModel.train(data.load_french_corpus())
+def ngram():
+    return NGramModel.train(data.load_french_corpus())
 
 
-def test_bonjour_mon_counts_from_the_corpus(bigram):
+def test_bonjour_mon_counts_from_the_corpus(ngram):
     """Les comptes annoncés par data/README.md et le deck (« cœur », pas « choeur »)."""
-    table = bigram.next_distribution("Bonjour mon")
+    table = ngram.next_distribution("Bonjour mon")
     assert list(table.columns) == ["mot", "compte", "probabilité"]
     assert dict(zip(table["mot"], table["compte"])) == {
         "cœur": 6, "ami": 5, "trésor": 3, "voisin": 2, "chéri": 2, "petit": 1, "grand": 1}
     assert list(table["mot"][:3]) == ["cœur", "ami", "trésor"]
     np.testing.assert_allclose(table["probabilité"], table["compte"] / 20)
-    assert "choeur" not in bigram.vocab
+    assert "choeur" not in ngram.vocab
 
 
-def test_counts_agree_with_a_plain_text_search(bigram):
+def test_counts_agree_with_a_plain_text_search(ngram):
     """Compte indépendant : la regex « bonjour mon X » sur le texte brut."""
     import re
     from collections import Counter
 
     text = data.load_french_corpus().lower()
     found = Counter(re.findall(r"\bbonjour mon (\w+)", text))
-    table = bigram.next_distribution("BONJOUR   mon")
+    table = ngram.next_distribution("BONJOUR   mon")
     assert dict(zip(table["mot"], table["compte"])) == dict(found)
 
 
-def test_bigram_uses_only_the_last_words(bigram):
-    after_mon = bigram.next_distribution("mon")
+def test_ngram_uses_only_the_last_two_words(ngram):
+    after_mon = ngram.next_distribution("mon")
     assert after_mon["compte"].sum() > 20           # « mon » seul : tout le corpus
-    assert bigram.next_distribution("Il dit bonjour mon").equals(
-        bigram.next_distribution("bonjour mon"))
-    assert len(bigram.next_distribution("mon", k=3)) == 3
-    assert bigram.next_distribution("mon", k=3)["probabilité"].sum() < 1
+    assert ngram.next_distribution("Il dit bonjour mon").equals(
+        ngram.next_distribution("bonjour mon"))
+    assert len(ngram.next_distribution("mon", k=3)) == 3
+    assert ngram.next_distribution("mon", k=3)["probabilité"].sum() < 1
 
 
-def test_logits_give_back_the_probabilities(bigram):
-    words, z = bigram.logits("Bonjour mon")
-    table = bigram.next_distribution("Bonjour mon")
+def test_two_words_of_context_by_default_one_with_max_context_1(ngram):
+    """P(cœur | bonjour, mon) par défaut (un trigramme) ; avec max_context=1, P(cœur | mon)
+    (un bigramme), compté indépendamment sur le texte brut."""
+    import re
+    from collections import Counter
+
+    text = data.load_french_corpus().lower()
+    after_mon = Counter(re.findall(r"\bmon (\w+)", text))
+    one = NGramModel.train(data.load_french_corpus(), max_context=1)
+    assert one.max_context == 1 and ngram.max_context == 2
+    table = one.next_distribution("bonjour mon")        # seul « mon » compte
+    assert table.equals(ngram.next_distribution("mon"))
+    p_one = dict(zip(table["mot"], table["probabilité"]))["cœur"]
+    assert p_one == pytest.approx(after_mon["cœur"] / sum(after_mon.values()))
+    p_two = dict(zip(*[ngram.next_distribution("bonjour mon")[c] for c in ("mot", "probabilité")]))
+    assert p_two["cœur"] == pytest.approx(6 / 20) and p_two["cœur"] != pytest.approx(p_one)
+
+
+def test_logits_give_back_the_probabilities(ngram):
+    words, z = ngram.logits("Bonjour mon")
+    table = ngram.next_distribution("Bonjour mon")
     assert words == list(table["mot"])
     np.testing.assert_allclose(softmax(z), table["probabilité"], rtol=1e-12)
-    smooth_words, smooth = bigram.logits("Bonjour mon", smoothing=1.0)
-    assert len(smooth_words) == len(bigram.vocab) and smooth_words[:7] == words
-    assert softmax(smooth)[0] == pytest.approx(7 / (20 + len(bigram.vocab)))
+    smooth_words, smooth = ngram.logits("Bonjour mon", smoothing=1.0)
+    assert len(smooth_words) == len(ngram.vocab) and smooth_words[:7] == words
+    assert softmax(smooth)[0] == pytest.approx(7 / (20 + len(ngram.vocab)))
 
 
-def test_unknown_context_is_explained(bigram):
+def test_unknown_context_is_explained(ngram):
     with pytest.raises(ValueError, match="n'apparaît jamais dans le corpus"):
-        bigram.next_distribution("xylophone quantique")
+        ngram.next_distribution("xylophone quantique")
     with pytest.raises(ValueError, match="vide"):
-        bigram.next_distribution("   ")
+        ngram.next_distribution("   ")
 
 
 def test_split_words_french_elision():
@@ -262,14 +280,14 @@ def test_split_words_french_elision():
         "l'", "école", ",", "aujourd'hui", "?", "grand-mère", "qu'", "il"]
 
 
-def test_generate_follows_the_corpus(bigram):
-    text = bigram.generate("Bonjour mon", 8, rng=0)
-    assert text == bigram.generate("Bonjour mon", 8, rng=0)
+def test_generate_follows_the_corpus(ngram):
+    text = ngram.generate("Bonjour mon", 8, rng=0)
+    assert text == ngram.generate("Bonjour mon", 8, rng=0)
     words = sampling.split_words(text)
     assert len(words) == 10 and words[:2] == ["bonjour", "mon"]
     for a, b, c in zip(words, words[1:], words[2:]):   # chaque trigramme a été vu
-        assert c in bigram.counts[(a, b)]
-    greedy_text = bigram.generate("Bonjour mon", 1, temperature=1e-6)
+        assert c in ngram.counts[(a, b)]
+    greedy_text = ngram.generate("Bonjour mon", 1, temperature=1e-6)
     assert greedy_text == "bonjour mon cœur"
 
 

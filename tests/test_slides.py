@@ -51,3 +51,20 @@ def test_no_output_pulls_require_js_or_jquery(qmd, document_runs):
     assert not found, ("résultats qui ajouteraient require.js et jQuery d'un CDN ; imprimez le HTML "
                        "avec llmlab.display.print_html dans un chunk « #| output: asis » :\n  "
                        + "\n  ".join(found))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("qmd", _params())
+def test_figure_ticks_have_decimal_commas(qmd, document_runs):
+    """Le formateur de matplotlib écrit « 0.25 » quelle que soit la langue : une figure du
+    site qui a des graduations décimales passe par ``llmlab.display.french_ticks``
+    (le contrôle : ``harness/figure_check.py``)."""
+    from harness.outputs import decimal_point_ticks
+
+    try:
+        doc, cells = document_runs.get(qmd)
+    except (QmdError, KernelRunError) as e:
+        pytest.fail(f"le document ne s'exécute pas (voir test_qmd_runs_like_quarto) :\n{e}", pytrace=False)
+    found = decimal_point_ticks(cells, lambda i, _: doc.runnable[i].start.where(doc.root))
+    assert not found, ("graduations à point décimal ; appelez llmlab.display.french_ticks(ax) "
+                       "(ou sur la barre de couleur) :\n  " + "\n  ".join(found))

@@ -124,3 +124,23 @@ def test_token_explorer_counts_the_tokens_of_the_typed_text():
     assert f"<b>{n} tokens</b>" in explorer.output.value
     assert "10 caractères, 12 octets" in explorer.output.value
     assert explorer.output.value.count("title=") == n     # un id au survol par token
+
+
+def _tick_labels(fig):
+    fig.canvas.draw()
+    return [t.get_text() for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+            for t in axis.get_ticklabels() if t.get_text()]
+
+
+def test_every_widget_figure_has_decimal_commas(data):
+    from llmlab.widgets import sampling_explorer
+
+    x, y = data
+    explorers = [line_fit_explorer(x, y), gradient_descent_explorer(x, y, lr=0.05, epochs=60),
+                 sampling_explorer(["cœur", "ami", "trésor"], np.log([6, 5, 3]))]
+    explorers[2].temperature.value = 0.7     # redessinée après ax.clear()
+    for explorer in explorers:
+        labels = _tick_labels(explorer.fig)
+        assert labels, type(explorer).__name__
+        assert not [t for t in labels if "." in t], (type(explorer).__name__, labels)
+    assert "0,2" in _tick_labels(explorers[2].fig)

@@ -2,7 +2,7 @@
 
 1. :func:`simple_attention` : sans aucun poids entraînable. Chaque
    token compare son vecteur à tous les autres (produits scalaires),
-   un softmax change ces scores en poids, et le vecteur de contexte
+   une softmax change ces scores en poids, et le vecteur de contexte
    est la moyenne des vecteurs pondérée par ces poids.
 2. :func:`scaled_dot_product_attention` : la formule du Transformer,
    softmax(QKᵀ/√d_k)·V, avec des requêtes, clés et valeurs distinctes.
@@ -57,8 +57,8 @@ def scaled_dot_product_attention(q, k, v, mask=None,
     """softmax(Q·Kᵀ / √d_k)·V, écrite à la main.
 
     mask : booléen, True = position cachée (score -inf).
-    Diviser par √d_k garde des scores d'écart-type ~1 :
-    sinon le softmax sature et ses gradients s'éteignent.
+    Diviser par √d_k garde des scores d'écart type ~1 :
+    sinon la softmax sature et ses gradients s'éteignent.
     Rend (sortie, poids) ; les poids sont ceux appliqués
     à V (après dropout si training).
     """
@@ -210,10 +210,9 @@ def plot_attention(weights, labels, ax=None, title=None):
     diagonale vaut 0.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
 
     from llmlab import style
-    from llmlab.display import french_general
+    from llmlab.display import french_ticks
 
     w = torch.as_tensor(weights).detach().cpu().numpy()
     if w.ndim != 2 or w.shape[0] != w.shape[1]:
@@ -242,8 +241,7 @@ def plot_attention(weights, labels, ax=None, title=None):
     if title:
         ax.set_title(title)
     bar = ax.figure.colorbar(im, ax=ax, shrink=0.8, label="poids")
-    bar.ax.yaxis.set_major_formatter(FuncFormatter(   # « 0,25 »
-        lambda v, _: french_general(v, 3)))
+    french_ticks(bar)   # « 0,25 »
     return ax
 
 

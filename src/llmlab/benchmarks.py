@@ -249,14 +249,9 @@ def _plain_log_ticks(ax, sizes=None):
     au lieu de 2⁶ ou 10², et les tailles mesurées sur l'axe x."""
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
-    from llmlab.display import french_general, french_number
+    from llmlab.display import french_tick
 
-    def label(v, _):
-        if v >= 1 and float(v).is_integer():
-            return french_number(v, 0)          # « 1 024 »
-        return french_general(v, 3)             # « 0,1 »
-
-    plain = FuncFormatter(label)
+    plain = FuncFormatter(lambda v, _: french_tick(v, 3))   # « 1 024 », « 0,1 »
     if sizes is not None:
         ax.set_xticks(sorted(set(int(n) for n in sizes)))
     for axis in (ax.xaxis, ax.yaxis):

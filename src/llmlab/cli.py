@@ -423,9 +423,7 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
               f"n = {best['n']} : {french_number(best['gflops'], 1)} GFLOP/s, "
               f"{french_number(100 * best['fraction_of_peak'], 1)} % de la crête.")
         if best["fraction_of_peak"] > 1.05:
-            print("Plus de 100 % : la crête est sous-estimée. Elle est calculée avec la "
-                  "fréquence que déclare le système, souvent la fréquence de base ; en turbo, "
-                  "le processeur va plus vite. La vraie crête est au moins la mesure.")
+            print(f"Plus de 100 % : {H.over_peak_reason(best['device'].split(':')[0])}.")
     if not args.sans_bande_passante:
         for device in devices:
             try:

@@ -49,12 +49,32 @@ def arithmetic_intensity_matmul(
 
 # --- Mémoire pour entraîner ------------------------------------------------------------------
 
+#: Octets par poids stocké, calcul ou quantification : un entier de 8 bits, 1 octet ; de
+#: 4 bits, un demi (les facteurs d'échelle de la quantification ajoutent quelques %).
+WEIGHT_BYTES = {**DTYPE_BYTES, "int8": 1, "int4": 0.5}
+
+
+def _weight_bytes(dtype: str) -> float:
+    name = str(dtype).lower()
+    return WEIGHT_BYTES[name] if name in ("int8", "int4") else DTYPE_BYTES[
+        normalize_dtype(dtype)]
+
+
 def model_memory(n_params: float,
                  dtype: str = "float32") -> float:
     """Octets pour stocker les poids : 1 milliard de
     paramètres en float32 (4 octets) = 4 Go ; 175 milliards
-    en float16 = 350 Go."""
-    return n_params * DTYPE_BYTES[normalize_dtype(dtype)]
+    en float16 = 350 Go ; 7 milliards en int4 = 3,5 Go."""
+    return n_params * _weight_bytes(dtype)
+
+
+def max_params(memory_bytes: float,
+               dtype: str = "float16") -> float:
+    """Le plus grand nombre de paramètres dont les poids
+    tiennent dans ``memory_bytes`` octets (l'inverse de
+    `model_memory`). Pour générer, il faut encore de la
+    place pour le cache KV et les activations."""
+    return memory_bytes / _weight_bytes(dtype)
 
 
 #: Octets par paramètre (poids, gradients, copie maîtresse float32) selon la précision.
@@ -142,8 +162,8 @@ def training_time(n_params: float, n_tokens: float,
                   flops_per_s: float,
                   utilization: float = 1.0) -> float:
     """Secondes pour entraîner à ``flops_per_s`` FLOP/s, dont
-    on n'atteint que la part ``utilization`` (le MFU : 0,3 à
-    0,5 sur un grand GPU)."""
+    on n'atteint que la part ``utilization`` (le MFU : de 0,2
+    à 0,5 pour les modèles de `COST_TABLE`)."""
     if flops_per_s <= 0 or not 0 < utilization <= 1:
         raise ValueError("Il faut flops_per_s > 0 et "
                          "0 < utilization ≤ 1.")
@@ -151,10 +171,23 @@ def training_time(n_params: float, n_tokens: float,
     return flops / (flops_per_s * utilization)
 
 
+def inference_flops(n_params: float, n_tokens: float) -> float:
+    """FLOP pour générer ``n_tokens`` tokens : 2·N par token
+    (la passe avant seule), sans l'attention sur le contexte.
+    Pour un mélange d'experts, N = paramètres actifs."""
+    return 2.0 * n_params * n_tokens
+
+
+#: Prix de location d'une heure de GPU, en dollars : l'hypothèse du rapport DeepSeek-V3
+#: (DeepSeek-AI, décembre 2024 : 2 $ l'heure de H800), proche des prix de location d'un H100
+#: en 2024. Un ordre de grandeur, pas un prix d'achat.
+PRICE_PER_GPU_HOUR = 2.0
+
+
 def training_cost(n_params: float, n_tokens: float,
                   gpu: str = "H100", n_gpus: int = 1024,
                   utilization: float = 0.4,
-                  price_per_gpu_hour: float = 2.0,
+                  price_per_gpu_hour: float = PRICE_PER_GPU_HOUR,
                   dtype: str = "bfloat16") -> dict:
     """Ordre de grandeur d'un entraînement sur ``n_gpus``
     cartes ``gpu``, à leur crête dense ``dtype`` ×
@@ -185,48 +218,63 @@ def _cost_table() -> pd.DataFrame:
     """Le tableau des coûts du cours, chaque chiffre avec sa source."""
     nan = math.nan
     rows = [
-        ("GPT-2 XL", 2019, 1.5e9, 1.5e9, nan, "?", nan,
+        ("GPT-2 XL", 2019, 1.5e9, 1.5e9, nan, "?", nan, "bfloat16",
          "Radford et al. 2019 (article GPT-2)",
          "non publié (WebText, 40 Go de texte)",
-         "non publié : les ~300 GPU-heures du seed n'ont pas de source"),
-        ("GPT-3", 2020, 175e9, 175e9, 300e9, "V100", nan,
+         "non publié : aucune source ne donne les GPU-heures de GPT-2",
+         nan, "non publié"),
+        ("GPT-3", 2020, 175e9, 175e9, 300e9, "V100", nan, "float16",
          "Brown et al. 2020 (article GPT-3)",
          "Brown et al. 2020 : 300 G tokens, 3,14e23 FLOP annoncés",
-         "non publié (grappe de V100 de Microsoft)"),
-        ("LLaMA 7B", 2023, 6.7e9, 6.7e9, 1.0e12, "A100", 82_432,
+         "non publié (grappe de V100 de Microsoft)",
+         4.6e6, "estimation de Lambda Labs (2020) : 355 années de calcul d'un V100, "
+                "4,6 M$ au prix de location d'un V100 ; OpenAI ne publie rien"),
+        ("LLaMA 7B", 2023, 6.7e9, 6.7e9, 1.0e12, "A100", 82_432, "bfloat16",
          "Touvron et al. 2023 (article LLaMA) : 6,7 G",
          "Touvron et al. 2023 : 1,0 T tokens",
-         "Touvron et al. 2023 : 82 432 GPU-heures A100 80 Go"),
-        ("LLaMA 65B", 2023, 65.2e9, 65.2e9, 1.4e12, "A100", 1_022_362,
+         "Touvron et al. 2023 : 82 432 GPU-heures A100 80 Go",
+         nan, "non publié"),
+        ("LLaMA 65B", 2023, 65.2e9, 65.2e9, 1.4e12, "A100", 1_022_362, "bfloat16",
          "Touvron et al. 2023 : 65,2 G",
          "Touvron et al. 2023 : 1,4 T tokens",
-         "Touvron et al. 2023 : 1 022 362 GPU-heures A100 80 Go"),
-        ("GPT-4 (estimé)", 2023, 1.8e12, 2.8e11, 1.3e13, "A100", 25_000 * 95 * 24,
+         "Touvron et al. 2023 : 1 022 362 GPU-heures A100 80 Go",
+         nan, "non publié"),
+        ("GPT-4 (estimé)", 2023, 1.8e12, 2.8e11, 1.3e13, "A100", 25_000 * 95 * 24, "bfloat16",
          "estimation non officielle (SemiAnalysis, 2023) : ~1,8 T dont ~280 G actifs "
          "par token (mélange d'experts)",
          "même estimation : ~13 T tokens",
-         "même estimation : ~25 000 A100 pendant 90 à 100 jours ; OpenAI ne publie rien"),
-        ("DeepSeek-V3", 2024, 671e9, 37e9, 14.8e12, "H800", 2_788_000,
+         "même estimation : ~25 000 A100 pendant 90 à 100 jours ; OpenAI ne publie rien",
+         78e6, "AI Index Report 2024 (Stanford HAI, d'après Epoch AI) : 78 M$ de calcul ; "
+               "S. Altman (avril 2023) : l'entraînement a coûté « plus » que 100 M$"),
+        ("DeepSeek-V3", 2024, 671e9, 37e9, 14.8e12, "H800", 2_788_000, "float8",
          "DeepSeek-AI 2024 (rapport technique) : 671 G dont 37 G actifs par token",
          "DeepSeek-AI 2024 : 14,8 T tokens",
-         "DeepSeek-AI 2024 : 2,788 M GPU-heures H800 (5,576 M$ à 2 $/h), "
-         "entraîné en FP8"),
-        ("Llama 4 Scout", 2025, 109e9, 17e9, 40e12, "H100 SXM", 5_000_000,
+         "DeepSeek-AI 2024 : 2,788 M GPU-heures H800, entraîné en FP8",
+         5.576e6, "DeepSeek-AI 2024 : 5,576 M$ à 2 $ l'heure de H800, la dernière "
+                  "exécution seulement (sans les essais, le personnel ni les machines)"),
+        ("Llama 4 Scout", 2025, 109e9, 17e9, 40e12, "H100 SXM", 5_000_000, "bfloat16",
          "Meta 2025 (fiche du modèle) : 109 G dont 17 G actifs par token",
          "Meta 2025 : ~40 T tokens",
-         "Meta 2025 : 5,0 M GPU-heures H100 80 Go"),
+         "Meta 2025 : 5,0 M GPU-heures H100 80 Go",
+         nan, "non publié"),
     ]
     df = pd.DataFrame(rows, columns=["model", "year", "n_params", "n_active_params",
-                                     "n_tokens", "gpu", "gpu_hours", "source_n",
-                                     "source_d", "source_gpu_hours"])
+                                     "n_tokens", "gpu", "gpu_hours", "dtype", "source_n",
+                                     "source_d", "source_gpu_hours", "cost_usd",
+                                     "source_cost"])
     df["flops_6nd"] = [training_flops(n, d) for n, d in zip(df.n_active_params, df.n_tokens)]
-    peaks = [(gpu_peak_tflops(g, "bfloat16") or gpu_peak_tflops(g, "float16") or nan)
-             if gpu_key(g) else nan for g in df.gpu]
-    df["implied_utilization"] = df.flops_6nd / (df.gpu_hours * 3600 * pd.Series(peaks) * 1e12)
+    peaks = [(gpu_peak_tflops(g, dtype) or nan) if gpu_key(g) else nan
+             for g, dtype in zip(df.gpu, df.dtype)]
+    df["peak_tflops"] = peaks
+    df["implied_utilization"] = df.flops_6nd / (df.gpu_hours * 3600 * df.peak_tflops * 1e12)
+    df["rental_cost"] = df.gpu_hours * PRICE_PER_GPU_HOUR
     return df
 
 
 #: Les modèles du cours : N (paramètres, dont actifs par token pour un mélange d'experts),
-#: D (tokens), GPU-heures publiées, 6·N·D (avec les paramètres actifs) et la part de la
-#: crête bf16/fp16 dense que cela suppose (``implied_utilization``).
+#: D (tokens), GPU-heures publiées, précision du calcul (``dtype``), 6·N·D (avec les
+#: paramètres actifs), la part de la crête dense dans cette précision que cela suppose
+#: (``implied_utilization``, le MFU), le prix de ces GPU-heures à `PRICE_PER_GPU_HOUR`
+#: (``rental_cost``) et le coût publié ou estimé par d'autres (``cost_usd``), avec ses
+#: sources (``source_*``).
 COST_TABLE = _cost_table()

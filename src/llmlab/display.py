@@ -183,6 +183,40 @@ def french_general(x: float, digits: int = 4) -> str:
     return f"{x:.{digits}g}".replace(".", ",")
 
 
+def french_tick(x: float, digits: int = 3) -> str:
+    """Une graduation d'axe à la française : « 1 024 », « 0,25 », « −0,5 », « 1,5e-07 ».
+
+    Un entier s'écrit en entier, avec l'espace des milliers ; sinon ``digits`` chiffres
+    significatifs (`french_general`). Le signe moins est le vrai « − », comme matplotlib.
+    """
+    if x == 0:
+        return "0"
+    text = french_number(x, 0) if float(x).is_integer() else french_general(x, digits)
+    return text.replace("-", "\u2212") if text.startswith("-") else text
+
+
+def french_ticks(ax, axis: str = "both", digits: int = 3):
+    """Met la virgule décimale sur les graduations d'une figure matplotlib.
+
+    ``ax`` : des axes (``plt.subplots``) ou une barre de couleur (``fig.colorbar(...)``) ;
+    ``axis`` : « x », « y » ou « both ». Le formateur de matplotlib écrit « 0.25 » quelle
+    que soit la langue : toute figure du cours qui a des graduations décimales passe par
+    ici. Les échelles logarithmiques gardent leurs puissances de 10, sans virgule à
+    mettre. Rend ``ax``.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    if axis not in ("x", "y", "both"):
+        raise ValueError(f"axis vaut « x », « y » ou « both » (reçu {axis!r}).")
+    target = getattr(ax, "ax", ax) if not hasattr(ax, "xaxis") else ax   # Colorbar → ses axes
+    formatter = FuncFormatter(lambda value, _: french_tick(value, digits))
+    for name in ("x", "y"):
+        part = getattr(target, f"{name}axis")
+        if axis in (name, "both") and part.get_scale() == "linear":
+            part.set_major_formatter(formatter)
+    return ax
+
+
 def french_count(n: int) -> str:
     """Un grand nombre en mots, arrondi : « 124 millions », « 8,0 milliards », « 175 milliards »."""
     if n >= 1e9:

@@ -3,12 +3,13 @@
 Les pièces, dans l'ordre d'un passage avant :
 
 * embeddings des tokens et des positions, additionnés ;
-* ``n_layer`` :class:`TransformerBlock` **pré-LN** : la LayerNorm est
+* ``n_layer`` :class:`TransformerBlock` **pre-LN** : la LayerNorm est
   appliquée *avant* l'attention et avant le MLP, et la connexion
   résiduelle ajoute le résultat à x intact. Le chemin résiduel reste
   ainsi une simple somme de l'entrée à la sortie : les gradients y
   passent sans être renormalisés à chaque couche, ce qui rend les
-  réseaux profonds stables sans préchauffage du taux d'apprentissage.
+  réseaux profonds stables sans long échauffement (*warm-up*) du
+  taux d'apprentissage.
   (Le Transformer de 2017 était post-LN : ``x = LN(x + attn(x))``.
   GPT-2 a déplacé la norme ; c'est ce placement qu'on enseigne.)
 * une LayerNorm finale, puis la tête linéaire qui donne les logits
@@ -258,7 +259,7 @@ class CausalSelfAttention(nn.Module):
 # --------------------------------------------------------------------------
 
 class TransformerBlock(nn.Module):
-    """Un bloc pré-LN : la norme avant, la somme après.
+    """Un bloc pre-LN : la norme avant, la somme après.
 
     ``fast=False`` : les pièces écrites à la main (même
     calcul, plus lent).
@@ -280,7 +281,7 @@ class TransformerBlock(nn.Module):
                      else nn.Identity())
 
     def forward(self, x):
-        """Pré-LN (GPT-2) : x + f(LN(x)), jamais LN(x + f(x)).
+        """Pre-LN (GPT-2) : x + f(LN(x)), jamais LN(x + f(x)).
 
         Le chemin résiduel x -> sortie reste une somme pure.
         """

@@ -112,7 +112,9 @@ class GRULanguageModel(nn.Module):
         """Prolonge ``idx`` (B, T) de ``max_new_tokens`` tokens tirés un à un.
 
         Le début est lu une fois ; ensuite on ne donne au GRU que le dernier token et
-        son état : contrairement au Transformer, rien n'est relu.
+        son état. Le GPT du cours évite aussi de tout recalculer (son cache KV garde les
+        clés et valeurs du passé), mais chaque nouveau token y relit toutes les positions
+        précédentes, et le cache grandit avec le texte ; l'état du GRU garde sa taille.
         """
         if idx.ndim != 2 or idx.shape[1] == 0:
             raise ValueError("generate attend un début non vide de forme (B, T).")

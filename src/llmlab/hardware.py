@@ -55,6 +55,25 @@ def _read(path: str) -> str:
         return ""
 
 
+#: Où Linux décrit les cœurs (cpufreq) ; les tests le remplacent par un faux /sys.
+SYSFS_CPU = "/sys/devices/system/cpu"
+
+
+def _max_freq_khz() -> int | None:
+    """La plus haute fréquence maximale (kHz) des cœurs dans /sys, ou None.
+
+    On prend le maximum sur tous les cœurs : sur un processeur hybride (cœurs
+    performants et économes), cpu0 n'est pas toujours le plus rapide. Une machine
+    virtuelle n'a souvent pas de cpufreq du tout.
+    """
+    values = []
+    for path in sorted(Path(SYSFS_CPU).glob("cpu[0-9]*/cpufreq/cpuinfo_max_freq")):
+        text = _read(str(path)).strip()
+        if text.isdigit() and int(text) > 0:
+            values.append(int(text))
+    return max(values) if values else None
+
+
 def _linux_cpu(info: dict) -> None:
     """Complète ``info`` avec /proc/cpuinfo, lscpu et /sys (Linux)."""
     text = _read("/proc/cpuinfo")
@@ -87,15 +106,19 @@ def _linux_cpu(info: dict) -> None:
         except (KeyError, ValueError):
             pass
     # Fréquence : la plus haute que la machine déclare (turbo), sinon la nominale.
-    khz = _read("/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq").strip()
+    khz = _max_freq_khz()
     nominal = re.search(r"@\s*([\d.]+)\s*GHz", info["name"] or "")
-    if khz.isdigit():
-        info["ghz"], info["ghz_source"] = int(khz) / 1e6, "fréquence maximale lue dans /sys"
+    if khz:
+        info["ghz"], info["ghz_source"] = khz / 1e6, "fréquence maximale (turbo) lue dans /sys"
+        info["ghz_is_max"] = True
     elif lscpu.get("CPU max MHz"):
         info["ghz"], info["ghz_source"] = (float(lscpu["CPU max MHz"].replace(",", "."))
-                                           / 1000, "fréquence maximale selon lscpu")
+                                           / 1000, "fréquence maximale (turbo) selon lscpu")
+        info["ghz_is_max"] = True
     elif nominal:
-        info["ghz"], info["ghz_source"] = float(nominal.group(1)), "fréquence nominale du nom du modèle"
+        info["ghz"], info["ghz_source"] = (float(nominal.group(1)),
+                                           "fréquence de base du nom du modèle, le turbo "
+                                           "peut la dépasser")
     elif fields.get("cpu mhz"):
         info["ghz"], info["ghz_source"] = (float(fields["cpu mhz"]) / 1000,
                                            "fréquence du moment lue dans /proc/cpuinfo, "
@@ -122,7 +145,8 @@ def _macos_cpu(info: dict) -> None:
     info["flags"] = {f.lower().replace(".", "_") for f in features.split()}
     hz = sysctl("hw.cpufrequency_max") or sysctl("hw.cpufrequency")
     if hz.isdigit():
-        info["ghz"], info["ghz_source"] = int(hz) / 1e9, "sysctl hw.cpufrequency"
+        info["ghz"], info["ghz_source"] = (int(hz) / 1e9, "selon sysctl (sur un Mac Intel, "
+                                           "la fréquence de base : le turbo peut la dépasser)")
 
 
 #: Noms de NumPy (``__cpu_features__``) → drapeaux de /proc/cpuinfo.
@@ -151,16 +175,21 @@ def _fallback_cpu(info: dict) -> None:
     freq = psutil.cpu_freq() if info["ghz"] is None else None
     if freq and (freq.max or freq.current):
         info["ghz"] = (freq.max or freq.current) / 1000
-        info["ghz_source"] = "selon psutil"
+        info["ghz_source"] = ("selon psutil (sous Windows, la fréquence de base : le turbo "
+                              "peut la dépasser)")
 
 
 def cpu_info() -> dict:
     """Ce que la machine dit de son processeur : nom, fabricant, drapeaux
-    (avx2, fma…), cœurs physiques, fréquence, et d'où vient chaque chiffre."""
+    (avx2, fma…), cœurs physiques, fréquence, et d'où vient chaque chiffre.
+
+    ``ghz_is_max`` : la fréquence est la maximale (turbo) déclarée par le système.
+    Sinon (fréquence de base, ou du moment), une mesure peut dépasser la crête.
+    """
     info = {"name": platform.processor() or platform.machine(), "vendor": "",
             "family": None, "flags": set(), "cores": None, "cores_source": "",
-            "ghz": None, "ghz_source": "", "arch": platform.machine().lower(),
-            "system": platform.system()}
+            "ghz": None, "ghz_source": "", "ghz_is_max": False,
+            "arch": platform.machine().lower(), "system": platform.system()}
     if info["system"] == "Linux":
         _linux_cpu(info)
     elif info["system"] == "Darwin":
@@ -194,8 +223,9 @@ def cpu_peak_gflops(dtype: str = "float32", info: dict | None = None) -> dict:
     """Crête théorique du processeur : cœurs physiques × GHz × FLOP par cycle.
 
     FLOP par cycle et par cœur = (nombres par registre SIMD) × 2 (une FMA
-    fait une multiplication et une addition) × 2 unités FMA (hypothèse
-    courante). Sans FMA : une multiplication et une addition par cycle.
+    fait une multiplication et une addition) × unités FMA par cœur (2,
+    l'hypothèse courante ; 4 pour les cœurs performants des puces Apple).
+    Sans FMA : une multiplication et une addition par cycle.
     ``info`` : le résultat de `cpu_info()` (par défaut, cette machine).
     Renvoie ``gflops`` à None quand la machine ne dit pas de quoi calculer.
     """
@@ -254,15 +284,17 @@ def cpu_peak_gflops(dtype: str = "float32", info: dict | None = None) -> dict:
 #: Les GeForce calculent à demi-vitesse quand elles accumulent en float32, ce que fait torch.
 GPU_PEAKS = {
     "H100 SXM": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4,
-                 "memory_gb": 80, "bandwidth_gbs": 3350,
+                 "float8": 1978.9, "memory_gb": 80, "bandwidth_gbs": 3350,
                  "source": "NVIDIA, fiche H100 : 1 979 TFLOPS FP16/BF16 « avec sparsité », "
-                           "soit 989 dense ; 67 TFLOPS FP32 ; 3,35 To/s"},
+                           "soit 989 dense ; 3 958 en FP8 avec sparsité, soit 1 979 dense ; "
+                           "67 TFLOPS FP32 ; 3,35 To/s"},
     "H100 PCIe": {"float32": 51.0, "tf32": 378.0, "bfloat16": 756.0, "float16": 756.0,
-                  "memory_gb": 80, "bandwidth_gbs": 2000,
+                  "float8": 1513.0, "memory_gb": 80, "bandwidth_gbs": 2000,
                   "source": "NVIDIA, fiche H100 : 1 513 TFLOPS FP16 avec sparsité, "
-                            "756 dense ; 51 TFLOPS FP32"},
+                            "756 dense ; 3 026 en FP8 avec sparsité, 1 513 dense ; "
+                            "51 TFLOPS FP32"},
     "H800 SXM": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4,
-                 "memory_gb": 80, "bandwidth_gbs": 3350,
+                 "float8": 1978.9, "memory_gb": 80, "bandwidth_gbs": 3350,
                  "source": "NVIDIA, fiche H800 : calcul du H100 SXM, liaison NVLink "
                            "bridée (400 Go/s au lieu de 900) pour l'export vers la Chine"},
     "A100": {"float32": 19.5, "tf32": 156.0, "bfloat16": 312.0, "float16": 312.0,
@@ -286,6 +318,9 @@ GPU_PEAKS = {
     "T4": {"float32": 8.1, "float16": 65.0, "memory_gb": 16, "bandwidth_gbs": 320,
            "source": "NVIDIA, fiche T4 : 65 TFLOPS FP16 (précision mixte) ; "
                      "pas de bfloat16 (architecture Turing)"},
+    "Apple M5 Max": {"memory_gb": 128, "bandwidth_gbs": 614,
+                     "source": "Apple, annonce du 3 mars 2026 : jusqu'à 128 Go de mémoire "
+                               "unifiée, 614 Go/s ; pas de TFLOPS publiés"},
     "Apple M1 Ultra": {"float32": 21.0, "memory_gb": 128, "bandwidth_gbs": 800,
                        "source": "Apple, annonce du M1 Ultra (mars 2022) : 21 TFLOPS"},
     "Apple M1 Max": {"float32": 10.4, "memory_gb": 64, "bandwidth_gbs": 400,
@@ -298,12 +333,44 @@ GPU_PEAKS = {
                  "source": "Apple, annonce du M2 (juin 2022) : 3,6 TFLOPS"},
 }
 
+#: Les trois machines comparées dans le cours (clés de `GPU_PEAKS`, qui donne leurs crêtes,
+#: leur mémoire et leur bande passante) : ce qu'aucune crête ne dit, chaque chiffre avec sa
+#: source. Prix en dollars : ``price_usd`` (une valeur ou un intervalle), None s'il n'est
+#: pas publié pour la puce seule.
+MACHINES = {
+    "Apple M5 Max": {
+        "year": 2026, "where": "portable", "memory_kind": "unifiée", "units": "40 cœurs GPU",
+        "power": "non publiée",
+        "cooling": "ventilateurs du portable", "price_usd": None,
+        "price": "le portable entier : des milliers de francs",
+        "ai_use": "LLM moyens en local",
+        "source": "Apple, annonce du 3 mars 2026 ; la puce ne se vend pas seule"},
+    "RTX 5090": {
+        "year": 2025, "where": "PC de bureau", "memory_kind": "GDDR7",
+        "units": "21 760 cœurs CUDA", "power": "575 W",
+        "cooling": "ventilateurs de la carte", "price_usd": 1999,
+        "price": "1 999 $ au lancement",
+        "ai_use": "LLM en local, petits affinages",
+        "source": "NVIDIA, annonce du CES (janvier 2025) et livre blanc RTX Blackwell"},
+    "H100 SXM": {
+        "year": 2022, "where": "centre de données", "memory_kind": "HBM3",
+        "units": "16 896 cœurs CUDA",
+        "power": "jusqu'à 700 W", "cooling": "serveur ventilé, ou liquide",
+        "price_usd": (25_000, 40_000), "resale_usd": 40_000,
+        "price": "25 000 à 40 000 $ (presse)",
+        "ai_use": "entraîner et servir, par milliers",
+        "source": "NVIDIA, fiche H100 (700 W, module SXM pour serveurs) ; prix : estimations "
+                  "de la presse, NVIDIA ne publie pas de prix ; revente : plus de 40 000 $ "
+                  "sur eBay en avril 2023 (CNBC), au plus fort de la pénurie"},
+}
+
 # Nom déclaré (torch.cuda.get_device_name, nom de la puce Apple) → clé de GPU_PEAKS.
 # Le plus précis d'abord : « H100 PCIe » avant « H100 ».
 _GPU_PATTERNS = [
     ("H100 PCIe", r"H100.*PCIE"), ("H800 SXM", r"H800"), ("H100 SXM", r"H100"),
     ("A100", r"A100"), ("V100", r"V100"), ("RTX 5090", r"5090"), ("RTX 4090", r"4090"),
-    ("L4", r"\bL4\b"), ("T4", r"\bT4\b"), ("Apple M1 Ultra", r"M1 ULTRA"),
+    ("L4", r"\bL4\b"), ("T4", r"\bT4\b"), ("Apple M5 Max", r"M5 MAX"),
+    ("Apple M1 Ultra", r"M1 ULTRA"),
     ("Apple M1 Max", r"M1 MAX"), ("Apple M1 Pro", r"M1 PRO"),
     ("Apple M1", r"\bM1\b(?! (PRO|MAX|ULTRA))"), ("Apple M2", r"\bM2\b(?! (PRO|MAX|ULTRA))"),
 ]
@@ -428,6 +495,27 @@ def machine_label(devices=None) -> str:
         elif device == "mps":
             parts.append("GPU Apple (MPS)")
     return " + ".join(parts)
+
+
+def over_peak_reason(device: str = "cpu", info: dict | None = None) -> str:
+    """Pourquoi une mesure sur ``device`` peut dépasser la crête calculée ici.
+
+    Processeur : la crête est calculée à la fréquence que déclare le système ; si ce
+    n'est pas la fréquence maximale (turbo), le processeur va plus vite qu'elle.
+    ``info`` : le résultat de `cpu_info()` (par défaut, cette machine).
+    """
+    if device != "cpu":
+        return ("le chiffre publié de GPU_PEAKS est peut-être celui d'une autre version de "
+                "la carte, ou d'une autre précision que celle utilisée par torch")
+    info = cpu_info() if info is None else info
+    if not info["ghz"]:
+        return "la machine ne déclare pas sa fréquence : la crête est inconnue"
+    ghz = french_number(info["ghz"], 2)
+    if not info["ghz_is_max"]:
+        return (f"la crête est calculée à {ghz} GHz ({info['ghz_source']}) ; en turbo, le "
+                "processeur va plus vite, et la vraie crête est au moins la mesure")
+    return (f"la crête est calculée à la fréquence maximale déclarée ({ghz} GHz) ; une unité "
+            "que la formule ne compte pas (les unités matricielles AMX) peut aller au-delà")
 
 
 def peak_description(device: str, dtype: str) -> str:

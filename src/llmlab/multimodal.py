@@ -19,7 +19,7 @@ from llmlab.embeddings import cosine_similarity
 
 
 def vit_token_count(height: int, width: int, patch: int, cls_token: bool = False) -> int:
-    """Nombre de patchs (H / P) × (W / P), plus un jeton [CLS]
+    """Nombre de patchs (H / P) × (W / P), plus un token [CLS]
     si ``cls_token`` : 224 × 224 en patchs de 16 → 196."""
     for name, value in (("height", height), ("width", width), ("patch", patch)):
         if not isinstance(value, (int, np.integer)) or value < 1:

@@ -1,6 +1,6 @@
 """Des logits aux probabilités, puis au token suivant.
 
-Un modèle de langue ne choisit pas un mot : il donne un score (un *logit*) à chaque
+Un modèle de langage ne choisit pas un mot : il donne un score (un *logit*) à chaque
 token du vocabulaire. Ce module montre ce qu'on en fait, en NumPy, une distribution
 par ligne (dernier axe) :
 
@@ -9,8 +9,9 @@ par ligne (dernier axe) :
 * :func:`greedy` prend le plus probable, :func:`sample` tire au hasard (avec graine) ;
 * :func:`cross_entropy` et :func:`perplexity` mesurent la surprise du modèle devant
   le vrai token suivant : ce sont les métriques d'entraînement d'un LLM ;
-* :class:`BigramModel` compte, dans un texte, quel mot suit quel mot : le plus simple
-  des modèles de langue, qui donne de vraies probabilités à montrer en classe.
+* :class:`NGramModel` compte, dans un texte, quel mot suit le ou les deux mots
+  précédents : le plus simple des modèles de langage, qui donne de vraies probabilités
+  à montrer en classe.
 
 Les fonctions sont testées contre torch (``tests/test_sampling.py``) ; leurs lignes
 tiennent en 62 caractères pour être montrées sur une diapositive.
@@ -225,13 +226,17 @@ def join_words(words: list[str]) -> str:
     return re.sub(r" ([,.)…])", r"\1", text)
 
 
-class BigramModel:
-    """Modèle de langue par comptage : la probabilité du mot
-    suivant est sa fréquence après le contexte dans le corpus.
+class NGramModel:
+    """Modèle de langage par comptage (n-grammes) : la
+    probabilité du mot suivant est sa fréquence, dans le
+    corpus, après les derniers mots du contexte.
 
-    Un vrai bigramme regarde le dernier mot ; on compte aussi
-    après les deux derniers (``max_context=2``), pour que
-    « Bonjour mon » ne se confonde pas avec « mon ».
+    Il regarde au plus ``max_context`` mots (2 par défaut).
+    Après « bonjour mon », il compte ce qui suit ces deux
+    mots : P(cœur | bonjour, mon), un *trigramme* (trois
+    mots en tout). Après « mon » seul, ce qui suit « mon » :
+    P(cœur | mon), un *bigramme*. Avec ``max_context=1``,
+    c'est un bigramme pour tout contexte.
     """
 
     def __init__(self, counts: dict, max_context: int = 2):
@@ -242,7 +247,7 @@ class BigramModel:
 
     @classmethod
     def train(cls, text: str, max_context: int = 2
-              ) -> "BigramModel":
+              ) -> "NGramModel":
         """Compte, pour chaque suite de 1 à ``max_context``
         mots du texte, les mots qui la suivent."""
         if max_context < 1:

@@ -558,10 +558,9 @@ def plot_history(history, ax=None):
     ``history`` : le DataFrame de `train` (ou le `TrainResult`).
     """
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import FuncFormatter
 
     from llmlab import style
-    from llmlab.display import french_general, french_number
+    from llmlab.display import french_ticks
 
     history = getattr(history, "history", history)
     style.use()
@@ -572,10 +571,6 @@ def plot_history(history, ax=None):
             linestyle="--")
     ax.set_xlabel("pas d'entraînement")
     ax.set_ylabel("perte (entropie croisée)")
-    # virgule décimale, espace des milliers : « 2,5 », « 10 000 »
-    ax.xaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: french_number(v, 0)))
-    ax.yaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: french_general(v, 3)))
+    french_ticks(ax)   # virgule décimale, espace des milliers : « 2,5 », « 10 000 »
     ax.legend()
     return ax

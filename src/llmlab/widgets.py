@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from llmlab import linear
-from llmlab.display import french_general, french_number
+from llmlab.display import french_general, french_number, french_ticks
 from llmlab.style import STYLE_NAME, register
 
 register()
@@ -114,6 +114,7 @@ class LineFitExplorer(widgets.VBox):
             ax.set_ylabel(ylabel)
             margin = 0.15 * y_span
             ax.set_ylim(self.y.min() - margin, self.y.max() + margin)
+            french_ticks(ax)
         self.slope.observe(self._update, names="value")
         self.intercept.observe(self._update, names="value")
         super().__init__(children=[_french_readout(self.slope, 3),
@@ -194,6 +195,8 @@ class GradientDescentExplorer(widgets.VBox):
             ax_loss.set_xlabel("epoch")
             ax_loss.set_ylabel("MSE (données normalisées)" if normalize else "MSE")
             ax_loss.set_title(f"lr = {french_general(lr)}")
+            for ax in (ax_line, ax_loss):
+                french_ticks(ax)   # l'axe log de la perte garde ses puissances de 10
         self.epoch.observe(self._update, names="value")
         super().__init__(children=[self.epoch, self.label, self.image])
         self._update()
@@ -288,6 +291,7 @@ class SamplingExplorer(widgets.VBox):
                           rotation=45, ha="right")
             ax.set_ylim(0, 1)
             ax.set_ylabel("probabilité")
+            french_ticks(ax, "y")   # « 0,2 » : clear() a remis le formateur anglais
         best = int(np.argmax(probs))
         self.label.value = (f"{kept} mot(s) possible(s) sur {len(self.words)} &nbsp; · &nbsp; "
                             f"le plus probable : <b>{self.words[best]}</b> "

@@ -39,6 +39,7 @@ FORCED_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # taire l'avertissement de debugpy au démarrage
 }
 QUARTO_SETUP = Path(__file__).with_name("quarto_setup.py")
+FIGURE_CHECK = Path(__file__).with_name("figure_check.py")   # graduations à point décimal
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_STREAM_CHARS = 3000
 
@@ -241,11 +242,13 @@ def figure_setup(doc: Document) -> str:
 
 def run_document(doc: Document) -> list:
     """Exécute les chunks d'un .qmd comme Quarto, après sa préparation du noyau
-    (``figure_setup`` puis ``quarto_setup.py`` : ``ojs_define``). Sans chunk à exécuter,
+    (``figure_setup`` puis ``quarto_setup.py`` : ``ojs_define``), et le contrôle des
+    graduations des figures (``figure_check.py``, propre aux tests). Sans chunk à exécuter,
     aucun noyau n'est démarré (Quarto prendrait alors le moteur markdown)."""
     cells = chunk_cells(doc)
     if not cells:
         return []
-    setup = figure_setup(doc) + "\n" + QUARTO_SETUP.read_text(encoding="utf-8")
+    setup = "\n".join([figure_setup(doc), QUARTO_SETUP.read_text(encoding="utf-8"),
+                       FIGURE_CHECK.read_text(encoding="utf-8")])
     return run_cells(cells, cwd=doc.workdir, env=kernel_env(doc.root), title=rel(doc.path, doc.root),
                      setup=setup)

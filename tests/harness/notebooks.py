@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nbformat
 
-from .kernel import Cell, kernel_env, run_cells
+from .kernel import FIGURE_CHECK, Cell, kernel_env, run_cells
 from .qmd import rel
 
 EXERCISE_TAG = "exercice"
@@ -53,7 +53,8 @@ def run_notebook(nb, path: Path, root: Path, *, solved: bool) -> list:
     path = Path(path)
     env = kernel_env(root, {"LLMLAB_CORRIGE": "1"} if solved else None)
     title = f"{rel(path, root)} (version {'corrigée' if solved else 'vierge'})"
-    return run_cells(notebook_cells(nb, solved=solved), cwd=path.parent, env=env, title=title)
+    return run_cells(notebook_cells(nb, solved=solved), cwd=path.parent, env=env, title=title,
+                     setup=FIGURE_CHECK.read_text(encoding="utf-8"))
 
 
 def stale_outputs(nb) -> list[str]:

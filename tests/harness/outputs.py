@@ -97,3 +97,19 @@ def widget_outputs(doc: Document, cells: list) -> list[str]:
             if mimes:
                 found.append(f"{chunk.start.where(doc.root)} : {', '.join(mimes)}")
     return found
+
+
+#: Le type MIME privé des rapports de ``figure_check.py`` (graduations à point décimal).
+TICKS_MIME = "application/x-llmlab-ticks+json"
+
+
+def decimal_point_ticks(cells, where) -> list[str]:
+    """Les figures dont une graduation garde le point décimal, une ligne par axe fautif :
+    « <où> : axe y de « probabilité » : 0.2, 0.4 ». ``where(i, cell)`` nomme la cellule."""
+    found = []
+    for index, cell in enumerate(cells):
+        for out in cell.get("outputs", []):
+            for report in out.get("data", {}).get(TICKS_MIME, []):
+                found.append(f"{where(index, cell)} : axe {report['axis']} de "
+                             f"« {report['axes']} » : {', '.join(report['labels'])}")
+    return found

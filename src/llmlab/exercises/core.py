@@ -1,14 +1,31 @@
-"""Le cœur des vérificateurs : comparer une réponse à la référence et l'expliquer."""
+"""Le cœur des vérificateurs : comparer une réponse à la référence et l'expliquer.
+
+Un vérificateur de TP tient en quelques lignes : des cas, une référence, et la **table** de ses
+erreurs typiques, une ligne par erreur, ``(détection, conseil)`` :
+
+- un calcul fautif (fonction des mêmes arguments) : reconnu s'il reproduit la sortie de
+  l'élève sur TOUS les cas (``part="dW"`` : sur ce seul morceau d'une réponse en plusieurs) ;
+- une valeur fautive, pour ``check_value`` ;
+- ``Raises(motif)`` : la fonction de l'élève lève une erreur dont le texte contient ce motif ;
+- ``When(test)`` : ``test(réponse, attendu)`` est vrai sur le premier cas faux.
+
+Un verdict ne dévoile jamais la valeur attendue : il dit « trop grand », quelle forme, quel
+morceau est faux, et le conseil de l'erreur reconnue.
+"""
 from __future__ import annotations
 
 import copy
-import inspect
+import functools
 import os
+import re
+import warnings
 from dataclasses import dataclass
-from numbers import Number
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 import numpy as np
+
+from llmlab.exercises.answers import (as_array, describe, has_blank, has_ellipsis,  # noqa: F401
+                                      is_blank, is_text, number_text, read_numbers)  # (réexportés)
 
 
 class ExerciseError(AssertionError):
@@ -38,10 +55,21 @@ class Verdict:
     def __str__(self) -> str:
         return f"{self.icon} {self.message}"
 
-    __repr__ = __str__
+    __repr__ = _repr_markdown_ = __str__  # Jupyter affiche le verdict en Markdown
 
-    def _repr_markdown_(self) -> str:
-        return f"{self.icon} {self.message}"
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
+
+
+def wrong(message: str) -> Verdict:
+    """❌ ``message``, avec une majuscule."""
+    return Verdict(False, _sentence(message))
+
+
+def pending(message: str) -> Verdict:
+    """⏳ ``message`` : pas encore de réponse, ou des `...` à compléter."""
+    return Verdict(False, _sentence(message), pending=True)
 
 
 def finish(verdict: Verdict) -> Verdict:
@@ -51,208 +79,396 @@ def finish(verdict: Verdict) -> Verdict:
     return verdict
 
 
-def _is_blank(value: Any) -> bool:
-    return value is None or value is Ellipsis
+#: Le début du verdict quand un vérificateur a planté malgré tout (un bogue à signaler).
+UNREADABLE = "Le vérificateur n'a pas pu lire ces réponses"
 
 
-def _as_array(value: Any) -> np.ndarray | None:
-    """Convertit listes, tuples, tableaux NumPy et tenseurs torch en tableau NumPy."""
-    if hasattr(value, "detach"):  # tenseur torch
-        value = value.detach().cpu().numpy()
-    if isinstance(value, (list, tuple, np.ndarray, Number, np.generic)):
+def checker(fn: Callable[..., Verdict]) -> Callable[..., Verdict]:
+    """Décore un vérificateur public : verdict fini (mode strict), et jamais de plantage."""
+    @functools.wraps(fn)
+    def run(*args, **kwargs) -> Verdict:
         try:
-            return np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            return None
-    return None
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                verdict = fn(*args, **kwargs)
+        except ExerciseError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
+            verdict = wrong(f"{UNREADABLE} ({type(exc).__name__}) : relancez les cellules "
+                            f"au-dessus, puis vérifiez ce que vous passez à `{fn.__name__}`.")
+        return finish(verdict)
+
+    run.is_checker = True
+    return run
 
 
-def _compare(got: Any, expected: Any, name: str, rtol: float, atol: float) -> Verdict:
-    if _is_blank(got):
-        return Verdict(False, f"Pas encore de réponse pour `{name}` : complétez la cellule.", pending=True)
+def all_of(*steps: Callable[[], Verdict], success: str) -> Verdict:
+    """Le premier verdict non réussi des étapes, évaluées dans l'ordre ; sinon ✅ ``success``."""
+    for step in steps:
+        verdict = step()
+        if not verdict.ok:
+            return verdict
+    return Verdict(True, success)
+
+
+# --- Comparer une réponse à la valeur attendue ----------------------------------------------
+def _wanted(expected: np.ndarray) -> str:
+    return ("un nombre" if expected.ndim == 0 else f"une liste de {expected.size} nombre(s)"
+            if expected.ndim == 1 else f"un tableau de forme {expected.shape}")
+
+
+def _tolerances(got, exp, rtol: float, atol: float) -> tuple[float, float]:
+    """Un entier se compare exactement ; un calcul en float32 a droit à plus d'écart."""
+    if exp.kind in "ib":
+        return min(rtol, 1e-12), min(atol, 1e-6)
+    if got.low_precision or exp.low_precision:
+        finite = np.abs(exp.values[np.isfinite(exp.values)])
+        scale = float(finite.max()) if finite.size else 0.0
+        return max(rtol, 1e-4), max(atol, 1e-4 * scale)
+    return rtol, atol
+
+
+def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: float) -> Verdict:
+    exp, read = read_numbers(expected), read_numbers(got)
+    if read.values is None:
+        if read.problem == "du texte":
+            return wrong(f"{name} contient du texte : il faut des nombres (le texte \"3\" "
+                         "n'est pas le nombre 3).")
+        if read.problem and "meta" in read.problem:
+            return wrong(f"{name} est {read.problem} : calculez-le sur le processeur (.cpu()).")
+        shown = describe(got)
+        detail = f", qui contient {read.problem}" if read.problem not in (None, shown) else ""
+        return wrong(f"{name} devrait être {_wanted(exp.values)}, pas {shown}{detail}.")
+    if exp.kind == "b" and read.kind != "b":
+        return wrong(f"{name} devrait contenir des booléens (True / False).")
+    arr, want = read.values, exp.values
+    if want.ndim == 0 and arr.size == 1:
+        arr = arr.reshape(())
+    if arr.shape != want.shape:
+        if want.ndim == 0 or arr.ndim == 0:
+            return wrong(f"{name} devrait être {_wanted(want)}, pas {describe(got)}.")
+        if want.ndim == arr.ndim == 1:
+            return wrong(f"{name} contient {arr.size} valeur(s) au lieu de {want.size}.")
+        return wrong(f"{name} a la forme {arr.shape} au lieu de {want.shape}.")
+    rtol, atol = _tolerances(read, exp, rtol, atol)
+    bad = ~np.isclose(arr, want, rtol=rtol, atol=atol, equal_nan=True)
+    if not bad.any():
+        return Verdict(True, f"{name} est correct.")
+    if np.isnan(arr[bad]).any():
+        return wrong(f"{name} contient des NaN : une division par zéro, le log d'un nombre "
+                     "négatif ou nul, une exponentielle qui déborde ?")
+    diff = arr[bad] - want[bad]
+    if want.ndim == 0:
+        side, value = "grand" if diff > 0 else "petit", float(arr)
+        if value.is_integer() and abs(value) < 1e15:  # un entier s'affiche tel quel
+            shown = number_text(int(value))
+        elif abs(diff) <= 1e-3 * abs(want):  # arrondi à 4 chiffres, il dévoilerait l'attendu
+            return wrong(f"{name} est presque juste, mais un peu trop {side} : une constante ou "
+                         "un arrondi à revoir ?")
+        else:
+            shown = describe(got) if isinstance(got, (int, float)) else number_text(value)
+        return wrong(f"{name} vaut {shown} ; c'est trop {side}.")
+    if np.isinf(arr[bad]).any():
+        return wrong(f"{name} contient des valeurs infinies : un nombre qui déborde, une "
+                     "division par zéro ?")
+    sense = ("trop grandes" if (diff > 0).all() else "trop petites" if (diff < 0).all()
+             else "certaines trop grandes, d'autres trop petites")
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    where = first[0] if len(first) == 1 else list(first)
+    return wrong(f"{name} n'a pas les bonnes valeurs : {int(bad.sum())} sur {bad.size} sont "
+                 f"fausses ({sense}), la première à la position {where}.")
+
+
+def _compare_dict(got: Any, expected: dict, name: str, rtol: float, atol: float) -> Verdict:
+    if not isinstance(got, dict):
+        return wrong(f"{name} devrait être un dictionnaire {{clé: valeur}}, pas {describe(got)}.")
+    missing = sum(1 for key in expected if key not in got)
+    extra = [key for key in got if key not in expected]
+    if missing or extra:
+        shown = f" (par exemple {describe(extra[0])})" if extra else ""
+        return wrong(f"{name} n'a pas les bonnes clés : {missing} manquante(s), "
+                     f"{len(extra)} en trop{shown}.")
+    for key, value in expected.items():
+        verdict = compare(got[key], value, f"la valeur de la clé {describe(key)}", rtol, atol)
+        if not verdict.ok:
+            return wrong(f"Dans {name}, {verdict.message[:1].lower()}{verdict.message[1:]}")
+    return Verdict(True, f"{name} est correct.")
+
+
+def _compare_parts(got: Any, expected: Sequence, name: str, parts: Sequence[str],
+                   rtol: float, atol: float) -> Verdict:
+    listed = ", ".join(parts)
+    if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__len__") or not hasattr(got, "__iter__"):
+        return wrong(f"{name} doit donner {len(parts)} valeurs ({listed}), pas {describe(got)}.")
+    items = list(got)
+    if len(items) != len(parts):
+        return wrong(f"{name} donne {len(items)} valeur(s) au lieu de {len(parts)} ({listed}).")
+    for part, item, value in zip(parts, items, expected):
+        verdict = compare(item, value, part, rtol, atol)
+        if not verdict.ok:
+            return verdict
+    return Verdict(True, f"{name} est correct.")
+
+
+def compare(got: Any, expected: Any, name: str, rtol: float = 1e-6, atol: float = 1e-8,
+            parts: Sequence[str] | None = None) -> Verdict:
+    """✅, ⏳ ou ❌ avec la raison, sans dévoiler ``expected``.
+
+    ``name`` : la réponse telle qu'on la nomme dans la phrase (« `x_n` », « l'ordonnée b ») ;
+    ``parts`` : les noms des morceaux d'une réponse en plusieurs valeurs (« dX », « dW »…).
+    """
+    if is_blank(got):
+        return pending(f"Pas encore de réponse pour {name} : complétez la cellule.")
+    if has_ellipsis(got):
+        return pending(f"Il reste des `...` à compléter dans {name}.")
+    if parts:
+        return _compare_parts(got, expected, name, parts, rtol, atol)
     if isinstance(expected, str):
         if not isinstance(got, str):
-            return Verdict(False, f"`{name}` devrait être un texte (str), pas un {type(got).__name__}.")
+            return wrong(f"{name} devrait être un texte (str), pas {describe(got)}.")
         if got != expected:
-            return Verdict(False, f"`{name}` vaut {got!r} ; ce n'est pas la réponse attendue.")
-        return Verdict(True, f"`{name}` est correct.")
-    if isinstance(expected, (bool, np.bool_)):
-        if got is not True and got is not False and not isinstance(got, np.bool_):
-            return Verdict(False, f"`{name}` devrait être True ou False, pas {got!r}.")
-        if bool(got) != bool(expected):
-            return Verdict(False, f"`{name}` vaut {got!r} : ce n'est pas la bonne réponse.")
-        return Verdict(True, f"`{name}` est correct.")
-
-    exp = np.asarray(expected, dtype=float)
-    arr = _as_array(got)
-    if arr is None:
-        kind = "un nombre" if exp.ndim == 0 else f"un tableau de forme {exp.shape}"
-        return Verdict(False, f"`{name}` devrait être {kind}, pas un {type(got).__name__}.")
-    if exp.ndim == 0 and arr.ndim != 0 and arr.size == 1:
-        arr = arr.reshape(())
-    if arr.shape != exp.shape:
-        return Verdict(False, f"`{name}` a la forme {arr.shape} au lieu de {exp.shape}.")
-    if np.isnan(arr).any() and not np.isnan(exp).any():
-        return Verdict(False, f"`{name}` contient des NaN : une division par zéro ou un log de 0 ?")
-    if not np.allclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True):
-        if exp.ndim == 0:
-            return Verdict(False, f"`{name}` vaut {float(arr):.6g} ; la valeur attendue est différente"
-                                  f" (écart {abs(float(arr) - float(exp)):.3g}).")
-        diff = np.abs(arr - exp)
-        where = np.unravel_index(int(np.nanargmax(diff)), diff.shape)
-        return Verdict(False, f"`{name}` n'a pas les bonnes valeurs : le plus grand écart ({diff[where]:.3g})"
-                              f" est à l'indice {tuple(int(i) for i in where)}.")
-    return Verdict(True, f"`{name}` est correct.")
+            return wrong(f"{name} vaut {describe(got)} : ce n'est pas la réponse attendue.")
+        return Verdict(True, f"{name} est correct.")
+    if isinstance(expected, dict):
+        return _compare_dict(got, expected, name, rtol, atol)
+    if callable(got) and not hasattr(got, "shape"):
+        return wrong(f"{name} est une fonction : il faut la valeur qu'elle calcule.")
+    return _compare_numbers(got, expected, name, rtol, atol)
 
 
-def check_value(got: Any, expected: Any, name: str = "réponse", mistakes: Iterable[Mistake] = (),
-                rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
-    """Compare une réponse à la valeur attendue : type, forme puis valeurs (à `rtol` près).
-
-    `mistakes` : paires (valeur fausse typique, conseil) ; si la réponse en reproduit une,
-    le verdict donne le conseil au lieu de dire seulement que la valeur diffère.
-    """
+def same(got: Any, other: Any, rtol: float = 1e-6, atol: float = 1e-8,
+         parts: Sequence[str] | None = None) -> bool:
+    """Vrai si ``got`` coïncide avec ``other`` (même forme, mêmes valeurs, NaN et ±inf compris)."""
     try:
-        verdict = _compare(got, expected, name, rtol, atol)
-        hint = None if verdict.ok or verdict.pending else _hint(got, mistakes, rtol, atol)
-        if hint:
-            verdict = Verdict(False, f"`{name}` n'est pas encore juste : {hint}")
-    except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
-        verdict = Verdict(False, f"Impossible de comparer `{name}` à la réponse attendue ({exc}).")
-    return finish(verdict)
-
-
-#: Une erreur typique : (fonction ou valeur fausse, conseil à donner si l'élève la reproduit).
-Mistake = tuple[Any, str]
-
-
-def _same(got: Any, wrong: Any, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    """Vrai si `got` coïncide (forme et valeurs finies) avec `wrong`."""
-    a, b = _as_array(got), _as_array(wrong)
-    return (a is not None and b is not None and a.shape == b.shape
-            and bool(np.all(np.isfinite(a))) and np.allclose(a, b, rtol=rtol, atol=atol))
-
-
-def _hint(got: Any, wrongs: Iterable[tuple[Any, str]], rtol: float, atol: float) -> str | None:
-    """Le conseil de la première erreur typique que `got` reproduit, sinon None."""
-    for wrong, hint in wrongs:
-        if _same(got, wrong, rtol, atol):
-            return hint
-    return None
-
-
-def _describe(value: Any) -> str:
-    """Un argument en quelques caractères : la forme d'un tableau plutôt que ses nombres."""
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        return f"tableau {value.shape}"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "…"
-
-
-def _describe_call(label: str, args: tuple, arg_names: str | None) -> str:
-    if arg_names:
-        parts = [f"{n} {_describe(a)}" if isinstance(a, np.ndarray) and a.ndim else f"{n} = {_describe(a)}"
-                 for n, a in zip(arg_names.split(), args)]
-        return f"`{label}` avec {', '.join(parts)}"
-    return f"`{label}({', '.join(_describe(a) for a in args)})`"
-
-
-def _still_blank(fn: Callable) -> bool:
-    """Vrai si le code de la fonction contient encore un `...` à compléter."""
-    try:
-        return "..." in inspect.getsource(fn)
-    except (OSError, TypeError):
+        return compare(got, other, "", rtol, atol, parts).ok
+    except Exception:  # noqa: BLE001
         return False
 
 
-def _is_shape_error(exc: Exception) -> bool:
-    text = str(exc)
-    return isinstance(exc, ValueError) and any(
-        word in text for word in ("matmul", "shapes", "broadcast", "aligned", "mismatch"))
+# --- La table des erreurs typiques ----------------------------------------------------------
+@dataclass(frozen=True)
+class Raises:
+    """Détection : la fonction de l'élève lève une erreur dont le texte contient ``pattern``."""
+
+    pattern: str
+    error: type = Exception
+
+    def matches(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.error) and re.search(self.pattern, _error_text(exc)) is not None
+
+
+@dataclass(frozen=True)
+class When:
+    """Détection : ``test(réponse, attendu)`` est vrai (sur le premier cas faux)."""
+
+    test: Callable[[Any, Any], bool]
+
+    def matches(self, got: Any, expected: Any) -> bool:
+        try:
+            return bool(self.test(got, expected))
+        except Exception:  # noqa: BLE001 - une réponse hostile ne casse pas la détection
+            return False
+
+
+class Mistake(NamedTuple):
+    """Une ligne de la table : détection (calcul, valeur, `Raises`, `When`) → conseil."""
+
+    wrong: Any
+    hint: str
+    part: str | None = None
+
+
+#: Erreurs reconnues dans tous les exercices, après celles du TP.
+COMMON_MISTAKES = [
+    Mistake(Raises(r"only (0-dimensional|length-1|size-1|one element)"),
+            "Avec des tableaux, utilisez les fonctions de NumPy (np.exp, np.log, np.sqrt…) ou de "
+            "torch : celles du module math ne prennent qu'un seul nombre."),
+    Mistake(Raises(r"truth value of an? (array|Tensor)", (ValueError, RuntimeError)),
+            "`max`, `min` ou un `if` de Python comparent le tableau entier d'un coup : élément "
+            "par élément, utilisez np.maximum, np.minimum ou np.where."),
+    Mistake(Raises(r"positional argument", TypeError),
+            "La fonction n'a pas le bon nombre de paramètres : gardez la ligne `def` du notebook."),
+]
+_SHAPE_ERROR = r"matmul|shapes|broadcast|aligned|mismatch|cannot be multiplied|must match"
+
+
+def _rows(mistakes: Iterable, shape_advice: str = "") -> list[Mistake]:
+    rows = [Mistake(*m) for m in mistakes] + COMMON_MISTAKES
+    return rows + ([Mistake(Raises(_SHAPE_ERROR), shape_advice)] if shape_advice else [])
+
+
+def _hint_for_value(got: Any, expected: Any, rows: list[Mistake], rtol: float, atol: float,
+                    parts: Sequence[str] | None) -> str | None:
+    for row in rows:
+        if isinstance(row.wrong, When) and row.wrong.matches(got, expected):
+            return row.hint
+        if not isinstance(row.wrong, (When, Raises)) and same(got, row.wrong, rtol, atol, parts):
+            return row.hint
+    return None
+
+
+def evaluate_value(got: Any, expected: Any, name: str = "réponse", mistakes: Iterable = (),
+                   rtol: float = 1e-6, atol: float = 1e-8, *, parts: Sequence[str] | None = None,
+                   advice: str = "", success: str | None = None) -> Verdict:
+    """Le verdict de `check_value`, sans le mode strict : pour enchaîner plusieurs réponses."""
+    label = f"`{name}`"
+    verdict = compare(got, expected, label, rtol, atol, parts)
+    if verdict.ok:
+        return Verdict(True, success or verdict.message)
+    if verdict.pending:
+        return verdict
+    hint = _hint_for_value(got, expected, _rows(mistakes), rtol, atol, parts)
+    if hint:
+        start = "Pas" if parts else f"{label} n'est pas"
+        return wrong(f"{start} encore juste : {hint}")
+    return wrong(f"{verdict.message} {advice}".strip())
+
+
+def check_value(got: Any, expected: Any, name: str = "réponse", mistakes: Iterable = (),
+                rtol: float = 1e-6, atol: float = 1e-8, **options) -> Verdict:
+    """Compare une réponse à la valeur attendue : type, forme puis valeurs (à ``rtol`` près).
+
+    ``mistakes`` : la table (valeur fausse typique ou ``When``, conseil) ; si la réponse en
+    reproduit une, le verdict donne le conseil. ``options`` : ``parts``, ``advice``, ``success``.
+    """
+    return finish(evaluate_value(got, expected, name, mistakes, rtol, atol, **options))
+
+
+# --- Appeler la fonction de l'élève ---------------------------------------------------------
+def _error_text(exc: BaseException) -> str:
+    try:
+        line = (str(exc).strip().splitlines() or [""])[0]
+    except Exception:  # noqa: BLE001 - même le message d'une erreur peut planter
+        return ""
+    return line if len(line) <= 120 else line[:119] + "…"
+
+
+def run_quietly(fn: Callable, args: tuple) -> tuple[Any, BaseException | None]:
+    """(résultat, None) ou (None, erreur) : ``fn`` sur des copies des arguments, sans avertissement."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn(*copy.deepcopy(args)), None
+    except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
+        return None, exc
+
+
+def _short_arg(value: Any) -> str:
+    shape = getattr(value, "shape", None)
+    if shape is not None and len(shape):
+        return f"tableau {tuple(shape)}"
+    return describe(value).replace(chr(96), "")  # sans backtick : dans un `appel()`
+
+
+def describe_call(label: str, args: tuple, arg_names: str | None = None) -> str:
+    """« `dense_forward` avec X de forme (5, 4), W de forme (4, 3) », ou « `abs(-2)` »."""
+    if not arg_names:
+        return f"`{label}({', '.join(_short_arg(a) for a in args)})`"
+    parts = []
+    for name, value in zip(arg_names.split(), args):
+        text = describe(value)
+        shaped = text.startswith(("un tableau de forme", "un tenseur de forme"))
+        parts.append(f"{name} de forme{text.split('de forme', 1)[1]}" if shaped
+                     else f"{name} = {text}")
+    return f"`{label}` avec {', '.join(parts)}"
 
 
 def call_student(fn: Any, args: tuple, label: str, arg_names: str | None = None,
-                 shape_advice: str = "") -> tuple[Any, Verdict | None]:
-    """Appelle la fonction de l'élève sur un cas : (résultat, None), ou (None, verdict) si
-    elle est encore vide, plante ou ne renvoie rien. Elle reçoit des copies des arguments :
-    elle peut les modifier sans fausser la référence."""
-    if _is_blank(fn):
-        return None, Verdict(False, f"Pas encore de fonction `{label}` : complétez la cellule.", pending=True)
+                 mistakes: Iterable = (), shape_advice: str = "") -> tuple[Any, Verdict | None]:
+    """La fonction de l'élève sur un cas : (résultat, None), ou (None, verdict) si elle est
+    encore vide, plante ou ne renvoie rien. Elle reçoit des copies des arguments."""
+    if is_blank(fn):
+        return None, pending(f"Pas encore de fonction `{label}` : complétez la cellule.")
     if not callable(fn):
-        return None, Verdict(False, f"`{label}` devrait être une fonction, pas un {type(fn).__name__}.")
-    try:
-        with np.errstate(all="ignore"):
-            got = fn(*copy.deepcopy(args))
-    except NotImplementedError:
-        return None, Verdict(False, f"`{label}` n'est pas encore écrite.", pending=True)
-    except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
-        advice = f" {shape_advice}" if shape_advice and _is_shape_error(exc) else ""
-        call = _describe_call(label, args, arg_names)
-        return None, Verdict(False, f"{call} lève {type(exc).__name__} : {exc}{advice}")
+        return None, wrong(f"`{label}` devrait être une fonction (def {label}(…)), pas {describe(fn)}.")
+    got, exc = run_quietly(fn, args)
+    unfinished = pending(f"`{label}` n'est pas encore écrite : il reste des `...` à compléter.")
+    if exc is not None:
+        if isinstance(exc, NotImplementedError) or "ellipsis" in _error_text(exc) or has_blank(fn):
+            return None, unfinished
+        hint = next((m.hint for m in _rows(mistakes, shape_advice) if isinstance(m.wrong, Raises)
+                     and m.wrong.matches(exc)), "")
+        return None, wrong(f"{describe_call(label, args, arg_names)} lève {type(exc).__name__} "
+                           f"(« {_error_text(exc).replace(chr(96), chr(39))} »). {_sentence(hint)}".strip())
+    if has_ellipsis(got) or (got is None and has_blank(fn)):
+        return None, unfinished
     if got is None:
-        if _still_blank(fn):
-            return None, Verdict(False, f"`{label}` n'est pas encore écrite : remplacez les `...`.",
-                                 pending=True)
-        return None, Verdict(False, f"`{label}` renvoie None : il manque un `return` ?", pending=True)
+        return None, wrong(f"`{label}` renvoie None : il manque un `return` ?")
     return got, None
 
 
-def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
-                      mistakes: Iterable[Mistake] = (), shape_advice: str = "",
-                      arg_names: str | None = None, rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
-    """Le verdict de `check_function`, sans le mode strict : pour enchaîner plusieurs fonctions.
-
-    Au premier cas faux, si la sortie de l'élève reproduit une erreur de `mistakes`
-    (fonction fautive, conseil) sur tous les cas, le verdict donne ce conseil ;
-    `shape_advice` s'ajoute quand le calcul échoue sur des formes incompatibles.
-    """
-    label = name or getattr(fn, "__name__", "fonction")
-    mistakes, cases = list(mistakes), list(cases)
-    for args in cases:
-        got, problem = call_student(fn, args, label, arg_names, shape_advice)
-        if problem is not None:
-            return problem
-        call = _describe_call(label, args, arg_names)
-        verdict = _compare(got, reference(*args), call.strip("`"), rtol, atol)
-        if not verdict.ok:
-            hint = _recognize(fn, mistakes, cases, rtol, atol)
-            if hint:
-                return Verdict(False, f"`{label}` n'est pas encore juste : {hint}")
-            return verdict
-    return Verdict(True, f"`{label}` est correcte sur les {len(cases)} cas testés.")
-
-
-def _call_quietly(fn: Callable, args: tuple) -> Any:
-    """Le résultat d'un calcul, ou None s'il ne s'exécute pas sur ce cas."""
+def _part(output: Any, index: int | None) -> Any:
     try:
-        with np.errstate(all="ignore"):
-            return fn(*copy.deepcopy(args))
+        return output if index is None else list(output)[index]
     except Exception:  # noqa: BLE001
         return None
 
 
-def _recognize(fn: Callable, mistakes: list[Mistake], cases: list[tuple],
-               rtol: float, atol: float) -> str | None:
-    """Le conseil de l'erreur typique que `fn` reproduit sur TOUS les cas, sinon None.
+def _recognize(fn: Callable, rows: list[Mistake], cases: list[tuple], got: Any, expected: Any,
+               parts: Sequence[str] | None, rtol: float, atol: float) -> str | None:
+    """Le conseil de la première ligne de la table qui décrit la réponse de l'élève.
 
-    Exiger tous les cas évite les coïncidences : sur des écarts tous positifs, la moyenne des
-    écarts et celle de leurs valeurs absolues se confondent.
+    Un calcul fautif doit reproduire la sortie de l'élève sur TOUS les cas : sur des écarts
+    tous positifs, la moyenne des écarts et celle de leurs valeurs absolues se confondent.
     """
-    if not mistakes:
-        return None
-    outputs = [_call_quietly(fn, args) for args in cases]
-    for wrong, hint in mistakes:
-        if all(_same(out, _call_quietly(wrong, args), rtol, atol) for out, args in zip(outputs, cases)):
-            return hint
+    outputs = None
+    for row in rows:
+        if isinstance(row.wrong, When):
+            if row.wrong.matches(got, expected):
+                return row.hint
+            continue
+        if isinstance(row.wrong, Raises) or not callable(row.wrong):
+            continue
+        if outputs is None:
+            outputs = [run_quietly(fn, args)[0] for args in cases]
+        index = list(parts).index(row.part) if parts and row.part else None
+        if all(out is not None and same(_part(out, index), run_quietly(row.wrong, args)[0], rtol, atol)
+               for out, args in zip(outputs, cases)):
+            return row.hint
     return None
 
 
+def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
+                      mistakes: Iterable = (), shape_advice: str = "", arg_names: str | None = None,
+                      rtol: float = 1e-6, atol: float = 1e-8, *, parts: Sequence[str] | None = None,
+                      advice: str = "", success: str | None = None) -> Verdict:
+    """Le verdict de `check_function`, sans le mode strict : pour enchaîner plusieurs fonctions.
+
+    Au premier cas faux, la première ligne de ``mistakes`` qui décrit la réponse donne son
+    conseil ; sinon le verdict dit ce qui ne va pas, suivi de ``advice``. ``shape_advice``
+    s'ajoute quand le calcul échoue sur des formes incompatibles. ``parts`` nomme les morceaux
+    d'une sortie en plusieurs valeurs, ``success`` remplace le message de réussite.
+    """
+    label = name or getattr(fn, "__name__", "fonction")
+    mistakes, cases = list(mistakes), list(cases)
+    rows = _rows(mistakes, shape_advice)
+    for args in cases:
+        got, problem = call_student(fn, args, label, arg_names, mistakes, shape_advice)
+        if problem is not None:
+            return problem
+        expected = reference(*args)
+        call = describe_call(label, args, arg_names)
+        if parts:
+            verdict = compare(got, expected, f"`{label}`", rtol, atol, parts)
+            prefix = f"Avec {call.split(' avec ', 1)[1]} : " if " avec " in call else f"Avec {call} : "
+        else:
+            verdict, prefix = compare(got, expected, call, rtol, atol), ""
+        if not verdict.ok:
+            hint = _recognize(fn, rows, cases, got, expected, parts, rtol, atol)
+            if hint:
+                return wrong(f"`{label}` n'est pas encore juste : {hint}")
+            message = verdict.message[:1].lower() + verdict.message[1:] if prefix else verdict.message
+            return Verdict(False, _sentence(f"{prefix}{message} {advice}".strip()), verdict.pending)
+    return Verdict(True, success or f"`{label}` est correcte sur les {len(cases)} cas testés.")
+
+
 def check_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
-                   mistakes: Iterable[Mistake] = (), shape_advice: str = "",
-                   arg_names: str | None = None, rtol: float = 1e-6, atol: float = 1e-8) -> Verdict:
+                   mistakes: Iterable = (), shape_advice: str = "", arg_names: str | None = None,
+                   rtol: float = 1e-6, atol: float = 1e-8, **options) -> Verdict:
     """Appelle la fonction de l'élève sur chaque cas et compare à la fonction de référence.
 
-    Voir `evaluate_function` pour `mistakes`, `shape_advice` et `arg_names`.
+    Voir `evaluate_function` pour ``mistakes``, ``shape_advice``, ``arg_names`` et ``options``.
     """
     return finish(evaluate_function(fn, reference, cases, name, mistakes, shape_advice,
-                                     arg_names, rtol, atol))
+                                    arg_names, rtol, atol, **options))
+

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from llmlab.exercises.core import Verdict, finish, check_function, check_value
+from llmlab.exercises.core import Verdict, When, check_function, check_value, checker, is_text
 
 PHRASE = "Bonjour mon cœur"
 ENCODINGS = ("gpt2", "cl100k_base", "o200k_base")
@@ -33,25 +33,31 @@ def token_counts() -> dict[str, dict[str, int]]:
             for name in ENCODINGS}
 
 
+IDS_MISTAKES = [(When(lambda got, _: is_text(got)),
+                 "il faut la liste d'entiers renvoyée par `enc.encode(...)`, pas du texte.")]
+BEST_MISTAKES = [(When(lambda got, _: isinstance(got, str) and got not in ENCODINGS),
+                  f"ce n'est pas un des encodages : {', '.join(ENCODINGS)}.")]
+
+
+@checker
 def check_ids(ids) -> Verdict:
     """Exercice 1 : les identifiants de PHRASE avec l'encodage gpt2."""
-    expected = _encoding("gpt2").encode(PHRASE)
-    if isinstance(ids, str):
-        return finish(Verdict(False, "`ids_phrase` est un texte : il faut la liste d'entiers "
-                                      "renvoyée par `enc.encode(...)`."))
-    return check_value(ids, expected, name="ids_phrase")
+    return check_value(ids, _encoding("gpt2").encode(PHRASE), "ids_phrase", IDS_MISTAKES,
+                       advice="Utilisez `enc.encode(phrase)`.")
 
 
+@checker
 def check_chars_per_token(fn) -> Verdict:
     """Exercice 2 : la fonction `chars_per_token(text, enc)`."""
     cases = [(text, _encoding(name)) for text in SAMPLE_TEXTS.values() for name in ENCODINGS]
-    return check_function(fn, chars_per_token, cases, name="chars_per_token")
+    return check_function(fn, chars_per_token, cases, name="chars_per_token", arg_names="text enc",
+                          advice="Vérifiez : combien de caractères dans `text`, combien de "
+                                 "tokens dans `enc.encode(text)` ?")
 
 
+@checker
 def check_best_encoding(answer) -> Verdict:
     """Exercice 3 : l'encodage qui découpe le texte français en le moins de tokens."""
     counts = {name: c["français"] for name, c in token_counts().items()}
-    best = min(counts, key=counts.get)
-    if isinstance(answer, str) and answer not in ENCODINGS and answer is not Ellipsis:
-        return finish(Verdict(False, f"« {answer} » n'est pas un des encodages : {', '.join(ENCODINGS)}."))
-    return check_value(answer, best, name="meilleur_encodage")
+    return check_value(answer, min(counts, key=counts.get), "meilleur_encodage", BEST_MISTAKES,
+                       advice="Sur le graphique, quelle barre « français » est la plus basse ?")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from llmlab import linear
-from llmlab.exercises.core import Verdict, check_function, check_value
+from llmlab.exercises.core import Verdict, all_of, check_function, checker, evaluate_value
 
 def _cases_xy() -> list[tuple[np.ndarray, np.ndarray]]:
     """Quelques nuages (x, y) de tailles différentes, dont celui de l'enfant."""
@@ -23,7 +23,6 @@ def _cases_xy() -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 # --- Exercice 1 : l'erreur quadratique moyenne ----------------------------------------------
-
 MSE_MISTAKES = [
     (lambda t, p: np.sum((t - p) ** 2),
      "votre MSE est exactement n fois trop grande (n = nombre de points) : avez-vous divisé "
@@ -49,14 +48,14 @@ def _mse_cases():
     return cases
 
 
+@checker
 def check_mse(fn) -> Verdict:
     """Exercice 1 : `mse(y_true, y_pred)`, la moyenne des carrés des écarts."""
-    return check_function(fn, linear.mse, _mse_cases(), name="mse",
-                          mistakes=MSE_MISTAKES)
+    return check_function(fn, linear.mse, _mse_cases(), name="mse", mistakes=MSE_MISTAKES,
+                          arg_names="y_true y_pred")
 
 
 # --- Exercice 2 : la forme close -------------------------------------------------------------
-
 def _cov_ddof1_over_var(x, y):
     a = np.cov(x, y)[0, 1] / np.var(x)
     return a, np.mean(y) - a * np.mean(x)
@@ -84,14 +83,17 @@ LEAST_SQUARES_MISTAKES = [
 ]
 
 
+LINE = ("la pente a", "l'ordonnée b")
+
+
+@checker
 def check_least_squares(fn) -> Verdict:
     """Exercice 2 : `least_squares(x, y)` renvoie (pente, ordonnée) de la droite des moindres carrés."""
     return check_function(fn, linear.least_squares, _cases_xy(), name="least_squares",
-                          mistakes=LEAST_SQUARES_MISTAKES)
+                          mistakes=LEAST_SQUARES_MISTAKES, arg_names="x y", parts=LINE)
 
 
 # --- Exercice 3 : un pas de descente de gradient --------------------------------------------
-
 def gradient_step(w, b, x, y, lr):
     """Référence : un pas de descente de gradient sur la MSE de la droite w·x + b."""
     dw, db = linear.mse_gradient(x, y, w, b)
@@ -138,14 +140,15 @@ def _gradient_step_cases():
     return cases
 
 
+@checker
 def check_gradient_step(fn) -> Verdict:
     """Exercice 3 : `gradient_step(w, b, x, y, lr)` renvoie (w, b) après un pas."""
     return check_function(fn, gradient_step, _gradient_step_cases(), name="gradient_step",
-                          mistakes=GRADIENT_STEP_MISTAKES)
+                          mistakes=GRADIENT_STEP_MISTAKES, arg_names="w b x y lr",
+                          parts=("le nouveau w", "le nouveau b"))
 
 
 # --- Exercice 4 : normaliser -----------------------------------------------------------------
-
 def _normalize_mistakes(v):
     v = np.asarray(v, dtype=float)
     return [
@@ -159,19 +162,16 @@ def _normalize_mistakes(v):
     ]
 
 
+@checker
 def check_normalized(x_n, y_n) -> Verdict:
     """Exercice 4 : les âges et les tailles centrés réduits."""
     x, y = linear.child_height_data()
-    for got, raw, name in ((x_n, x, "x_n"), (y_n, y, "y_n")):
-        verdict = check_value(got, linear.normalize(raw)[0], name=name,
-                              mistakes=_normalize_mistakes(raw))
-        if not verdict.ok:
-            return verdict
-    return Verdict(True, "`x_n` et `y_n` sont corrects : moyenne 0 et écart type 1.")
+    return all_of(lambda: evaluate_value(x_n, linear.normalize(x)[0], "x_n", _normalize_mistakes(x)),
+                  lambda: evaluate_value(y_n, linear.normalize(y)[0], "y_n", _normalize_mistakes(y)),
+                  success="`x_n` et `y_n` sont corrects : moyenne 0 et écart type 1.")
 
 
 # --- Exercice 5 : dénormaliser ---------------------------------------------------------------
-
 def _denorm_cases():
     x, y = linear.child_height_data()
     stats = (x.mean(), x.std(), y.mean(), y.std())
@@ -201,7 +201,9 @@ DENORMALIZE_MISTAKES = [
 ]
 
 
+@checker
 def check_denormalize(fn) -> Verdict:
     """Exercice 5 : `denormalize(w_n, b_n, x_mean, x_std, y_mean, y_std)` renvoie (a, b)."""
     return check_function(fn, linear.denormalize_line, _denorm_cases(), name="denormalize",
-                          mistakes=DENORMALIZE_MISTAKES)
+                          mistakes=DENORMALIZE_MISTAKES, parts=LINE,
+                          arg_names="w_n b_n x_mean x_std y_mean y_std")

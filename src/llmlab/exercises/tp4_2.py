@@ -12,14 +12,11 @@ from functools import cache
 import numpy as np
 
 from llmlab import nn
-from llmlab.exercises.core import (Verdict, _as_array, _compare, _describe_call, finish, _is_blank,
-                                   _same, call_student, evaluate_function)
-
-# ---------------------------------------------------------------------------
-# Références : ce que les fonctions des élèves doivent calculer, tiré de llmlab.nn
-# ---------------------------------------------------------------------------
+from llmlab.exercises.core import (Mistake, Raises, Verdict, When, all_of, checker,
+                                   evaluate_function, evaluate_value)
 
 
+# --- Références : ce que les fonctions des élèves doivent calculer, tiré de llmlab.nn -------
 def neuron_forward(x, w, b):
     """Un neurone à activation sigmoïde : σ(w₁x₁ + … + wₙxₙ + b)."""
     return nn.Neuron(w, b, "sigmoid").forward(x)
@@ -77,26 +74,16 @@ def boston_results():
     """Les deux réseaux du TP entraînés sur Boston Housing (NumPy, déterministe)."""
     return nn.train_boston_numpy(), nn.train_boston_numpy(hidden=16)
 
-# ---------------------------------------------------------------------------
-# Outils communs
-# ---------------------------------------------------------------------------
 
-
-def _pending(message: str) -> Verdict:
-    return Verdict(False, message, pending=True)
-
-
+# --- Outils communs -------------------------------------------------------------------------
 def _cases(seed: int, shapes) -> list[tuple]:
     """Des tableaux aléatoires reproductibles, un tuple d'arguments par liste de formes."""
     rng = np.random.default_rng(seed)
     return [tuple(rng.normal(size=s) if s != "scalar" else float(rng.normal()) for s in case)
             for case in shapes]
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : un neurone
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 1 : un neurone ----------------------------------------------------------------
 def _sig(z):
     return nn.sigmoid(np.asarray(z, dtype=float))
 
@@ -114,51 +101,46 @@ NEURON_MISTAKES = [
 ]
 
 
+@checker
 def check_neuron(fn) -> Verdict:
     """Exercice 1 : ``neuron_forward(x, w, b)`` pour une entrée (n,) et pour un lot (batch, n)."""
     cases = _cases(1, [[(4,), (4,), "scalar"], [(2,), (2,), "scalar"],
                        [(3, 4), (4,), "scalar"], [(1, 4), (4,), "scalar"]])
     cases.append((np.array([1.0, 2.0, -1.0, 0.5]), np.array([0.5, -0.25, 1.0, 2.0]), 0.0))
-    verdict = evaluate_function(fn, neuron_forward, cases, name="neuron_forward", arg_names="x w b",
-                                mistakes=NEURON_MISTAKES)
-    if "lève TypeError" in verdict.message:
-        verdict.message += (" Avec des tableaux, utilisez les fonctions de NumPy (np.exp) :"
-                            " celles de math ne prennent qu'un seul nombre.")
-    return finish(verdict)
-
-# ---------------------------------------------------------------------------
-# Exercice 2 : ReLU et sa dérivée
-# ---------------------------------------------------------------------------
+    return evaluate_function(fn, neuron_forward, cases, name="neuron_forward", arg_names="x w b",
+                             mistakes=NEURON_MISTAKES)
 
 
+# --- Exercice 2 : ReLU et sa dérivée --------------------------------------------------------
 RELU_CASES = [(np.array([-2.0, -0.5, 0.0, 0.5, 3.0]),), (np.linspace(-1, 1, 12).reshape(3, 4),),
               (np.array([0.0]),)]
 RELU_MISTAKES = [(lambda z: np.max(z, 0) if np.ndim(z) else z,
                   "np.max donne le plus grand élément du tableau ; "
-                  "pour comparer chaque élément à 0, c'est np.maximum(z, 0).")]
-RELU_GRAD_MISTAKES = [(lambda z: (np.asarray(z) >= 0).astype(float),
+                  "pour comparer chaque élément à 0, c'est np.maximum(z, 0)."),
+                 (Raises("truth value", ValueError),
+                  "le `max` de Python compare le tableau entier à 0 d'un coup ; élément par "
+                  "élément, c'est np.maximum(z, 0).")]
+RELU_GRAD_MISTAKES = [(Raises("truth value", ValueError),
+                       "un `if` de Python teste le tableau entier d'un coup ; élément par élément, "
+                       "comparez z > 0 (un tableau de booléens) puis convertissez en 0 et 1."),
+                      (lambda z: (np.asarray(z) >= 0).astype(float),
                        "En z = 0, ReLU a un angle : la dérivée n'y existe pas. On choisit 0, "
                        "comme PyTorch : la dérivée vaut 1 seulement si z > 0 (strictement)."),
                       (lambda z: nn.relu(z),
                        "C'est ReLU elle-même ; sa dérivée vaut 1 là où z > 0 et 0 ailleurs.")]
 
 
+@checker
 def check_relu(relu, relu_grad) -> Verdict:
     """Exercice 2 : ``relu(z)`` et sa dérivée ``relu_grad(z)``, élément par élément."""
-    verdict = evaluate_function(relu, nn.relu, RELU_CASES, name="relu", arg_names="z",
-                                mistakes=RELU_MISTAKES)
-    if verdict.ok:
-        verdict = evaluate_function(relu_grad, nn.relu_grad, RELU_CASES, name="relu_grad", arg_names="z",
-                                    mistakes=RELU_GRAD_MISTAKES)
-        if verdict.ok:
-            verdict = Verdict(True, "`relu` et `relu_grad` sont correctes (y compris en z = 0).")
-    return finish(verdict)
-
-# ---------------------------------------------------------------------------
-# Exercice 3 : la couche dense
-# ---------------------------------------------------------------------------
+    return all_of(lambda: evaluate_function(relu, nn.relu, RELU_CASES, name="relu", arg_names="z",
+                                            mistakes=RELU_MISTAKES),
+                  lambda: evaluate_function(relu_grad, nn.relu_grad, RELU_CASES, name="relu_grad",
+                                            arg_names="z", mistakes=RELU_GRAD_MISTAKES),
+                  success="`relu` et `relu_grad` sont correctes (y compris en z = 0).")
 
 
+# --- Exercice 3 : la couche dense -----------------------------------------------------------
 SHAPES_ADVICE = ("Vérifiez les formes : X est (batch, n_in), W est (n_in, n_out), "
                  "donc X @ W (dans cet ordre, sans transposer) donne (batch, n_out).")
 
@@ -172,93 +154,55 @@ DENSE_MISTAKES = [
 ]
 
 
+@checker
 def check_dense_forward(fn) -> Verdict:
     """Exercice 3 : ``dense_forward(X, W, b)`` sur des lots et des couches de tailles variées."""
     cases = _cases(3, [[(5, 4), (4, 3), (3,)], [(1, 4), (4, 3), (3,)],
                        [(2, 3), (3, 1), (1,)], [(3, 3), (3, 3), (3,)]])
-    return finish(evaluate_function(fn, dense_forward, cases, name="dense_forward", arg_names="X W b",
-                                     mistakes=DENSE_MISTAKES, shape_advice=SHAPES_ADVICE))
-
-# ---------------------------------------------------------------------------
-# Exercice 4 : la rétropropagation d'une couche
-# ---------------------------------------------------------------------------
+    return evaluate_function(fn, dense_forward, cases, name="dense_forward", arg_names="X W b",
+                             mistakes=DENSE_MISTAKES, shape_advice=SHAPES_ADVICE)
 
 
-def _backward_advice(part: str, got, X, W, G) -> str:
-    """Le conseil ciblé pour une composante fausse de (dX, dW, db), ou ""."""
-    a = _as_array(got)
-    if a is None:
-        return ""
-    batch, n_in, n_out = X.shape[0], W.shape[0], W.shape[1]
-    if part == "dX":
-        if _same(a, G @ W.T):
-            return ""
-        if a.shape == (n_in, batch):
-            return "dX doit avoir la forme de X, (batch, n_in) : dX = grad_out @ Wᵀ."
-        if n_in == n_out and _same(a, G @ W):
-            return "Il faut transposer W : dX = grad_out @ W.T."
-        return "dX = grad_out @ W.T : chaque entrée reçoit le gradient des neurones qu'elle alimente."
-    if part == "dW":
-        if (a.shape == (n_out, n_in) and n_in != n_out) or _same(a, G.T @ X):
-            return "dW doit avoir la forme de W, (n_in, n_out) : dW = X.T @ grad_out."
-        if a.shape == (batch, n_in, n_out) or (batch > 1 and _same(a, np.outer(X[0], G[0]))):
-            return ("dW doit additionner la contribution de tous les exemples du lot : "
-                    "X.T @ grad_out fait cette somme.")
-        if _same(a, X.T @ G / batch):
-            return ("Ne divisez pas par la taille du lot : la moyenne est déjà dans grad_out "
-                    "(la perte MSE divise par N). dW = X.T @ grad_out.")
-        return "dW = X.T @ grad_out : même forme que W, (n_in, n_out)."
-    if part == "db":
-        if a.shape == (batch, n_out) and batch > 1:
-            return ("db doit avoir la forme de b, (n_out,) : additionnez grad_out sur le lot, "
-                    "grad_out.sum(axis=0).")
-        if _same(a, G.mean(axis=0)):
-            return "db est une somme sur le lot, pas une moyenne : grad_out.sum(axis=0)."
-        if a.ndim == 0:
-            return "Un biais par neurone : db = grad_out.sum(axis=0), de forme (n_out,)."
-        if not a.any():
-            return "db n'est pas nul : chaque exemple y contribue, db = grad_out.sum(axis=0)."
-        return "db = grad_out.sum(axis=0)."
-    return ""
+# --- Exercice 4 : la rétropropagation d'une couche ------------------------------------------
+BACKWARD_ADVICE = ("Chaque gradient a la forme de ce qu'il dérive : dX comme X (grad_out @ W.T), "
+                   "dW comme W (X.T @ grad_out), db comme b (une somme sur le lot).")
+_LOT = ("dW doit additionner la contribution de tous les exemples du lot : X.T @ grad_out "
+        "fait cette somme.")
+BACKWARD_MISTAKES = [
+    (When(lambda got, _: len(got) == 2), "db a été oublié. Renvoyez (dX, dW, db)."),
+    Mistake(lambda X, W, G: W @ G.T, "dX doit avoir la forme de X, (batch, n_in) : "
+            "dX = grad_out @ Wᵀ.", "dX"),
+    Mistake(lambda X, W, G: G @ W, "Il faut transposer W : dX = grad_out @ W.T.", "dX"),
+    Mistake(lambda X, W, G: G.T @ X, "dW doit avoir la forme de W, (n_in, n_out) : dW = X.T @ grad_out.",
+            "dW"),
+    Mistake(lambda X, W, G: X[:, :, None] * G[:, None, :], _LOT, "dW"),
+    Mistake(lambda X, W, G: np.outer(X[0], G[0]), _LOT, "dW"),
+    Mistake(lambda X, W, G: X.T @ G / len(X), "Ne divisez pas par la taille du lot : la moyenne est "
+            "déjà dans grad_out (la perte MSE divise par N). dW = X.T @ grad_out.", "dW"),
+    Mistake(lambda X, W, G: G, "db doit avoir la forme de b, (n_out,) : additionnez grad_out sur le "
+            "lot, grad_out.sum(axis=0).", "db"),
+    Mistake(lambda X, W, G: G.mean(axis=0), "db est une somme sur le lot, pas une moyenne : "
+            "grad_out.sum(axis=0).", "db"),
+    Mistake(lambda X, W, G: G.sum(), "Un biais par neurone : db = grad_out.sum(axis=0), de forme "
+            "(n_out,).", "db"),
+    Mistake(lambda X, W, G: np.zeros(W.shape[1]), "db n'est pas nul : chaque exemple y contribue, "
+            "db = grad_out.sum(axis=0).", "db"),
+]
 
 
+@checker
 def check_dense_backward(fn) -> Verdict:
     """Exercice 4 : ``dense_backward(X, W, grad_out)`` renvoie (dX, dW, db)."""
-    name = "dense_backward"
-    advice = ("Chaque gradient a la forme de ce qu'il dérive : dX comme X (grad_out @ W.T), "
-              "dW comme W (X.T @ grad_out), db comme b.")
     cases = _cases(4, [[(5, 4), (4, 3), (5, 3)], [(1, 4), (4, 3), (1, 3)],
                        [(3, 3), (3, 3), (3, 3)], [(6, 2), (2, 1), (6, 1)]])
-    for X, W, G in cases:
-        where = _describe_call(name, (X, W, G), "X W grad_out") + " : "
-        got, problem = call_student(fn, (X, W, G), name, "X W grad_out", advice)
-        if problem is not None:
-            return finish(problem)
-        if not isinstance(got, (tuple, list)) or len(got) != 3:
-            if isinstance(got, (tuple, list)) and len(got) == 2:
-                return finish(Verdict(False, "`dense_backward` renvoie deux tableaux : db a été "
-                                              "oublié. Renvoyez (dX, dW, db)."))
-            return finish(Verdict(False, "`dense_backward` doit renvoyer trois tableaux : "
-                                          "return dX, dW, db."))
-        if all(_is_blank(g) for g in got):
-            return finish(_pending("dX, dW et db sont encore à compléter."))
-        for part, value, expected in zip(("dX", "dW", "db"), got, dense_backward(X, W, G)):
-            if _is_blank(value) and part == "db":
-                return finish(Verdict(False, f"{where}db manque (oubli du gradient du biais) : "
-                                              "db = grad_out.sum(axis=0)."))
-            verdict = _compare(value, expected, part, 1e-6, 1e-8)
-            if not verdict.ok:
-                advice = "" if verdict.pending else _backward_advice(part, value, X, W, G)
-                return finish(Verdict(False, f"{where}{verdict.message} {advice}".rstrip(),
-                                       verdict.pending))
-    return finish(Verdict(True, f"`{name}` donne dX, dW et db comme nn.Dense.backward "
-                                 f"sur les {len(cases)} cas testés."))
-
-# ---------------------------------------------------------------------------
-# Exercice 5 : la règle de chaîne sur deux couches
-# ---------------------------------------------------------------------------
+    return evaluate_function(fn, dense_backward, cases, name="dense_backward", arg_names="X W grad_out",
+                             mistakes=BACKWARD_MISTAKES, shape_advice=BACKWARD_ADVICE,
+                             advice=BACKWARD_ADVICE, parts=("dX", "dW", "db"),
+                             success=f"`dense_backward` donne dX, dW et db comme nn.Dense.backward "
+                                     f"sur les {len(cases)} cas testés.")
 
 
+# --- Exercice 5 : la règle de chaîne sur deux couches ---------------------------------------
 def _chain_cases():
     rng = np.random.default_rng(5)
     cases = []
@@ -286,52 +230,40 @@ CHAIN_MISTAKES = [
 ]
 
 
+@checker
 def check_grad_W1(fn) -> Verdict:
     """Exercice 5 : ``grad_W1(X, y, W1, b1, W2, b2)`` comparé à ``nn.MLP.backward``."""
-    return finish(evaluate_function(fn, grad_W1, _chain_cases(), name="grad_W1",
-                                     arg_names="X y W1 b1 W2 b2", mistakes=CHAIN_MISTAKES,
-                                     shape_advice=CHAIN_SHAPES))
-
-# ---------------------------------------------------------------------------
-# Exercice 6 : une ou deux couches sur Boston Housing
-# ---------------------------------------------------------------------------
+    return evaluate_function(fn, grad_W1, _chain_cases(), name="grad_W1", arg_names="X y W1 b1 W2 b2",
+                             mistakes=CHAIN_MISTAKES, shape_advice=CHAIN_SHAPES)
 
 
+# --- Exercice 6 : une ou deux couches sur Boston Housing ------------------------------------
+def _boston_mistakes(result, other):
+    return [(result.history[-1], "c'est la perte d'entraînement : la MSE test se mesure sur x_test "
+                                 "et y_test, des quartiers que le réseau n'a jamais vus."),
+            (other.test_mse, "c'est la MSE de l'autre réseau : r1 a une couche, r2 en a deux."),
+            (np.sqrt(result.test_mse), "c'est la racine de la MSE (RMSE) : gardez la MSE, sans racine.")]
+
+
+@checker
 def check_boston(mse_1, mse_2, meilleur) -> Verdict:
     """Exercice 6 : MSE test des deux réseaux, puis le nombre de couches du meilleur."""
     r1, r2 = boston_results()
-    for name, got, result, other in (("mse_1", mse_1, r1, r2), ("mse_2", mse_2, r2, r1)):
-        verdict = _compare(got, result.test_mse, name, 1e-5, 1e-8)
-        if verdict.ok:
-            continue
-        if _same(got, result.history[-1]):
-            verdict.message += (" C'est la perte d'entraînement : la MSE test se mesure sur "
-                                "x_test et y_test, des quartiers que le réseau n'a jamais vus.")
-        elif _same(got, other.test_mse):
-            verdict.message += " C'est la MSE de l'autre réseau : r1 a une couche, r2 en a deux."
-        elif _same(got, np.sqrt(result.test_mse)):
-            verdict.message += " C'est la racine de la MSE (RMSE) : gardez la MSE, sans racine."
-        elif not verdict.pending:
-            verdict.message += " Calculez nn.mse(modèle.forward(x_test), y_test)."
-        return finish(verdict)
-    if _is_blank(meilleur):
-        return finish(_pending("Les deux MSE sont justes ; il reste `meilleur` à compléter."))
     best = 1 if r1.test_mse < r2.test_mse else 2
-    if not isinstance(meilleur, (int, float, np.number)) or meilleur not in (1, 2):
-        return finish(Verdict(False, f"`meilleur` vaut {meilleur!r} : répondez 1 ou 2 "
-                                      "(le nombre de couches)."))
-    if meilleur != best:
-        return finish(Verdict(False, "`meilleur` : le meilleur réseau est celui dont la MSE "
-                                      "test est la plus petite."))
+    advice = "Calculez nn.mse(modèle.forward(x_test), y_test)."
+    best_mistakes = [(When(lambda got, _: got not in (1, 2)), "répondez 1 ou 2 (le nombre de couches)."),
+                     (3 - best, "le meilleur réseau est celui dont la MSE test est la plus petite.")]
     words = {1: "une couche", 2: "deux couches"}
-    return finish(Verdict(True, f"Les deux MSE sont justes, et le réseau à {words[best]} "
-                                 "prédit le mieux les quartiers jamais vus."))
+    return all_of(lambda: evaluate_value(mse_1, r1.test_mse, "mse_1", _boston_mistakes(r1, r2), 1e-5,
+                                         advice=advice),
+                  lambda: evaluate_value(mse_2, r2.test_mse, "mse_2", _boston_mistakes(r2, r1), 1e-5,
+                                         advice=advice),
+                  lambda: evaluate_value(meilleur, best, "meilleur", best_mistakes),
+                  success=f"Les deux MSE sont justes, et le réseau à {words[best]} prédit le mieux "
+                          "les quartiers jamais vus.")
 
-# ---------------------------------------------------------------------------
-# Exercice 7 : compter les paramètres
-# ---------------------------------------------------------------------------
 
-
+# --- Exercice 7 : compter les paramètres ----------------------------------------------------
 DENSE_PARAMS_CASES = [(13, 1), (13, 16), (4, 5), (1, 1), (768, 3072)]
 MLP_PARAMS_CASES = [([13, 1],), ([13, 16, 1],), ([4, 5, 3, 4],), ([768, 3072, 768],)]
 DENSE_PARAMS_MISTAKES = [
@@ -352,14 +284,13 @@ def _mlp_n_params(sizes) -> int:
     return nn.MLP(list(sizes), "relu", seed=0).n_params()
 
 
+@checker
 def check_params(dense_params_fn, mlp_params_fn) -> Verdict:
     """Exercice 7 : ``dense_params(n_in, n_out)`` puis ``mlp_params(sizes)``, contre ``MLP.n_params``."""
-    verdict = evaluate_function(dense_params_fn, lambda a, b: _mlp_n_params([a, b]), DENSE_PARAMS_CASES,
-                                name="dense_params", arg_names="n_in n_out", mistakes=DENSE_PARAMS_MISTAKES)
-    if verdict.ok:
-        verdict = evaluate_function(mlp_params_fn, _mlp_n_params, MLP_PARAMS_CASES,
-                                    name="mlp_params", arg_names="sizes", mistakes=MLP_PARAMS_MISTAKES)
-        if verdict.ok:
-            verdict = Verdict(True, "`dense_params` et `mlp_params` comptent exactement "
-                                    "comme MLP.n_params().")
-    return finish(verdict)
+    return all_of(lambda: evaluate_function(dense_params_fn, lambda a, b: _mlp_n_params([a, b]),
+                                            DENSE_PARAMS_CASES, name="dense_params",
+                                            arg_names="n_in n_out", mistakes=DENSE_PARAMS_MISTAKES),
+                  lambda: evaluate_function(mlp_params_fn, _mlp_n_params, MLP_PARAMS_CASES,
+                                            name="mlp_params", arg_names="sizes",
+                                            mistakes=MLP_PARAMS_MISTAKES),
+                  success="`dense_params` et `mlp_params` comptent exactement comme MLP.n_params().")

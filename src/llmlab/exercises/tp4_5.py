@@ -8,16 +8,11 @@ facteur 3, étape de validation minimale confondue avec celle de l'entraînement
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from llmlab.exercises.core import Verdict, call_student, check_value, evaluate_function, finish
+from llmlab.exercises.core import Verdict, check_function, check_value, checker
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : un pas de la cellule GRU
-# ---------------------------------------------------------------------------
-
+# --- Exercice 1 : un pas de la cellule GRU --------------------------------------------------
 #: (taille de l'entrée, taille de l'état, nombre d'exemples du lot, graine)
 _STEP_SHAPES = [(3, 4, 2, 0), (5, 2, 1, 1), (4, 6, 3, 2), (1, 3, 2, 3)]
 
@@ -26,13 +21,9 @@ def _step_case(n_in, n_h, batch, seed):
     import torch
 
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(batch, n_in, generator=g)
-    h = torch.randn(batch, n_h, generator=g)
-    w_ih = torch.randn(3 * n_h, n_in, generator=g) * 0.8
-    w_hh = torch.randn(3 * n_h, n_h, generator=g) * 0.8
-    b_ih = torch.randn(3 * n_h, generator=g) * 0.8
-    b_hh = torch.randn(3 * n_h, generator=g) * 0.8
-    return (x, h, w_ih, w_hh, b_ih, b_hh)
+    x, h = torch.randn(batch, n_in, generator=g), torch.randn(batch, n_h, generator=g)
+    weights = [(3 * n_h, n_in), (3 * n_h, n_h), (3 * n_h,), (3 * n_h,)]  # w_ih, w_hh, b_ih, b_hh
+    return (x, h, *(torch.randn(*shape, generator=g) * 0.8 for shape in weights))
 
 
 def step_cases():
@@ -55,116 +46,65 @@ def torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     return out[:, 0, :]
 
 
-def _gates(x, h, w_ih, w_hh, b_ih, b_hh, order=(0, 1, 2)):
-    gi = (x @ w_ih.T + b_ih).chunk(3, dim=-1)
-    gh = (h @ w_hh.T + b_hh).chunk(3, dim=-1)
-    return [gi[i] for i in order], [gh[i] for i in order]
+def _step_with(mistake: str):
+    """Le pas de GRU écrit à la main, avec l'erreur ``mistake``."""
+    def step(x, h, w_ih, w_hh, b_ih, b_hh):
+        import torch
 
-
-def _wrong_one_bias(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, 0 * b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
-
-
-def _wrong_swap_z(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return z * torch.tanh(i_n + r * h_n) + (1 - z) * h
-
-
-def _wrong_r_outside_bias(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    b_hn = b_hh.chunk(3)[2]
-    return (1 - z) * torch.tanh(i_n + r * (h_n - b_hn) + b_hn) + z * h
-
-
-def _wrong_r_before_weights(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, _) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    w_hn, b_hn = w_hh.chunk(3)[2], b_hh.chunk(3)[2]
-    return (1 - z) * torch.tanh(i_n + (r * h) @ w_hn.T + b_hn) + z * h
-
-
-def _wrong_order(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_z, i_r, i_n), (h_z, h_r, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
-
-
-def _wrong_no_r(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    z = torch.sigmoid(i_z + h_z)
-    return (1 - z) * torch.tanh(i_n + h_n) + z * h
-
-
-def _wrong_candidate_only(x, h, w_ih, w_hh, b_ih, b_hh):
-    import torch
-    (i_r, i_z, i_n), (h_r, h_z, h_n) = _gates(x, h, w_ih, w_hh, b_ih, b_hh)
-    r = torch.sigmoid(i_r + h_r)
-    return torch.tanh(i_n + r * h_n)
+        b_hh = 0 * b_hh if mistake == "un biais" else b_hh
+        gi, gh = (x @ w_ih.T + b_ih).chunk(3, dim=-1), (h @ w_hh.T + b_hh).chunk(3, dim=-1)
+        (i_r, i_z, i_n), (h_r, h_z, h_n) = gi, gh
+        if mistake == "ordre":
+            (i_z, i_r, _), (h_z, h_r, _) = gi, gh
+        r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+        w_hn, b_hn = w_hh.chunk(3)[2], b_hh.chunk(3)[2]
+        state = {"r hors du biais": r * (h_n - b_hn) + b_hn, "r avant les poids": (r * h) @ w_hn.T + b_hn,
+                 "sans r": h_n}.get(mistake, r * h_n)
+        n = torch.tanh(i_n + state)
+        return {"candidat": n, "z échangé": z * n + (1 - z) * h}.get(mistake, (1 - z) * n + z * h)
+    return step
 
 
 STEP_MISTAKES = [
-    (_wrong_one_bias,
+    (_step_with("un biais"),
      "il manque un biais : PyTorch en a DEUX par porte, bias_ih (côté entrée) ET bias_hh "
      "(côté état). Ajoutez les deux."),
-    (_wrong_swap_z,
+    (_step_with("z échangé"),
      "z et 1 − z sont échangés : h' = (1 − z) · n + z · h. Avec z proche de 1, on GARDE "
      "l'ancien état h."),
-    (_wrong_r_outside_bias,
+    (_step_with("r hors du biais"),
      "la porte r multiplie (W_hn h + b_hn), biais compris : n = tanh(W_in x + b_in + "
      "r * (W_hn h + b_hn))."),
-    (_wrong_r_before_weights,
+    (_step_with("r avant les poids"),
      "dans la convention de PyTorch, r s'applique APRÈS la multiplication par les poids : "
      "r * (W_hn h + b_hn), pas W_hn (r * h)."),
-    (_wrong_order,
+    (_step_with("ordre"),
      "les portes sont empilées dans l'ordre r, z, n : le premier tiers des lignes est r, "
      "le deuxième z."),
-    (_wrong_no_r,
+    (_step_with("sans r"),
      "la porte r n'est pas utilisée : elle multiplie la partie « état » de l'état candidat n."),
-    (_wrong_candidate_only,
+    (_step_with("candidat"),
      "vous renvoyez l'état candidat n : le nouvel état mélange n et l'ancien état, "
      "h' = (1 − z) · n + z · h."),
 ]
 
 
+@checker
 def check_gru_step(fn) -> Verdict:
     """Exercice 1 : ``gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh)`` = un pas de
     ``torch.nn.GRU``."""
     cases = step_cases()
-    _, problem = call_student(fn, cases[0], "gru_step",
-                              "x h weight_ih weight_hh bias_ih bias_hh")
-    if problem is not None:
-        return finish(problem)
-    verdict = evaluate_function(fn, torch_gru_step, cases, name="gru_step",
-                                arg_names="x h weight_ih weight_hh bias_ih bias_hh",
-                                mistakes=STEP_MISTAKES, rtol=1e-4, atol=1e-5)
-    if verdict.ok:
-        verdict = Verdict(True, f"`gru_step` donne le même état que torch.nn.GRU sur les "
-                                f"{len(cases)} cas testés.")
-    elif "n'a pas les bonnes valeurs" in verdict.message:
-        # le message générique affiche six tenseurs tronqués : illisible ici
-        gap = re.search(r"plus grand écart \(([^)]*)\)", verdict.message)
-        verdict = Verdict(False, "`gru_step` ne donne pas le même état que torch.nn.GRU"
-                                 + (f" (plus grand écart {gap[1].replace('.', ',')})" if gap else "")
-                                 + " : vérifiez l'ordre des blocs (r, z, n), les deux biais, "
-                                 "r * (W_hn h + b_hn) et h' = (1 − z) · n + z · h.")
-    return finish(verdict)
+    return check_function(fn, torch_gru_step, cases, name="gru_step",
+                          arg_names="x h weight_ih weight_hh bias_ih bias_hh",
+                          mistakes=STEP_MISTAKES, rtol=1e-4, atol=1e-5,
+                          advice="Ce n'est pas le même état que torch.nn.GRU : vérifiez l'ordre "
+                                 "des blocs (r, z, n), les deux biais, r * (W_hn h + b_hn) et "
+                                 "h' = (1 − z) · n + z · h.",
+                          success=f"`gru_step` donne le même état que torch.nn.GRU sur les "
+                                  f"{len(cases)} cas testés.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : compter les paramètres d'une couche GRU
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 2 : compter les paramètres d'une couche GRU -----------------------------------
 def gru_param_count(n_in: int, n_h: int) -> int:
     """Paramètres d'une couche ``torch.nn.GRU`` : 3 blocs (r, z, n) de
     n_in·n_h + n_h·n_h poids et 2·n_h biais."""
@@ -189,21 +129,16 @@ PARAM_MISTAKES = [
 ]
 
 
+@checker
 def check_param_count(fn) -> Verdict:
     """Exercice 2 : ``nb_parametres_gru(n_in, n_h)``."""
-    verdict = evaluate_function(fn, gru_param_count, PARAM_CASES, name="nb_parametres_gru",
-                                arg_names="n_in n_h", mistakes=PARAM_MISTAKES)
-    if verdict.ok:
-        verdict = Verdict(True, f"`nb_parametres_gru` est juste sur les {len(PARAM_CASES)} "
-                                "tailles testées (les mêmes nombres que torch.nn.GRU).")
-    return finish(verdict)
+    return check_function(fn, gru_param_count, PARAM_CASES, name="nb_parametres_gru",
+                          arg_names="n_in n_h", mistakes=PARAM_MISTAKES,
+                          success=f"`nb_parametres_gru` est juste sur les {len(PARAM_CASES)} "
+                                  "tailles testées (les mêmes nombres que torch.nn.GRU).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : lire le surapprentissage sur une courbe
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 3 : lire le surapprentissage sur une courbe -----------------------------------
 def overfit_history(seed: int = 5):
     """Un historique synthétique (colonnes de ``llmlab.training``) d'un modèle qui surapprend :
     la perte d'entraînement baisse toujours, la validation baisse puis remonte."""
@@ -220,6 +155,7 @@ def overfit_history(seed: int = 5):
                          "tokens_per_s": np.nan, "elapsed_s": steps * 0.05})
 
 
+@checker
 def check_overfit_step(answer, history) -> Verdict:
     """Exercice 3 : l'étape où la perte de validation est la plus basse (après, elle remonte)."""
     best = int(history["step"][history["val_loss"].idxmin()])

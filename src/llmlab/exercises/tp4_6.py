@@ -7,101 +7,17 @@ vrai ``llmlab.gpt.TransformerBlock``. Le masque causal de référence est direct
 ``llmlab.attention.causal_mask``.
 
 Erreurs classiques reconnues : oublier √d_k ou diviser par d_k, calculer K·Qᵀ au lieu de
-Q·Kᵀ, ``.T`` sur un lot ; masque inversé ou qui cache la diagonale ; softmax sur l'axe des
-requêtes, masque à 0 au lieu de −∞, masque après le softmax ; poids transposés ; reshape sans
-transpose pour découper les têtes ; biais, LayerNorm ou facteur 4 oubliés dans le compte des
-paramètres.
+Q·Kᵀ, ``q @ k`` sans transposer, ``.T`` sur un lot ; masque inversé ou qui cache la diagonale ;
+softmax sur l'axe des requêtes, masque à 0 au lieu de −∞, masque ajouté (0 × −∞ = NaN), masque
+après la softmax ; poids transposés ; reshape sans transpose pour découper les têtes ; biais,
+LayerNorm ou facteur 4 oubliés dans le compte des paramètres.
 """
 from __future__ import annotations
 
-import copy
 import math
-import re
-from typing import Any, Callable
 
-import numpy as np
-
-from llmlab.exercises.core import Verdict, _as_array, _call_quietly, _compare, call_student, finish
-
-# ---------------------------------------------------------------------------
-# Outils communs : appeler la fonction de l'élève sur des tenseurs, parler de formes
-# ---------------------------------------------------------------------------
-
-
-def _where(args: tuple, arg_names: str) -> str:
-    """« q de forme (2, 5, 4), k de forme (2, 5, 4) » : les formes plutôt que les nombres."""
-    parts = []
-    for name, value in zip(arg_names.split(), args):
-        if hasattr(value, "shape") and len(value.shape):
-            parts.append(f"{name} de forme {tuple(value.shape)}")
-        else:
-            parts.append(f"{name} = {value!r}")
-    return ", ".join(parts)
-
-
-def _french_decimals(text: str) -> str:
-    """Virgule décimale dans les nombres d'un message (« 0.25 » -> « 0,25 »)."""
-    return re.sub(r"(?<=\d)\.(?=\d)", ",", text)
-
-
-def _call(fn: Any, args: tuple, label: str, arg_names: str,
-          error_advice: Callable[[Exception], str] | None) -> tuple[Any, Verdict | None]:
-    """Comme ``call_student``, mais une erreur est décrite par les formes des arguments
-    (un tenseur affiché en entier serait illisible) et reçoit un conseil adapté."""
-    if not callable(fn):
-        return call_student(fn, args, label)
-    try:
-        got = fn(*copy.deepcopy(args))
-    except NotImplementedError:
-        return call_student(fn, args, label)
-    except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        advice = error_advice(exc) if error_advice else ""
-        return None, Verdict(False, f"`{label}` avec {_where(args, arg_names)} lève "
-                                    f"{type(exc).__name__} (« {first_line} »)."
-                                    + (f" {advice}" if advice else ""))
-    if got is None:
-        return call_student(fn, args, label)  # vide (`...`) ou `return` oublié
-    return got, None
-
-
-def _same(got: Any, wrong: Any, rtol: float, atol: float) -> bool:
-    """Vrai si `got` et `wrong` ont la même forme et les mêmes valeurs, NaN et ±∞ compris :
-    un softmax sur le mauvais axe d'une ligne toute masquée donne NaN, des scores masqués −∞."""
-    a, b = _as_array(got), _as_array(wrong)
-    return (a is not None and b is not None and a.shape == b.shape
-            and bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True)))
-
-
-def _recognize(fn: Callable, mistakes: list, cases: list[tuple], rtol: float,
-               atol: float) -> str | None:
-    """Le conseil de l'erreur typique que `fn` reproduit sur TOUS les cas, sinon None."""
-    outputs = [_call_quietly(fn, args) for args in cases]
-    for wrong, hint in mistakes:
-        if all(_same(out, _call_quietly(wrong, args), rtol, atol)
-               for out, args in zip(outputs, cases)):
-            return hint
-    return None
-
-
-def _evaluate(fn: Any, reference: Callable, cases: list[tuple], label: str, arg_names: str,
-              mistakes=(), error_advice: Callable[[Exception], str] | None = None,
-              rtol: float = 1e-5, atol: float = 1e-6) -> Verdict:
-    """Le verdict sur tous les cas (sans le mode strict) : le premier problème, avec le conseil
-    de l'erreur typique que la fonction reproduit sur TOUS les cas, s'il y en a une."""
-    mistakes = list(mistakes)
-    for args in cases:
-        got, problem = _call(fn, args, label, arg_names, error_advice)
-        if problem is not None:
-            return problem
-        verdict = _compare(got, reference(*args), label, rtol, atol)
-        if not verdict.ok:
-            hint = _recognize(fn, mistakes, cases, rtol, atol)
-            if hint:
-                return Verdict(False, f"`{label}` n'est pas encore juste : {hint}")
-            return Verdict(False, _french_decimals(f"Avec {_where(args, arg_names)} : "
-                                                   f"{verdict.message}"))
-    return Verdict(True, f"`{label}` est correcte sur les {len(cases)} cas testés.")
+from llmlab.exercises.core import (Raises, Verdict, When, as_array, check_function, checker,
+                                   evaluate_function, same, wrong)
 
 
 def _random(shape: tuple, seed: int):
@@ -110,11 +26,7 @@ def _random(shape: tuple, seed: int):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-# ---------------------------------------------------------------------------
-# Exercice 1 : les scores Q·Kᵀ/√d_k
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 1 : les scores Q·Kᵀ/√d_k ------------------------------------------------------
 def attention_scores(q, k):
     """Référence : les scores Q·Kᵀ/√d_k, de forme (..., T, T) ; ligne = requête,
     colonne = clé."""
@@ -134,7 +46,7 @@ def score_cases():
 SCORE_MISTAKES = [
     (lambda q, k: q @ k.transpose(-2, -1),
      "il manque la division par √d_k. Sans elle, les scores grandissent avec la taille des "
-     "vecteurs et le softmax devient presque un « tout ou rien »."),
+     "vecteurs et la softmax devient presque un « tout ou rien »."),
     (lambda q, k: q @ k.transpose(-2, -1) / q.shape[-1],
      "on divise par la RACINE de d_k (math.sqrt(d_k)), pas par d_k."),
     (lambda q, k: q @ k.transpose(-2, -1) * math.sqrt(q.shape[-1]),
@@ -144,32 +56,27 @@ SCORE_MISTAKES = [
     (lambda q, k: q @ k.transpose(-2, -1) / math.sqrt(q.shape[-2]),
      "d_k est la taille d'un vecteur (le dernier axe, q.shape[-1]), pas le nombre de tokens."),
     (lambda q, k: (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(dim=-1),
-     "on demande les scores, AVANT le softmax (il viendra à l'exercice 3)."),
+     "on demande les scores, AVANT la softmax (il viendra à l'exercice 3)."),
+    (Raises("cannot be multiplied", RuntimeError),
+     "q @ k multiplie (T, d_k) par (T, d_k) : il faut transposer k, Q·Kᵀ s'écrit "
+     "`q @ k.transpose(-2, -1)`."),
+    (Raises("size", RuntimeError),
+     "Sur un lot, `k.T` retourne TOUS les axes : utilisez `k.transpose(-2, -1)`, qui n'échange "
+     "que les deux derniers."),
 ]
 
 
-def _transpose_advice(exc: Exception) -> str:
-    if isinstance(exc, RuntimeError) and "size" in str(exc):
-        return ("Sur un lot, `k.T` retourne TOUS les axes : utilisez `k.transpose(-2, -1)`, "
-                "qui n'échange que les deux derniers.")
-    return ""
-
-
+@checker
 def check_scores(fn) -> Verdict:
     """Exercice 1 : ``scores_attention(q, k)`` = Q·Kᵀ/√d_k, aussi pour un lot."""
     cases = score_cases()
-    verdict = _evaluate(fn, attention_scores, cases, "scores_attention", "q k",
-                        SCORE_MISTAKES, _transpose_advice)
-    if verdict.ok:
-        verdict = Verdict(True, f"`scores_attention` est juste sur les {len(cases)} cas "
-                                "testés, lots et têtes compris.")
-    return finish(verdict)
+    return check_function(fn, attention_scores, cases, "scores_attention", SCORE_MISTAKES,
+                          arg_names="q k", rtol=1e-5, atol=1e-6,
+                          success=f"`scores_attention` est juste sur les {len(cases)} cas "
+                                  "testés, lots et têtes compris.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : le masque causal
-# ---------------------------------------------------------------------------
-
+# --- Exercice 2 : le masque causal ----------------------------------------------------------
 MASK_SIZES = [(5,), (1,), (2,), (8,)]
 
 
@@ -200,31 +107,29 @@ MASK_MISTAKES = [
 ]
 
 
+def _not_torch_bool(got, expected) -> bool:
+    """Vrai pour les bonnes valeurs, mais pas dans un tenseur torch booléen."""
+    return str(getattr(got, "dtype", "")) != "torch.bool" and same(got != 0, expected)
+
+
+BOOL_HINT = ("les valeurs sont justes, mais `masked_fill` veut un tenseur torch BOOLÉEN "
+             "(dtype=torch.bool, ou `.bool()` à la fin).")
+MASK_MISTAKES.append((When(_not_torch_bool), BOOL_HINT))
+
+
+@checker
 def check_causal_mask(fn) -> Verdict:
     """Exercice 2 : ``masque_causal(T)`` = tenseur booléen (T, T), True pour les positions
     futures (à cacher)."""
-    import torch
-
-    verdict = _evaluate(fn, reference_mask, MASK_SIZES, "masque_causal", "T", MASK_MISTAKES)
-    if verdict.ok:
-        got = fn(8)
-        if not isinstance(got, torch.Tensor) or got.dtype != torch.bool:
-            kind = f"un tenseur de type {got.dtype}" if isinstance(got, torch.Tensor) \
-                else f"un {type(got).__name__}"
-            verdict = Verdict(False, f"les valeurs de `masque_causal` sont justes, mais c'est "
-                                     f"{kind} : `masked_fill` veut un tenseur torch BOOLÉEN "
-                                     "(dtype=torch.bool, ou `.bool()` à la fin).")
-        else:
-            verdict = Verdict(True, "`masque_causal` est correct : True au-dessus de la "
-                                    "diagonale, sur les 4 tailles testées.")
-    return finish(verdict)
+    verdict = evaluate_function(fn, reference_mask, MASK_SIZES, "masque_causal", MASK_MISTAKES,
+                                arg_names="T", success="`masque_causal` est correct : True "
+                                "au-dessus de la diagonale, sur les 4 tailles testées.")
+    if verdict.ok and _not_torch_bool(fn(8), reference_mask(8)):  # un tableau NumPy de booléens
+        return wrong(f"`masque_causal` n'est pas encore juste : {BOOL_HINT}")
+    return verdict
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : des scores aux poids (masque, puis softmax sur le bon axe)
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 3 : des scores aux poids (masque, puis softmax sur le bon axe) ----------------
 def attention_weights(scores, mask):
     """Référence : les poids d'attention, softmax par LIGNE des scores masqués
     (−∞ là où le masque vaut True)."""
@@ -236,14 +141,8 @@ _SCORE_SHAPES = [(5, 5), (2, 4, 4), (2, 3, 6, 6), (1, 2, 3, 3)]
 
 def weight_cases():
     """Les cas de l'exercice 3 : (scores, masque causal), le masque de taille (T, T)."""
-    import torch
-
-    cases = []
-    for i, shape in enumerate(_SCORE_SHAPES):
-        T = shape[-1]
-        mask = torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)
-        cases.append((_random(shape, 30 + i) * 2, mask))
-    return cases
+    return [(_random(shape, 30 + i) * 2, reference_mask(shape[-1]))
+            for i, shape in enumerate(_SCORE_SHAPES)]
 
 
 def _fill(scores, mask, value=float("-inf")):
@@ -252,7 +151,7 @@ def _fill(scores, mask, value=float("-inf")):
 
 WEIGHT_MISTAKES = [
     (lambda s, m: _fill(s, m).softmax(dim=-2),
-     "le softmax est pris sur l'axe des REQUÊTES (dim=-2) : ce sont alors les colonnes qui "
+     "la softmax est prise sur l'axe des REQUÊTES (dim=-2) : ce sont alors les colonnes qui "
      "somment à 1. Chaque requête (une ligne) répartit son attention sur les clés : "
      "softmax(dim=-1)."),
     (lambda s, m: _fill(s, m).softmax(dim=0),
@@ -263,39 +162,39 @@ WEIGHT_MISTAKES = [
      "prenez dim=-1, toujours l'axe des clés."),
     (lambda s, m: s.softmax(dim=-1),
      "le masque n'est pas appliqué : chaque token regarde encore les tokens futurs. "
-     "Remplacez les scores cachés par −∞ avant le softmax."),
+     "Remplacez les scores cachés par −∞ avant la softmax."),
     (lambda s, m: _fill(s, m, 0.0).softmax(dim=-1),
      "un score 0 ne donne pas un poids 0 (exp(0) = 1) : remplacez les scores cachés par "
      "−∞, float(\"-inf\"), pour que leur poids soit exactement 0."),
     (lambda s, m: s.softmax(dim=-1).masked_fill(m, 0.0),
-     "le masque est appliqué après le softmax : les lignes ne somment plus à 1. Masquez les "
-     "SCORES avec −∞, puis prenez le softmax."),
+     "le masque est appliqué après la softmax : les lignes ne somment plus à 1. Masquez les "
+     "SCORES avec −∞, puis prenez la softmax."),
     (lambda s, m: s.masked_fill(m, float("-inf")),
-     "ce sont encore des scores (avec −∞) : il reste à prendre le softmax sur chaque ligne."),
+     "ce sont encore des scores (avec −∞) : il reste à prendre la softmax sur chaque ligne."),
+    (lambda s, m: (s + m * float("-inf")).softmax(dim=-1),
+     "masque * float(\"-inf\") donne NaN là où le masque vaut False (0 × −∞ n'est pas défini), "
+     "et ces NaN envahissent la softmax. Utilisez scores.masked_fill(masque, float(\"-inf\"))."),
+    (lambda s, m: _fill(s, ~m).softmax(dim=-1),
+     "le masque est inversé : une ligne dont tous les scores valent −∞ n'a pas de softmax (NaN). "
+     "True veut dire CACHÉ : masked_fill(masque, …) cache ce qui est AU-DESSUS de la diagonale."),
+    (When(lambda got, _: as_array(got) is not None and math.isnan(as_array(got).sum())),
+     "le résultat contient des NaN : une ligne dont tous les scores valent −∞ n'a pas de "
+     "softmax. Le masque cache-t-il ce qui est AU-DESSUS de la diagonale (True = caché), et "
+     "seulement cela ?"),
 ]
 
 
+@checker
 def check_weights(fn) -> Verdict:
     """Exercice 3 : ``poids_attention(scores, masque)``."""
     cases = weight_cases()
-    verdict = _evaluate(fn, attention_weights, cases, "poids_attention", "scores masque",
-                        WEIGHT_MISTAKES)
-    if not verdict.ok and "NaN" in verdict.message:
-        verdict = Verdict(False, "`poids_attention` renvoie des NaN : une ligne dont tous les "
-                                 "scores valent −∞ n'a pas de softmax. Le masque cache-t-il ce "
-                                 "qui est AU-DESSUS de la diagonale (True = caché), et "
-                                 "seulement cela ?")
-    if verdict.ok:
-        verdict = Verdict(True, "`poids_attention` est juste : chaque ligne somme à 1 et les "
-                                f"positions futures ont un poids nul ({len(cases)} cas testés).")
-    return finish(verdict)
+    return check_function(fn, attention_weights, cases, "poids_attention", WEIGHT_MISTAKES,
+                          arg_names="scores masque", rtol=1e-5, atol=1e-6,
+                          success="`poids_attention` est juste : chaque ligne somme à 1 et les "
+                                  f"positions futures ont un poids nul ({len(cases)} cas testés).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 4 : les vecteurs de contexte
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 4 : les vecteurs de contexte --------------------------------------------------
 def context_vectors(weights, v):
     """Référence : chaque vecteur de contexte est la moyenne des valeurs pondérée par une
     ligne de poids, soit poids · V."""
@@ -308,14 +207,8 @@ _CONTEXT_SHAPES = [((), 5, 3), ((2,), 4, 6), ((2, 3), 6, 2), ((1,), 3, 5)]
 
 def context_cases():
     """Les cas de l'exercice 4 : (poids causaux normalisés, v)."""
-    import torch
-
-    cases = []
-    for i, (lead, T, d_v) in enumerate(_CONTEXT_SHAPES):
-        mask = torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)
-        weights = attention_weights(_random((*lead, T, T), 40 + i) * 2, mask)
-        cases.append((weights, _random((*lead, T, d_v), 50 + i)))
-    return cases
+    return [(attention_weights(_random((*lead, T, T), 40 + i) * 2, reference_mask(T)),
+             _random((*lead, T, d_v), 50 + i)) for i, (lead, T, d_v) in enumerate(_CONTEXT_SHAPES)]
 
 
 CONTEXT_MISTAKES = [
@@ -330,32 +223,23 @@ CONTEXT_MISTAKES = [
     (lambda w, v: w.sum(dim=-1, keepdim=True) * v,
      "c'est une somme pondérée sur les CLÉS : contexte_i = Σ_j poids[i, j] · v_j, "
      "c'est-à-dire un produit matriciel poids @ v."),
+    (Raises("", RuntimeError),
+     "Les poids ont la forme (…, T, T) et v la forme (…, T, d_v) : le produit matriciel "
+     "s'écrit poids @ v."),
 ]
 
 
-def _context_advice(exc: Exception) -> str:
-    if isinstance(exc, RuntimeError):
-        return ("Les poids ont la forme (…, T, T) et v la forme (…, T, d_v) : le produit "
-                "matriciel s'écrit poids @ v.")
-    return ""
-
-
+@checker
 def check_context(fn) -> Verdict:
     """Exercice 4 : ``contexte(poids, v)`` = poids · V."""
     cases = context_cases()
-    verdict = _evaluate(fn, context_vectors, cases, "contexte", "poids v",
-                        CONTEXT_MISTAKES, _context_advice)
-    if verdict.ok:
-        verdict = Verdict(True, f"`contexte` est juste sur les {len(cases)} cas testés : un "
-                                "vecteur de contexte par requête.")
-    return finish(verdict)
+    return check_function(fn, context_vectors, cases, "contexte", CONTEXT_MISTAKES,
+                          arg_names="poids v", rtol=1e-5, atol=1e-6,
+                          success=f"`contexte` est juste sur les {len(cases)} cas testés : un "
+                                  "vecteur de contexte par requête.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 5 : découper en têtes, (B, T, d) -> (B, h, T, d/h)
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 5 : découper en têtes, (B, T, d) -> (B, h, T, d/h) ----------------------------
 def split_heads(x, n_heads):
     """Référence : (B, T, d) -> (B, h, T, d/h). Chaque tête reçoit un bloc contigu de d/h
     composantes de chaque token ; l'axe des têtes passe devant celui des tokens."""
@@ -399,36 +283,25 @@ SPLIT_MISTAKES = [
     (_interleaved,
      "chaque tête doit recevoir un bloc CONTIGU de d/h composantes : view(B, T, h, d // h), "
      "pas view(B, T, d // h, h)."),
+    (Raises("float", TypeError),
+     "Attention, d / h donne un nombre à virgule : utilisez la division entière, d // h."),
+    (Raises("shape|size", RuntimeError),
+     "x a la forme (B, T, d) : chaque tête reçoit d // n_tetes composantes, donc "
+     "x.view(B, T, n_tetes, d // n_tetes), puis .transpose(1, 2)."),
 ]
 
 
-def _split_advice(exc: Exception) -> str:
-    text = str(exc)
-    if isinstance(exc, TypeError) and "float" in text:
-        return ("Attention, d / h donne un nombre à virgule : utilisez la division "
-                "entière, d // h.")
-    if isinstance(exc, RuntimeError) and ("shape" in text or "size" in text):
-        return ("x a la forme (B, T, d) : chaque tête reçoit d // n_tetes composantes, "
-                "donc x.view(B, T, n_tetes, d // n_tetes), puis .transpose(1, 2).")
-    return ""
-
-
+@checker
 def check_split_heads(fn) -> Verdict:
     """Exercice 5 : ``separer_tetes(x, n_tetes)``, (B, T, d) -> (B, h, T, d/h)."""
     cases = split_cases()
-    verdict = _evaluate(fn, split_heads, cases, "separer_tetes", "x n_tetes",
-                        SPLIT_MISTAKES, _split_advice)
-    if verdict.ok:
-        verdict = Verdict(True, f"`separer_tetes` est juste sur les {len(cases)} cas testés : "
-                                "chaque tête voit tous les tokens, avec sa part des composantes.")
-    return finish(verdict)
+    return check_function(fn, split_heads, cases, "separer_tetes", SPLIT_MISTAKES,
+                          arg_names="x n_tetes", rtol=1e-5, atol=1e-6,
+                          success=f"`separer_tetes` est juste sur les {len(cases)} cas testés : "
+                                  "chaque tête voit tous les tokens, avec sa part des composantes.")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 6 : les paramètres d'un bloc Transformer
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 6 : les paramètres d'un bloc Transformer --------------------------------------
 def block_param_count(n_embd: int) -> int:
     """Référence : paramètres d'un bloc (biais partout, comme GPT-2), d = n_embd :
     2 LayerNorm (2·2d), W_q, W_k, W_v et la projection (4·(d² + d)),
@@ -469,24 +342,13 @@ PARAM_MISTAKES = [
 ]
 
 
+@checker
 def check_block_params(fn) -> Verdict:
     """Exercice 6 : ``nb_parametres_bloc(n_embd)``, biais compris."""
-    verdict = _evaluate(fn, block_param_count, PARAM_CASES, "nb_parametres_bloc", "n_embd",
-                        PARAM_MISTAKES, rtol=0, atol=0.5)
-    if "la valeur attendue est différente" in verdict.message:
-        # « vaut 7.07789e+06 » : illisible pour un entier ; on redit ce qu'il faut compter
-        from llmlab.display import french_number
-
-        got, _ = _call(fn, (768,), "nb_parametres_bloc", "n_embd", None)
-        try:
-            shown = french_number(float(got), 0)
-        except (TypeError, ValueError):
-            shown = repr(got)
-        verdict = Verdict(False, f"`nb_parametres_bloc(768)` vaut {shown} : ce n'est pas le "
-                                 "compte d'un bloc. Pour chaque partie, poids ET biais : deux "
-                                 "LayerNorm, W_q, W_k, W_v, la projection de sortie, et les "
-                                 "deux couches du MLP (n_embd -> 4·n_embd -> n_embd).")
-    if verdict.ok:
-        verdict = Verdict(True, "`nb_parametres_bloc` est juste : 12·n_embd² + 13·n_embd, le "
-                                f"même compte que TransformerBlock ({len(PARAM_CASES)} tailles).")
-    return finish(verdict)
+    return check_function(fn, block_param_count, PARAM_CASES, "nb_parametres_bloc", PARAM_MISTAKES,
+                          arg_names="n_embd", rtol=0, atol=0.5,
+                          advice="Ce n'est pas le compte d'un bloc. Pour chaque partie, poids ET "
+                                 "biais : deux LayerNorm, W_q, W_k, W_v, la projection de sortie, "
+                                 "et les deux couches du MLP (n_embd -> 4·n_embd -> n_embd).",
+                          success="`nb_parametres_bloc` est juste : 12·n_embd² + 13·n_embd, le "
+                                  f"même compte que TransformerBlock ({len(PARAM_CASES)} tailles).")

@@ -10,13 +10,10 @@ giga de GFLOP/s ou la conversion en années.
 """
 from __future__ import annotations
 
-from llmlab.exercises.core import Verdict, check_value, evaluate_function, finish
-
-# ---------------------------------------------------------------------------
-# Exercice 1 : les FLOPs d'un produit de matrices
-# ---------------------------------------------------------------------------
+from llmlab.exercises.core import Verdict, as_array, check_function, check_value, checker, wrong
 
 
+# --- Exercice 1 : les FLOPs d'un produit de matrices ----------------------------------------
 def matmul_flops(m: int, n: int, k: int) -> int:
     """FLOPs de A @ B, A de forme (m, k) et B de forme (k, n) : m·n coefficients, chacun
     une somme de k produits, soit k multiplications et k additions (une FMA par pas)."""
@@ -43,21 +40,16 @@ MATMUL_MISTAKES = [
 ]
 
 
+@checker
 def check_matmul_flops(fn) -> Verdict:
     """Exercice 1 : ``flops_produit(m, n, k)`` = 2·m·n·k."""
-    verdict = evaluate_function(fn, matmul_flops, MATMUL_CASES, name="flops_produit",
-                                arg_names="m n k", mistakes=MATMUL_MISTAKES)
-    if verdict.ok:
-        verdict = Verdict(True, f"`flops_produit` est juste sur les {len(MATMUL_CASES)} formes "
-                                "testées (le même compte que le compteur de FLOPs de PyTorch).")
-    return finish(verdict)
+    return check_function(fn, matmul_flops, MATMUL_CASES, name="flops_produit", arg_names="m n k",
+                          mistakes=MATMUL_MISTAKES,
+                          success=f"`flops_produit` est juste sur les {len(MATMUL_CASES)} formes "
+                                  "testées (le même compte que le compteur de FLOPs de PyTorch).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 2 : les FLOPs de la passe avant d'un bloc Transformer
-# ---------------------------------------------------------------------------
-
-
+# --- Exercice 2 : les FLOPs de la passe avant d'un bloc Transformer -------------------------
 def block_flops(n_embd: int, seq_len: int, batch: int = 1) -> int:
     """FLOPs des produits de matrices d'un bloc Transformer, passe avant.
 
@@ -92,20 +84,16 @@ BLOCK_MISTAKES = [
 ]
 
 
+@checker
 def check_block_flops(fn) -> Verdict:
     """Exercice 2 : ``flops_bloc(n_embd, seq_len, batch)`` = 24·B·T·d² + 4·B·T²·d."""
-    verdict = evaluate_function(fn, block_flops, BLOCK_CASES, name="flops_bloc",
-                                arg_names="n_embd seq_len batch", mistakes=BLOCK_MISTAKES)
-    if verdict.ok:
-        verdict = Verdict(True, f"`flops_bloc` est juste sur les {len(BLOCK_CASES)} formes "
-                                "testées, dont GPT-2 small (d = 768, T = 1 024).")
-    return finish(verdict)
+    return check_function(fn, block_flops, BLOCK_CASES, name="flops_bloc",
+                          arg_names="n_embd seq_len batch", mistakes=BLOCK_MISTAKES,
+                          success=f"`flops_bloc` est juste sur les {len(BLOCK_CASES)} formes "
+                                  "testées, dont GPT-2 small (d = 768, T = 1 024).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 3 : la mémoire pour entraîner
-# ---------------------------------------------------------------------------
-
+# --- Exercice 3 : la mémoire pour entraîner -------------------------------------------------
 #: octets par paramètre en précision mixte avec Adam, hors activations
 MIXED_ADAM_BYTES = {"poids FP16": 2, "gradients FP16": 2, "copie FP32 des poids": 4,
                     "Adam, premier moment (FP32)": 4, "Adam, second moment (FP32)": 4}
@@ -141,21 +129,17 @@ MEMORY_MISTAKES = [
 ]
 
 
+@checker
 def check_training_memory(fn) -> Verdict:
     """Exercice 3 : ``memoire_entrainement(n_params)``, en octets."""
-    verdict = evaluate_function(fn, training_bytes, MEMORY_CASES, name="memoire_entrainement",
-                                arg_names="n_params", mistakes=MEMORY_MISTAKES, rtol=1e-6)
-    if verdict.ok:
-        verdict = Verdict(True, "`memoire_entrainement` est juste : 16 octets par paramètre, "
-                                "soit 16 Go pour un milliard, 2,8 To pour GPT-3 (hors "
-                                "activations).")
-    return finish(verdict)
+    return check_function(fn, training_bytes, MEMORY_CASES, name="memoire_entrainement",
+                          arg_names="n_params", mistakes=MEMORY_MISTAKES, rtol=1e-6,
+                          success="`memoire_entrainement` est juste : 16 octets par paramètre, "
+                                  "soit 16 Go pour un milliard, 2,8 To pour GPT-3 (hors "
+                                  "activations).")
 
 
-# ---------------------------------------------------------------------------
-# Exercice 4 : combien d'années pour entraîner GPT-3 sur son portable ?
-# ---------------------------------------------------------------------------
-
+# --- Exercice 4 : combien d'années pour entraîner GPT-3 sur son portable ? ------------------
 #: GPT-3 : 175 milliards de paramètres, 300 milliards de tokens (Brown et al., 2020)
 GPT3_PARAMS = 175e9
 GPT3_TOKENS = 300e9
@@ -167,15 +151,14 @@ def gpt3_years(gflops: float) -> float:
     return 6 * GPT3_PARAMS * GPT3_TOKENS / (gflops * 1e9) / SECONDS_PER_YEAR
 
 
+@checker
 def check_gpt3_years(answer, gflops) -> Verdict:
     """Exercice 4 : ``annees_gpt3``, à la vitesse mesurée ``gflops`` (GFLOP/s)."""
-    try:
-        gflops = float(gflops)
-        if not gflops > 0:
-            raise ValueError
-    except (TypeError, ValueError):
-        return finish(Verdict(False, f"La vitesse mesurée ({gflops!r}) n'est pas un nombre "
-                                     "positif de GFLOP/s : relancez la cellule de mesure."))
+    speed = as_array(gflops)
+    if speed is None or speed.size != 1 or not 0 < speed.item() < float("inf"):
+        return wrong("La vitesse mesurée `gflops_mesures` n'est pas un nombre positif de "
+                     "GFLOP/s : relancez la cellule de mesure.")
+    gflops = speed.item()
     best = gpt3_years(gflops)
     mistakes = [
         (best / 6, "il manque le 6 de 6·N·D : les FLOPs d'entraînement sont 6 × paramètres "
