@@ -84,12 +84,16 @@ def _context_tp4_7():
     return {"torch": torch, "gflops_mesures": 37.5}  # une vitesse mesurée quelconque
 
 
+def _context_modeles_fondateurs():
+    return {}   # les solutions n'utilisent que NumPy
+
+
 #: Ce que les cellules d'exemple de chaque notebook définissent et dont ses solutions ont besoin.
 CONTEXTS = {"tp4-0-prise-en-main": _context_tp4_0, "tp4-1-regression-lineaire": _context_tp4_1,
             "tp4-2-neurones-et-couches": _context_tp4_2,
             "tp4-3-tokenisation-embeddings": _context_tp4_3, "tp4-4-probabilites": _context_tp4_4,
             "tp4-5-gru": _context_tp4_5, "tp4-6-transformer": _context_tp4_6,
-            "tp4-7-gpu": _context_tp4_7}
+            "tp4-7-gpu": _context_tp4_7, "modeles-fondateurs": _context_modeles_fondateurs}
 
 
 def notebook_context(notebook: str) -> dict:
