@@ -20,7 +20,7 @@ from pathlib import Path
 
 from llmlab import environment
 from llmlab._paths import ROOT
-from llmlab.display import french_number
+from llmlab.display import french_general, french_number
 
 
 def cmd_verifier(args: argparse.Namespace) -> int:
@@ -339,7 +339,7 @@ def cmd_entrainer_echelle(args: argparse.Namespace) -> int:
     print("\néchelon   N hors emb.   D/N   C (FLOP)    perte val.   justesse   durée")
     for row in lad.itertuples():
         print(f"{row.name:>7} {french_number(row.n_nonembedding, 0):>13} "
-              f"{french_number(row.tokens_per_param, 0):>5} {row.flops:10.2e} "
+              f"{french_number(row.tokens_per_param, 0):>5} {french_general(row.flops, 2):>10} "
               f"{french_number(row.val_loss, 3):>11} "
               f"{french_number(100 * row.char_accuracy, 1):>8} % "
               f"{french_number(row.train_seconds, 0):>6} s")
