@@ -20,6 +20,13 @@ if str(TESTS_DIR) not in sys.path:
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+# Sous pytest-xdist, un processus de test par cœur : chacun (et les noyaux qu'il lance, qui
+# héritent de l'environnement) calcule sur un seul fil. Sinon chaque torch prend tous les
+# cœurs, les fils se disputent la machine et la suite va plus lentement qu'en série.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(_variable, "1")
+
 
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
@@ -57,3 +64,29 @@ class DocumentRuns:
 @pytest.fixture(scope="session")
 def document_runs() -> DocumentRuns:
     return DocumentRuns()
+
+
+# Tests indépendants les uns des autres, chacun long : répartis un à un entre les processus.
+INDEPENDENT_FILES = {"test_notebooks.py"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Les groupes de pytest-xdist (``--dist loadgroup``) : un groupe ne se coupe jamais.
+
+    * les tests qui lisent ``document_runs`` : un groupe par document, pour qu'il ne soit
+      exécuté qu'une fois (``test_slides.py`` et ``test_slidefit.py`` partagent l'exécution) ;
+    * les autres : un groupe par fichier (ses fixtures de module ne tournent qu'une fois),
+      sauf dans ``INDEPENDENT_FILES``, où chaque test est son propre groupe.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        document = params.get("qmd") or params.get("deck")
+        if "document_runs" in getattr(item, "fixturenames", ()) and document is not None:
+            group = f"document:{Path(document).resolve().relative_to(ROOT).as_posix()}"
+        elif item.path.name in INDEPENDENT_FILES:
+            group = item.nodeid
+        else:
+            group = item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))

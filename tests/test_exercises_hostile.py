@@ -1,7 +1,7 @@
 """Chaque vérificateur de chaque TP, face aux réponses qu'un élève peut vraiment taper.
 
 Les vérificateurs sont découverts seuls : toute fonction publique ``check_…`` d'un module
-``llmlab.exercises.tpX_Y``, appelée comme l'écrit son notebook, avec les solutions pour les
+``llmlab.exercises.tpX_Y`` (ou nommé comme son notebook : ``entrainer_un_llm``), appelée comme l'écrit son notebook, avec les solutions pour les
 autres arguments. Un nouveau TP est donc essayé le jour où il est écrit. Pour chacun :
 
 - la solution passe, et ses variantes justes aussi (float32, tenseur avec ``requires_grad``,
@@ -32,9 +32,12 @@ pd = pytest.importorskip("pandas")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Les modules de vérificateurs : ceux des TP (``tpX_Y``) et ceux qui portent le nom de leur
+#: notebook (``entrainer_un_llm`` pour ``notebooks/entrainer-un-llm.ipynb``).
+_NAMED_AFTER_A_NOTEBOOK = {nb.stem.replace("-", "_") for nb in NOTEBOOKS}
 MODULES = {m.name: importlib.import_module(f"llmlab.exercises.{m.name}")
            for m in pkgutil.iter_modules(llmlab.exercises.__path__)
-           if m.name not in ("core", "answers", "notebooks")}   # les modules de TP
+           if re.fullmatch(r"tp\d+_\d+", m.name) or m.name in _NAMED_AFTER_A_NOTEBOOK}
 CHECKERS = [(name, attr) for name, module in MODULES.items() for attr, fn in vars(module).items()
             if attr.startswith("check_") and callable(fn) and fn.__module__ == module.__name__]
 CALLS = {(c.module, c.checker): c for nb in NOTEBOOKS for c in checker_calls(nb)}
