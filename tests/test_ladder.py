@@ -122,8 +122,7 @@ def test_command_with_two_processes_gives_the_same_losses(tmp_path, capsys):
 
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(load_french_corpus(), encoding="utf-8")
-    settings = LD.LadderSettings(tokens=2048, batch_size=4, block_size=16, evals=2,
-                                 eval_chars=800, eval_batches=2)
+    settings = LD.LadderSettings(tokens=2048, batch_size=4, block_size=16, evals=2)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
