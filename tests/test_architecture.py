@@ -20,7 +20,8 @@ PACKAGE = Path(llmlab.__file__).parent
 #: torch que dans les fonctions qui mesurent).
 WITHOUT_TORCH = ["cli", "data", "vocab", "display", "style", "configs", "tokenizers", "bpe", "sampling",
                  "embeddings", "linear", "nn", "hardware", "costs", "benchmarks", "environment",
-                 "widgets", "exercises", "lifecycle"]
+                 "widgets", "exercises", "scale", "ladder", "selfsup", "multimodal", "cluster",
+                 "lifecycle"]
 
 
 def contracts() -> list[dict]:

@@ -11,6 +11,7 @@
   ``<br/>``.
 """
 import importlib
+import importlib.util
 import pkgutil
 import re
 from pathlib import Path
@@ -76,6 +77,11 @@ def _resolve(name: str):
     """``MLP.backward`` → l'objet, cherché dans les modules de llmlab (comme l'import du deck)."""
     import llmlab
     head, *rest = name.split(".")
+    if importlib.util.find_spec(f"llmlab.{head}"):   # `scale.compute_optimal` : un module du paquet
+        obj = importlib.import_module(f"llmlab.{head}")
+        for part in rest:
+            obj = getattr(obj, part)
+        return obj
     for info in pkgutil.walk_packages(llmlab.__path__, "llmlab."):
         module = importlib.import_module(info.name)
         if hasattr(module, head):
