@@ -53,7 +53,8 @@ def commented_constants(source: str) -> list[tuple[str, str]]:
     for node in ast.parse(source).body:
         targets = node.targets if isinstance(node, ast.Assign) else (
             [node.target] if isinstance(node, ast.AnnAssign) else [])
-        names = [t.id for t in targets if isinstance(t, ast.Name) and not t.id.startswith("_")]
+        flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        names = [t.id for t in flat if isinstance(t, ast.Name) and not t.id.startswith("_")]
         comment, row = [], node.lineno - 2
         while names and row >= 0 and lines[row].lstrip().startswith("#:"):
             comment.insert(0, lines[row].lstrip()[2:].strip())

@@ -61,8 +61,9 @@ def test_francize_translates_headings_tables_and_roles():
 
 def test_commented_constants_are_read_from_sphinx_comments():
     source = ("#: La taille.\n#: En octets.\nSIZE = 3\n\nOTHER = 4\n#: Privé.\n_HIDDEN = 1\n"
-              "def f():\n    pass\n")
-    assert reference.commented_constants(source) == [("SIZE", "La taille. En octets.")]
+              "#: Deux sorts.\nA, _B, C = 1, 2, 3\ndef f():\n    pass\n")
+    assert reference.commented_constants(source) == [
+        ("SIZE", "La taille. En octets."), ("A", "Deux sorts."), ("C", "Deux sorts.")]
 
 
 _IMPORT = re.compile(r"^[ \t]*from llmlab(?:\.(\w+))? import (\([^)]*\)|[^\n]+)", re.MULTILINE)

@@ -32,6 +32,7 @@ MASK_TOKEN = "[MASK]"
 
 #: Ce que devient une position : 0 non choisie, puis les trois sorts d'une position choisie.
 NOT_CHOSEN, MASKED, RANDOM, KEPT = 0, 1, 2, 3
+#: Le nom affiché de chaque sort, pour les tableaux des diapositives.
 ACTION_NAMES = {NOT_CHOSEN: "", MASKED: "[MASK]", RANDOM: "hasard", KEPT: "intact"}
 
 
