@@ -18,6 +18,15 @@ par couche adaptée).
 Fusion : après les pas chronométrés (B n'est plus nul), le modèle fusionné
 (`llmlab.lora.merge_lora`, W + (α/r)·B·A) doit rendre les mêmes logits que le modèle adapté,
 à l'arrondi float32 près ; de même pour l'adaptateur livré dans ``data/lora``.
+
+Une borne, pour information : le même modèle où seul l'embedding des positions apprend
+(8 192 paramètres, tout en bas du réseau). Son passage arrière traverse toutes les couches
+mais ne calcule aucun gradient de matrice : aucune méthode qui adapte le bas du réseau ne peut
+faire un pas plus court. Ce modèle alterne avec les deux autres.
+
+Mesuré sur la machine de développement très chargée par d'autres calculs (charge moyenne 10
+à 11 sur 2 cœurs, un fil) : 1,20× puis 1,27× pour une borne de 1,3× environ ; les durées
+absolues (300 à 400 ms par pas) y sont cinq fois celles d'une machine au repos.
 """
 from __future__ import annotations
 
@@ -56,16 +65,18 @@ def main():
     lora = apply_lora(copy.deepcopy(base), LORA["targets"], LORA["r"], LORA["alpha"]).train()
     trainable, total = trainable_share(lora)
     share = trainable / total
-    models = {"full": full, "lora": lora}
+    bound = copy.deepcopy(base).requires_grad_(False).train()
+    bound.pos_emb.weight.requires_grad_(True)
+    models = {"full": full, "lora": lora, "bound": bound}
     opts = {name: _make_optimizer(m, tcfg, torch.device("cpu")) for name, m in models.items()}
     times = {name: [] for name in models}
     for i, (x, y) in enumerate(lots):
-        for name in (("full", "lora") if i % 2 == 0 else ("lora", "full")):
+        for name in (("full", "lora", "bound") if i % 2 == 0 else ("bound", "lora", "full")):
             start = time.perf_counter()
             train_step(models[name], opts[name], x, y, tcfg.grad_clip)
             if i >= 2:   # deux pas d'échauffement
                 times[name].append(time.perf_counter() - start)
-    t_full, t_lora = (statistics.median(times[n]) for n in ("full", "lora"))
+    t_full, t_lora, t_bound = (statistics.median(times[n]) for n in ("full", "lora", "bound"))
     speedup = t_full / t_lora
     x = lots[0][0]
     lora.eval()
@@ -80,6 +91,9 @@ def main():
           f"{french_number(total, 0)} ({french_number(100 * share, 2)} %)")
     print(f"pas d'affinage complet : {french_number(1000 * t_full, 1)} ms (médiane) ; "
           f"pas LoRA : {french_number(1000 * t_lora, 1)} ms")
+    print(f"borne (information) : seul l'embedding des positions appris, "
+          f"{french_number(1000 * t_bound, 1)} ms, {french_number(t_full / t_bound, 2)}× "
+          "l'affinage complet ; aucun adaptateur du bas du réseau ne peut faire mieux")
     print(f"fusion : écart max des logits {french_number(gap, 7)} après les pas, "
           f"{french_number(gap_shipped, 7)} pour l'adaptateur livré")
     print(f"objectif part entraînable : {french_number(100 * share, 2)} % (cible ≤ 2 %) "

@@ -1,11 +1,14 @@
 """Contrôler un site rendu par Quarto dans Chromium sans tête.
 
     uv run python tests/check_site.py _site [--captures DOSSIER] [--chromium CHEMIN]
+    uv run python tests/check_site.py _site-enseignant --profil enseignant
 
 Ouvre chaque page et chaque diapositive de ``_site/`` (servi sur 127.0.0.1), écrit une ligne
 par problème (page, diapositive n°, titre, nature, mesure) puis un résumé, et enregistre une
 capture par diapositive et par page, plus ``slides-measured.json`` (les dépassements mesurés de
-chaque diapositive, au format des revues). Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
+chaque diapositive, au format des revues). Sur le site des élèves (``--profil etudiant``, le
+défaut), tout corrigé et toute note de l'enseignant est aussi un problème
+(``harness/leaks.py``). Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
 contrôle n'a pas pu se faire (site absent, Chromium introuvable). Voir tests/harness/browser.py.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness.browser import ChromiumNotFound, check_site  # noqa: E402
+from harness.leaks import solution_leaks  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,6 +37,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="chemin de Chromium, ou « playwright » pour celui de Playwright "
                              "(défaut : LLMLAB_CHROMIUM, /usr/bin/chromium, chromium-browser, "
                              "puis Playwright)")
+    parser.add_argument("--profil", choices=("etudiant", "enseignant"), default="etudiant",
+                        help="profil Quarto du site rendu : celui des élèves ne doit contenir "
+                             "ni corrigé ni note de l'enseignant (défaut : etudiant)")
     parser.add_argument("--delai", type=float, default=15.0,
                         help="délai maximal d'attente par page, en secondes (défaut : 15)")
     return parser.parse_args(argv)
@@ -43,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.site.is_dir() or not any(args.site.rglob("*.html")):
         print(f"Pas de site rendu dans « {args.site} » : lancez d'abord « quarto render ».")
         return 2
+    leaks = solution_leaks(args.site) if args.profil == "etudiant" else []
+    for leak in leaks:
+        print(f"corrigé visible · {leak}")
     try:
         report = check_site(args.site, captures=args.captures, chromium=args.chromium,
                             timeout_s=args.delai)
@@ -56,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     measures.write_text(json.dumps(report.measured, ensure_ascii=False, indent=1) + "\n",
                         encoding="utf-8")
     print(f"Captures d'écran : {args.captures}/ (mesures des diapositives : {measures.name})")
-    return 1 if report.problems else 0
+    if leaks:
+        print(f"{len(leaks)} fuite(s) de corrigé ou de notes dans le site des élèves.")
+    return 1 if report.problems or leaks else 0
 
 
 if __name__ == "__main__":

@@ -334,3 +334,36 @@ def test_rendered_site_passes_the_browser_check():
     report = browser.check_site(site, captures=ROOT / "_site-captures", chromium=executable)
     assert report.problems == [], "\n".join([p.line() for p in report.problems]
                                             + [report.summary()])
+
+
+# --------------------------------------------------------------------------- PDF des decks
+
+def test_each_deck_prints_to_one_pdf_page_per_view(checked, tmp_path):
+    """``scripts/decks_pdf.py`` : une page de PDF par vue que le contrôle a parcourue
+    (fragments compris), au format de la diapositive, avec le texte de chaque diapositive ;
+    un deck sans reveal.js est signalé en français sans arrêter les autres."""
+    pypdf = pytest.importorskip("pypdf")
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import decks_pdf
+
+    report, _ = checked
+    executable = chromium_or_skip()
+    site = build_fixture_site(tmp_path / "site")
+    decks = ["decks/correct.html", "decks/debordements.html", "decks/sans-reveal.html"]
+    written, failed = decks_pdf.print_decks(site, chromium=executable, timeout_s=5, decks=decks)
+    assert list(failed) == ["decks/sans-reveal.html"] and "reveal.js" in failed[
+        "decks/sans-reveal.html"]
+    pages = {}
+    for deck in decks[:2]:
+        views = [m for m in report.measured if m["deck"] == deck]
+        pdf = pypdf.PdfReader(written[deck])
+        pages[deck] = (len(pdf.pages), len(views))
+        box = pdf.pages[0].mediabox
+        assert float(box.width) / float(box.height) == pytest.approx(1050 / 700, rel=0.05)
+        text = " ".join(p.extract_text() for p in pdf.pages)
+        for view in views:
+            assert view["title"].split()[0] in text, (deck, view["title"])
+    # Deck qui tient : autant de pages que de vues. Deck qui déborde : reveal.js continue la
+    # diapositive trop haute sur une page de plus, le PDF le montre aussi.
+    assert pages["decks/correct.html"][0] == pages["decks/correct.html"][1] > 1
+    assert pages["decks/debordements.html"][0] > pages["decks/debordements.html"][1]

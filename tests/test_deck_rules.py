@@ -77,7 +77,7 @@ def _resolve(name: str):
     """``MLP.backward`` → l'objet, cherché dans les modules de llmlab (comme l'import du deck)."""
     import llmlab
     head, *rest = name.split(".")
-    if importlib.util.find_spec(f"llmlab.{head}"):   # `from llmlab import init` : un module
+    if importlib.util.find_spec(f"llmlab.{head}"):   # `scale.compute_optimal` : un module du paquet
         obj = importlib.import_module(f"llmlab.{head}")
         for part in rest:
             obj = getattr(obj, part)
@@ -181,3 +181,35 @@ def test_a_long_mermaid_label_is_found(tmp_path):
                     ' : T × 128"]\n  B["court<br/>puis court"] --> C\n```\n', encoding="utf-8")
     found = long_mermaid_labels(tmp_path, [deck])
     assert len(found) == 1 and "concaténer" in found[0] and "deck.qmd, ligne 10" in found[0]
+
+
+# --- notes de l'enseignant ---------------------------------------------------------------------
+
+_NOTES = re.compile(r"^:::+\s*(\{\s*\.notes\b|notes\b)")
+
+
+def slides_without_notes(deck: Path, root: Path) -> list[str]:
+    """Les diapositives de contenu (titre ``##`` ou ``---``) d'un deck sans bloc de notes."""
+    from harness.slidefit import split_slides
+
+    missing = []
+    for slide in split_slides(expand(deck, root)):
+        text = [line.text.strip() for block in slide.blocks for line in block.lines]
+        if slide.level == 2 and not any(_NOTES.match(line) for line in text):
+            missing.append(f"{deck.relative_to(root)} n° {slide.number} « {slide.title} »")
+    return missing
+
+
+def test_every_content_slide_has_speaker_notes():
+    decks = [d for d in site.decks(ROOT) if d.stem != "index"]
+    assert len(decks) >= 4
+    missing = [m for deck in decks for m in slides_without_notes(deck, ROOT)]
+    assert not missing, "diapositives sans ::: {.notes} :\n  " + "\n  ".join(missing)
+
+
+def test_a_slide_without_notes_is_found(tmp_path):
+    deck = tmp_path / "deck.qmd"
+    deck.write_text("---\ntitle: Essai\nformat: revealjs\n---\n\n# Une section\n\n"
+                    "## Avec notes\n\nTexte.\n\n::: {.notes}\nDire ceci.\n:::\n\n"
+                    "## Sans notes\n\nTexte seul.\n", encoding="utf-8")
+    assert slides_without_notes(deck, tmp_path) == ["deck.qmd n° 4 « Sans notes »"]

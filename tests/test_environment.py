@@ -117,7 +117,7 @@ def test_corrige_writes_every_solved_notebook(tmp_path, capsys):
 
     from llmlab.cli import main
     from llmlab.exercises import solutions_path
-    from llmlab.exercises.notebooks import EXERCISE_TAG, parse_solutions
+    from llmlab.exercises.notebooks import EXERCISE_TAG, SOLUTION_MARKER, parse_solutions
 
     assert main(["corrige", "--dossier", str(tmp_path)]) == 0
     written = sorted(tmp_path.glob("*-corrige.ipynb"))
@@ -127,7 +127,8 @@ def test_corrige_writes_every_solved_notebook(tmp_path, capsys):
         solutions = parse_solutions(solutions_path(original).read_text(encoding="utf-8"))
         solved = nbformat.read(solved_path, as_version=4)
         exercises = [c for c in solved.cells if EXERCISE_TAG in c.metadata.get("tags", [])]
-        assert exercises and all(c.source == solutions[c.id] for c in exercises)
+        assert exercises and all(c.source == f"{SOLUTION_MARKER}\n{solutions[c.id]}"
+                                 for c in exercises)
     assert "✓" in capsys.readouterr().out
 
 

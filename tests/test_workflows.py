@@ -108,3 +108,26 @@ def test_site_workflow_checks_the_rendered_site_in_chromium():
                                              "!cancelled()"}
     captures = check.split("--captures")[1].split()[0] if "--captures" in check else "_site-captures"
     assert Path(upload["with"]["path"]) == Path(captures)
+
+
+def test_site_workflow_renders_and_checks_both_profiles_and_ships_pdfs_and_a_zip():
+    build = load("site.yml")["jobs"]["build"]["steps"]
+    runs = [" ".join(s.get("run", s.get("uses", "")).split()) for s in build]
+
+    def index(prefix: str) -> int:
+        return next(i for i, r in enumerate(runs) if r.startswith(prefix))
+
+    publish = index("actions/upload-pages-artifact")
+    teacher = index("uv run quarto render --profile enseignant")
+    assert index("uv run quarto render") < teacher
+    # Le site de l'enseignant est contrôlé (sans la règle des corrigés) mais jamais publié.
+    check = index("uv run python tests/check_site.py _site-enseignant --profil enseignant")
+    assert teacher < check < publish
+    assert not any("_site-enseignant" in str(s.get("with", {})) for s in build)
+    # Les PDF sont écrits dans _site avant sa publication ; le zip est joint au run.
+    assert index("uv run python tests/check_site.py _site ") < index(
+        "uv run python scripts/decks_pdf.py _site") < publish
+    zipping = index("uv run python scripts/site_zip.py _site")
+    attach = next(i for i, s in enumerate(build) if s.get("with", {}).get("name") ==
+                  "module-ia-hors-ligne")
+    assert zipping < attach and build[attach]["with"]["path"] in runs[zipping]

@@ -6,9 +6,11 @@
     uv run llmlab entrainer gru   # un GRU de caractères (environ une minute sur CPU)
     uv run llmlab entrainer gpt   # un mini-GPT de caractères (quelques minutes sur CPU)
     uv run llmlab entrainer gpt --tokenizer bpe   # le même, sur des tokens BPE du cours
+    uv run llmlab entrainer echelle   # six GPT de tailles croissantes, même budget de tokens
     uv run llmlab entrainer gpt --planning cosinus --echauffement 100   # taux planifié
     uv run llmlab generer         # du texte avec le GRU livré (ou --modele DOSSIER)
     uv run llmlab mesurer         # GFLOP/s des produits de matrices, crête, bande passante
+    uv run llmlab parallele ddp   # DDP, tenseurs ou ZeRO sur 2 processus (torch.distributed)
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from llmlab import environment
 from llmlab._paths import ROOT
-from llmlab.display import french_number
+from llmlab.display import french_general, french_number
 
 
 def cmd_verifier(args: argparse.Namespace) -> int:
@@ -347,6 +349,80 @@ def cmd_entrainer_gpt(args: argparse.Namespace) -> int:
     return _train_model(args, "gpt", build)
 
 
+def cmd_entrainer_echelle(args: argparse.Namespace) -> int:
+    """L'échelle de GPT des lois d'échelle (`llmlab.ladder`) : entraîner chaque échelon,
+    afficher le tableau et les exposants ajustés, livrer les résultats dans data/scaling."""
+    import time
+
+    from llmlab import ladder as LD
+    from llmlab import scale
+
+    if args.livrer and args.corpus:
+        return _fail("--livrer mesure l'échelle livrée sur Shakespeare : retirez --corpus.")
+    if args.threads is not None and args.threads < 1:
+        return _fail("--threads doit être un entier ≥ 1.")
+    if args.processus < 1 or args.evaluations < 1:
+        return _fail("--processus et --evaluations doivent être des entiers ≥ 1.")
+    if args.processus > 1 and args.threads not in (None, 1):
+        return _fail("avec --processus, chaque processus calcule sur un seul fil : "
+                     "retirez --threads.")
+    try:
+        rungs = [LD.Rung.parse(r) for r in args.modeles]
+        text, corpus = _load_text(args)
+    except (OSError, ValueError) as exc:
+        return _fail(exc)
+    import torch
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    target = Path(args.dossier or "checkpoints/echelle")
+    t0 = time.perf_counter()
+    try:
+        settings = LD.LadderSettings(tokens=args.tokens, batch_size=args.batch_size,
+                                     block_size=args.block_size, seed=args.seed,
+                                     evals=args.evaluations, corpus=corpus)
+        results = LD.run_ladder(text, rungs, settings, folder=target / "modeles",
+                                resume=args.reprendre, device="cpu" if args.livrer else None,
+                                progress=not args.sans_barre, processes=args.processus)
+    except KeyboardInterrupt:
+        return _fail(f"échelle interrompue : relancez avec --reprendre (checkpoints dans "
+                     f"{target / 'modeles'}).")
+    except (OSError, ValueError) as exc:
+        return _fail(exc)
+    total = time.perf_counter() - t0
+    results.settings["command_seconds"] = total
+    if args.livrer:
+        results.settings["command"] = "uv run llmlab entrainer echelle --livrer" + (
+            f" --threads {args.threads}" if args.threads else "") + (
+            f" --processus {args.processus}" if args.processus > 1 else "")
+    lad = results.ladder
+    print("\néchelon   N hors emb.   D/N   C (FLOP)    perte val.   justesse   durée")
+    for row in lad.itertuples():
+        print(f"{row.name:>7} {french_number(row.n_nonembedding, 0):>13} "
+              f"{french_number(row.tokens_per_param, 0):>5} {french_general(row.flops, 2):>10} "
+              f"{french_number(row.val_loss, 3):>11} "
+              f"{french_number(100 * row.char_accuracy, 1):>8} % "
+              f"{french_number(row.train_seconds, 0):>6} s")
+    if len(lad) >= 2:
+        try:
+            fit_n = scale.fit_power_law(lad.n_nonembedding, lad.val_loss)
+            print(f"\nL(N) = (N_c / N)^α_N : α_N = {french_number(fit_n.alpha, 3)} "
+                  f"(Kaplan : {french_number(scale.KAPLAN['alpha_N'], 3)}).")
+        except ValueError as exc:
+            print(f"\nPas de loi L(N) : {exc}")
+    print(f"Durée totale : {french_number(total / 60, 1)} min.")
+    out = Path(LD.DATA_DIR / LD.SHIPPED_SCALING) if args.livrer else target
+    paths = LD.write_results(results, out)
+    print(f"Résultats écrits dans {out}.")
+    if args.livrer:
+        from llmlab.data import sha256_file
+
+        print("Empreintes pour data/README.md et DATA_FILES :")
+        for path in paths:
+            print(f"  {LD.SHIPPED_SCALING}/{path.name} : {sha256_file(path)}")
+    return 0
+
+
 def cmd_generer(args: argparse.Namespace) -> int:
     from llmlab.sampling import generate_text
     from llmlab.shipped import load_model
@@ -418,6 +494,49 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
                 print(f"Bande passante mémoire ({device}, copie de 256 Mo) : "
                       f"{french_number(gbs, 1)} Go/s.")
     return 0
+
+
+def _ladder_defaults():
+    from llmlab.ladder import DEFAULT_LADDER
+
+    return DEFAULT_LADDER
+
+
+def _ladder_tokens() -> int:
+    from llmlab.ladder import DEFAULT_TOKENS
+
+    return DEFAULT_TOKENS
+
+
+def _ladder_evals() -> int:
+    from llmlab.ladder import N_EVALS
+
+    return N_EVALS
+
+
+def cmd_parallele(args: argparse.Namespace) -> int:
+    from llmlab import parallel
+
+    for name in ("processus", "pas", "threads"):
+        if getattr(args, name) < 1:
+            return _fail(f"--{name} doit être un entier ≥ 1.")
+    try:
+        lines = parallel.run_local(args.demo, args.processus, args.pas, args.threads)
+    except (ValueError, RuntimeError, TimeoutError, OSError) as exc:
+        return _fail(exc)
+    print("\n".join(lines))
+    return 0
+
+
+#: Ce que montre l'aide de `llmlab parallele` : la même démonstration sur plusieurs machines.
+PARALLEL_EPILOG = """\
+Sur une machine, sans cette commande :
+  uv run torchrun --nnodes 1 --nproc-per-node 2 -m llmlab.parallel ddp
+
+Sur deux machines (même dossier du cours, même uv.lock), lancez sur chacune :
+  uv run torchrun --nnodes 2 --nproc-per-node 1 --rdzv-backend c10d \\
+      --rdzv-endpoint HOTE:29500 --rdzv-id cours -m llmlab.parallel ddp
+où HOTE est l'adresse de l'une des deux machines (port 29500 ouvert)."""
 
 
 _ARGPARSE_FR = {
@@ -519,7 +638,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="dossier de sortie (défaut : notebooks/corriges)")
     p.set_defaults(func=cmd_corrige)
 
-    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru, gpt)")
+    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru, gpt) ou une échelle de GPT (echelle)")
     models = p.add_subparsers(dest="modele", metavar="MODELE", required=True,
                               parser_class=_FrenchParser)
     g = models.add_parser("gru", help="GRU de caractères (environ une minute sur CPU)",
@@ -561,6 +680,48 @@ def build_parser() -> argparse.ArgumentParser:
                    "seulement avec --tokenizer bpe)")
     g.set_defaults(func=cmd_entrainer_gpt)
 
+    from llmlab.data import SHIPPED_SCALING
+
+    g = models.add_parser("echelle", help="six GPT de tailles croissantes, même budget de "
+                          "tokens : les lois d'échelle mesurées (environ une demi-heure sur deux cœurs)",
+                          description="Entraîne l'échelle de GPT de llmlab.ladder (même "
+                          "nombre de tokens pour chaque taille), mesure leurs pertes et "
+                          "ajuste la loi de puissance L(N). Un checkpoint par échelon : "
+                          "--reprendre continue une échelle interrompue.")
+    g.add_argument("--corpus", metavar="FICHIER",
+                   help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)")
+    g.add_argument("--modeles", nargs="+", metavar="LxD",
+                   default=[r.name for r in _ladder_defaults()],
+                   help="échelons : COUCHESxLARGEUR, 4 têtes chacun (défaut : "
+                   + " ".join(r.name for r in _ladder_defaults()) + ")")
+    g.add_argument("--tokens", type=int, default=_ladder_tokens(), metavar="D",
+                   help=f"tokens vus par chaque échelon (défaut : "
+                   f"{french_number(_ladder_tokens(), 0)})")
+    g.add_argument("--batch-size", type=int, default=16, metavar="B",
+                   help="séquences par lot (défaut : 16)")
+    g.add_argument("--block-size", type=int, default=64, metavar="T",
+                   help="longueur des séquences (défaut : 64)")
+    g.add_argument("--seed", type=int, default=1337, help="graine (défaut : 1337)")
+    g.add_argument("--evaluations", type=int, default=_ladder_evals(), metavar="E",
+                   help="points de chaque courbe d'apprentissage, les pertes de L(C) "
+                   f"(défaut : {_ladder_evals()})")
+    g.add_argument("--dossier", default=None,
+                   help="dossier des checkpoints et des résultats (défaut : "
+                   "checkpoints/echelle)")
+    g.add_argument("--reprendre", action="store_true",
+                   help="reprendre une échelle interrompue (mêmes réglages)")
+    g.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="fils de calcul de torch (1 : poids identiques d'une exécution à "
+                   "l'autre, et souvent plus rapide sur une machine chargée)")
+    g.add_argument("--processus", type=int, default=1, metavar="P",
+                   help="entraîner P échelons à la fois, un processus d'un fil chacun "
+                   "(défaut : 1 ; 2 sur deux cœurs libres : deux fois plus court)")
+    g.add_argument("--sans-barre", action="store_true", help="sans barres de progression")
+    g.add_argument("--livrer", action="store_true",
+                   help=f"refaire les résultats livrés dans data/{SHIPPED_SCALING} "
+                   "(Shakespeare, CPU)")
+    g.set_defaults(func=cmd_entrainer_echelle)
+
     p = sub.add_parser("generer", help="générer du texte avec un GRU ou un GPT entraîné")
     p.add_argument("--modele", metavar="DOSSIER",
                    help="checkpoint écrit par `llmlab entrainer gru` ou `gpt` "
@@ -594,6 +755,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sans-bande-passante", action="store_true",
                    help="ne pas mesurer la bande passante mémoire")
     p.set_defaults(func=cmd_mesurer)
+
+    p = sub.add_parser("parallele", help="entraîner à plusieurs processus : données (DDP), "
+                       "tenseurs (Megatron), ZeRO",
+                       description="Lance N processus sur cette machine (gloo, 127.0.0.1) et "
+                       "compare chaque technique à un seul processus. ddp : gradients moyennés "
+                       "et quelques pas du mini-GPT ; tenseur : le MLP d'un bloc coupé entre "
+                       "les processus ; zero : les états d'Adam partagés (ZeRO stade 1).",
+                       epilog=PARALLEL_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("demo", choices=["ddp", "tenseur", "zero"], metavar="DEMO",
+                   help="ddp, tenseur ou zero")
+    p.add_argument("--processus", type=int, default=2, metavar="N",
+                   help="nombre de processus (défaut : 2)")
+    p.add_argument("--pas", type=int, default=20, metavar="N",
+                   help="pas d'entraînement pour ddp et zero (défaut : 20)")
+    p.add_argument("--threads", type=int, default=1, metavar="N",
+                   help="fils de calcul par processus (défaut : 1)")
+    p.set_defaults(func=cmd_parallele)
     return parser
 
 

@@ -82,6 +82,14 @@ DATA_FILES = {
     "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
     "gpt-bpe/state.json": "c2930d89b6ecdb7199b9b84ce082b81659b15b25c4b7e5f6fd3e47050893a8bf",
+    "scaling/ladder.csv":
+        "6f6148cc2e728ee461b1dc9761a2ae9b9c4a85a68be2d9e8ddc8b52975679604",
+    "scaling/history.csv":
+        "99a4da59028dc71ba6eb2c6ff7e1a4bc50fcc59942a48dd2974b5edd326dc7e1",
+    "scaling/words.csv":
+        "6b6c6ea0f729d491ce7c68f4c30f7188d7e4a88cc7e9c24fd9f16b2ada822927",
+    "scaling/ladder.json":
+        "490448b39e864df09ae59b43c40d6656eb3286388d8f223b30602418ef626da7",
     "entrainement/planning.csv": "4fec64ad136d8a36665ffe6c7e8651d88b3bcd02a258517a23d5f3e614d67fb0",
     "entrainement/planning-runs.csv": "886281e98bbdd64db289a2be96ca08d4913e0c7b1de3a6d83c397a631decb40a",
     "entrainement/surapprentissage.csv": "50fbaeefbf4458c76904a381881d81b0ad1d50e008b46b9444ee3395b28b4551",
@@ -117,6 +125,14 @@ SHIPPED_GPT_BPE = "gpt-bpe"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GPT_BPE}/{_name}"] = (
         "uv run llmlab entrainer gpt --tokenizer bpe --livrer --threads 1")
+
+#: Les résultats de l'échelle de GPT (lois d'échelle mesurées), écrits par
+#: ``llmlab entrainer echelle --livrer`` et lus par ``llmlab.ladder.load_ladder``.
+SHIPPED_SCALING = "scaling"
+SCALING_FILES = ("ladder.csv", "history.csv", "words.csv", "ladder.json")
+for _name in SCALING_FILES:
+    TRAINED_FILES[f"{SHIPPED_SCALING}/{_name}"] = (
+        "uv run llmlab entrainer echelle --livrer --processus 2")
 
 
 #: Les mesures de quantification et d'élagage du mini-GPT livré, et son affinage LoRA sur le

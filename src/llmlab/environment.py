@@ -54,6 +54,7 @@ def pick_device(prefer: str | None = None) -> str:
 
 
 def check_python() -> Check:
+    """La version de Python : le cours demande 3.11 ou plus (celle que ``uv sync`` installe)."""
     version = platform.python_version()
     if sys.version_info < (3, 11):
         return Check("Python", ERROR, version, "Le cours demande Python 3.11 ou plus : relancez `uv sync`.")
@@ -87,6 +88,8 @@ def check_keras_backend() -> Check:
 
 
 def check_device() -> Check:
+    """L'appareil de calcul que torch utilisera : CUDA, Apple MPS, sinon le CPU (qui suffit au
+    cours) ; une erreur seulement si torch est inutilisable."""
     try:
         device = pick_device()
     except Exception as exc:  # noqa: BLE001

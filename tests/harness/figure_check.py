@@ -26,6 +26,8 @@ def _llmlab_watch_ticks():
     def print_figure(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         for ax in self.figure.axes:
+            if not ax.axison:        # ax.axis("off") : un schéma, rien n'est dessiné
+                continue
             for axis in (ax.xaxis, ax.yaxis):
                 labels = [t.get_text() for t in axis.get_ticklabels()
                           if t.get_visible() and decimal.search(t.get_text())]

@@ -70,14 +70,20 @@ def _walk(base: Path, suffix: str) -> list[Path]:
     return found
 
 
-def render_targets(root: Path) -> set[Path] | None:
+def render_targets(root: Path, profile: str | None = None) -> set[Path] | None:
     """Les fichiers que cite ``project: render:`` de ``_quarto.yml`` (globs, dossiers,
-    ``!motif`` pour exclure), ou ``None`` sans liste : Quarto rend alors tout le projet."""
+    ``!motif`` pour exclure), ou ``None`` sans liste : Quarto rend alors tout le projet.
+
+    Avec ``profile``, la liste de ``_quarto-<profile>.yml`` s'y ajoute, comme chez Quarto (les
+    listes d'un profil s'ajoutent à celles de ``_quarto.yml``, une exclusion vaut pour tout)."""
     root = Path(root)
     config = load_yaml(root / "_quarto.yml")
     patterns = (config.get("project") or {}).get("render")
     if not isinstance(patterns, list):
         return None
+    if profile is not None:
+        extra = load_yaml(root / f"_quarto-{profile}.yml") or {}
+        patterns = [*patterns, *((extra.get("project") or {}).get("render") or [])]
     include: set[Path] = set()
     exclude: set[Path] = set()
     for pattern in patterns:
@@ -171,9 +177,13 @@ def resolve(target: str, base: Path, root: Path) -> Path:
 
 
 def exists(path: Path) -> bool:
-    """Le fichier existe, ou c'est le ``.html`` rendu d'une source qui existe."""
+    """Le fichier existe, ou c'est le ``.html`` rendu d'une source qui existe, ou le PDF d'un
+    deck (``slides/x.pdf`` pour ``slides/x.qmd``, écrit après le rendu par
+    ``scripts/decks_pdf.py``)."""
     if path.exists():
         return True
+    if path.suffix == ".pdf":
+        return path.parent.name == "slides" and path.with_suffix(".qmd").exists()
     return path.suffix == ".html" and any(path.with_suffix(s).exists() for s in PAGE_SUFFIXES)
 
 

@@ -92,14 +92,18 @@ def _context_cycle_de_vie():
     return {"FORMATS_BITS": {"FP32": (8, 23), "FP16": (5, 10), "BF16": (8, 7)}}
 
 
+def _context_modeles_fondateurs():
+    return {}   # les solutions n'utilisent que NumPy
+
+
 #: Ce que les cellules d'exemple de chaque notebook définissent et dont ses solutions ont besoin.
 CONTEXTS = {"entrainer-un-llm": _context_entrainer_un_llm,
             "tp4-0-prise-en-main": _context_tp4_0, "tp4-1-regression-lineaire": _context_tp4_1,
             "tp4-2-neurones-et-couches": _context_tp4_2,
             "tp4-3-tokenisation-embeddings": _context_tp4_3, "tp4-4-probabilites": _context_tp4_4,
             "tp4-5-gru": _context_tp4_5, "tp4-6-transformer": _context_tp4_6,
-            "tp4-7-gpu": _context_tp4_7,
-            "cycle-de-vie": _context_cycle_de_vie}
+            "tp4-7-gpu": _context_tp4_7, "cycle-de-vie": _context_cycle_de_vie,
+            "modeles-fondateurs": _context_modeles_fondateurs}
 
 
 def notebook_context(notebook: str) -> dict:

@@ -12,6 +12,9 @@ from pathlib import Path
 import nbformat
 
 EXERCISE_TAG = "exercice"
+#: Première ligne de chaque cellule corrigée : elle dit à l'élève qu'il lit un corrigé, et au
+#: contrôle du site des élèves (``tests/check_site.py``) qu'un corrigé s'y est glissé.
+SOLUTION_MARKER = "# Corrigé de l'enseignant"
 _SECTION = re.compile(r"^# %% (?P<id>[\w-]+)\s*$", re.MULTILINE)
 
 
@@ -53,5 +56,5 @@ def solved_notebook(notebook: str | Path) -> nbformat.NotebookNode:
         raise ValueError(f"{path.name} ne correspond pas à {notebook.name} : "
                          f"solutions manquantes {missing}, sections sans cellule {unused}.")
     for cell in cells:
-        cell.source = solutions[cell.id]
+        cell.source = f"{SOLUTION_MARKER}\n{solutions[cell.id]}"
     return nb

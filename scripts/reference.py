@@ -1,0 +1,122 @@
+"""La référence de l'API de llmlab : ``reference/*.qmd`` depuis les docstrings, en français.
+
+    uv run python scripts/reference.py
+
+quartodoc (groupe ``dev``) lit les docstrings du paquet sans l'importer, selon la section
+``quartodoc:`` de ``_quarto.yml``, et écrit une page par module. Ses intitulés sont en anglais
+et nos docstrings citent les noms à la manière de Sphinx (``:func:`train```) : ``francize``
+traduit les uns et réécrit les autres en code. Les pages sont committées (le site se rend sans
+étape de plus) ; ``tests/test_reference.py`` les refait dans un dossier temporaire et échoue
+si elles ne sont plus à jour.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Intitulés de quartodoc → français (titres de sections et en-têtes de tableaux).
+HEADINGS = {
+    "Classes": "Classes", "Functions": "Fonctions", "Attributes": "Attributs",
+    "Methods": "Méthodes", "Parameters": "Paramètres", "Returns": "Renvoie",
+    "Raises": "Erreurs", "Examples": "Exemples", "Notes": "Remarques", "See Also": "Voir aussi",
+    "Yields": "Produit", "Warnings": "Avertissements",
+}
+TABLE_WORDS = {"Name": "Nom", "Default": "Défaut", "Type": "Type", "Description": "Description"}
+_HEADING = re.compile(r"^(#{2,6}) (" + "|".join(map(re.escape, HEADINGS)) + r")[ \t]*$",
+                      re.MULTILINE)
+_TABLE_HEADER = re.compile(r"^\|( (?:Name|Type|Description|Default) \|)+[ \t]*$", re.MULTILINE)
+_ROLE = re.compile(r":(?:class|func|meth|mod|attr|data|obj|exc):`~?([^`]+)`")
+
+
+def francize(text: str) -> str:
+    """Intitulés en français ; rôles Sphinx (``:func:`x```) réécrits en code (`` `x` ``)."""
+    text = _HEADING.sub(lambda m: f"{m[1]} {HEADINGS[m[2]]}", text)
+    text = _TABLE_HEADER.sub(
+        lambda m: re.sub(r"\b(Name|Default)\b", lambda w: TABLE_WORDS[w[0]], m[0]), text)
+    return _ROLE.sub(lambda m: f"`{m[1]}`", text)
+
+
+def commented_constants(source: str) -> list[tuple[str, str]]:
+    """Les constantes publiques d'un module documentées par un commentaire ``#:`` (à la Sphinx,
+    que quartodoc ne lit pas) : [(nom, texte du commentaire)], dans l'ordre du fichier."""
+    import ast
+
+    lines = source.splitlines()
+    found = []
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+        names = [t.id for t in flat if isinstance(t, ast.Name) and not t.id.startswith("_")]
+        comment, row = [], node.lineno - 2
+        while names and row >= 0 and lines[row].lstrip().startswith("#:"):
+            comment.insert(0, lines[row].lstrip()[2:].strip())
+            row -= 1
+        if names and comment:
+            found += [(name, " ".join(comment)) for name in names]
+    return found
+
+
+def add_constants(page: str, module: str, source: str) -> str:
+    """Ajoute à la page d'un module une section « Constantes » (ancre ``#llmlab.module.NOM``)
+    pour chaque constante commentée par ``#:`` que quartodoc n'a pas déjà documentée."""
+    missing = [(name, text) for name, text in commented_constants(source)
+               if f"{{ #llmlab.{module}.{name} }}" not in page]
+    if not missing:
+        return page
+    parts = [page.rstrip("\n"), "", "## Constantes", ""]
+    for name, text in missing:
+        parts += [f"### {name} {{ #llmlab.{module}.{name} }}", "", f"`{module}.{name}`", "",
+                  text, ""]
+    return "\n".join(parts)
+
+
+def config() -> dict:
+    """La section ``quartodoc`` de ``_quarto.yml``."""
+    return yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["quartodoc"]
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path):
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def build(target_root: Path = ROOT) -> list[Path]:
+    """Écrit ``<target_root>/reference/*.qmd`` ; donne les pages écrites, triées."""
+    from quartodoc import Builder
+
+    cfg = dict(config(), source_dir=str(ROOT / "src"))
+    builder = Builder.from_quarto_config({"quartodoc": cfg})
+    folder = Path(target_root) / cfg["dir"]
+    # L'inventaire des noms (liens entre sites) reste dans le dossier de la référence.
+    builder.out_inventory = f"{cfg['dir']}/objects.json"
+    with _working_directory(Path(target_root)):
+        builder.build()
+    (folder / "objects.json").unlink(missing_ok=True)
+    (folder / "objects.txt").unlink(missing_ok=True)
+    pages = sorted(folder.glob("*.qmd"))
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        source = ROOT / "src" / "llmlab" / f"{page.stem}.py"
+        if source.is_file():
+            text = add_constants(text, page.stem, source.read_text(encoding="utf-8"))
+        page.write_text(francize(text), encoding="utf-8")
+    return pages
+
+
+if __name__ == "__main__":
+    written = build()
+    print(f"✓ {len(written)} pages dans {ROOT / config()['dir']}")
+    sys.exit(0)

@@ -1,0 +1,107 @@
+"""Accessibilité calculée sans navigateur : contrastes des couleurs du site (WCAG 2.1, niveau AA,
+4,5:1 pour le texte courant) depuis la palette unique, et langue déclarée.
+
+Les couleurs de texte sont lues dans les thèmes (``styles/site.scss``, ``styles/slides.scss``) :
+toute déclaration ``color: $ars-…`` et toute variable de thème ``$…-color: $ars-…`` (hors
+bordures et soulignements) ; chacune doit tenir 4,5:1 sur le papier et sur le fond du code. Le
+code coloré l'est par le thème « arrow » de Quarto, corrigé par nos règles là où il ne tient pas.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from llmlab.style import read_palette
+
+ROOT = Path(__file__).resolve().parents[1]
+THEMES = [ROOT / "styles" / "site.scss", ROOT / "styles" / "slides.scss"]
+ARROW = json.loads((ROOT / "tests" / "fixtures" / "accessibilite" / "arrow-light.json")
+                   .read_text(encoding="utf-8"))
+AA = 4.5
+PALETTE = read_palette()
+
+
+def luminance(color: str) -> float:
+    """Luminance relative WCAG d'une couleur #RRGGBB."""
+    channels = [int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_matches_the_wcag_reference_values():
+    assert contrast("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)  # juste sous AA
+    assert contrast("#767676", "#FFFFFF") == pytest.approx(4.54, abs=0.01)  # juste au-dessus
+
+
+_TEXT_PROPERTY = re.compile(r"(?<![-\w])color:\s*\$ars-([\w-]+)")
+_TEXT_VARIABLE = re.compile(r"^\$([\w-]+-color):\s*\$ars-([\w-]+)", re.MULTILINE)
+_NOT_TEXT = ("border", "decoration", "bg", "rule")
+
+
+def text_colors() -> dict[str, str]:
+    """{où : nom de la couleur} pour chaque couleur de texte des deux thèmes."""
+    found = {}
+    for theme in THEMES:
+        text = theme.read_text(encoding="utf-8")
+        for match in _TEXT_PROPERTY.finditer(text):
+            line = text.count("\n", 0, match.start()) + 1
+            found[f"{theme.name}:{line}"] = match[1]
+        for variable, name in _TEXT_VARIABLE.findall(text):
+            if not any(word in variable for word in _NOT_TEXT):
+                found[f"{theme.name}:${variable}"] = name
+    return found
+
+
+def test_every_text_color_of_the_themes_reaches_aa_on_paper_and_on_code_blocks():
+    colors = text_colors()
+    assert {"body-color", "code-color", "link-color"} <= {
+        where.split("$")[-1] for where in colors}
+    assert "muted" in colors.values() and "accent" in colors.values()
+    for where, name in colors.items():
+        for background in ("paper", "sheet"):
+            ratio = contrast(PALETTE[name], PALETTE[background])
+            assert ratio >= AA, f"{where} : $ars-{name} sur $ars-{background} : {ratio:.2f}:1"
+
+
+def test_diagram_text_reaches_aa_on_its_node_colors():
+    # Nœuds mermaid (styles/_mermaid-theme.scss) : encre sur papier et sur feuille, texte
+    # secondaire sur le gris des nœuds « paramètre ».
+    for text, fill in (("ink", "paper"), ("ink", "sheet"), ("ink", "tint"), ("muted", "tint")):
+        assert contrast(PALETTE[text], PALETTE[fill]) >= AA, (text, fill)
+
+
+_CODE_RULE = re.compile(r"((?:code\.sourceCode span\.\w+,?\s*)+)\{\s*color:\s*\$ars-([\w-]+);")
+
+
+def code_colors(theme: Path) -> dict[str, str]:
+    """Couleur finale de chaque classe de la coloration : arrow, puis nos règles du thème."""
+    colors = {cls: color for cls, color in ARROW.items() if not cls.startswith("_")}
+    for selectors, name in _CODE_RULE.findall(theme.read_text(encoding="utf-8")):
+        for cls in re.findall(r"span\.(\w+)", selectors):
+            colors[cls] = PALETTE[name]
+    return colors
+
+
+@pytest.mark.parametrize("theme", THEMES, ids=lambda p: p.name)
+def test_every_highlighted_token_reaches_aa_on_code_blocks(theme):
+    arrow_failures = {c for c, color in ARROW.items()
+                      if not c.startswith("_") and contrast(color, PALETTE["sheet"]) < AA}
+    assert arrow_failures == {"kw", "cf", "ot"}  # ce que nos règles doivent corriger
+    for cls, color in code_colors(theme).items():
+        ratio = contrast(color, PALETTE["sheet"])
+        assert ratio >= AA, f"{theme.name} : span.{cls} {color} sur le code : {ratio:.2f}:1"
+
+
+def test_the_site_declares_french():
+    config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
+    assert config["lang"] == "fr"
