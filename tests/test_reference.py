@@ -21,7 +21,7 @@ pytest.importorskip("quartodoc")
 
 #: Modules qui ne sont pas une API à consulter : l'interface en ligne de commande, les
 #: vérificateurs des notebooks, les chemins internes.
-NOT_DOCUMENTED = {"cli", "exercises", "_paths", "__init__"}
+NOT_DOCUMENTED = {"cli", "cli_train", "exercises", "_paths", "__init__"}
 
 
 def documented_modules() -> set[str]:
