@@ -11,6 +11,7 @@ coréen, code, suites d'espaces et de sauts de ligne) est encodé par :
   la vitesse de tiktoken lui-même sur le même vocabulaire (le meilleur de plusieurs essais,
   alternés pour partager les aléas de la machine).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,9 @@ def multilingual_text() -> str:
     french = load_french_corpus()
     english = load_shakespeare("hamlet")[:100_000]
     blocks = [french, english, *EXTRAS]
-    blocks += [french[i:i + 2000] + "\n\n" + EXTRAS[i % len(EXTRAS)]
-               for i in range(0, len(french), 2000)] * 6
+    blocks += [
+        french[i : i + 2000] + "\n\n" + EXTRAS[i % len(EXTRAS)] for i in range(0, len(french), 2000)
+    ] * 6
     return "\n\n".join(blocks)
 
 
@@ -75,28 +77,40 @@ def main() -> None:
     paragraphs = text.split("\n\n")
     same = sum(gpt2.encode_ordinary(p) == reference.encode_ordinary(p) for p in paragraphs)
     share = 100 * same / len(paragraphs) if ours == expected else 0.0
-    print(f"ids llmlab == ids tiktoken gpt2   : texte entier {'oui' if ours == expected else 'NON'}"
-          f", {same}/{len(paragraphs)} paragraphes ({fr(len(expected), 0)} tokens)")
-    print(f"débit de l'encodeur Python pur    : {fr(size / 1e6 / t_python, 2)} Mo/s "
-          f"(premier passage, cache vide), {fr(size / 1e6 / t_python_warm, 2)} Mo/s (morceaux déjà vus)")
+    print(
+        f"ids llmlab == ids tiktoken gpt2   : texte entier {'oui' if ours == expected else 'NON'}"
+        f", {same}/{len(paragraphs)} paragraphes ({fr(len(expected), 0)} tokens)"
+    )
+    print(
+        f"débit de l'encodeur Python pur    : {fr(size / 1e6 / t_python, 2)} Mo/s "
+        f"(premier passage, cache vide), {fr(size / 1e6 / t_python_warm, 2)} Mo/s (morceaux déjà vus)"
+    )
 
     exported = T.to_tiktoken(gpt2, "gpt2-llmlab")
     assert exported.encode_ordinary(text) == expected
     t_export, t_tiktoken = [], []
-    for _ in range(args.repetitions):   # essais alternés
+    for _ in range(args.repetitions):  # essais alternés
         t_tiktoken.append(best_time(lambda: reference.encode_ordinary(text), 1))
         t_export.append(best_time(lambda: exported.encode_ordinary(text), 1))
     ratio = min(t_tiktoken) / min(t_export)
     print(f"tiktoken gpt2                     : {fr(size / 1e6 / min(t_tiktoken), 1)} Mo/s")
-    print(f"to_tiktoken(load_gpt2())          : {fr(size / 1e6 / min(t_export), 1)} Mo/s "
-          f"({fr(ratio, 2)}× la vitesse de tiktoken)")
-    print(f"l'encodeur Python pur est {fr(t_python / min(t_tiktoken), 0)}× plus lent que "
-          "tiktoken (premier passage)")
+    print(
+        f"to_tiktoken(load_gpt2())          : {fr(size / 1e6 / min(t_export), 1)} Mo/s "
+        f"({fr(ratio, 2)}× la vitesse de tiktoken)"
+    )
+    print(
+        f"l'encodeur Python pur est {fr(t_python / min(t_tiktoken), 0)}× plus lent que "
+        "tiktoken (premier passage)"
+    )
 
-    print(f"objectif ids gpt2 identiques à tiktoken: {fr(share)} % (cible 100 %) "
-          f"{'✓' if share == 100 else '✗'}")
-    print(f"objectif vitesse de l'export tiktoken: {fr(ratio, 2)}× tiktoken (cible ≥ 0,9×) "
-          f"{'✓' if ratio >= 0.9 else '✗'}")
+    print(
+        f"objectif ids gpt2 identiques à tiktoken: {fr(share)} % (cible 100 %) "
+        f"{'✓' if share == 100 else '✗'}"
+    )
+    print(
+        f"objectif vitesse de l'export tiktoken: {fr(ratio, 2)}× tiktoken (cible ≥ 0,9×) "
+        f"{'✓' if ratio >= 0.9 else '✗'}"
+    )
 
 
 if __name__ == "__main__":

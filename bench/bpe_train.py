@@ -14,6 +14,7 @@ Sur le même texte (le début des pièces de Shakespeare), jusqu'à 1 024 tokens
   qu'une extrapolation linéaire (affichée aussi) ;
 * Hugging Face ``tokenizers`` (Rust, plusieurs fils d'exécution) : la limite pratique.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,8 +47,11 @@ def hugging_face_train(text: str) -> float:
 
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    trainer = trainers.BpeTrainer(vocab_size=VOCAB_SIZE, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=VOCAB_SIZE,
+        show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     start = time.perf_counter()
     tok.train_from_iterator([text], trainer)
     return time.perf_counter() - start
@@ -62,11 +66,13 @@ def main() -> None:
     parser.add_argument("--caracteres", type=int, default=1_000_000)
     parser.add_argument("--fusions-reference", type=int, default=20)
     args = parser.parse_args()
-    text = load_shakespeare()[:args.caracteres]
+    text = load_shakespeare()[: args.caracteres]
     n_merges, n_ref = VOCAB_SIZE - 256, args.fusions_reference
-    print(f"Texte : {fr(len(text), 0)} caractères de Shakespeare "
-          f"({fr(len(text.encode()) / 1e6, 2)} Mo), jusqu'à {fr(VOCAB_SIZE, 0)} tokens "
-          f"({n_merges} fusions).")
+    print(
+        f"Texte : {fr(len(text), 0)} caractères de Shakespeare "
+        f"({fr(len(text.encode()) / 1e6, 2)} Mo), jusqu'à {fr(VOCAB_SIZE, 0)} tokens "
+        f"({n_merges} fusions)."
+    )
 
     start = time.perf_counter()
     ours = T.BPETokenizer().train(text, VOCAB_SIZE)
@@ -82,21 +88,29 @@ def main() -> None:
     lengths = [len(text.encode())] + [s["n_tokens"] for s in T.merge_steps(text, n_merges - 1)]
     t_ref_weighted = t_ref * sum(lengths) / sum(lengths[:n_ref])
     t_ref_linear = t_ref * n_merges / n_ref
-    print(f"référence directe (recomptage)    : {fr(t_ref, 2)} s pour {n_ref} fusions "
-          f"(mêmes fusions que llmlab) ;")
-    print(f"  extrapolée à {n_merges} fusions      : {fr(t_ref_weighted, 0)} s selon la longueur"
-          f" du texte à chaque fusion ({fr(t_ref_linear, 0)} s en linéaire)")
+    print(
+        f"référence directe (recomptage)    : {fr(t_ref, 2)} s pour {n_ref} fusions "
+        f"(mêmes fusions que llmlab) ;"
+    )
+    print(
+        f"  extrapolée à {n_merges} fusions      : {fr(t_ref_weighted, 0)} s selon la longueur"
+        f" du texte à chaque fusion ({fr(t_ref_linear, 0)} s en linéaire)"
+    )
 
     t_hf = hugging_face_train(text)
     threads = os.environ.get("RAYON_NUM_THREADS", str(os.cpu_count()))
     print(f"Hugging Face tokenizers (Rust)    : {fr(t_hf, 2)} s ({threads} fils possibles)")
 
     speedup = t_ref_weighted / t_ours
-    print(f"llmlab est {fr(speedup)}× plus rapide que la référence directe et "
-          f"{fr(t_ours / t_hf)}× plus lent que Hugging Face.")
+    print(
+        f"llmlab est {fr(speedup)}× plus rapide que la référence directe et "
+        f"{fr(t_ours / t_hf)}× plus lent que Hugging Face."
+    )
     mark = "✓" if speedup >= 20 else "✗"
-    print(f"objectif entraînement BPE jusqu'à 1 024 tokens, vs recomptage complet: "
-          f"{fr(speedup)}× (cible ≥ 20×) {mark}")
+    print(
+        f"objectif entraînement BPE jusqu'à 1 024 tokens, vs recomptage complet: "
+        f"{fr(speedup)}× (cible ≥ 20×) {mark}"
+    )
 
 
 if __name__ == "__main__":

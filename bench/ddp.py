@@ -19,6 +19,7 @@ La cible (≥ 1,6× sur 2 cœurs) suppose une machine au repos : avec d'autres c
 cours, le second processus n'a pas de cœur à lui. Le script affiche la charge moyenne du
 système (`os.getloadavg`) au début et à la fin.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -63,16 +64,17 @@ def worker(config, batches, rounds, per_round):
             if kind == "single":
                 if rank == 0:
                     losses["single"].append(float(train_step(single, opt_single, x, y, 1.0)))
-            else:   # la perte de ce rang ; moyenne des rangs à la fin, hors chronomètre
-                losses["ddp"].append(train_step(ddp, opt, shard(x, rank, world),
-                                                shard(y, rank, world), 1.0))
+            else:  # la perte de ce rang ; moyenne des rangs à la fin, hors chronomètre
+                losses["ddp"].append(
+                    train_step(ddp, opt, shard(x, rank, world), shard(y, rank, world), 1.0)
+                )
 
-    steps("single", 1)       # échauffement, non chronométré
+    steps("single", 1)  # échauffement, non chronométré
     steps("ddp", 1)
     seconds = {"single": [], "ddp": []}
     cpu_waiting = 0.0
     for r in range(rounds):
-        for kind in (("single", "ddp") if r % 2 == 0 else ("ddp", "single")):
+        for kind in ("single", "ddp") if r % 2 == 0 else ("ddp", "single"):
             dist.barrier()
             start, cpu = time.perf_counter(), time.process_time()
             steps(kind, per_round)
@@ -88,48 +90,72 @@ def worker(config, batches, rounds, per_round):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tours", type=int, default=10,
-                        help="tours alternés (un bloc de chaque par tour)")
-    parser.add_argument("--pas-par-tour", type=int, default=10,
-                        help="pas d'entraînement de chaque bloc")
+    parser.add_argument(
+        "--tours", type=int, default=10, help="tours alternés (un bloc de chaque par tour)"
+    )
+    parser.add_argument(
+        "--pas-par-tour", type=int, default=10, help="pas d'entraînement de chaque bloc"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     config = shipped_gpt_config()
     n_steps = 1 + args.tours * args.pas_par_tour
     batches = shakespeare_batches(n_steps, BATCH_SIZE, config.context_length)
     load_start = os.getloadavg()[0]
-    results = launch(worker, config, batches, args.tours, args.pas_par_tour,
-                     world_size=2, threads=1, timeout=3600)
+    results = launch(
+        worker,
+        config,
+        batches,
+        args.tours,
+        args.pas_par_tour,
+        world_size=2,
+        threads=1,
+        timeout=3600,
+    )
     load_end = os.getloadavg()[0]
     rank0 = results[0]
     tokens = args.pas_par_tour * BATCH_SIZE * config.context_length
-    speed = {kind: statistics.median(tokens / s for s in rank0["seconds"][kind])
-             for kind in ("single", "ddp")}
+    speed = {
+        kind: statistics.median(tokens / s for s in rank0["seconds"][kind])
+        for kind in ("single", "ddp")
+    }
     ratio = speed["ddp"] / speed["single"]
     single, ddp = rank0["losses"]["single"], rank0["losses"]["ddp"]
     gap = max(abs(a - b) for a, b in zip(single, ddp))
     waited = sum(rank0["seconds"]["single"])
 
     n_params = sum(p.numel() for p in GPT(config).parameters())
-    print(f"Mini-GPT livré : {french_number(n_params, 0)} paramètres ; lot global de "
-          f"{BATCH_SIZE} × {config.context_length} tokens ; {args.tours} tours de "
-          f"{args.pas_par_tour} pas alternés ; charge de la machine (moyenne sur 1 min) : "
-          f"{french_number(load_start, 2)} au début, {french_number(load_end, 2)} à la fin.")
+    print(
+        f"Mini-GPT livré : {french_number(n_params, 0)} paramètres ; lot global de "
+        f"{BATCH_SIZE} × {config.context_length} tokens ; {args.tours} tours de "
+        f"{args.pas_par_tour} pas alternés ; charge de la machine (moyenne sur 1 min) : "
+        f"{french_number(load_start, 2)} au début, {french_number(load_end, 2)} à la fin."
+    )
     print(f"1 processus × 1 fil : {french_number(speed['single'], 0)} tokens/s (médiane des tours)")
-    print(f"2 processus × 1 fil (DDP, gloo) : {french_number(speed['ddp'], 0)} tokens/s "
-          "(médiane des tours)")
-    print(f"Pendant les pas de la référence, le rang 1 a consommé "
-          f"{french_number(results[1]['cpu_waiting'], 2)} s de processeur en "
-          f"{french_number(waited, 1)} s d'attente.")
-    print(f"Perte après {n_steps} pas : {french_number(single[-1], 4)} (un processus), "
-          f"{french_number(ddp[-1], 4)} (DDP) ; plus grand écart pas à pas : "
-          f"{french_general(gap, 2)} nat.")
+    print(
+        f"2 processus × 1 fil (DDP, gloo) : {french_number(speed['ddp'], 0)} tokens/s "
+        "(médiane des tours)"
+    )
+    print(
+        f"Pendant les pas de la référence, le rang 1 a consommé "
+        f"{french_number(results[1]['cpu_waiting'], 2)} s de processeur en "
+        f"{french_number(waited, 1)} s d'attente."
+    )
+    print(
+        f"Perte après {n_steps} pas : {french_number(single[-1], 4)} (un processus), "
+        f"{french_number(ddp[-1], 4)} (DDP) ; plus grand écart pas à pas : "
+        f"{french_general(gap, 2)} nat."
+    )
     mark = "✓" if ratio >= TARGET_SPEEDUP else "✗"
-    print(f"objectif débit DDP 2 processus × 1 fil contre 1 × 1 : "
-          f"{french_number(ratio, 2)}× (cible {french_number(TARGET_SPEEDUP, 1)}×) {mark}")
+    print(
+        f"objectif débit DDP 2 processus × 1 fil contre 1 × 1 : "
+        f"{french_number(ratio, 2)}× (cible {french_number(TARGET_SPEEDUP, 1)}×) {mark}"
+    )
     mark = "✓" if gap <= TARGET_LOSS_GAP else "✗"
-    print(f"objectif même perte après {n_steps} pas : écart {french_general(gap, 2)} nat "
-          f"(cible ≤ {french_general(TARGET_LOSS_GAP, 1)}) {mark}")
+    print(
+        f"objectif même perte après {n_steps} pas : écart {french_general(gap, 2)} nat "
+        f"(cible ≤ {french_general(TARGET_LOSS_GAP, 1)}) {mark}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ le modèle livré n'a que 64 positions, et au-delà du contexte la fenêtre glis
 positions de tous les tokens changent à chaque pas et il n'y a plus rien à garder en cache.
 La dernière ligne le mesure sur le modèle livré lui-même (information, sans cible).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ def tokens_per_s(model, idx, n, use_cache, repetitions):
 
 
 def compare(model, idx, n, repetitions):
-    model.generate(idx, 5)   # échauffement
+    model.generate(idx, 5)  # échauffement
     cached, a = tokens_per_s(model, idx, n, True, repetitions)
     full, b = tokens_per_s(model, idx, n, False, repetitions)
     return cached, full, torch.equal(a, b)
@@ -52,13 +53,20 @@ def main():
         torch.set_num_threads(args.threads)
     d = GPT_DEFAULTS
     torch.manual_seed(0)
-    cfg = GPTConfig(vocab_size=78, context_length=1024, n_embd=d["n_embd"],
-                    n_head=d["n_head"], n_layer=d["n_layer"])
+    cfg = GPTConfig(
+        vocab_size=78,
+        context_length=1024,
+        n_embd=d["n_embd"],
+        n_head=d["n_head"],
+        n_layer=d["n_layer"],
+    )
     model = GPT(cfg).eval()
     idx = torch.randint(0, 78, (1, 8))
-    print(f"GPT {d['n_layer']} couches, {d['n_head']} têtes, {d['n_embd']} dimensions, "
-          f"contexte 1 024 ; début de 8 tokens, {args.tokens} nouveaux ; "
-          f"{torch.get_num_threads()} fils")
+    print(
+        f"GPT {d['n_layer']} couches, {d['n_head']} têtes, {d['n_embd']} dimensions, "
+        f"contexte 1 024 ; début de 8 tokens, {args.tokens} nouveaux ; "
+        f"{torch.get_num_threads()} fils"
+    )
     cached, full, same = compare(model, idx, args.tokens, args.repetitions)
     ratio = cached / full
     print(f"sans cache KV : {french_number(full, 0)} tokens/s")
@@ -69,14 +77,20 @@ def main():
     shipped, tokenizer, _, _ = load_shipped_gpt()
     idx = torch.tensor([tokenizer.encode("ROMEO:\n")])
     s_cached, s_full, s_same = compare(shipped, idx, args.tokens, 1)
-    print(f"modèle livré (contexte {shipped.cfg.context_length}, information) : "
-          f"{french_number(s_cached, 0)} tokens/s avec cache, {french_number(s_full, 0)} sans "
-          f"({french_number(s_cached / s_full, 2)}×) ; mêmes tokens : "
-          f"{'oui' if s_same else 'non'}")
-    print(f"objectif génération avec cache KV : {french_number(ratio, 2)}× sans cache "
-          f"(cible ≥ 3×) {'✓' if ratio >= 3 else '✗'}")
-    print(f"objectif mêmes tokens avec et sans cache : {'oui' if same else 'non'} "
-          f"(cible oui) {'✓' if same else '✗'}")
+    print(
+        f"modèle livré (contexte {shipped.cfg.context_length}, information) : "
+        f"{french_number(s_cached, 0)} tokens/s avec cache, {french_number(s_full, 0)} sans "
+        f"({french_number(s_cached / s_full, 2)}×) ; mêmes tokens : "
+        f"{'oui' if s_same else 'non'}"
+    )
+    print(
+        f"objectif génération avec cache KV : {french_number(ratio, 2)}× sans cache "
+        f"(cible ≥ 3×) {'✓' if ratio >= 3 else '✗'}"
+    )
+    print(
+        f"objectif mêmes tokens avec et sans cache : {'oui' if same else 'non'} "
+        f"(cible oui) {'✓' if same else '✗'}"
+    )
 
 
 if __name__ == "__main__":

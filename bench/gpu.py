@@ -13,6 +13,7 @@ la crête dense publiée de la carte.
 Sans GPU CUDA, le script le dit et sort avec le code 0. `--appareil cpu` fait un essai de
 fumée du même code sur le processeur (petites tailles conseillées).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,17 +30,20 @@ from llmlab.display import french_general, french_number
 #: Les deux GPT mesurés : la config « portable » du modèle livré, puis GPT-2 small.
 GPT_RUNS = {
     "mini-GPT du cours (4 × 128, contexte 64)": dict(
-        vocab_size=78, context_length=64, n_embd=128, n_head=4, n_layer=4, batch=12),
+        vocab_size=78, context_length=64, n_embd=128, n_head=4, n_layer=4, batch=12
+    ),
     "taille GPT-2 small (12 × 768, contexte 1024)": dict(
-        vocab_size=50257, context_length=1024, n_embd=768, n_head=12, n_layer=12, batch=8),
+        vocab_size=50257, context_length=1024, n_embd=768, n_head=12, n_layer=12, batch=8
+    ),
 }
 
 
 def step_flops(cfg: dict) -> int:
     """FLOP d'un pas d'entraînement : la passe arrière coûte deux passes avant."""
     B, T, d = cfg["batch"], cfg["context_length"], cfg["n_embd"]
-    forward = (cfg["n_layer"] * costs.transformer_block_flops(d, T, B)
-               + costs.matmul_flops(B * T, cfg["vocab_size"], d))
+    forward = cfg["n_layer"] * costs.transformer_block_flops(d, T, B) + costs.matmul_flops(
+        B * T, cfg["vocab_size"], d
+    )
     return 3 * forward
 
 
@@ -50,8 +54,7 @@ def gpt_step_tflops(cfg: dict, device: str, amp_dtype, steps: int) -> float:
     sizes = {k: v for k, v in cfg.items() if k != "batch"}
     model = GPT(GPTConfig(**sizes, dropout=0.0)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    scaler = torch.amp.GradScaler(device.split(":")[0],
-                                  enabled=amp_dtype == torch.float16)
+    scaler = torch.amp.GradScaler(device.split(":")[0], enabled=amp_dtype == torch.float16)
     gen = torch.Generator().manual_seed(0)
     shape = (cfg["batch"], cfg["context_length"])
     x = torch.randint(0, cfg["vocab_size"], shape, generator=gen).to(device)
@@ -67,7 +70,7 @@ def gpt_step_tflops(cfg: dict, device: str, amp_dtype, steps: int) -> float:
         scaler.update()
 
     try:
-        for _ in range(3):   # échauffement : allocation, choix des noyaux cuBLAS
+        for _ in range(3):  # échauffement : allocation, choix des noyaux cuBLAS
             step()
         times = [benchmarks.time_calls(step, device) for _ in range(steps)]
     finally:
@@ -84,26 +87,41 @@ def main() -> int:
     args = parser.parse_args()
     device = args.appareil
     if device.startswith("cuda") and not torch.cuda.is_available():
-        print("Pas de GPU CUDA sur cette machine : rien à mesurer ici. "
-              "`uv run llmlab mesurer` mesure le processeur.")
+        print(
+            "Pas de GPU CUDA sur cette machine : rien à mesurer ici. "
+            "`uv run llmlab mesurer` mesure le processeur."
+        )
         return 0
     name = H.device_name(device)
     key = H.gpu_key(name) if device != "cpu" else None
-    print(f"Appareil : {device}, {name}"
-          + (f" ; crêtes publiées : {H.GPU_PEAKS[key]['source']}" if key else ""))
+    print(
+        f"Appareil : {device}, {name}"
+        + (f" ; crêtes publiées : {H.GPU_PEAKS[key]['source']}" if key else "")
+    )
 
-    df = benchmarks.matmul_benchmark(args.tailles, ("float32", "bfloat16", "float16"),
-                                     [device], repeats=10, warmup=3, max_seconds=180)
+    df = benchmarks.matmul_benchmark(
+        args.tailles,
+        ("float32", "bfloat16", "float16"),
+        [device],
+        repeats=10,
+        warmup=3,
+        max_seconds=180,
+    )
     print(benchmarks.format_benchmark(df))
     best = {}
     for dtype, part in df.dropna(subset=["gflops"]).groupby("dtype", sort=False):
         row = part.loc[part.gflops.idxmax()]
         best[dtype] = row
-        frac = ("crête inconnue" if row.isna()["fraction_of_peak"] else
-                f"{french_number(100 * row['fraction_of_peak'], 1)} % de la crête dense "
-                f"publiée ({french_number(row['peak_gflops'] / 1000, 1)} TFLOPS)")
-        print(f"{dtype} : {french_general(row['gflops'] / 1000, 3)} TFLOPS au mieux "
-              f"(n = {row['n']}), {frac}")
+        frac = (
+            "crête inconnue"
+            if row.isna()["fraction_of_peak"]
+            else f"{french_number(100 * row['fraction_of_peak'], 1)} % de la crête dense "
+            f"publiée ({french_number(row['peak_gflops'] / 1000, 1)} TFLOPS)"
+        )
+        print(
+            f"{dtype} : {french_general(row['gflops'] / 1000, 3)} TFLOPS au mieux "
+            f"(n = {row['n']}), {frac}"
+        )
 
     amp = torch.bfloat16 if "bfloat16" in best else torch.float16
     amp_name = str(amp).replace("torch.", "")
@@ -116,7 +134,7 @@ def main() -> int:
         peak, _ = H.device_peak_gflops(device, amp_name)
         for label, cfg in GPT_RUNS.items():
             if device == "cpu" and cfg["n_layer"] > 4:
-                continue   # GPT-2 small sur CPU : trop long pour un essai de fumée
+                continue  # GPT-2 small sur CPU : trop long pour un essai de fumée
             try:
                 tflops = gpt_step_tflops(cfg, device, amp, args.pas)
             except torch.cuda.OutOfMemoryError:
@@ -124,24 +142,33 @@ def main() -> int:
                 benchmarks.free_device_memory(device)
                 continue
             mfu[label] = tflops * 1000 / peak if peak else None
-            share = (f", MFU {french_number(100 * mfu[label], 1)} % de la crête "
-                     f"{amp_name} dense" if peak else "")
+            share = (
+                f", MFU {french_number(100 * mfu[label], 1)} % de la crête {amp_name} dense"
+                if peak
+                else ""
+            )
             print(f"{label}, {amp_name} mixte : {french_general(tflops, 3)} TFLOPS{share}")
 
     fractions = df.fraction_of_peak.dropna()
     top = fractions.max() if len(fractions) else float("nan")
     ok = bool(len(fractions)) and top <= 1.05
-    print(f"objectif minutage synchronisé : fraction de la crête ≤ 1 pour toutes les "
-          f"mesures (max {french_number(top, 2)}) {'✓' if ok else '✗'}")
+    print(
+        f"objectif minutage synchronisé : fraction de la crête ≤ 1 pour toutes les "
+        f"mesures (max {french_number(top, 2)}) {'✓' if ok else '✗'}"
+    )
     half = best.get("bfloat16", best.get("float16"))
     if half is not None and not half.isna()["fraction_of_peak"]:
         f = half["fraction_of_peak"]
-        print(f"objectif produit {half['dtype']} : {french_number(f, 2)} de la crête dense "
-              f"(cible ≥ 0,5) {'✓' if f >= 0.5 else '✗'}")
+        print(
+            f"objectif produit {half['dtype']} : {french_number(f, 2)} de la crête dense "
+            f"(cible ≥ 0,5) {'✓' if f >= 0.5 else '✗'}"
+        )
     gpt2 = [v for k, v in mfu.items() if "GPT-2" in k and v is not None]
     if gpt2:
-        print(f"objectif pas d'entraînement taille GPT-2 small : MFU {french_number(gpt2[0], 2)} "
-              f"(cible ≥ 0,2) {'✓' if gpt2[0] >= 0.2 else '✗'}")
+        print(
+            f"objectif pas d'entraînement taille GPT-2 small : MFU {french_number(gpt2[0], 2)} "
+            f"(cible ≥ 0,2) {'✓' if gpt2[0] >= 0.2 else '✗'}"
+        )
     return 0
 
 

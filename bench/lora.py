@@ -28,6 +28,7 @@ Mesuré sur la machine de développement très chargée par d'autres calculs (ch
 à 11 sur 2 cœurs, un fil) : 1,20× puis 1,27× pour une borne de 1,3× environ ; les durées
 absolues (300 à 400 ms par pas) y sont cinq fois celles d'une machine au repos.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,10 +72,10 @@ def main():
     opts = {name: _make_optimizer(m, tcfg, torch.device("cpu")) for name, m in models.items()}
     times = {name: [] for name in models}
     for i, (x, y) in enumerate(lots):
-        for name in (("full", "lora", "bound") if i % 2 == 0 else ("bound", "lora", "full")):
+        for name in ("full", "lora", "bound") if i % 2 == 0 else ("bound", "lora", "full"):
             start = time.perf_counter()
             train_step(models[name], opts[name], x, y, tcfg.grad_clip)
-            if i >= 2:   # deux pas d'échauffement
+            if i >= 2:  # deux pas d'échauffement
                 times[name].append(time.perf_counter() - start)
     t_full, t_lora, t_bound = (statistics.median(times[n]) for n in ("full", "lora", "bound"))
     speedup = t_full / t_lora
@@ -84,25 +85,41 @@ def main():
     shipped, _ = load_lora_model()
     merged, _ = load_lora_model(merge=True)
     gap_shipped = max_gap(merged, shipped, x)
-    print(f"mini-GPT livré : {french_number(total - trainable, 0)} paramètres ; LoRA r = "
-          f"{LORA['r']}, α = {french_number(LORA['alpha'], 0)} sur {', '.join(LORA['targets'])} ; "
-          f"{torch.get_num_threads()} fil(s) ; {args.pas} pas chronométrés par modèle, alternés")
-    print(f"paramètres entraînables : {french_number(trainable, 0)} sur "
-          f"{french_number(total, 0)} ({french_number(100 * share, 2)} %)")
-    print(f"pas d'affinage complet : {french_number(1000 * t_full, 1)} ms (médiane) ; "
-          f"pas LoRA : {french_number(1000 * t_lora, 1)} ms")
-    print(f"borne (information) : seul l'embedding des positions appris, "
-          f"{french_number(1000 * t_bound, 1)} ms, {french_number(t_full / t_bound, 2)}× "
-          "l'affinage complet ; aucun adaptateur du bas du réseau ne peut faire mieux")
-    print(f"fusion : écart max des logits {french_number(gap, 7)} après les pas, "
-          f"{french_number(gap_shipped, 7)} pour l'adaptateur livré")
-    print(f"objectif part entraînable : {french_number(100 * share, 2)} % (cible ≤ 2 %) "
-          f"{'✓' if share <= 0.02 else '✗'}")
-    print(f"objectif pas LoRA plus rapide : {french_number(speedup, 2)}× l'affinage complet "
-          f"(cible ≥ 1,2×) {'✓' if speedup >= 1.2 else '✗'}")
+    print(
+        f"mini-GPT livré : {french_number(total - trainable, 0)} paramètres ; LoRA r = "
+        f"{LORA['r']}, α = {french_number(LORA['alpha'], 0)} sur {', '.join(LORA['targets'])} ; "
+        f"{torch.get_num_threads()} fil(s) ; {args.pas} pas chronométrés par modèle, alternés"
+    )
+    print(
+        f"paramètres entraînables : {french_number(trainable, 0)} sur "
+        f"{french_number(total, 0)} ({french_number(100 * share, 2)} %)"
+    )
+    print(
+        f"pas d'affinage complet : {french_number(1000 * t_full, 1)} ms (médiane) ; "
+        f"pas LoRA : {french_number(1000 * t_lora, 1)} ms"
+    )
+    print(
+        f"borne (information) : seul l'embedding des positions appris, "
+        f"{french_number(1000 * t_bound, 1)} ms, {french_number(t_full / t_bound, 2)}× "
+        "l'affinage complet ; aucun adaptateur du bas du réseau ne peut faire mieux"
+    )
+    print(
+        f"fusion : écart max des logits {french_number(gap, 7)} après les pas, "
+        f"{french_number(gap_shipped, 7)} pour l'adaptateur livré"
+    )
+    print(
+        f"objectif part entraînable : {french_number(100 * share, 2)} % (cible ≤ 2 %) "
+        f"{'✓' if share <= 0.02 else '✗'}"
+    )
+    print(
+        f"objectif pas LoRA plus rapide : {french_number(speedup, 2)}× l'affinage complet "
+        f"(cible ≥ 1,2×) {'✓' if speedup >= 1.2 else '✗'}"
+    )
     ok = max(gap, gap_shipped) <= 1e-4
-    print(f"objectif modèle fusionné égal au modèle adapté : écart "
-          f"{french_number(max(gap, gap_shipped), 7)} (cible ≤ 0,0001) {'✓' if ok else '✗'}")
+    print(
+        f"objectif modèle fusionné égal au modèle adapté : écart "
+        f"{french_number(max(gap, gap_shipped), 7)} (cible ≤ 0,0001) {'✓' if ok else '✗'}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ Essayé sans gain, les pertes restant égales : GELU écrite avec sigmoïde dans
 noyau « math » de SDPA, Q, K, V contigus, autocast bf16, allocateur de la glibc réglé (variables
 `MALLOC_*` : 15 % de mieux pour les deux modèles, rapport inchangé).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,7 @@ from llmlab.gpt import GPT, GPTConfig
 from llmlab.gpt_weights import load_gptmodel_weights
 from llmlab.training import TrainConfig, _make_optimizer, train_step
 
-VOCAB = 78   # les caractères de Shakespeare
+VOCAB = 78  # les caractères de Shakespeare
 
 
 def matmul_flops(m=1024, k=1024, n=1024, repeats=10) -> float:
@@ -105,7 +106,7 @@ def run(model, lots, tcfg) -> tuple[float, float]:
     """(tokens/s, perte du dernier lot) pour des pas sur ``lots``."""
     opt = _make_optimizer(model, tcfg, torch.device("cpu"))
     model.train()
-    train_step(model, opt, *lots[0], tcfg.grad_clip)   # échauffement
+    train_step(model, opt, *lots[0], tcfg.grad_clip)  # échauffement
     start = time.perf_counter()
     for x, y in lots[1:]:
         loss = train_step(model, opt, x, y, tcfg.grad_clip)
@@ -115,27 +116,45 @@ def run(model, lots, tcfg) -> tuple[float, float]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pas", type=int, default=100,
-                        help="pas chronométrés par modèle (alternés un à un)")
-    parser.add_argument("--pas-perte", type=int, default=100,
-                        help="pas pour comparer les pertes (mêmes lots, mêmes poids de départ)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="fils de calcul de torch (les mêmes pour les deux modèles)")
+    parser.add_argument(
+        "--pas", type=int, default=100, help="pas chronométrés par modèle (alternés un à un)"
+    )
+    parser.add_argument(
+        "--pas-perte",
+        type=int,
+        default=100,
+        help="pas pour comparer les pertes (mêmes lots, mêmes poids de départ)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="fils de calcul de torch (les mêmes pour les deux modèles)",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     d = GPT_DEFAULTS
-    cfg = GPTConfig(vocab_size=VOCAB, context_length=d["block_size"], n_embd=d["n_embd"],
-                    n_head=d["n_head"], n_layer=d["n_layer"], tie_weights=False)
-    tcfg = TrainConfig(batch_size=d["batch_size"], block_size=d["block_size"],
-                       learning_rate=d["lr"])
+    cfg = GPTConfig(
+        vocab_size=VOCAB,
+        context_length=d["block_size"],
+        n_embd=d["n_embd"],
+        n_head=d["n_head"],
+        n_layer=d["n_layer"],
+        tie_weights=False,
+    )
+    tcfg = TrainConfig(
+        batch_size=d["batch_size"], block_size=d["block_size"], learning_rate=d["lr"]
+    )
     lots = batches(max(args.pas, args.pas_perte) + 1, tcfg)
     ours, book = make_models(cfg)
     n_params = ours.num_parameters()
-    print(f"GPT {d['n_layer']} couches, {d['n_head']} têtes, {d['n_embd']} dimensions, "
-          f"contexte {d['block_size']}, lots de {d['batch_size']} ; "
-          f"{french_number(n_params, 0)} paramètres ; {torch.get_num_threads()} fils ; "
-          f"{args.pas} pas chronométrés par modèle")
+    print(
+        f"GPT {d['n_layer']} couches, {d['n_head']} têtes, {d['n_embd']} dimensions, "
+        f"contexte {d['block_size']}, lots de {d['batch_size']} ; "
+        f"{french_number(n_params, 0)} paramètres ; {torch.get_num_threads()} fils ; "
+        f"{args.pas} pas chronométrés par modèle"
+    )
 
     # Vitesse : les pas des trois modèles alternent un à un (l'ordre aussi), chaque pas est
     # chronométré ; la médiane des durées résiste aux pics de charge d'une machine partagée.
@@ -145,7 +164,7 @@ def main():
     mlp_shape = (d["batch_size"] * d["block_size"], d["n_embd"], 4 * d["n_embd"])
     peaks = {"1024": [], "mlp": []}
     for i in range(args.pas + 2):
-        if i % 10 == 0:   # le débit matmul, mesuré entre les pas
+        if i % 10 == 0:  # le débit matmul, mesuré entre les pas
             peaks["1024"].append(matmul_flops(repeats=3))
             peaks["mlp"].append(matmul_flops(*mlp_shape, repeats=3))
         x, y = lots[i % len(lots)]
@@ -153,7 +172,7 @@ def main():
         for name in order:
             start = time.perf_counter()
             train_step(models[name], opts[name], x, y, tcfg.grad_clip)
-            if i >= 2:   # deux pas d'échauffement
+            if i >= 2:  # deux pas d'échauffement
                 times[name].append(time.perf_counter() - start)
     tokens = d["batch_size"] * d["block_size"]
     best_ours = tokens / statistics.median(times["ours"])
@@ -172,21 +191,30 @@ def main():
     mfu = 6 * n_params * best_ours / peak
     print(f"GPTModel (llms-from-scratch) : {french_number(best_book, 0)} tokens/s (médiane)")
     print(f"GPT du cours (chemin rapide) : {french_number(best_ours, 0)} tokens/s (médiane)")
-    print(f"pertes après {args.pas_perte} pas : GPT {french_number(loss_ours, 4)}, "
-          f"GPTModel {french_number(loss_book, 4)}")
+    print(
+        f"pertes après {args.pas_perte} pas : GPT {french_number(loss_ours, 4)}, "
+        f"GPTModel {french_number(loss_book, 4)}"
+    )
     m, k, n = mlp_shape
-    print(f"matmul float32 : 1 024 × 1 024 {french_number(peak_1024 / 1e9, 1)} GFLOP/s, "
-          f"{m} × {k} par {k} × {n} {french_number(peak_mlp / 1e9, 1)} GFLOP/s ; "
-          f"6·N·tokens/s = {french_number(6 * n_params * best_ours / 1e9, 1)} GFLOP/s")
-    print(f"borne (information) : sans GELU ni LayerNorm, le même GPT ferait "
-          f"{french_number(ratio_bound, 2)}× GPTModel ; aucun GPT qui les calcule ne peut "
-          "faire mieux avec cette attention et ces produits matriciels")
-    print(f"MFU (information) : {french_number(100 * mfu, 1)} % du meilleur débit matmul "
-          "mesuré")
-    print(f"objectif vitesse d'entraînement du GPT : {french_number(ratio, 2)}× GPTModel "
-          f"(cible ≥ 1,5×) {'✓' if ratio >= 1.5 else '✗'}")
-    print(f"objectif pertes égales après {args.pas_perte} pas : écart "
-          f"{french_number(gap, 4)} (cible ≤ 0,01) {'✓' if gap <= 0.01 else '✗'}")
+    print(
+        f"matmul float32 : 1 024 × 1 024 {french_number(peak_1024 / 1e9, 1)} GFLOP/s, "
+        f"{m} × {k} par {k} × {n} {french_number(peak_mlp / 1e9, 1)} GFLOP/s ; "
+        f"6·N·tokens/s = {french_number(6 * n_params * best_ours / 1e9, 1)} GFLOP/s"
+    )
+    print(
+        f"borne (information) : sans GELU ni LayerNorm, le même GPT ferait "
+        f"{french_number(ratio_bound, 2)}× GPTModel ; aucun GPT qui les calcule ne peut "
+        "faire mieux avec cette attention et ces produits matriciels"
+    )
+    print(f"MFU (information) : {french_number(100 * mfu, 1)} % du meilleur débit matmul mesuré")
+    print(
+        f"objectif vitesse d'entraînement du GPT : {french_number(ratio, 2)}× GPTModel "
+        f"(cible ≥ 1,5×) {'✓' if ratio >= 1.5 else '✗'}"
+    )
+    print(
+        f"objectif pertes égales après {args.pas_perte} pas : écart "
+        f"{french_number(gap, 4)} (cible ≤ 0,01) {'✓' if gap <= 0.01 else '✗'}"
+    )
 
 
 if __name__ == "__main__":

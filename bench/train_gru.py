@@ -7,6 +7,7 @@ qu'un torch.nn.GRU enveloppé à la main de la même façon (mêmes tailles, mê
 optimiseur AdamW) : notre enveloppe ne doit rien ajouter. On alterne les essais et on
 garde le meilleur de chaque côté, pour que la charge de la machine pèse pareil sur les deux.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,7 @@ def tokens_per_s(model, x, y, steps):
         loss.backward()
         opt.step()
 
-    step()   # échauffement
+    step()  # échauffement
     start = time.perf_counter()
     for _ in range(steps):
         step()
@@ -55,25 +56,29 @@ def main():
     parser.add_argument("--pas", type=int, default=40, help="pas par essai")
     parser.add_argument("--repetitions", type=int, default=8, help="essais alternés")
     args = parser.parse_args()
-    d, vocab = GRU_DEFAULTS, 78   # 78 caractères : le vocabulaire de Shakespeare
+    d, vocab = GRU_DEFAULTS, 78  # 78 caractères : le vocabulaire de Shakespeare
     torch.manual_seed(0)
     x = torch.randint(0, vocab, (d["batch_size"], d["block_size"]))
     y = torch.randint(0, vocab, (d["batch_size"], d["block_size"]))
     ours = GRULanguageModel(vocab, d["n_embd"], d["n_hidden"], d["n_layers"])
     ref = ReferenceGRU(vocab, d["n_embd"], d["n_hidden"])
-    print(f"lot {d['batch_size']} × {d['block_size']} caractères, embedding {d['n_embd']}, "
-          f"état {d['n_hidden']}, {torch.get_num_threads()} fils, {args.pas} pas par essai")
+    print(
+        f"lot {d['batch_size']} × {d['block_size']} caractères, embedding {d['n_embd']}, "
+        f"état {d['n_hidden']}, {torch.get_num_threads()} fils, {args.pas} pas par essai"
+    )
     ours_t, ref_t = [], []
-    for rep in range(args.repetitions):   # l'ordre alterne aussi : pas d'avantage au second
+    for rep in range(args.repetitions):  # l'ordre alterne aussi : pas d'avantage au second
         pair = [(ref, ref_t), (ours, ours_t)]
-        for model, times in (pair if rep % 2 == 0 else pair[::-1]):
+        for model, times in pair if rep % 2 == 0 else pair[::-1]:
             times.append(tokens_per_s(model, x, y, args.pas))
     best_ours, best_ref = max(ours_t), max(ref_t)
     ratio = best_ours / best_ref
     print(f"torch.nn.GRU enveloppé à la main : {french_number(best_ref, 0)} tokens/s")
     print(f"GRULanguageModel du cours         : {french_number(best_ours, 0)} tokens/s")
-    print(f"objectif vitesse d'entraînement du GRU: {french_number(ratio, 2)}× torch.nn.GRU "
-          f"(cible ≥ 0,95×) {'✓' if ratio >= 0.95 else '✗'}")
+    print(
+        f"objectif vitesse d'entraînement du GRU: {french_number(ratio, 2)}× torch.nn.GRU "
+        f"(cible ≥ 0,95×) {'✓' if ratio >= 0.95 else '✗'}"
+    )
 
 
 if __name__ == "__main__":

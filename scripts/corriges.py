@@ -4,6 +4,7 @@ Déclaré en ``pre-render`` dans ``_quarto-enseignant.yml`` ; Quarto le lance av
 projet. Les corrigés vont dans ``notebooks/corriges/`` (jamais committés, jamais dans le site
 des élèves), comme avec ``uv run llmlab corrige``.
 """
+
 from __future__ import annotations
 
 import sys

@@ -11,6 +11,7 @@ Chromium est celui du contrôle du site (``tests/harness/browser.py``).
 
 Code de sortie : 0 si chaque deck a son PDF, 1 sinon, 2 sans site ou sans Chromium.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,12 +37,16 @@ _JS_PRINT_READY = """() => window.Reveal && Reveal.isReady()
 
 def find_decks(site: Path) -> list[str]:
     """Les pages du site qui sont des présentations reveal.js (chemins relatifs triés)."""
-    return [page for page in find_pages(site)
-            if 'class="reveal' in (site / page).read_text(encoding="utf-8", errors="replace")]
+    return [
+        page
+        for page in find_pages(site)
+        if 'class="reveal' in (site / page).read_text(encoding="utf-8", errors="replace")
+    ]
 
 
-def print_decks(site: Path, chromium: str | None = None, timeout_s: float = 60.0,
-                decks: list[str] | None = None) -> tuple[dict[str, Path], dict[str, str]]:
+def print_decks(
+    site: Path, chromium: str | None = None, timeout_s: float = 60.0, decks: list[str] | None = None
+) -> tuple[dict[str, Path], dict[str, str]]:
     """Imprime chaque deck de ``site`` en PDF à côté de son ``.html``.
 
     Donne ({deck: chemin du PDF}, {deck: raison de l'échec}) : un deck qui ne se met pas en
@@ -60,16 +65,23 @@ def print_decks(site: Path, chromium: str | None = None, timeout_s: float = 60.0
         try:
             page = browser.new_page()
             origin = _origin(base_url)
-            page.route("**/*", lambda route: route.continue_()
-                       if _origin(route.request.url) == origin else route.abort("blockedbyclient"))
+            page.route(
+                "**/*",
+                lambda route: (
+                    route.continue_()
+                    if _origin(route.request.url) == origin
+                    else route.abort("blockedbyclient")
+                ),
+            )
             for deck in tqdm(decks, desc="PDF des decks", unit="deck"):
                 try:
-                    page.goto(f"{base_url}{deck}?print-pdf", wait_until="load",
-                              timeout=timeout_ms)
+                    page.goto(f"{base_url}{deck}?print-pdf", wait_until="load", timeout=timeout_ms)
                     page.wait_for_function(_JS_PRINT_READY, timeout=timeout_ms)
                 except PlaywrightError:
-                    failed[deck] = (f"reveal.js ne l'a pas mis en pages en {timeout_s:g} s "
-                                    "(script absent ou erreur JavaScript : voir check_site.py)")
+                    failed[deck] = (
+                        f"reveal.js ne l'a pas mis en pages en {timeout_s:g} s "
+                        "(script absent ou erreur JavaScript : voir check_site.py)"
+                    )
                     continue
                 _settle(page, timeout_ms)
                 target = (site / deck).with_suffix(".pdf")
@@ -85,12 +97,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="decks_pdf.py",
         description="Écrit le PDF de chaque deck d'un site rendu (mode d'impression de "
-                    "reveal.js, Chromium sans tête).")
+        "reveal.js, Chromium sans tête).",
+    )
     parser.add_argument("site", type=Path, help="le dossier rendu (par exemple _site)")
-    parser.add_argument("--chromium", default=None,
-                        help="chemin de Chromium, ou « playwright » (comme tests/check_site.py)")
-    parser.add_argument("--delai", type=float, default=60.0,
-                        help="délai maximal par deck, en secondes (défaut : 60)")
+    parser.add_argument(
+        "--chromium",
+        default=None,
+        help="chemin de Chromium, ou « playwright » (comme tests/check_site.py)",
+    )
+    parser.add_argument(
+        "--delai",
+        type=float,
+        default=60.0,
+        help="délai maximal par deck, en secondes (défaut : 60)",
+    )
     args = parser.parse_args(argv)
     if not args.site.is_dir() or not find_decks(args.site):
         print(f"Pas de deck rendu dans « {args.site} » : lancez d'abord « quarto render ».")

@@ -11,6 +11,7 @@ est écrit dans ``data/entrainement/`` ; son empreinte est affichée pour
 ``llmlab.data.DATA_FILES``. Durées (machine à 2 cœurs au repos) : environ 2 à 3 minutes par
 run du mini-GPT, une minute pour l'affinage ; sur une machine chargée, bien plus.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,11 +53,25 @@ def run_all(runs, folder: Path) -> dict[str, Path]:
     for name, options in runs:
         target = folder / name
         state = target / "state.json"
-        done = state.exists() and json.loads(state.read_text("utf-8"))["step"] == \
-            json.loads(state.read_text("utf-8"))["train_config"]["max_steps"]
+        done = (
+            state.exists()
+            and json.loads(state.read_text("utf-8"))["step"]
+            == json.loads(state.read_text("utf-8"))["train_config"]["max_steps"]
+        )
         if not done:
-            cmd = [sys.executable, "-m", "llmlab.cli", "entrainer", "gpt", "--threads", "1",
-                   "--dossier", str(target), "--reprendre", *options]
+            cmd = [
+                sys.executable,
+                "-m",
+                "llmlab.cli",
+                "entrainer",
+                "gpt",
+                "--threads",
+                "1",
+                "--dossier",
+                str(target),
+                "--reprendre",
+                *options,
+            ]
             print("$", " ".join(cmd[2:]), flush=True)
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True)
@@ -69,8 +84,7 @@ def histories(folders: dict[str, Path]) -> pd.DataFrame:
     frames = []
     for name, folder in folders.items():
         h = pd.read_csv(folder / "history.csv")
-        frames.append(h.assign(run=name)[["run", "step", "train_loss", "val_loss",
-                                           "elapsed_s"]])
+        frames.append(h.assign(run=name)[["run", "step", "train_loss", "val_loss", "elapsed_s"]])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -80,12 +94,20 @@ def summary(runs, folders: dict[str, Path]) -> pd.DataFrame:
         state = json.loads((folders[name] / "state.json").read_text("utf-8"))
         c = state["train_config"]
         h = pd.read_csv(folders[name] / "history.csv")
-        rows.append({"run": name, "planning": c.get("lr_schedule", "constant"),
-                     "lr_max": c["learning_rate"], "echauffement": c.get("warmup_steps", 0),
-                     "lr_min": c.get("min_lr", 0.0), "decroissance": c["weight_decay"],
-                     "pas": int(h.step.iloc[-1]), "val_finale": h.val_loss.iloc[-1],
-                     "secondes": h.elapsed_s.iloc[-1],
-                     "options": " ".join(options) or "(défaut)"})
+        rows.append(
+            {
+                "run": name,
+                "planning": c.get("lr_schedule", "constant"),
+                "lr_max": c["learning_rate"],
+                "echauffement": c.get("warmup_steps", 0),
+                "lr_min": c.get("min_lr", 0.0),
+                "decroissance": c["weight_decay"],
+                "pas": int(h.step.iloc[-1]),
+                "val_finale": h.val_loss.iloc[-1],
+                "secondes": h.elapsed_s.iloc[-1],
+                "options": " ".join(options) or "(défaut)",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -126,11 +148,16 @@ def cmd_affinage(args) -> None:
         t0 = time.perf_counter()
         for row in finetune(model, old, new, stages=(25, 50, 100, 200, 400), lr=lr):
             rows.append({"lr": lr, **row})
-        print(f"taux {french_general(lr)} : {time.perf_counter() - t0:.0f} s ({dropped} caractères "
-              "hors du vocabulaire ramenés ou retirés)", flush=True)
+        print(
+            f"taux {french_general(lr)} : {time.perf_counter() - t0:.0f} s ({dropped} caractères "
+            "hors du vocabulaire ramenés ou retirés)",
+            flush=True,
+        )
         after = generate_text(model, tok, "Bonjour mon ", 120, seed=0, temperature=0.8)
-        texts += [{"lr": lr, "moment": "avant", "texte": before},
-                  {"lr": lr, "moment": "après", "texte": after}]
+        texts += [
+            {"lr": lr, "moment": "avant", "texte": before},
+            {"lr": lr, "moment": "après", "texte": after},
+        ]
     write(pd.DataFrame(rows), "affinage")
     write(pd.DataFrame(texts), "affinage-textes")
 
@@ -138,11 +165,17 @@ def cmd_affinage(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="quoi", required=True)
-    for name, func in (("planning", cmd_planning), ("surapprentissage", cmd_surapprentissage),
-                       ("affinage", cmd_affinage)):
+    for name, func in (
+        ("planning", cmd_planning),
+        ("surapprentissage", cmd_surapprentissage),
+        ("affinage", cmd_affinage),
+    ):
         p = sub.add_parser(name)
-        p.add_argument("--dossier", default="checkpoints/entrainement",
-                       help="dossier des checkpoints des runs (défaut : checkpoints/entrainement)")
+        p.add_argument(
+            "--dossier",
+            default="checkpoints/entrainement",
+            help="dossier des checkpoints des runs (défaut : checkpoints/entrainement)",
+        )
         p.set_defaults(func=func)
     args = parser.parse_args()
     args.func(args)

@@ -16,6 +16,7 @@ Un fil de calcul (`torch.set_num_threads(1)`) : les mêmes additions dans le mê
 donc les mêmes pertes, octet pour octet, d'une exécution à l'autre sur cette machine.
 Environ 3 minutes au repos sur un cœur (10 sur une machine chargée).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,29 +47,41 @@ def torchao_row(model, tokenizer, text, base: float, full: int) -> dict | None:
     targets = {id(m) for _, m in weight_matrices(reference)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        quantize_(reference, Int8WeightOnlyConfig(),
-                  filter_fn=lambda m, _: id(m) in targets
-                  and isinstance(m, torch.nn.Linear))
+        quantize_(
+            reference,
+            Int8WeightOnlyConfig(),
+            filter_fn=lambda m, _: id(m) in targets and isinstance(m, torch.nn.Linear),
+        )
     buffer = io.BytesIO()
     torch.save(reference.state_dict(), buffer)
     size = buffer.getbuffer().nbytes
     loss = C.validation_loss(reference, tokenizer, text)
-    return {"label": "torchao int8 par canal (réf.)", "bits": 8, "per": "channel",
-            "method": "torchao", "bytes": size, "ratio": size / full,
-            "weight_error": float("nan"), "val_loss": loss, "delta": loss - base}
+    return {
+        "label": "torchao int8 par canal (réf.)",
+        "bits": 8,
+        "per": "channel",
+        "method": "torchao",
+        "bytes": size,
+        "ratio": size / full,
+        "weight_error": float("nan"),
+        "val_loss": loss,
+        "delta": loss - base,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verifier", action="store_true",
-                        help="mesurer et comparer aux fichiers livrés, sans rien écrire")
+    parser.add_argument(
+        "--verifier",
+        action="store_true",
+        help="mesurer et comparer aux fichiers livrés, sans rien écrire",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     model, tokenizer, _, _ = load_shipped_gpt()
     text = shakespeare_validation(C.VAL_CHARS)
     quant = C.measure_quantization(model, tokenizer, text)
-    row = torchao_row(model, tokenizer, text, float(quant.val_loss[0]),
-                      int(quant.bytes[0]))
+    row = torchao_row(model, tokenizer, text, float(quant.val_loss[0]), int(quant.bytes[0]))
     if row is not None:
         quant.loc[len(quant)] = row
     prune = C.measure_pruning(model, tokenizer, text)

@@ -13,6 +13,7 @@ main, le script prend les ``.html`` du dossier donné (par défaut ``_site``) :
 
     uv run python scripts/post_render.py [_site]
 """
+
 from __future__ import annotations
 
 import os
@@ -21,7 +22,8 @@ import sys
 from pathlib import Path
 
 POLYFILL = re.compile(
-    r'[ \t]*<script\b[^>]*\bsrc="https://cdnjs\.cloudflare\.com/polyfill/[^"]*"[^>]*>\s*</script>[ \t]*\n?')
+    r'[ \t]*<script\b[^>]*\bsrc="https://cdnjs\.cloudflare\.com/polyfill/[^"]*"[^>]*>\s*</script>[ \t]*\n?'
+)
 
 
 def strip_polyfill(html: str) -> str:

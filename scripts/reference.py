@@ -9,6 +9,7 @@ traduit les uns et réécrit les autres en code. Les pages sont committées (le 
 étape de plus) ; ``tests/test_reference.py`` les refait dans un dossier temporaire et échoue
 si elles ne sont plus à jour.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -23,14 +24,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 #: Intitulés de quartodoc → français (titres de sections et en-têtes de tableaux).
 HEADINGS = {
-    "Classes": "Classes", "Functions": "Fonctions", "Attributes": "Attributs",
-    "Methods": "Méthodes", "Parameters": "Paramètres", "Returns": "Renvoie",
-    "Raises": "Erreurs", "Examples": "Exemples", "Notes": "Remarques", "See Also": "Voir aussi",
-    "Yields": "Produit", "Warnings": "Avertissements",
+    "Classes": "Classes",
+    "Functions": "Fonctions",
+    "Attributes": "Attributs",
+    "Methods": "Méthodes",
+    "Parameters": "Paramètres",
+    "Returns": "Renvoie",
+    "Raises": "Erreurs",
+    "Examples": "Exemples",
+    "Notes": "Remarques",
+    "See Also": "Voir aussi",
+    "Yields": "Produit",
+    "Warnings": "Avertissements",
 }
 TABLE_WORDS = {"Name": "Nom", "Default": "Défaut", "Type": "Type", "Description": "Description"}
-_HEADING = re.compile(r"^(#{2,6}) (" + "|".join(map(re.escape, HEADINGS)) + r")[ \t]*$",
-                      re.MULTILINE)
+_HEADING = re.compile(
+    r"^(#{2,6}) (" + "|".join(map(re.escape, HEADINGS)) + r")[ \t]*$", re.MULTILINE
+)
 _TABLE_HEADER = re.compile(r"^\|( (?:Name|Type|Description|Default) \|)+[ \t]*$", re.MULTILINE)
 _ROLE = re.compile(r":(?:class|func|meth|mod|attr|data|obj|exc):`~?([^`]+)`")
 
@@ -39,7 +49,8 @@ def francize(text: str) -> str:
     """Intitulés en français ; rôles Sphinx (``:func:`x```) réécrits en code (`` `x` ``)."""
     text = _HEADING.sub(lambda m: f"{m[1]} {HEADINGS[m[2]]}", text)
     text = _TABLE_HEADER.sub(
-        lambda m: re.sub(r"\b(Name|Default)\b", lambda w: TABLE_WORDS[w[0]], m[0]), text)
+        lambda m: re.sub(r"\b(Name|Default)\b", lambda w: TABLE_WORDS[w[0]], m[0]), text
+    )
     return _ROLE.sub(lambda m: f"`{m[1]}`", text)
 
 
@@ -51,8 +62,11 @@ def commented_constants(source: str) -> list[tuple[str, str]]:
     lines = source.splitlines()
     found = []
     for node in ast.parse(source).body:
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) else [])
+        targets = (
+            node.targets
+            if isinstance(node, ast.Assign)
+            else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+        )
         flat = [e for t in targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
         names = [t.id for t in flat if isinstance(t, ast.Name) and not t.id.startswith("_")]
         comment, row = [], node.lineno - 2
@@ -67,14 +81,23 @@ def commented_constants(source: str) -> list[tuple[str, str]]:
 def add_constants(page: str, module: str, source: str) -> str:
     """Ajoute à la page d'un module une section « Constantes » (ancre ``#llmlab.module.NOM``)
     pour chaque constante commentée par ``#:`` que quartodoc n'a pas déjà documentée."""
-    missing = [(name, text) for name, text in commented_constants(source)
-               if f"{{ #llmlab.{module}.{name} }}" not in page]
+    missing = [
+        (name, text)
+        for name, text in commented_constants(source)
+        if f"{{ #llmlab.{module}.{name} }}" not in page
+    ]
     if not missing:
         return page
     parts = [page.rstrip("\n"), "", "## Constantes", ""]
     for name, text in missing:
-        parts += [f"### {name} {{ #llmlab.{module}.{name} }}", "", f"`{module}.{name}`", "",
-                  text, ""]
+        parts += [
+            f"### {name} {{ #llmlab.{module}.{name} }}",
+            "",
+            f"`{module}.{name}`",
+            "",
+            text,
+            "",
+        ]
     return "\n".join(parts)
 
 

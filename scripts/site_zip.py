@@ -7,6 +7,7 @@ navigateurs refusent d'ouvrir depuis un simple fichier) : la note ``LISEZMOI.txt
 du zip, dit la commande à lancer sous Windows, macOS et Linux. Le workflow de publication joint
 ce zip au site publié (``.github/workflows/site.yml``).
 """
+
 from __future__ import annotations
 
 import sys
@@ -26,8 +27,10 @@ def build_zip(site: Path, target: Path) -> Path:
     """Écrit ``target`` : tout ``site`` (sauf un zip précédent) et la note ``LISEZMOI.txt``."""
     site, target = Path(site), Path(target)
     if not (site / "index.html").is_file():
-        raise FileNotFoundError(f"Pas de site rendu dans « {site} » (index.html manquant) : "
-                                "lancez d'abord « quarto render ».")
+        raise FileNotFoundError(
+            f"Pas de site rendu dans « {site} » (index.html manquant) : "
+            "lancez d'abord « quarto render »."
+        )
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(README_NAME, README)
         for path in sorted(site.rglob("*")):

@@ -8,6 +8,7 @@ de GPT-2, 256 fusions (vocabulaire de 512 tokens), puis ``<|endoftext|>`` = 512.
 les fusions de ce petit corpus ne voient plus que des mots entiers répétés 5 fois ou moins.
 L'entraînement est déterministe : même corpus, même fichier, octet pour octet.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,11 @@ def train() -> BPETokenizer:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verifier", action="store_true",
-                        help="ne rien écrire ; dire si le fichier livré est à jour")
+    parser.add_argument(
+        "--verifier",
+        action="store_true",
+        help="ne rien écrire ; dire si le fichier livré est à jour",
+    )
     args = parser.parse_args(argv)
     text = train().to_text().encode("utf-8")
     path = DATA_DIR / COURSE_BPE

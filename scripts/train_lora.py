@@ -15,6 +15,7 @@ sans les durées : les fichiers se refont octet pour octet), ``results.json`` (p
 et après, paramètres, tailles, caractères remplacés ou supprimés, échantillons). Un fil de
 calcul : mêmes additions, mêmes octets. Environ 1 minute au repos, 5 sur une machine chargée.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,22 +43,38 @@ def sample(model, tokenizer) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verifier", action="store_true",
-                        help="refaire les affinages et comparer aux fichiers livrés")
+    parser.add_argument(
+        "--verifier",
+        action="store_true",
+        help="refaire les affinages et comparer aux fichiers livrés",
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     base, tokenizer, _, _ = load_shipped_gpt()
     shakespeare = shakespeare_validation(VALIDATION_CHARS)
     _, counts = A.fit_to_vocabulary(load_french_corpus(), tokenizer.chars)
-    results = {"lora": {}, "full": {}, "settings": {"lora": {**A.LORA,
-               "targets": list(A.LORA["targets"])}, "finetune": A.FINETUNE},
-               "shakespeare_chars": len(shakespeare), "prompt": PROMPT,
-               "french": {"chars": len(A.french_text(tokenizer)),
-                          **{k: dict(v.most_common()) for k, v in counts.items()}}}
+    results = {
+        "lora": {},
+        "full": {},
+        "settings": {
+            "lora": {**A.LORA, "targets": list(A.LORA["targets"])},
+            "finetune": A.FINETUNE,
+        },
+        "shakespeare_chars": len(shakespeare),
+        "prompt": PROMPT,
+        "french": {
+            "chars": len(A.french_text(tokenizer)),
+            **{k: dict(v.most_common()) for k, v in counts.items()},
+        },
+    }
     total = sum(p.numel() for p in base.parameters())
-    results["base"] = {**A.losses(base, tokenizer, shakespeare), "trainable": 0,
-                       "total": total, "bytes": fp32_size(base),
-                       "sample": sample(base, tokenizer)}
+    results["base"] = {
+        **A.losses(base, tokenizer, shakespeare),
+        "trainable": 0,
+        "total": total,
+        "bytes": fp32_size(base),
+        "sample": sample(base, tokenizer),
+    }
     histories, models = {}, {}
     for mode in ("lora", "full"):
         model = copy.deepcopy(base)
@@ -66,9 +83,12 @@ def main() -> int:
         seconds = time.perf_counter() - t0
         trainable, params = trainable_share(model)
         histories[mode] = result.history[["step", "train_loss", "val_loss"]]
-        results[mode] = {**A.losses(model, tokenizer, shakespeare),
-                         "trainable": trainable, "total": params,
-                         "sample": sample(model, tokenizer)}
+        results[mode] = {
+            **A.losses(model, tokenizer, shakespeare),
+            "trainable": trainable,
+            "total": params,
+            "sample": sample(model, tokenizer),
+        }
         models[mode] = model
         print(f"{mode} : {seconds:.0f} s, {trainable} paramètres appris sur {params}")
     lora = models["lora"]
@@ -77,8 +97,11 @@ def main() -> int:
     torch.save(adapter, buffer)
     results["lora"]["bytes"] = buffer.getbuffer().nbytes
     results["full"]["bytes"] = fp32_size(models["full"])
-    x = torch.randint(tokenizer.vocab_size, (4, base.cfg.context_length),
-                      generator=torch.Generator().manual_seed(0))
+    x = torch.randint(
+        tokenizer.vocab_size,
+        (4, base.cfg.context_length),
+        generator=torch.Generator().manual_seed(0),
+    )
     with torch.no_grad():
         adapted = lora(x)
         merged = merge_lora(copy.deepcopy(lora))(x)

@@ -12,6 +12,7 @@ analogies et plus proches voisins. Environ 5 minutes sur un cœur de processeur.
 ``--francais`` refait l'essai sur ``data/corpus_fr.txt`` (2 500 mots) : rien n'est écrit,
 le script affiche ce qu'un si petit corpus permet (voir ``data/README.md``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,16 +23,32 @@ import numpy as np
 from llmlab import data, embeddings
 
 #: Réglages de l'entraînement livré (changez-les ici, puis relancez le script).
-SETTINGS = dict(dim=100, window=5, negatives=5, epochs=10, min_count=5,
-                subsample=1e-4, batch_size=256, lr=0.025, seed=0)
+SETTINGS = dict(
+    dim=100,
+    window=5,
+    negatives=5,
+    epochs=10,
+    min_count=5,
+    subsample=1e-4,
+    batch_size=256,
+    lr=0.025,
+    seed=0,
+)
 
 #: Nombre de mots gardés dans le fichier livré (les plus fréquents).
 KEEP_WORDS = 6000
 
-ANALOGIES = [("man", "king", "woman"), ("man", "husband", "woman"),
-             ("he", "his", "she"), ("father", "son", "mother"),
-             ("brother", "sister", "son"), ("lord", "lady", "sir"),
-             ("he", "him", "she"), ("man", "boy", "woman"), ("duke", "duchess", "king")]
+ANALOGIES = [
+    ("man", "king", "woman"),
+    ("man", "husband", "woman"),
+    ("he", "his", "she"),
+    ("father", "son", "mother"),
+    ("brother", "sister", "son"),
+    ("lord", "lady", "sir"),
+    ("he", "him", "she"),
+    ("man", "boy", "woman"),
+    ("duke", "duchess", "king"),
+]
 NEIGHBOURS = ["king", "love", "sword", "night", "france", "three", "eyes", "gold"]
 FRENCH_NEIGHBOURS = ["chat", "train", "pain", "cœur", "école", "matin"]
 
@@ -55,10 +72,10 @@ def french_trial() -> None:
     """Le même entraînement sur le petit corpus français, pour voir ce qu'il donne."""
     from llmlab import sampling
 
-    words_in_text = [w for w in sampling.split_words(data.load_french_corpus())
-                     if w[0].isalpha()]
-    table, words = embeddings.train_skipgram(words_in_text, dim=30, window=3, epochs=100,
-                                             min_count=3, subsample=1e-2, seed=0)
+    words_in_text = [w for w in sampling.split_words(data.load_french_corpus()) if w[0].isalpha()]
+    table, words = embeddings.train_skipgram(
+        words_in_text, dim=30, window=3, epochs=100, min_count=3, subsample=1e-2, seed=0
+    )
     print(f"{len(words_in_text)} mots dans le corpus, {len(words)} vus au moins 3 fois")
     for word in FRENCH_NEIGHBOURS:
         near = embeddings.nearest_neighbours(word, table, words, k=5)
@@ -69,14 +86,16 @@ def french_trial() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mesurer", action="store_true",
-                        help="évaluer les vecteurs livrés sans réentraîner")
-    parser.add_argument("--francais", action="store_true",
-                        help="essai sur le corpus français (rien n'est écrit)")
+    parser.add_argument(
+        "--mesurer", action="store_true", help="évaluer les vecteurs livrés sans réentraîner"
+    )
+    parser.add_argument(
+        "--francais", action="store_true", help="essai sur le corpus français (rien n'est écrit)"
+    )
     args = parser.parse_args()
     import torch
 
-    torch.set_num_threads(1)             # même résultat d'une exécution à l'autre
+    torch.set_num_threads(1)  # même résultat d'une exécution à l'autre
     if args.francais:
         french_trial()
         return

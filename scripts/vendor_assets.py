@@ -13,6 +13,7 @@ l'archive publiée (``integrity``, celle de npm), le dossier de destination et, 
 gardé, son sha256. Ce script n'a besoin que de ``npm`` (pour ``npm pack``), et seulement pour
 retélécharger ; ``--check`` n'utilise pas le réseau.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,7 +51,9 @@ def check(root: Path = ROOT, manifest: dict | None = None) -> list[str]:
     Signale aussi un fichier de ``assets/vendor/`` qu'aucun paquet ne déclare : il serait copié
     dans le site sans provenance connue.
     """
-    manifest = manifest if manifest is not None else load_manifest(root / MANIFEST.relative_to(ROOT))
+    manifest = (
+        manifest if manifest is not None else load_manifest(root / MANIFEST.relative_to(ROOT))
+    )
     problems = []
     declared = set()
     for package in manifest["packages"]:
@@ -66,10 +69,15 @@ def check(root: Path = ROOT, manifest: dict | None = None) -> list[str]:
     vendor = root / "assets" / "vendor"
     if vendor.is_dir():
         for path in sorted(vendor.rglob("*")):
-            if path.is_file() and path.resolve() not in declared \
-                    and path.relative_to(vendor).as_posix() not in OWN_FILES:
-                problems.append(f"{path.relative_to(root).as_posix()} n'est déclaré par aucun "
-                                "paquet du manifeste")
+            if (
+                path.is_file()
+                and path.resolve() not in declared
+                and path.relative_to(vendor).as_posix() not in OWN_FILES
+            ):
+                problems.append(
+                    f"{path.relative_to(root).as_posix()} n'est déclaré par aucun "
+                    "paquet du manifeste"
+                )
     return problems
 
 
@@ -77,11 +85,24 @@ def npm_pack(name: str, version: str, workdir: Path) -> tuple[Path, str]:
     """Télécharge l'archive publiée d'un paquet (``npm pack``) ; renvoie son chemin et son empreinte npm."""
     npm = shutil.which("npm")
     if npm is None:
-        sys.exit("npm est introuvable : installez Node.js (qui fournit npm), ou utilisez --check "
-                 "pour seulement vérifier les fichiers présents.")
-    result = subprocess.run([npm, "pack", f"{name}@{version}", "--json", "--silent",
-                             "--pack-destination", str(workdir)],
-                            capture_output=True, text=True, cwd=workdir)
+        sys.exit(
+            "npm est introuvable : installez Node.js (qui fournit npm), ou utilisez --check "
+            "pour seulement vérifier les fichiers présents."
+        )
+    result = subprocess.run(
+        [
+            npm,
+            "pack",
+            f"{name}@{version}",
+            "--json",
+            "--silent",
+            "--pack-destination",
+            str(workdir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
     if result.returncode != 0:
         sys.exit(f"npm pack {name}@{version} a échoué :\n{result.stderr}")
     (info,) = json.loads(result.stdout)
@@ -108,8 +129,11 @@ def selected(name: str, patterns: list[str]) -> bool:
 def archive_members(archive: Path) -> list[str]:
     """Les fichiers de l'archive npm, chemins relatifs au paquet."""
     with tarfile.open(archive) as tar:
-        return sorted(info.name.removeprefix("package/") for info in tar.getmembers()
-                      if info.isfile() and info.name.startswith("package/"))
+        return sorted(
+            info.name.removeprefix("package/")
+            for info in tar.getmembers()
+            if info.isfile() and info.name.startswith("package/")
+        )
 
 
 def extract(archive: Path, members: list[str], workdir: Path) -> Path:
@@ -121,8 +145,9 @@ def extract(archive: Path, members: list[str], workdir: Path) -> Path:
         found = [info for info in tar.getmembers() if info.name in wanted and info.isfile()]
         missing = set(wanted) - {info.name for info in found}
         if missing:
-            sys.exit(f"{archive.name} ne contient pas : "
-                     + ", ".join(sorted(wanted[m] for m in missing)))
+            sys.exit(
+                f"{archive.name} ne contient pas : " + ", ".join(sorted(wanted[m] for m in missing))
+            )
         for info in found:
             target = out / wanted[info.name]
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -142,8 +167,9 @@ def fetch(manifest: dict, update: bool, only: set[str]) -> list[str]:
             archive, integrity = npm_pack(package["name"], package["version"], Path(tmp))
             if package.get("integrity") != integrity:
                 if not update:
-                    problems.append(f"{label} : l'archive npm n'a pas l'empreinte du manifeste "
-                                    f"({integrity})")
+                    problems.append(
+                        f"{label} : l'archive npm n'a pas l'empreinte du manifeste ({integrity})"
+                    )
                     continue
                 package["integrity"] = integrity
             if update and "keep" in package:
@@ -171,23 +197,35 @@ def fetch(manifest: dict, update: bool, only: set[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Bibliothèques JavaScript du site servies par le site lui-même "
-                    "(assets/vendor/manifest.json).")
+        "(assets/vendor/manifest.json)."
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--check", action="store_true",
-                      help="vérifie sans réseau les fichiers présents contre le manifeste")
-    mode.add_argument("--update", action="store_true",
-                      help="retélécharge et réécrit les empreintes du manifeste "
-                           "(après un changement de version)")
-    parser.add_argument("--only", action="append", default=[], metavar="PAQUET",
-                        help="ne retélécharge que ce paquet npm (répétable)")
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="vérifie sans réseau les fichiers présents contre le manifeste",
+    )
+    mode.add_argument(
+        "--update",
+        action="store_true",
+        help="retélécharge et réécrit les empreintes du manifeste (après un changement de version)",
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="PAQUET",
+        help="ne retélécharge que ce paquet npm (répétable)",
+    )
     args = parser.parse_args(argv)
 
     manifest = load_manifest()
     if not args.check:
         problems = fetch(manifest, update=args.update, only=set(args.only))
         if problems:
-            print("\n".join(["Rien n'a été remplacé pour ces fichiers :", *problems]),
-                  file=sys.stderr)
+            print(
+                "\n".join(["Rien n'a été remplacé pour ces fichiers :", *problems]), file=sys.stderr
+            )
             return 1
     problems = check(ROOT, manifest)
     if problems:
@@ -195,8 +233,10 @@ def main(argv: list[str] | None = None) -> int:
         print("Pour restaurer : uv run python scripts/vendor_assets.py", file=sys.stderr)
         return 1
     count = sum(len(p["files"]) for p in manifest["packages"])
-    print(f"Tout est en ordre : {count} fichier(s) de {len(manifest['packages'])} paquet(s) npm "
-          "ont l'empreinte du manifeste.")
+    print(
+        f"Tout est en ordre : {count} fichier(s) de {len(manifest['packages'])} paquet(s) npm "
+        "ont l'empreinte du manifeste."
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ d'abord ``llmlab``, qui dépose les vocabulaires du cours dans le cache de tikto
 (:func:`llmlab.vocab.ensure_tiktoken_cache`). Rien d'autre n'est fait au démarrage : le coût
 pour un programme qui n'utilise pas tiktoken est nul.
 """
+
 import sys
 
 

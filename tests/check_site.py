@@ -11,6 +11,7 @@ défaut), tout corrigé et toute note de l'enseignant est aussi un problème
 (``harness/leaks.py``). Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
 contrôle n'a pas pu se faire (site absent, Chromium introuvable). Voir tests/harness/browser.py.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,20 +29,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="check_site.py",
         description="Ouvre chaque page et chaque diapositive d'un site rendu dans Chromium "
-                    "et signale erreurs JavaScript, fichiers manquants, requêtes externes, "
-                    "diagrammes mermaid et maths non rendus, diapositives qui débordent.")
+        "et signale erreurs JavaScript, fichiers manquants, requêtes externes, "
+        "diagrammes mermaid et maths non rendus, diapositives qui débordent.",
+    )
     parser.add_argument("site", type=Path, help="le dossier rendu (par exemple _site)")
-    parser.add_argument("--captures", type=Path, default=Path("_site-captures"),
-                        help="dossier des captures d'écran (défaut : _site-captures)")
-    parser.add_argument("--chromium", default=None,
-                        help="chemin de Chromium, ou « playwright » pour celui de Playwright "
-                             "(défaut : LLMLAB_CHROMIUM, /usr/bin/chromium, chromium-browser, "
-                             "puis Playwright)")
-    parser.add_argument("--profil", choices=("etudiant", "enseignant"), default="etudiant",
-                        help="profil Quarto du site rendu : celui des élèves ne doit contenir "
-                             "ni corrigé ni note de l'enseignant (défaut : etudiant)")
-    parser.add_argument("--delai", type=float, default=15.0,
-                        help="délai maximal d'attente par page, en secondes (défaut : 15)")
+    parser.add_argument(
+        "--captures",
+        type=Path,
+        default=Path("_site-captures"),
+        help="dossier des captures d'écran (défaut : _site-captures)",
+    )
+    parser.add_argument(
+        "--chromium",
+        default=None,
+        help="chemin de Chromium, ou « playwright » pour celui de Playwright "
+        "(défaut : LLMLAB_CHROMIUM, /usr/bin/chromium, chromium-browser, "
+        "puis Playwright)",
+    )
+    parser.add_argument(
+        "--profil",
+        choices=("etudiant", "enseignant"),
+        default="etudiant",
+        help="profil Quarto du site rendu : celui des élèves ne doit contenir "
+        "ni corrigé ni note de l'enseignant (défaut : etudiant)",
+    )
+    parser.add_argument(
+        "--delai",
+        type=float,
+        default=15.0,
+        help="délai maximal d'attente par page, en secondes (défaut : 15)",
+    )
     return parser.parse_args(argv)
 
 
@@ -54,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     for leak in leaks:
         print(f"corrigé visible · {leak}")
     try:
-        report = check_site(args.site, captures=args.captures, chromium=args.chromium,
-                            timeout_s=args.delai)
+        report = check_site(
+            args.site, captures=args.captures, chromium=args.chromium, timeout_s=args.delai
+        )
     except ChromiumNotFound as error:
         print(error)
         return 2
@@ -63,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         print(problem.line())
     print(report.summary())
     measures = args.captures / "slides-measured.json"
-    measures.write_text(json.dumps(report.measured, ensure_ascii=False, indent=1) + "\n",
-                        encoding="utf-8")
+    measures.write_text(
+        json.dumps(report.measured, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     print(f"Captures d'écran : {args.captures}/ (mesures des diapositives : {measures.name})")
     if leaks:
         print(f"{len(leaks)} fuite(s) de corrigé ou de notes dans le site des élèves.")

@@ -4,6 +4,7 @@ Le dossier ``tests/`` est mis dans ``sys.path`` pour que ``from harness import �
 que soit le mode d'import de pytest. Le réseau est coupé par pytest-socket (``addopts`` de
 pyproject.toml) ; les noyaux Jupyter le sont par ``harness/offline.py``.
 """
+
 import os
 import sys
 from pathlib import Path

@@ -10,6 +10,7 @@ Code de sortie 1 si une diapositive déborde. Le modèle est dans ``tests/harnes
 
 lit une fixture figée (source développée et sorties) au lieu d'exécuter un deck.
 """
+
 import json
 import sys
 from pathlib import Path
@@ -27,9 +28,13 @@ def fits_of(target: Path) -> list:
     if target.is_dir():
         data = json.loads((target / "outputs.json").read_text(encoding="utf-8"))
         deck = target / "deck.qmd"
-        lines = [Line(t, deck, i + 1) for i, t in enumerate(deck.read_text(encoding="utf-8").splitlines())]
-        return slidefit.fit_deck(lines, data["chunks"], execute=data["execute"],
-                                 format_options=data["format_options"])
+        lines = [
+            Line(t, deck, i + 1)
+            for i, t in enumerate(deck.read_text(encoding="utf-8").splitlines())
+        ]
+        return slidefit.fit_deck(
+            lines, data["chunks"], execute=data["execute"], format_options=data["format_options"]
+        )
     doc = parse_document(target, ROOT)
     print(f"exécution de {target} (quelques dizaines de secondes)…", file=sys.stderr)
     return slidefit.fit_document(doc, run_document(doc))

@@ -6,6 +6,7 @@ toute déclaration ``color: $ars-…`` et toute variable de thème ``$…-color:
 bordures et soulignements) ; chacune doit tenir 4,5:1 sur le papier et sur le fond du code. Le
 code coloré l'est par le thème « arrow » de Quarto, corrigé par nos règles là où il ne tient pas.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,15 +20,16 @@ from llmlab.style import read_palette
 
 ROOT = Path(__file__).resolve().parents[1]
 THEMES = [ROOT / "styles" / "site.scss", ROOT / "styles" / "slides.scss"]
-ARROW = json.loads((ROOT / "tests" / "fixtures" / "accessibilite" / "arrow-light.json")
-                   .read_text(encoding="utf-8"))
+ARROW = json.loads(
+    (ROOT / "tests" / "fixtures" / "accessibilite" / "arrow-light.json").read_text(encoding="utf-8")
+)
 AA = 4.5
 PALETTE = read_palette()
 
 
 def luminance(color: str) -> float:
     """Luminance relative WCAG d'une couleur #RRGGBB."""
-    channels = [int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -64,8 +66,7 @@ def text_colors() -> dict[str, str]:
 
 def test_every_text_color_of_the_themes_reaches_aa_on_paper_and_on_code_blocks():
     colors = text_colors()
-    assert {"body-color", "code-color", "link-color"} <= {
-        where.split("$")[-1] for where in colors}
+    assert {"body-color", "code-color", "link-color"} <= {where.split("$")[-1] for where in colors}
     assert "muted" in colors.values() and "accent" in colors.values()
     for where, name in colors.items():
         for background in ("paper", "sheet"):
@@ -94,8 +95,11 @@ def code_colors(theme: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize("theme", THEMES, ids=lambda p: p.name)
 def test_every_highlighted_token_reaches_aa_on_code_blocks(theme):
-    arrow_failures = {c for c, color in ARROW.items()
-                      if not c.startswith("_") and contrast(color, PALETTE["sheet"]) < AA}
+    arrow_failures = {
+        c
+        for c, color in ARROW.items()
+        if not c.startswith("_") and contrast(color, PALETTE["sheet"]) < AA
+    }
     assert arrow_failures == {"kw", "cf", "ot"}  # ce que nos règles doivent corriger
     for cls, color in code_colors(theme).items():
         ratio = contrast(color, PALETTE["sheet"])

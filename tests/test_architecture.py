@@ -4,6 +4,7 @@ dans CONTRIBUTING.md ; et les modules légers le restent (torch et Keras à la d
 import-linter lit aussi les imports écrits dans les fonctions : un import « paresseux » qui
 remonte les couches casse le contrat comme un import en tête de module.
 """
+
 import re
 import subprocess
 import sys
@@ -18,11 +19,38 @@ PACKAGE = Path(llmlab.__file__).parent
 #: Les modules qu'on importe sans payer torch ni Keras (une dizaine de secondes) : la commande
 #: `llmlab verifier`, les données, l'affichage, les leçons en NumPy, la leçon 7 (qui n'importe
 #: torch que dans les fonctions qui mesurent).
-WITHOUT_TORCH = ["cli", "data", "vocab", "display", "style", "configs", "tokenizers", "bpe", "sampling",
-                 "embeddings", "linear", "nn", "hardware", "costs", "benchmarks", "environment",
-                 "widgets", "exercises", "scale", "ladder", "selfsup", "multimodal", "cluster",
-                 "lifecycle", "schedules", "prep", "metrics", "classify", "paradigms",
-                 "regularisation"]
+WITHOUT_TORCH = [
+    "cli",
+    "data",
+    "vocab",
+    "display",
+    "style",
+    "configs",
+    "tokenizers",
+    "bpe",
+    "sampling",
+    "embeddings",
+    "linear",
+    "nn",
+    "hardware",
+    "costs",
+    "benchmarks",
+    "environment",
+    "widgets",
+    "exercises",
+    "scale",
+    "ladder",
+    "selfsup",
+    "multimodal",
+    "cluster",
+    "lifecycle",
+    "schedules",
+    "prep",
+    "metrics",
+    "classify",
+    "paradigms",
+    "regularisation",
+]
 
 
 def contracts() -> list[dict]:
@@ -32,17 +60,25 @@ def contracts() -> list[dict]:
 
 def layers() -> list[set[str]]:
     (contract,) = [c for c in contracts() if c["type"] == "layers"]
-    return [{name.strip(" ()") for name in re.split(r"[|:]", layer)}
-            for layer in contract["layers"]]
+    return [
+        {name.strip(" ()") for name in re.split(r"[|:]", layer)} for layer in contract["layers"]
+    ]
 
 
 def test_import_linter_contracts_hold():
     """`lint-imports` : les couches, les interdits, aucun cycle. En cas d'échec, sa sortie dit
     quel import, à quelle ligne, casse quel contrat."""
     run = subprocess.run(
-        [sys.executable, "-c",
-         "from importlinter.cli import lint_imports_command as c; c(['--no-cache', '--no-logo'])"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-c",
+            "from importlinter.cli import lint_imports_command as c; c(['--no-cache', '--no-logo'])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     kept = re.search(r"Contracts: (\d+) kept, (\d+) broken", run.stdout)
     assert kept and int(kept[1]) == len(contracts()) and kept[2] == "0", run.stdout
@@ -56,26 +92,34 @@ def test_every_module_of_the_package_has_a_layer():
     assert modules == placed, (
         f"sans couche : {sorted(modules - placed)} ; couche sans module : "
         f"{sorted(placed - modules)}. Placez chaque module dans [tool.importlinter] de "
-        "pyproject.toml et dans le dessin de CONTRIBUTING.md.")
+        "pyproject.toml et dans le dessin de CONTRIBUTING.md."
+    )
 
 
 def test_contributing_draws_the_declared_layers_in_order():
     text = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
     block = re.search(r"<!-- couches -->\n```text\n(.*?)```", text, re.S)
     assert block, "CONTRIBUTING.md : le dessin des couches (<!-- couches -->) manque"
-    drawn = [{name for name in line.split("  ")[0].split(" · ")}
-             for line in block[1].splitlines() if line and line[0] not in " │"]
+    drawn = [
+        {name for name in line.split("  ")[0].split(" · ")}
+        for line in block[1].splitlines()
+        if line and line[0] not in " │"
+    ]
     assert drawn == layers(), (
         "Le dessin de CONTRIBUTING.md ne suit plus les couches de pyproject.toml : "
-        f"dessin {drawn}, pyproject {layers()}")
+        f"dessin {drawn}, pyproject {layers()}"
+    )
 
 
 def test_light_modules_do_not_import_torch_or_keras():
-    code = ("import sys\n"
-            f"for name in {WITHOUT_TORCH!r}:\n"
-            "    __import__('llmlab.' + name)\n"
-            "    heavy = [m for m in ('torch', 'keras') if m in sys.modules]\n"
-            "    assert not heavy, f'import llmlab.{name} a importé {heavy}'\n")
-    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300)
+    code = (
+        "import sys\n"
+        f"for name in {WITHOUT_TORCH!r}:\n"
+        "    __import__('llmlab.' + name)\n"
+        "    heavy = [m for m in ('torch', 'keras') if m in sys.modules]\n"
+        "    assert not heavy, f'import llmlab.{name} a importé {heavy}'\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert run.returncode == 0, run.stderr[-2000:]

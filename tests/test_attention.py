@@ -1,18 +1,26 @@
 """llmlab.attention, étape par étape, contre torch et contre le livre de Raschka."""
+
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from llmlab.attention import (CausalAttention, MultiHeadAttention, SelfAttention,
-                              causal_mask, plot_attention, scaled_dot_product_attention,
-                              simple_attention)
+from llmlab.attention import (
+    CausalAttention,
+    MultiHeadAttention,
+    SelfAttention,
+    causal_mask,
+    plot_attention,
+    scaled_dot_product_attention,
+    simple_attention,
+)
 
 torch.manual_seed(0)
 
 
 # --- 1. Attention sans poids -------------------------------------------------------------------
+
 
 def test_simple_attention_matches_a_loop_over_tokens():
     x = torch.randn(5, 3)
@@ -35,6 +43,7 @@ def test_simple_attention_is_sdpa_with_q_k_v_equal_to_x_and_no_scaling():
 
 # --- 2. Le masque causal et la formule -------------------------------------------------------
 
+
 def test_causal_mask_hides_exactly_the_future():
     m = causal_mask(4)
     assert m.dtype == torch.bool and m.shape == (4, 4)
@@ -49,8 +58,7 @@ def test_scaled_dot_product_attention_matches_torch(masked):
     mask = causal_mask(7) if masked else None
     out, w = scaled_dot_product_attention(q, k, v, mask)
     # torch : True = « peut regarder », l'inverse de notre convention
-    ref = F.scaled_dot_product_attention(
-        q, k, v, attn_mask=None if mask is None else ~mask)
+    ref = F.scaled_dot_product_attention(q, k, v, attn_mask=None if mask is None else ~mask)
     assert torch.allclose(out, ref, atol=1e-5)
     ref_causal = F.scaled_dot_product_attention(q, k, v, is_causal=masked)
     assert torch.allclose(out, ref_causal, atol=1e-5)
@@ -64,7 +72,7 @@ def test_scaled_dot_product_attention_matches_torch(masked):
 def test_softmax_is_over_the_keys_axis():
     q, k, v = torch.randn(3, 5, 4).unbind(0)
     _, w = scaled_dot_product_attention(q, k, v, causal_mask(5))
-    assert torch.allclose(w.sum(-1), torch.ones(5))      # chaque requête somme à 1
+    assert torch.allclose(w.sum(-1), torch.ones(5))  # chaque requête somme à 1
     assert not torch.allclose(w.sum(-2), torch.ones(5))  # pas chaque clé
 
 
@@ -75,14 +83,15 @@ def test_dropout_only_in_training_and_same_mask_as_torch():
     torch.manual_seed(3)
     out, w = scaled_dot_product_attention(q, k, v, dropout_p=0.5, training=True)
     kept = w != 0
-    assert 0 < kept.float().mean() < 1          # des poids éteints, d'autres gardés
-    assert torch.allclose(out, w @ v)           # les poids rendus sont ceux appliqués
+    assert 0 < kept.float().mean() < 1  # des poids éteints, d'autres gardés
+    assert torch.allclose(out, w @ v)  # les poids rendus sont ceux appliqués
     # les survivants sont remis à l'échelle par 1 / (1 - p)
     _, w0 = scaled_dot_product_attention(q, k, v)
     assert torch.allclose(w[kept], 2 * w0[kept], atol=1e-6)
 
 
 # --- 3. Avec poids : SelfAttention, CausalAttention ----------------------------------------
+
 
 def _copy_qkv(dst, src):
     for name in ("W_query", "W_key", "W_value"):
@@ -115,6 +124,7 @@ def test_causal_attention_refuses_a_sequence_longer_than_its_context():
 
 # --- 4. Plusieurs têtes -----------------------------------------------------------------------
 
+
 def _mha_pair(d=12, heads=3, ctx=8, bias=False):
     ours = MultiHeadAttention(d, d, ctx, heads, qkv_bias=bias).eval()
     return ours
@@ -139,14 +149,14 @@ def test_multi_head_matches_torch_multihead_attention():
     wq, wk, wv = ref.in_proj_weight.chunk(3)
     bq, bk, bv = ref.in_proj_bias.chunk(3)
     with torch.no_grad():
-        for lin, w, b in ((ours.W_query, wq, bq), (ours.W_key, wk, bk),
-                          (ours.W_value, wv, bv)):
+        for lin, w, b in ((ours.W_query, wq, bq), (ours.W_key, wk, bk), (ours.W_value, wv, bv)):
             lin.weight.copy_(w)
             lin.bias.copy_(b)
         ours.out_proj.load_state_dict(ref.out_proj.state_dict())
     x = torch.randn(2, T, d)
-    expected, ref_w = ref(x, x, x, attn_mask=causal_mask(T), need_weights=True,
-                          average_attn_weights=False)
+    expected, ref_w = ref(
+        x, x, x, attn_mask=causal_mask(T), need_weights=True, average_attn_weights=False
+    )
     out, w = ours(x, return_weights=True)
     assert torch.allclose(out, expected, atol=1e-5)
     assert w.shape == (2, heads, T, T) and torch.allclose(w, ref_w, atol=1e-6)
@@ -160,8 +170,7 @@ def test_heads_are_independent_attentions_on_slices():
     q, k = ours.W_query(x), ours.W_key(x)
     for h in range(3):
         sl = slice(4 * h, 4 * h + 4)
-        _, wh = scaled_dot_product_attention(q[..., sl], k[..., sl], k[..., sl],
-                                             causal_mask(8))
+        _, wh = scaled_dot_product_attention(q[..., sl], k[..., sl], k[..., sl], causal_mask(8))
         assert torch.allclose(w[:, h], wh, atol=1e-6)
 
 
@@ -198,6 +207,7 @@ def test_wrong_input_size_gives_a_french_error():
 
 
 # --- Figure -------------------------------------------------------------------------------------
+
 
 def test_plot_attention_draws_the_weights_with_token_labels():
     import matplotlib

@@ -6,6 +6,7 @@ Le mini-site est copié dans un dossier temporaire, avec reveal.js 5.1.0
 (``tests/fixtures/vendor/reveal.js/``) rangé dans ``site_libs/revealjs/dist/`` comme le fait
 Quarto. Tout ce qui lance Chromium est marqué ``slow`` ; sans Chromium, ces tests sont sautés.
 """
+
 from __future__ import annotations
 
 import http.server
@@ -66,6 +67,7 @@ def kinds_by_slide(report, page: str) -> set[tuple[int | None, str]]:
 
 # --------------------------------------------------------------------------- sans Chromium
 
+
 def test_pages_are_every_html_file_except_site_libs(tmp_path):
     site = build_fixture_site(tmp_path / "site")
     (site / "site_libs" / "quarto.html").write_text("<p>bibliothèque</p>", encoding="utf-8")
@@ -80,10 +82,18 @@ def test_capture_names_number_slides_from_one():
 
 
 def test_problem_line_gives_page_slide_title_kind_and_measure():
-    problem = Problem("slides/tp4.html", browser.OVERFLOW_BOTTOM, "153 px (pre.sourceCode)",
-                      slide=6, title="Du dossier au notebook", px=153.0)
-    assert problem.line() == ("slides/tp4.html — diapositive 6 « Du dossier au notebook » : "
-                              "dépasse le bord bas — 153 px (pre.sourceCode)")
+    problem = Problem(
+        "slides/tp4.html",
+        browser.OVERFLOW_BOTTOM,
+        "153 px (pre.sourceCode)",
+        slide=6,
+        title="Du dossier au notebook",
+        px=153.0,
+    )
+    assert problem.line() == (
+        "slides/tp4.html — diapositive 6 « Du dossier au notebook » : "
+        "dépasse le bord bas — 153 px (pre.sourceCode)"
+    )
 
 
 def test_explicit_chromium_that_does_not_exist_is_a_clear_error(monkeypatch):
@@ -103,8 +113,12 @@ def test_explicit_chromium_comes_before_the_environment(monkeypatch, tmp_path):
 
 
 def test_script_without_site_says_to_render_first(tmp_path):
-    result = subprocess.run([sys.executable, str(TESTS / "check_site.py"), str(tmp_path / "_site")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(TESTS / "check_site.py"), str(tmp_path / "_site")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "lancez d'abord « quarto render »" in result.stdout
 
@@ -121,18 +135,27 @@ def test_verdicts_on_the_review_measurements_are_the_review_s():
     numérotées, décalées de -4em par Pandoc : voir README.md de la fixture et la diapositive 6
     de decks/debordements.html."""
     measured = json.loads((REVIEW / "slides-measured.json").read_text(encoding="utf-8"))
-    flagged = {(m["deck"], m["slide"]): browser.overflow_problems(
-        m["deck"], m["slide"], m["title"], m["px_below"], m["px_right"]) for m in measured}
+    flagged = {
+        (m["deck"], m["slide"]): browser.overflow_problems(
+            m["deck"], m["slide"], m["title"], m["px_below"], m["px_right"]
+        )
+        for m in measured
+    }
     assert {key for key, found in flagged.items() if found} == {
-        ("slides/tp4.html", 33), ("slides/tp4.html", 77), ("slides/tp4.html", 84),
-        ("slides/construire-un-llm.html", 14)}
+        ("slides/tp4.html", 33),
+        ("slides/tp4.html", 77),
+        ("slides/tp4.html", 84),
+        ("slides/construire-un-llm.html", 14),
+    }
     assert [p.kind for p in flagged[("slides/tp4.html", 33)]] == [browser.OVERFLOW_BOTTOM]
     for deck in {m["deck"] for m in measured}:
         assert [m["slide"] for m in measured if m["deck"] == deck] == list(
-            range(1, 1 + sum(m["deck"] == deck for m in measured)))
+            range(1, 1 + sum(m["deck"] == deck for m in measured))
+        )
 
 
 # --------------------------------------------------------------------------- dans Chromium
+
 
 @pytest.mark.slow
 def test_correct_page_and_deck_have_no_problem(checked):
@@ -147,7 +170,7 @@ def test_overflowing_slides_are_measured_at_scale_one(checked):
     found = problems_of(report, "decks/debordements.html")
     assert {(p.slide, p.kind) for p in found} == {
         (2, browser.OVERFLOW_BOTTOM),  # boîte de 580 à 820 px : 120 px
-        (3, browser.OVERFLOW_RIGHT),   # ligne de code trop longue, dans un bloc qui défile
+        (3, browser.OVERFLOW_RIGHT),  # ligne de code trop longue, dans un bloc qui défile
         (5, browser.OVERFLOW_BOTTOM),  # fragment de 650 à 750 px, affiché avant la mesure
     }  # la diapositive 6 (lignes numérotées décalées, dessinées dans le cadre) n'y est pas
     by_slide = {p.slide: p for p in found}
@@ -167,8 +190,10 @@ def test_long_speaker_notes_do_not_count(checked):
 @pytest.mark.slow
 def test_raw_math_is_reported_on_its_slide(checked):
     report, _ = checked
-    assert kinds_by_slide(report, "decks/maths.html") == {(2, browser.RAW_MATH),
-                                                          (3, browser.RAW_MATH)}
+    assert kinds_by_slide(report, "decks/maths.html") == {
+        (2, browser.RAW_MATH),
+        (3, browser.RAW_MATH),
+    }
     details = " ".join(p.detail for p in problems_of(report, "decks/maths.html"))
     assert "\\(x^2\\)" in details and "$$E = mc^2$$" in details
 
@@ -202,8 +227,15 @@ def test_each_slide_is_measured_and_numbered_from_the_title_slide(checked):
     report, _ = checked
     rows = [m for m in report.measured if m["deck"] == "decks/debordements.html"]
     # Une ligne par vue, comme la revue : la diapositive 5 a un fragment, donc deux vues.
-    assert [(m["slide"], m["numero"]) for m in rows] == [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5),
-                                                         (6, 5), (7, 6)]
+    assert [(m["slide"], m["numero"]) for m in rows] == [
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (4, 4),
+        (5, 5),
+        (6, 5),
+        (7, 6),
+    ]
     assert rows[0]["title"] == "Un deck qui déborde"
     assert rows[1]["px_below"] == pytest.approx(120, abs=3) and rows[1]["px_right"] <= 1
     assert rows[2]["px_right"] > 100  # ligne de code coupée dans son bloc qui défile
@@ -217,9 +249,9 @@ def test_each_slide_is_measured_and_numbered_from_the_title_slide(checked):
 def test_mermaid_source_and_failed_diagrams_are_reported(checked):
     report, _ = checked
     assert kinds_by_slide(report, "decks/mermaid.html") == {
-        (2, browser.MERMAID_SOURCE),   # cellule mermaid en echo : le code à la place du dessin
-        (3, browser.MERMAID_FAILED),   # pre.mermaid-js jamais remplacé par un SVG
-        (4, browser.MERMAID_FAILED),   # SVG d'erreur « Syntax error in text »
+        (2, browser.MERMAID_SOURCE),  # cellule mermaid en echo : le code à la place du dessin
+        (3, browser.MERMAID_FAILED),  # pre.mermaid-js jamais remplacé par un SVG
+        (4, browser.MERMAID_FAILED),  # SVG d'erreur « Syntax error in text »
     }
 
 
@@ -227,7 +259,8 @@ def test_mermaid_source_and_failed_diagrams_are_reported(checked):
 def test_external_script_is_blocked_and_reported(checked):
     report, _ = checked
     assert [(p.kind, p.detail) for p in problems_of(report, "pages/externe.html")] == [
-        (browser.EXTERNAL_REQUEST, "https://cdn.example.org/x.js")]
+        (browser.EXTERNAL_REQUEST, "https://cdn.example.org/x.js")
+    ]
 
 
 @pytest.mark.slow
@@ -237,14 +270,15 @@ def test_javascript_errors_are_reported(checked):
     assert {p.kind for p in found} == {browser.JS_ERROR}
     details = [p.detail for p in found]
     assert any("undefinedFunctionOfTheCourse" in d for d in details)  # exception
-    assert any("widget introuvable" in d for d in details)            # console.error
+    assert any("widget introuvable" in d for d in details)  # console.error
 
 
 @pytest.mark.slow
 def test_missing_local_image_is_reported(checked):
     report, _ = checked
     assert [(p.kind, p.detail) for p in problems_of(report, "pages/image-manquante.html")] == [
-        (browser.MISSING_FILE, "/img/absente.png")]
+        (browser.MISSING_FILE, "/img/absente.png")
+    ]
 
 
 @pytest.mark.slow
@@ -252,7 +286,8 @@ def test_deck_whose_reveal_js_is_missing_is_reported(checked):
     report, _ = checked
     found = problems_of(report, "decks/sans-reveal.html")
     assert {(p.kind, p.detail) for p in found if p.kind == browser.MISSING_FILE} == {
-        (browser.MISSING_FILE, "/site_libs/revealjs/dist/absent.js")}
+        (browser.MISSING_FILE, "/site_libs/revealjs/dist/absent.js")
+    }
     assert browser.DECK_NOT_READY in {p.kind for p in found}
 
 
@@ -260,8 +295,12 @@ def test_deck_whose_reveal_js_is_missing_is_reported(checked):
 def test_one_capture_per_slide_and_per_page(checked):
     report, captures = checked
     names = {path.name for path in captures.glob("*.png")}
-    assert {"decks_debordements-s01.png", "decks_debordements-s05.png", "index.png",
-            "pages_externe.png"} <= names
+    assert {
+        "decks_debordements-s01.png",
+        "decks_debordements-s05.png",
+        "index.png",
+        "pages_externe.png",
+    } <= names
     assert "decks_debordements-s06.png" in names and "decks_debordements-s07.png" not in names
     assert len(names) == report.slides + (report.pages - report.decks)
 
@@ -294,14 +333,17 @@ def test_external_request_is_never_sent(tmp_path):
             f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
             f'<script src="http://127.0.0.1:{port}/x.js"></script></head>'
             f'<body><img src="http://localhost:{port}/y.png" alt=""></body></html>',
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         report = browser.check_site(site, chromium=executable, timeout_s=5)
     finally:
         other.shutdown()
         other.server_close()
     assert _CountingHandler.hits == []
     assert sorted(p.detail for p in report.problems) == [
-        f"http://127.0.0.1:{port}/x.js", f"http://localhost:{port}/y.png"]
+        f"http://127.0.0.1:{port}/x.js",
+        f"http://localhost:{port}/y.png",
+    ]
     assert {p.kind for p in report.problems} == {browser.EXTERNAL_REQUEST}
 
 
@@ -312,9 +354,12 @@ def test_script_exit_code_and_french_report(tmp_path):
     (site / "pages").mkdir(parents=True)
     shutil.copy(FIXTURE_SITE / "pages" / "image-manquante.html", site / "pages")
     captures = tmp_path / "captures"
-    result = subprocess.run([sys.executable, str(TESTS / "check_site.py"), str(site),
-                             "--captures", str(captures)],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(TESTS / "check_site.py"), str(site), "--captures", str(captures)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "pages/image-manquante.html : fichier local manquant — /img/absente.png" in lines
@@ -324,19 +369,24 @@ def test_script_exit_code_and_french_report(tmp_path):
 
 # --------------------------------------------------------------------------- le vrai site
 
+
 @pytest.mark.slow
 def test_rendered_site_passes_the_browser_check():
     site = ROOT / "_site"
     if not site.is_dir():
-        pytest.skip("pas de _site/ : lancez quarto render (uv run --group site quarto render), "
-                    "puis relancez ce test")
+        pytest.skip(
+            "pas de _site/ : lancez quarto render (uv run --group site quarto render), "
+            "puis relancez ce test"
+        )
     executable = chromium_or_skip()
     report = browser.check_site(site, captures=ROOT / "_site-captures", chromium=executable)
-    assert report.problems == [], "\n".join([p.line() for p in report.problems]
-                                            + [report.summary()])
+    assert report.problems == [], "\n".join(
+        [p.line() for p in report.problems] + [report.summary()]
+    )
 
 
 # --------------------------------------------------------------------------- PDF des decks
+
 
 def test_each_deck_prints_to_one_pdf_page_per_view(checked, tmp_path):
     """``scripts/decks_pdf.py`` : une page de PDF par vue que le contrôle a parcourue
@@ -351,8 +401,10 @@ def test_each_deck_prints_to_one_pdf_page_per_view(checked, tmp_path):
     site = build_fixture_site(tmp_path / "site")
     decks = ["decks/correct.html", "decks/debordements.html", "decks/sans-reveal.html"]
     written, failed = decks_pdf.print_decks(site, chromium=executable, timeout_s=5, decks=decks)
-    assert list(failed) == ["decks/sans-reveal.html"] and "reveal.js" in failed[
-        "decks/sans-reveal.html"]
+    assert (
+        list(failed) == ["decks/sans-reveal.html"]
+        and "reveal.js" in failed["decks/sans-reveal.html"]
+    )
     pages = {}
     for deck in decks[:2]:
         views = [m for m in report.measured if m["deck"] == deck]

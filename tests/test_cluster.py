@@ -1,5 +1,6 @@
 """La grappe comptée sur le papier : bulle du pipeline (simulation contre forme close),
 groupes du parallélisme 3-D, mémoire par GPU selon ZeRO."""
+
 import itertools
 
 import matplotlib
@@ -23,8 +24,8 @@ def test_simulated_gpipe_bubble_is_the_closed_form(backward_cost):
 
 
 def test_bubble_fraction_known_values():
-    assert cluster.bubble_fraction(1, 1) == 0          # un seul GPU : jamais d'attente
-    assert cluster.bubble_fraction(4, 1) == 0.75       # sans micro-lots : 3 GPU sur 4 attendent
+    assert cluster.bubble_fraction(1, 1) == 0  # un seul GPU : jamais d'attente
+    assert cluster.bubble_fraction(4, 1) == 0.75  # sans micro-lots : 3 GPU sur 4 attendent
     assert cluster.bubble_fraction(4, 4) == 3 / 7
     assert cluster.bubble_fraction(8, 32) == pytest.approx(7 / 39)
 
@@ -32,14 +33,14 @@ def test_bubble_fraction_known_values():
 def test_gpipe_respects_the_dependencies():
     tasks = {(t.stage, t.micro_batch, t.kind): t for t in cluster.gpipe_schedule(3, 4)}
     for (s, i, kind), t in tasks.items():
-        if kind == "F" and s > 0:                     # l'activation de l'étage d'avant
+        if kind == "F" and s > 0:  # l'activation de l'étage d'avant
             assert t.start >= tasks[(s - 1, i, "F")].end
         if kind == "B":
             assert t.start >= tasks[(2, 3, "F")].end  # GPipe : toutes les passes avant d'abord
-            if s < 2:                                 # le gradient de l'étage d'après
+            if s < 2:  # le gradient de l'étage d'après
                 assert t.start >= tasks[(s + 1, i, "B")].end
     by_stage = {}
-    for t in tasks.values():                          # un GPU ne fait qu'une chose à la fois
+    for t in tasks.values():  # un GPU ne fait qu'une chose à la fois
         by_stage.setdefault(t.stage, []).append((t.start, t.end))
     for spans in by_stage.values():
         spans.sort()
@@ -60,7 +61,7 @@ def test_parallel_groups_partition_the_ranks():
     world = set(range(tp * pp * dp))
     for kind, size in (("tensor", tp), ("pipeline", pp), ("data", dp)):
         members = [r for g in groups[kind] for r in g]
-        assert sorted(members) == sorted(world), kind      # chaque rang une fois
+        assert sorted(members) == sorted(world), kind  # chaque rang une fois
         assert all(len(g) == size for g in groups[kind])
     # un groupe tensoriel : des rangs qui se suivent (la même machine)
     assert all(g == list(range(g[0], g[0] + tp)) for g in groups["tensor"])
@@ -80,21 +81,21 @@ def test_parallel_groups_megatron_numbering():
 def test_figures_draw_what_the_functions_compute():
     ax = cluster.plot_pipeline_schedule(4, 6)
     assert "bulle : 33 %" in [t.get_text() for t in ax.get_legend().get_texts()]
-    assert len([t for t in ax.texts]) == 2 * 4 * 6      # un numéro par tâche
+    assert len([t for t in ax.texts]) == 2 * 4 * 6  # un numéro par tâche
     ax = cluster.plot_bubble((2, 4), 16)
-    assert ax.lines[1].get_ydata()[0] == pytest.approx(75.0)   # p = 4, m = 1
+    assert ax.lines[1].get_ydata()[0] == pytest.approx(75.0)  # p = 4, m = 1
     ax = cluster.plot_3d_parallelism(2, 3, 2)
-    assert sorted(int(t.get_text()) for t in ax.texts if t.get_text().isdigit()) \
-        == list(range(12))
+    assert sorted(int(t.get_text()) for t in ax.texts if t.get_text().isdigit()) == list(range(12))
     ax = cluster.plot_megatron_mlp(3)
     texts = {t.get_text() for t in ax.texts}
     assert {"A₀", "A₁", "A₂", "B₂", "Y₂", "Y"} <= texts and "A₃" not in texts
     with pytest.raises(ValueError, match="de 1 à 4"):
         cluster.plot_megatron_mlp(5)
     ax = cluster.plot_memory_wall(175e9, 64)
-    totals = [sum(b.get_width() for b in ax.patches if abs(b.get_y() + b.get_height() / 2
-                                                          - row) < 1e-9)
-              for row in range(4)]
+    totals = [
+        sum(b.get_width() for b in ax.patches if abs(b.get_y() + b.get_height() / 2 - row) < 1e-9)
+        for row in range(4)
+    ]
     for stage, total in enumerate(totals):
         expected = costs.training_memory(175e9, "mixed", "adam", stage, 64)["total"] / 1e9
         assert total == pytest.approx(expected)

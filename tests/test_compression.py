@@ -1,6 +1,6 @@
 """Les résultats livrés de compression et d'adaptation disent ce que le deck affirme, et le
 vocabulaire du mini-GPT est bien respecté par le corpus français récrit."""
-import json
+
 import math
 
 import pytest
@@ -14,7 +14,7 @@ from llmlab.quantize import fp32_size, quantize_model, quantized_state, serializ
 def test_fit_to_vocabulary_strips_accents_and_counts_what_it_changes():
     chars = "abcdefghijklmnopqrstuvwxyzAEO '\".,"
     text, counts = adaptation.fit_to_vocabulary("À l'œuvre, élève « oui »… €", chars)
-    assert text == "A l'oeuvre, eleve \" oui \"... "
+    assert text == 'A l\'oeuvre, eleve " oui "... '
     assert counts["remplacés"] == {"À": 1, "œ": 1, "é": 1, "è": 1, "«": 1, "»": 1, "…": 1}
     assert counts["supprimés"] == {"€": 1}
     assert set(text) <= set(chars)
@@ -27,7 +27,7 @@ def test_shipped_quantization_results_meet_the_targets():
     int4 = quant.loc["int4 absmax, groupes de 32"]
     assert int4.ratio < 0.2 and 0 < int4.delta < 0.05
     per_tensor = quant.loc["int8 absmax, par tenseur"]
-    assert int8.weight_error < per_tensor.weight_error / 2       # par canal : bien meilleur
+    assert int8.weight_error < per_tensor.weight_error / 2  # par canal : bien meilleur
     assert "torchao" in quant.method.tolist()
     assert "ko" in compression.quantization_table(quant.reset_index())
 
@@ -56,10 +56,10 @@ def test_shipped_lora_results_show_learning_and_forgetting():
     r = adaptation.load_lora_results()
     assert r["lora"]["trainable"] / r["lora"]["total"] <= 0.02
     for mode in ("lora", "full"):
-        assert r[mode]["french"] < r["base"]["french"] - 0.5            # appris
+        assert r[mode]["french"] < r["base"]["french"] - 0.5  # appris
         assert r[mode]["shakespeare"] > r["base"]["shakespeare"] + 0.5  # oublié
-    assert r["full"]["french"] < r["lora"]["french"]                     # LoRA apprend moins
-    assert r["full"]["shakespeare"] > r["lora"]["shakespeare"]           # et oublie moins
+    assert r["full"]["french"] < r["lora"]["french"]  # LoRA apprend moins
+    assert r["full"]["shakespeare"] > r["lora"]["shakespeare"]  # et oublie moins
     assert r["lora"]["removed_equals_base"] and r["lora"]["merged_max_diff"] < 1e-4
     assert r["lora"]["bytes"] == (DATA_DIR / adaptation.ADAPTER_FILE).stat().st_size
     histories = adaptation.load_histories()

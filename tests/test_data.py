@@ -1,4 +1,5 @@
 """Données hors ligne : Boston comme Keras, corpus, Shakespeare, Gutenberg, vérification."""
+
 import hashlib
 import http.server
 import importlib.util
@@ -44,7 +45,7 @@ def keras_boston_module(monkeypatch):
     spec = importlib.util.find_spec("keras")
     source = Path(spec.origin).parent / "src" / "datasets" / "boston_housing.py"
     stub_export = types.ModuleType("keras.src.api_export")
-    stub_export.keras_export = lambda *names: (lambda f: f)
+    stub_export.keras_export = lambda *names: lambda f: f
     stub_files = types.ModuleType("keras.src.utils.file_utils")
     stub_files.get_file = None
     monkeypatch.setitem(sys.modules, "keras.src.api_export", stub_export)
@@ -92,6 +93,7 @@ def test_boston_rejects_bad_split():
 
 # --- Fichiers de data/ ------------------------------------------------------------------------
 
+
 def test_data_files_present_and_intact():
     entries = data.data_files()
     assert {e.name for e in entries} == set(data.DATA_FILES)
@@ -115,11 +117,13 @@ def test_missing_data_file_names_it_and_says_how_to_restore(tmp_path, monkeypatc
 
 # --- Corpus -----------------------------------------------------------------------------------
 
+
 def test_french_corpus_has_next_word_statistics():
     text = data.load_french_corpus()
     assert 300 <= text.count("\n") <= 600
-    after = [line.split()[2].strip(",") for line in text.splitlines()
-             if line.startswith("Bonjour mon ")]
+    after = [
+        line.split()[2].strip(",") for line in text.splitlines() if line.startswith("Bonjour mon ")
+    ]
     assert after.count("cœur") > after.count("ami") > after.count("trésor") > 1
 
 
@@ -156,6 +160,7 @@ def test_load_corpus_directory(tmp_path):
 
 # --- Shakespeare ------------------------------------------------------------------------------
 
+
 def test_shakespeare_converted_verified_and_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMLAB_CACHE", str(tmp_path))
     text = data.load_shakespeare()
@@ -176,17 +181,22 @@ def test_shakespeare_single_play_and_unknown_name():
 
 
 def test_play_to_text_rules():
-    markdown = ("# Titre\n\n## ACT I\n\n_Enter A and B_\n\n**A**  \nUn vers,  \n"
-                "_\\[Aside]_ deux.\n\n_Exit B_\n\nsuite de A.\n\n**B**  \nFin.\n")
+    markdown = (
+        "# Titre\n\n## ACT I\n\n_Enter A and B_\n\n**A**  \nUn vers,  \n"
+        "_\\[Aside]_ deux.\n\n_Exit B_\n\nsuite de A.\n\n**B**  \nFin.\n"
+    )
     assert data.play_to_text(markdown) == (
-        "Titre\n\nACT I\n\nA:\nUn vers,\n[Aside] deux.\nsuite de A.\n\nB:\nFin.\n")
+        "Titre\n\nACT I\n\nA:\nUn vers,\n[Aside] deux.\nsuite de A.\n\nB:\nFin.\n"
+    )
 
 
 # --- Gutenberg : serveur HTTP local -----------------------------------------------------------
 
-BOOK = ("The Project Gutenberg eBook\n*** START OF THE PROJECT GUTENBERG EBOOK 800 ***\n"
-        "Le tour du monde en quatre-vingts jours\nPhileas Fogg parie vingt mille livres.\n"
-        "*** END OF THE PROJECT GUTENBERG EBOOK 800 ***\nLicence\n").encode()
+BOOK = (
+    b"The Project Gutenberg eBook\n*** START OF THE PROJECT GUTENBERG EBOOK 800 ***\n"
+    b"Le tour du monde en quatre-vingts jours\nPhileas Fogg parie vingt mille livres.\n"
+    b"*** END OF THE PROJECT GUTENBERG EBOOK 800 ***\nLicence\n"
+)
 BOOK_SHA256 = hashlib.sha256(BOOK).hexdigest()
 
 
@@ -220,8 +230,9 @@ def test_download_with_right_hash(server, tmp_path):
     assert path == dest and dest.read_bytes() == BOOK
     assert list(tmp_path.iterdir()) == [dest]  # aucun fichier temporaire oublié
     text = data.strip_gutenberg(data.load_corpus(dest))
-    assert text == ("Le tour du monde en quatre-vingts jours\n"
-                    "Phileas Fogg parie vingt mille livres.\n")
+    assert text == (
+        "Le tour du monde en quatre-vingts jours\nPhileas Fogg parie vingt mille livres.\n"
+    )
 
 
 @pytest.mark.enable_socket
@@ -253,6 +264,7 @@ def test_download_unreachable_server(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(data.DataError, match="Téléchargement impossible.*connecté"):
-        data.download_gutenberg(url=f"http://127.0.0.1:{port}/pg800.txt",
-                                dest=tmp_path / "x.txt", timeout=5)
+        data.download_gutenberg(
+            url=f"http://127.0.0.1:{port}/pg800.txt", dest=tmp_path / "x.txt", timeout=5
+        )
     assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@
   2026-12-07 : « concaténer, puis projection de sortie : T × 128 », 350 px). Coupez-la avec
   ``<br/>``.
 """
+
 import importlib
 import importlib.util
 import pkgutil
@@ -25,15 +26,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _echoing_diagrams(root: Path, documents) -> list[str]:
-    return [cell.where(root) for doc in documents for cell in language_cells(doc, root)
-            if cell.echo]
+    return [
+        cell.where(root) for doc in documents for cell in language_cells(doc, root) if cell.echo
+    ]
 
 
 def test_no_rendered_diagram_shows_its_source():
     shown = _echoing_diagrams(ROOT, site.site_documents(ROOT))
     assert not shown, (
         "ces diagrammes afficheraient leur code source (echo effectif vrai) ; ajoutez "
-        "« %%| echo: false » juste sous ```{mermaid} :\n  " + "\n  ".join(shown))
+        "« %%| echo: false » juste sous ```{mermaid} :\n  " + "\n  ".join(shown)
+    )
 
 
 def test_the_deck_has_diagrams_to_check():
@@ -42,27 +45,36 @@ def test_the_deck_has_diagrams_to_check():
     assert len(cells) >= 5 and all(c.lang == "mermaid" for c in cells)
 
 
-@pytest.mark.parametrize("deck_echo, cell_option, expected", [
-    ("true", None, True),            # echo du deck appliqué au diagramme : le défaut à éviter
-    ("true", "%%| echo: false", False),
-    ("false", None, False),
-    (None, None, False),             # sans réglage, Quarto ne montre pas la source
-    (None, "%%| echo: true", True),
-    ("true", "#| echo: false", True),  # « #| » n'est pas une option pour mermaid
-])
+@pytest.mark.parametrize(
+    "deck_echo, cell_option, expected",
+    [
+        ("true", None, True),  # echo du deck appliqué au diagramme : le défaut à éviter
+        ("true", "%%| echo: false", False),
+        ("false", None, False),
+        (None, None, False),  # sans réglage, Quarto ne montre pas la source
+        (None, "%%| echo: true", True),
+        ("true", "#| echo: false", True),  # « #| » n'est pas une option pour mermaid
+    ],
+)
 def test_effective_echo_of_a_mermaid_cell(tmp_path, deck_echo, cell_option, expected):
     header = "---\ntitle: essai\n" + (f"execute:\n  echo: {deck_echo}\n" if deck_echo else "")
     (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
     (tmp_path / "_part.qmd").write_text(
-        "## Schéma\n\n```{mermaid}\n" + (cell_option + "\n" if cell_option else "")
-        + "flowchart LR\n  A --> B\n```\n", encoding="utf-8")
+        "## Schéma\n\n```{mermaid}\n"
+        + (cell_option + "\n" if cell_option else "")
+        + "flowchart LR\n  A --> B\n```\n",
+        encoding="utf-8",
+    )
     deck = tmp_path / "deck.qmd"
     deck.write_text(header + "---\n\n{{< include _part.qmd >}}\n", encoding="utf-8")
     shown = _echoing_diagrams(tmp_path, [deck])
     assert bool(shown) is expected
     if expected:  # le message nomme le partiel et la ligne de la cellule
-        assert shown == ["cellule mermaid _part.qmd, ligne 3 (inclus depuis deck.qmd, ligne "
-                         + str(header.count("\n") + 3) + ")"]
+        assert shown == [
+            "cellule mermaid _part.qmd, ligne 3 (inclus depuis deck.qmd, ligne "
+            + str(header.count("\n") + 3)
+            + ")"
+        ]
 
 
 # --- La source montrée tient dans la largeur d'une diapositive -------------------------------
@@ -76,8 +88,9 @@ SHOW_SOURCE_RE = re.compile(r"show_source\(\s*([A-Za-z_][\w.]*)")
 def _resolve(name: str):
     """``MLP.backward`` → l'objet, cherché dans les modules de llmlab (comme l'import du deck)."""
     import llmlab
+
     head, *rest = name.split(".")
-    if importlib.util.find_spec(f"llmlab.{head}"):   # `scale.compute_optimal` : un module du paquet
+    if importlib.util.find_spec(f"llmlab.{head}"):  # `scale.compute_optimal` : un module du paquet
         obj = importlib.import_module(f"llmlab.{head}")
         for part in rest:
             obj = getattr(obj, part)
@@ -101,6 +114,7 @@ def _shown_sources(root: Path):
 
 def test_every_shown_source_fits_the_slide_width():
     from llmlab.display import source_code
+
     shown = list(_shown_sources(ROOT))
     assert shown, "aucun show_source trouvé dans les decks : la lecture est cassée"
     too_wide = []
@@ -108,10 +122,13 @@ def test_every_shown_source_fits_the_slide_width():
         docstring = "docstring=False" not in line.text
         for i, text in enumerate(source_code(_resolve(name), docstring).splitlines(), 1):
             if len(text) > MAX_SHOWN_WIDTH:
-                too_wide.append(f"{name} (montré {line.where(ROOT)}), ligne {i} : "
-                                f"{len(text)} caractères")
-    assert not too_wide, (f"lignes de plus de {MAX_SHOWN_WIDTH} caractères (coupez la docstring "
-                          "ou le code dans src/llmlab/) :\n  " + "\n  ".join(too_wide))
+                too_wide.append(
+                    f"{name} (montré {line.where(ROOT)}), ligne {i} : {len(text)} caractères"
+                )
+    assert not too_wide, (
+        f"lignes de plus de {MAX_SHOWN_WIDTH} caractères (coupez la docstring "
+        "ou le code dans src/llmlab/) :\n  " + "\n  ".join(too_wide)
+    )
 
 
 # --- taille des figures -----------------------------------------------------------------------
@@ -138,18 +155,22 @@ def test_no_python_chunk_sets_a_figure_size_that_jupyter_ignores():
     found = _ignored_figure_options(ROOT, site.site_documents(ROOT))
     assert not found, (
         "options sans effet avec le moteur Jupyter ; donnez la taille dans le code, "
-        "p. ex. plt.subplots(figsize=(10, 3)) :\n  " + "\n  ".join(found))
+        "p. ex. plt.subplots(figsize=(10, 3)) :\n  " + "\n  ".join(found)
+    )
 
 
 def test_ignored_figure_option_is_found(tmp_path):
     deck = tmp_path / "deck.qmd"
-    deck.write_text("---\nformat: revealjs\n---\n\n## A\n\n```{python}\n#| fig-height: 3\n"
-                    "x = 1\n```\n", encoding="utf-8")
+    deck.write_text(
+        "---\nformat: revealjs\n---\n\n## A\n\n```{python}\n#| fig-height: 3\nx = 1\n```\n",
+        encoding="utf-8",
+    )
     assert _ignored_figure_options(tmp_path, [deck]) == [
-        f"{parse_document(deck, tmp_path).chunks[0].where(tmp_path)} : #| fig-height"]
+        f"{parse_document(deck, tmp_path).chunks[0].where(tmp_path)} : #| fig-height"
+    ]
 
 
-MERMAID_WRAP_PX = 200   # flowchart.wrappingWidth de mermaid
+MERMAID_WRAP_PX = 200  # flowchart.wrappingWidth de mermaid
 
 
 def long_mermaid_labels(root: Path, documents) -> list[str]:
@@ -169,16 +190,21 @@ def long_mermaid_labels(root: Path, documents) -> list[str]:
 
 def test_mermaid_labels_fit_in_their_boxes():
     found = long_mermaid_labels(ROOT, site.site_documents(ROOT))
-    assert not found, (f"étiquettes mermaid de plus de {MERMAID_WRAP_PX} px sur une ligne : elles "
-                       "dépasseraient de leur boîte ; coupez-les avec <br/> :\n  " + "\n  ".join(found))
+    assert not found, (
+        f"étiquettes mermaid de plus de {MERMAID_WRAP_PX} px sur une ligne : elles "
+        "dépasseraient de leur boîte ; coupez-les avec <br/> :\n  " + "\n  ".join(found)
+    )
 
 
 def test_a_long_mermaid_label_is_found(tmp_path):
     (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
     deck = tmp_path / "deck.qmd"
-    deck.write_text('---\ntitle: essai\n---\n\n## Schéma\n\n```{mermaid}\n%%| echo: false\n'
-                    'flowchart TB\n  A["x : T × 128"] --> C["concaténer, puis projection de sortie'
-                    ' : T × 128"]\n  B["court<br/>puis court"] --> C\n```\n', encoding="utf-8")
+    deck.write_text(
+        "---\ntitle: essai\n---\n\n## Schéma\n\n```{mermaid}\n%%| echo: false\n"
+        'flowchart TB\n  A["x : T × 128"] --> C["concaténer, puis projection de sortie'
+        ' : T × 128"]\n  B["court<br/>puis court"] --> C\n```\n',
+        encoding="utf-8",
+    )
     found = long_mermaid_labels(tmp_path, [deck])
     assert len(found) == 1 and "concaténer" in found[0] and "deck.qmd, ligne 10" in found[0]
 
@@ -209,7 +235,10 @@ def test_every_content_slide_has_speaker_notes():
 
 def test_a_slide_without_notes_is_found(tmp_path):
     deck = tmp_path / "deck.qmd"
-    deck.write_text("---\ntitle: Essai\nformat: revealjs\n---\n\n# Une section\n\n"
-                    "## Avec notes\n\nTexte.\n\n::: {.notes}\nDire ceci.\n:::\n\n"
-                    "## Sans notes\n\nTexte seul.\n", encoding="utf-8")
+    deck.write_text(
+        "---\ntitle: Essai\nformat: revealjs\n---\n\n# Une section\n\n"
+        "## Avec notes\n\nTexte.\n\n::: {.notes}\nDire ceci.\n:::\n\n"
+        "## Sans notes\n\nTexte seul.\n",
+        encoding="utf-8",
+    )
     assert slides_without_notes(deck, tmp_path) == ["deck.qmd n° 4 « Sans notes »"]

@@ -3,6 +3,7 @@
 Références : ``inspect.getsource`` (la source réelle), le module ``ast`` de Python (le code
 montré sans docstring se compile et a le même corps), et le texte Markdown attendu.
 """
+
 import ast
 import inspect
 import json
@@ -22,8 +23,9 @@ def fenced_python(markdown: str) -> str:
     return m.group(2)
 
 
-@pytest.mark.parametrize("obj", [linear.least_squares, nn.Dense.backward, nn.MLP.backward,
-                                 nn.Neuron])
+@pytest.mark.parametrize(
+    "obj", [linear.least_squares, nn.Dense.backward, nn.MLP.backward, nn.Neuron]
+)
 def test_show_source_is_exactly_the_package_source(obj):
     shown = display.show_source(obj)
     assert isinstance(shown, Markdown)
@@ -68,13 +70,13 @@ def test_builtins_give_a_french_error():
 
 
 def test_markdown_table():
-    table = display.markdown_table([("GPT-2 | small", 12), ("GPT-3", 96)],
-                                   ["Modèle", "Couches"], align="lr")
+    table = display.markdown_table(
+        [("GPT-2 | small", 12), ("GPT-3", 96)], ["Modèle", "Couches"], align="lr"
+    )
     assert isinstance(table, Markdown)
-    assert table.data == ("| Modèle | Couches |\n"
-                          "|:-------------|------:|\n"
-                          "| GPT-2 \\| small | 12 |\n"
-                          "| GPT-3 | 96 |\n")
+    assert table.data == (
+        "| Modèle | Couches |\n|:-------------|------:|\n| GPT-2 \\| small | 12 |\n| GPT-3 | 96 |\n"
+    )
 
 
 def test_wide_table_gives_columns_widths_that_follow_their_content():
@@ -82,8 +84,10 @@ def test_wide_table_gives_columns_widths_that_follow_their_content():
     des tirets. La colonne des descriptions doit recevoir la plus grande part, et non un
     quart de la page comme avec « |:--|:--|:--|:--| »."""
     pypandoc = pytest.importorskip("pypandoc")
-    rows = [("`CRIM`", "taux de criminalité par habitant, mesuré par commune", "0,006", "0,027"),
-            ("`ZN`", "part des terrains résidentiels en grandes parcelles", "18,0", "0,0")]
+    rows = [
+        ("`CRIM`", "taux de criminalité par habitant, mesuré par commune", "0,006", "0,027"),
+        ("`ZN`", "part des terrains résidentiels en grandes parcelles", "18,0", "0,0"),
+    ]
     table = display.table_markdown(rows, ["Variable", "Signification", "Q0", "Q1"], align="llrr")
     ast = json.loads(pypandoc.convert_text(table, "json", format="markdown"))
     colspecs = ast["blocks"][0]["c"][2]
@@ -92,16 +96,25 @@ def test_wide_table_gives_columns_widths_that_follow_their_content():
     assert widths[1] == max(widths) and widths[1] > 0.5
 
 
-@pytest.mark.parametrize("value, digits, expected", [
-    (0.012345, 4, "0,01235"), (2.5, 4, "2,5"), (40.16654, 6, "40,1665"), (1.5e-7, 2, "1,5e-07"),
-    (1234.5, 4, "1234"), (float("inf"), 4, "inf")])
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (0.012345, 4, "0,01235"),
+        (2.5, 4, "2,5"),
+        (40.16654, 6, "40,1665"),
+        (1.5e-7, 2, "1,5e-07"),
+        (1234.5, 4, "1234"),
+        (float("inf"), 4, "inf"),
+    ],
+)
 def test_french_general(value, digits, expected):
     assert display.french_general(value, digits) == expected
 
 
 def test_markdown_table_escapes_dollars_outside_code():
-    text = display.table_markdown([("`k$`", "12 k$", r"déjà \$")],
-                                  ["code", "MSE test (k$²)", "Erreur (k$)"])
+    text = display.table_markdown(
+        [("`k$`", "12 k$", r"déjà \$")], ["code", "MSE test (k$²)", "Erreur (k$)"]
+    )
     assert text.splitlines()[0] == r"| code | MSE test (k\$²) | Erreur (k\$) |"
     assert text.splitlines()[2] == r"| `k$` | 12 k\$ | déjà \$ |"
 
@@ -110,8 +123,10 @@ def test_markdown_table_with_dollars_has_no_math_in_real_pandoc():
     # Référence : Pandoc lui-même (celui de Quarto lit le Markdown de la même façon).
     pypandoc = pytest.importorskip("pypandoc")
     import json
-    table = display.table_markdown([("une couche", "22,3", "4,7")],
-                                   ["Réseau", "MSE test (k$²)", "Erreur typique (k$)"])
+
+    table = display.table_markdown(
+        [("une couche", "22,3", "4,7")], ["Réseau", "MSE test (k$²)", "Erreur typique (k$)"]
+    )
     ast_json = json.loads(pypandoc.convert_text(table, "json", format="markdown"))
     dump = json.dumps(ast_json, ensure_ascii=False)
     assert '"Math"' not in dump
@@ -128,16 +143,27 @@ def test_markdown_table_rejects_ragged_rows_and_bad_alignment():
         display.table_markdown([(1, 2)], ["a", "b"], align="lx")
 
 
-@pytest.mark.parametrize("value, decimals, expected", [
-    (22.4, 1, "22,4"), (1234567.891, 2, "1\u202f234\u202f567,89"), (-0.5, 2, "-0,50")])
+@pytest.mark.parametrize(
+    "value, decimals, expected",
+    [(22.4, 1, "22,4"), (1234567.891, 2, "1\u202f234\u202f567,89"), (-0.5, 2, "-0,50")],
+)
 def test_french_number(value, decimals, expected):
     assert display.french_number(value, decimals) == expected
 
 
-@pytest.mark.parametrize("token, expected", [
-    (b" le", "\u2423le"), (b"\n\n", "\u21b5\u21b5"), (b"a\tb", "a\u21e5b"),
-    (b"\x00", "\\u0000"), ("\u2028".encode(), "\\u2028"),
-    ("é".encode()[:1], "\\xc3"), ("été".encode(), "été"), (b"", "")])
+@pytest.mark.parametrize(
+    "token, expected",
+    [
+        (b" le", "\u2423le"),
+        (b"\n\n", "\u21b5\u21b5"),
+        (b"a\tb", "a\u21e5b"),
+        (b"\x00", "\\u0000"),
+        ("\u2028".encode(), "\\u2028"),
+        ("é".encode()[:1], "\\xc3"),
+        ("été".encode(), "été"),
+        (b"", ""),
+    ],
+)
 def test_visible_writes_a_token_on_one_readable_line(token, expected):
     assert display.visible(token) == expected
 
@@ -149,9 +175,16 @@ def test_tokenizers_and_attention_use_the_display_visible():
     assert attention._label(" ") == "\u2423" and attention._label("") == "\u2205"
 
 
-@pytest.mark.parametrize("n, expected", [
-    (124_439_808, "124 millions"), (8_030_261_248, "8,0 milliards"),
-    (175_000_000_000, "175 milliards"), (70_553_706_496, "70,6 milliards"), (1_000, "1\u202f000")])
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (124_439_808, "124 millions"),
+        (8_030_261_248, "8,0 milliards"),
+        (175_000_000_000, "175 milliards"),
+        (70_553_706_496, "70,6 milliards"),
+        (1_000, "1\u202f000"),
+    ],
+)
 def test_french_count(n, expected):
     assert display.french_count(n) == expected
 
@@ -166,8 +199,10 @@ def test_ojs_script_is_a_raw_html_block_that_the_ojs_runtime_can_parse():
     assert text.startswith("\n```{=html}\n") and text.endswith("\n```\n\n")
     (inner,) = re.findall(r'<script type="ojs-define">(.*?)</script>', text, re.S)
     contents = json.loads(inner)["contents"]
-    assert contents == [{"name": "points", "value": [{"age": 0.0, "taille": 50.5}]},
-                        {"name": "titre", "value": "fin </script> évitée"}]
+    assert contents == [
+        {"name": "points", "value": [{"age": 0.0, "taille": 50.5}]},
+        {"name": "titre", "value": "fin </script> évitée"},
+    ]
 
 
 def test_ojs_script_refuses_what_json_cannot_carry():
@@ -198,9 +233,18 @@ def test_html_block_is_a_pandoc_raw_block_between_blank_lines(capsys):
     assert capsys.readouterr().out == "avant" + html_block("<b>x</b>")
 
 
-@pytest.mark.parametrize("value, expected", [
-    (0, "0"), (0.25, "0,25"), (-0.5, "\u22120,5"), (1024, "1\u202f024"), (-2000.0, "\u22122\u202f000"),
-    (0.30000000000000004, "0,3"), (1.5e-7, "1,5e-07")])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (0, "0"),
+        (0.25, "0,25"),
+        (-0.5, "\u22120,5"),
+        (1024, "1\u202f024"),
+        (-2000.0, "\u22122\u202f000"),
+        (0.30000000000000004, "0,3"),
+        (1.5e-7, "1,5e-07"),
+    ],
+)
 def test_french_tick(value, expected):
     assert display.french_tick(value) == expected
 
@@ -211,6 +255,7 @@ def _tick_texts(axis):
 
 def test_french_ticks_on_axes_and_colorbar():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -231,6 +276,7 @@ def test_french_ticks_on_axes_and_colorbar():
 
 def test_french_ticks_leaves_log_axes_and_checks_its_argument():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

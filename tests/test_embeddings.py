@@ -2,6 +2,7 @@
 sinusoïdales contre la formule de l'article, cosinus contre torch, ACP contre la
 décomposition de la covariance, voisins et analogies sur des vecteurs construits à la main,
 et les vecteurs livrés dans data/."""
+
 import math
 
 import matplotlib
@@ -11,13 +12,21 @@ import torch
 import torch.nn.functional as F
 
 from llmlab import data, embeddings
-from llmlab.embeddings import (analogy, cosine_similarity, embed, nearest_neighbours,
-                               one_hot, pca_2d, sinusoidal_positions)
+from llmlab.embeddings import (
+    analogy,
+    cosine_similarity,
+    embed,
+    nearest_neighbours,
+    one_hot,
+    pca_2d,
+    sinusoidal_positions,
+)
 
 RNG = np.random.default_rng(0)
 
 
 # --- one-hot × table == torch.nn.Embedding --------------------------------------------------
+
 
 def test_one_hot_closed_form():
     np.testing.assert_array_equal(one_hot([2, 0], 4), [[0, 0, 1, 0], [1, 0, 0, 0]])
@@ -37,8 +46,9 @@ def test_embed_equals_torch_embedding():
     np.testing.assert_allclose(embed(ids, table), via_torch.detach().numpy(), atol=1e-15)
 
 
-@pytest.mark.parametrize("ids, message", [([0, 5], "de 0 à 4"), ([-1], "de 0 à 4"),
-                                          ([1.5], "entiers")])
+@pytest.mark.parametrize(
+    "ids, message", [([0, 5], "de 0 à 4"), ([-1], "de 0 à 4"), ([1.5], "entiers")]
+)
 def test_bad_ids_are_explained(ids, message):
     with pytest.raises(ValueError, match=message):
         embed(ids, np.zeros((5, 3)))
@@ -48,10 +58,11 @@ def test_learned_positions_are_a_table_to_add():
     pos = embeddings.learned_positions(16, 8, rng=0)
     assert pos.shape == (16, 8)
     np.testing.assert_array_equal(pos, embeddings.learned_positions(16, 8, rng=0))
-    assert abs(pos.std() - 1) < 0.2          # N(0, 1), comme torch.nn.Embedding
+    assert abs(pos.std() - 1) < 0.2  # N(0, 1), comme torch.nn.Embedding
 
 
 # --- positions sinusoïdales -----------------------------------------------------------------
+
 
 def torch_sinusoidal(n, d):
     """La formule telle qu'écrite dans le tutoriel « Transformer » de PyTorch."""
@@ -96,6 +107,7 @@ def test_sinusoidal_needs_even_dimension():
 
 # --- cosinus, voisins, analogies ------------------------------------------------------------
 
+
 def test_cosine_matches_torch():
     a, table = RNG.normal(size=7), RNG.normal(size=(9, 7))
     expected = F.cosine_similarity(torch.from_numpy(a)[None], torch.from_numpy(table)).numpy()
@@ -118,8 +130,18 @@ def test_cosine_closed_forms_and_zero_vector():
 
 # Une petite table construite à la main : axes « personne », « royauté », « féminin », « fruit ».
 WORDS = ["roi", "reine", "homme", "femme", "prince", "princesse", "pomme", "poire"]
-TABLE = np.array([[1, 1, 0, 0], [1, 1, 1, 0], [1, 0, 0, 0], [1, 0, 1, 0],
-                  [1, 0.8, 0.05, 0.1], [1, 0.8, 0.95, 0.1], [0, 0, 0.1, 1], [0, 0.05, 0, 1]])
+TABLE = np.array(
+    [
+        [1, 1, 0, 0],
+        [1, 1, 1, 0],
+        [1, 0, 0, 0],
+        [1, 0, 1, 0],
+        [1, 0.8, 0.05, 0.1],
+        [1, 0.8, 0.95, 0.1],
+        [0, 0, 0.1, 1],
+        [0, 0.05, 0, 1],
+    ]
+)
 
 
 def test_nearest_neighbours_excludes_the_query():
@@ -135,8 +157,10 @@ def test_nearest_neighbours_excludes_the_query():
 def test_analogy_king_queen_on_constructed_vectors():
     assert analogy("homme", "roi", "femme", TABLE, WORDS, k=1)[0][0] == "reine"
     assert analogy("prince", "princesse", "roi", TABLE, WORDS, k=1)[0][0] == "reine"
-    assert all(w not in ("homme", "roi", "femme")
-               for w, _ in analogy("homme", "roi", "femme", TABLE, WORDS, k=5))
+    assert all(
+        w not in ("homme", "roi", "femme")
+        for w, _ in analogy("homme", "roi", "femme", TABLE, WORDS, k=5)
+    )
 
 
 def test_unknown_word_is_explained():
@@ -148,6 +172,7 @@ def test_unknown_word_is_explained():
 
 # --- ACP ------------------------------------------------------------------------------------
 
+
 def test_pca_matches_covariance_eigenvectors():
     x = RNG.normal(size=(60, 5)) * [5, 3, 1, 0.5, 0.1] + 10
     points = pca_2d(x)
@@ -155,7 +180,7 @@ def test_pca_matches_covariance_eigenvectors():
     values, vectors = np.linalg.eigh(np.cov(centred, rowvar=False))
     top = vectors[:, ::-1][:, :2]
     expected = centred @ top
-    for j in range(2):                # au signe près, que pca_2d fixe
+    for j in range(2):  # au signe près, que pca_2d fixe
         sign = np.sign(expected[:, j] @ points[:, j])
         np.testing.assert_allclose(points[:, j], sign * expected[:, j], atol=1e-9)
     np.testing.assert_allclose(points.var(axis=0, ddof=1), values[::-1][:2], rtol=1e-9)
@@ -165,7 +190,7 @@ def test_pca_matches_covariance_eigenvectors():
 def test_pca_sign_is_deterministic():
     x = RNG.normal(size=(20, 4))
     np.testing.assert_allclose(pca_2d(x), pca_2d(x.copy()))
-    flipped = pca_2d(-x)              # les axes changent de signe avec les données
+    flipped = pca_2d(-x)  # les axes changent de signe avec les données
     np.testing.assert_allclose(np.abs(flipped), np.abs(pca_2d(x)), atol=1e-12)
 
 
@@ -182,6 +207,7 @@ def test_plot_embeddings_uses_course_style():
     assert ax.get_xlabel() == "axe principal 1"
     assert list(ax.get_xticks()) == [] and list(ax.get_yticks()) == []
     import matplotlib.pyplot as plt
+
     plt.close("all")
     with pytest.raises(ValueError, match="un mot par ligne"):
         embeddings.plot_embeddings(TABLE, WORDS[:3])
@@ -189,12 +215,13 @@ def test_plot_embeddings_uses_course_style():
 
 # --- skip-gram ------------------------------------------------------------------------------
 
+
 def test_skipgram_pairs_respect_the_window():
     ids = np.arange(100)
     centre, context = embeddings.skipgram_pairs(ids, 3, np.random.default_rng(0))
     distance = np.abs(centre - context)
     assert distance.min() >= 1 and distance.max() <= 3
-    assert (distance == 1).sum() == 2 * 99    # tout voisin immédiat, dans les deux sens
+    assert (distance == 1).sum() == 2 * 99  # tout voisin immédiat, dans les deux sens
     assert (distance == 1).sum() > (distance == 3).sum()
 
 
@@ -214,14 +241,16 @@ def test_skipgram_learns_which_words_share_contexts():
             tokens += ["le", str(rng.choice(["chat", "chien"])), "dort", "et", "mange", "."]
         else:
             tokens += ["une", str(rng.choice(["pomme", "poire"])), "mûre", "se", "cueille", "."]
-    table, words = embeddings.train_skipgram(tokens, dim=16, window=2, epochs=5,
-                                             min_count=1, subsample=1.0, seed=0)
+    table, words = embeddings.train_skipgram(
+        tokens, dim=16, window=2, epochs=5, min_count=1, subsample=1.0, seed=0
+    )
     sim = lambda a, b: cosine_similarity(table[words.index(a)], table[words.index(b)])  # noqa: E731
     assert sim("chat", "chien") > sim("chat", "pomme") + 0.3
     assert sim("pomme", "poire") > sim("poire", "chien") + 0.3
 
 
 # --- les vecteurs livrés --------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def shipped():
@@ -264,7 +293,7 @@ def test_save_and_load_roundtrip(tmp_path, monkeypatch):
     path = data.save_word_vectors(table, ["a", "b", "é"], name="v.npz")
     first = path.read_bytes()
     data.save_word_vectors(table, ["a", "b", "é"], name="v.npz")
-    assert path.read_bytes() == first                 # mêmes vecteurs, mêmes octets
+    assert path.read_bytes() == first  # mêmes vecteurs, mêmes octets
     loaded, words = data.load_word_vectors("v.npz")
     assert words == ["a", "b", "é"]
     np.testing.assert_array_equal(loaded, table.astype(np.float32))

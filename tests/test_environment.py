@@ -1,10 +1,10 @@
 """Installation : backend Keras, appareil de calcul, commandes `llmlab verifier` et `llmlab noyau`."""
+
 import json
 import os
 import subprocess
 import sys
 import textwrap
-
 
 from llmlab import environment
 from llmlab._paths import ROOT
@@ -13,21 +13,32 @@ from llmlab._paths import ROOT
 def run_python(code, env_changes=None, unset=()):
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(env_changes or {})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def run_cli(*args, env_changes=None):
     env = dict(os.environ, **(env_changes or {}))
-    return subprocess.run([sys.executable, "-m", "llmlab.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "llmlab.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_keras_runs_on_torch_without_ever_trying_tensorflow():
     # Sans KERAS_BACKEND et en important keras AVANT llmlab : le .pth du paquet suffit.
     # L'espion ne compte que les vrais `import` ; torch._dynamo se contente de sonder
     # `importlib.util.find_spec("tensorflow")` pour savoir s'il est installé.
-    result = run_python("""
+    result = run_python(
+        """
         import sys
         attempts = []
 
@@ -45,14 +56,18 @@ def test_keras_runs_on_torch_without_ever_trying_tensorflow():
         model.compile(optimizer="sgd", loss="mse")
         model.fit(np.zeros((4, 1)), np.zeros(4), epochs=1, verbose=0)
         print(keras.backend.backend(), attempts)
-    """, unset=("KERAS_BACKEND",))
+    """,
+        unset=("KERAS_BACKEND",),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["torch", "[]"]
 
 
 def test_a_backend_chosen_by_the_user_is_kept():
-    result = run_python("import os, llmlab; print(os.environ['KERAS_BACKEND'])",
-                        env_changes={"KERAS_BACKEND": "jax"})
+    result = run_python(
+        "import os, llmlab; print(os.environ['KERAS_BACKEND'])",
+        env_changes={"KERAS_BACKEND": "jax"},
+    )
     assert result.stdout.strip() == "jax"
 
 
@@ -68,9 +83,11 @@ def test_pick_device_honours_override_and_returns_a_usable_device(monkeypatch):
 
 
 def test_format_report_counts_errors_and_gives_hints():
-    checks = [environment.Check("A", environment.OK, "bien"),
-              environment.Check("B", environment.ERROR, "absent", "faites X"),
-              environment.Check("C", environment.WARNING, "pas encore", "faites Y")]
+    checks = [
+        environment.Check("A", environment.OK, "bien"),
+        environment.Check("B", environment.ERROR, "absent", "faites X"),
+        environment.Check("C", environment.WARNING, "pas encore", "faites Y"),
+    ]
     report = environment.format_report(checks)
     assert "✗ B" in report and "B : faites X" in report and "C : faites Y" in report
     assert report.endswith("1 problème(s) à corriger avant le TP.")
@@ -127,8 +144,9 @@ def test_corrige_writes_every_solved_notebook(tmp_path, capsys):
         solutions = parse_solutions(solutions_path(original).read_text(encoding="utf-8"))
         solved = nbformat.read(solved_path, as_version=4)
         exercises = [c for c in solved.cells if EXERCISE_TAG in c.metadata.get("tags", [])]
-        assert exercises and all(c.source == f"{SOLUTION_MARKER}\n{solutions[c.id]}"
-                                 for c in exercises)
+        assert exercises and all(
+            c.source == f"{SOLUTION_MARKER}\n{solutions[c.id]}" for c in exercises
+        )
     assert "✓" in capsys.readouterr().out
 
 

@@ -4,8 +4,17 @@ import nbformat
 import numpy as np
 import pytest
 
-from llmlab.exercises import (ExerciseError, Mistake, Raises, When, check_function, check_value,
-                              checker, solved_notebook, solutions_path)
+from llmlab.exercises import (
+    ExerciseError,
+    Mistake,
+    Raises,
+    When,
+    check_function,
+    check_value,
+    checker,
+    solutions_path,
+    solved_notebook,
+)
 from llmlab.exercises.core import UNREADABLE
 from llmlab.exercises.notebooks import parse_solutions
 
@@ -21,23 +30,29 @@ def test_blank_answer_is_pending_not_wrong():
     assert "complétez" in verdict.message
 
 
-@pytest.mark.parametrize("got, expected, fragment", [
-    ([1.0, 2.0], np.zeros(3), "contient 2 valeur(s) au lieu de 3"),
-    (np.ones((2, 2)), np.zeros((3, 2)), "a la forme (2, 2) au lieu de (3, 2)"),
-    ("3", 3.0, "contient du texte"),
-    (["1", "2"], [1, 2], "contient du texte"),
-    (3.5, 3.0, "vaut 3,5 ; c'est trop grand"),
-    (2.5, 3.0, "c'est trop petit"),
-    (10**400, 3.0, "un entier de 401 chiffres ; c'est trop grand"),
-    (np.array([[0.0, 1.0], [2.0, 9.0]]), np.array([[0.0, 1.0], [2.0, 3.0]]),
-     "1 sur 4 sont fausses (trop grandes), la première à la position [1, 1]"),
-    (float("nan"), 1.0, "NaN"),
-    ("gpt2", "o200k_base", "« gpt2 »"),
-    ({(1, 2): "4"}, {(1, 2): 4}, "la valeur de la clé `(1, 2)` contient du texte"),
-    ({(1, 2): 4, (3, 4): 1}, {(1, 2): 4}, "1 en trop"),
-    ([[1, 2], [3]], [[1, 2], [3, 4]], "lignes de longueurs différentes"),
-    ({1, 2}, [1, 2], "un objet set"),
-])
+@pytest.mark.parametrize(
+    "got, expected, fragment",
+    [
+        ([1.0, 2.0], np.zeros(3), "contient 2 valeur(s) au lieu de 3"),
+        (np.ones((2, 2)), np.zeros((3, 2)), "a la forme (2, 2) au lieu de (3, 2)"),
+        ("3", 3.0, "contient du texte"),
+        (["1", "2"], [1, 2], "contient du texte"),
+        (3.5, 3.0, "vaut 3,5 ; c'est trop grand"),
+        (2.5, 3.0, "c'est trop petit"),
+        (10**400, 3.0, "un entier de 401 chiffres ; c'est trop grand"),
+        (
+            np.array([[0.0, 1.0], [2.0, 9.0]]),
+            np.array([[0.0, 1.0], [2.0, 3.0]]),
+            "1 sur 4 sont fausses (trop grandes), la première à la position [1, 1]",
+        ),
+        (float("nan"), 1.0, "NaN"),
+        ("gpt2", "o200k_base", "« gpt2 »"),
+        ({(1, 2): "4"}, {(1, 2): 4}, "la valeur de la clé `(1, 2)` contient du texte"),
+        ({(1, 2): 4, (3, 4): 1}, {(1, 2): 4}, "1 en trop"),
+        ([[1, 2], [3]], [[1, 2], [3, 4]], "lignes de longueurs différentes"),
+        ({1, 2}, [1, 2], "un objet set"),
+    ],
+)
 def test_wrong_answers_explain_what_is_wrong(got, expected, fragment):
     verdict = check_value(got, expected, "x")
     assert not verdict.ok and not verdict.pending
@@ -45,7 +60,12 @@ def test_wrong_answers_explain_what_is_wrong(got, expected, fragment):
 
 
 def test_messages_never_give_the_expected_value_away():
-    for got, expected in ((2.1234, 2.1237), (358, 257), ([1, 2, 5], [1, 2, 3]), ((99, 105), (99, 104))):
+    for got, expected in (
+        (2.1234, 2.1237),
+        (358, 257),
+        ([1, 2, 5], [1, 2, 3]),
+        ((99, 105), (99, 104)),
+    ):
         message = check_value(got, expected, "x").message
         assert "écart" not in message and "2,124" not in message and "104" not in message, message
         assert str(expected) not in message and "257" not in message, message
@@ -55,8 +75,14 @@ def test_correct_answers_accept_lists_arrays_tensors_and_float32():
     torch = pytest.importorskip("torch")
     pd = pytest.importorskip("pandas")
     expected = np.array([1.0, 2.0, 3.0])
-    for got in ([1, 2, 3], (1.0, 2.0, 3.0), expected.copy(), torch.tensor([1.0, 2.0, 3.0]),
-                torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1, pd.Series([1.0, 2.0, 3.0])):
+    for got in (
+        [1, 2, 3],
+        (1.0, 2.0, 3.0),
+        expected.copy(),
+        torch.tensor([1.0, 2.0, 3.0]),
+        torch.tensor([1.0, 2.0, 3.0], requires_grad=True) * 1,
+        pd.Series([1.0, 2.0, 3.0]),
+    ):
         assert check_value(got, expected).ok
     # un calcul juste en float32 passe ; une valeur fausse de 0,1 % non
     x = np.random.default_rng(0).normal(size=(5, 4))
@@ -69,8 +95,16 @@ def test_correct_answers_accept_lists_arrays_tensors_and_float32():
 
 def test_unreadable_values_get_a_french_verdict():
     torch = pytest.importorskip("torch")
-    for got in (torch.ones(3, device="meta"), np.array([1 + 2j]), object(), None, [None, 1.0],
-                (i for i in range(3)), b"abc", np.array(["a"], dtype=object)):
+    for got in (
+        torch.ones(3, device="meta"),
+        np.array([1 + 2j]),
+        object(),
+        None,
+        [None, 1.0],
+        (i for i in range(3)),
+        b"abc",
+        np.array(["a"], dtype=object),
+    ):
         verdict = check_value(got, [1.0, 2.0, 3.0], "x")
         assert not verdict.ok and "`x`" in verdict.message, verdict.message
     assert "meta" in check_value(torch.ones(3, device="meta"), [1.0, 2.0, 3.0]).message
@@ -85,8 +119,7 @@ def test_a_tuple_answer_names_its_wrong_part():
 
 
 def test_check_function_reports_exceptions_and_missing_return():
-    def blank(a):
-        ...
+    def blank(a): ...
 
     def broken(a):
         return 1 / 0
@@ -156,14 +189,18 @@ def test_solved_notebook_rejects_mismatched_solutions(tmp_path):
 
 
 def test_a_typical_mistake_is_named_only_if_reproduced_on_every_case():
-    mistakes = [(lambda v: np.mean(v), "vous avez pris la moyenne des écarts, pas leur valeur absolue"),
-                (lambda v: np.sum(np.abs(v)), "il faut diviser par le nombre d'écarts")]
+    mistakes = [
+        (lambda v: np.mean(v), "vous avez pris la moyenne des écarts, pas leur valeur absolue"),
+        (lambda v: np.sum(np.abs(v)), "il faut diviser par le nombre d'écarts"),
+    ]
 
     def reference(v):
         return np.mean(np.abs(v))
 
     positive, mixed = (np.array([1.0, 2.0, 3.0]),), (np.array([-1.0, 2.0, -3.0]),)
-    verdict = check_function(lambda v: np.sum(np.abs(v)), reference, [positive, mixed], mistakes=mistakes)
+    verdict = check_function(
+        lambda v: np.sum(np.abs(v)), reference, [positive, mixed], mistakes=mistakes
+    )
     assert "diviser par le nombre" in verdict.message
     # Sur des écarts positifs, la moyenne simple coïncide avec la bonne réponse : le second cas
     # la trahit, et le conseil n'est donné que parce qu'elle reproduit l'erreur partout.
@@ -178,9 +215,12 @@ def test_check_value_names_a_typical_wrong_value_and_arrays_are_described_by_sha
     assert verdict.message == "`moyenne` n'est pas encore juste : c'est la somme"
     verdict = check_function(lambda m: m.T, lambda m: m, [(np.ones((2, 3)),)], name="identite")
     assert "`identite(tableau (2, 3))` a la forme (3, 2) au lieu de (2, 3)." == verdict.message
-    verdict = check_function(lambda m: m.T, lambda m: m, [(np.ones((2, 3)),)], name="identite",
-                             arg_names="m")
-    assert "`identite` avec m de forme (2, 3) a la forme (3, 2) au lieu de (2, 3)." == verdict.message
+    verdict = check_function(
+        lambda m: m.T, lambda m: m, [(np.ones((2, 3)),)], name="identite", arg_names="m"
+    )
+    assert (
+        "`identite` avec m de forme (2, 3) a la forme (3, 2) au lieu de (2, 3)." == verdict.message
+    )
 
 
 def test_student_function_gets_copies_of_the_arguments():
@@ -214,19 +254,27 @@ def test_a_half_filled_function_is_pending_but_indexing_with_dots_is_not_a_blank
 
 
 def test_mistake_table_rows_detect_errors_predicates_and_parts():
-    table = [Mistake(Raises("ambiguous", ValueError), "comparez élément par élément"),
-             Mistake(When(lambda got, expected: np.all(np.asarray(got) < 0)), "le signe est inversé"),
-             Mistake(lambda v: v * 2, "deux fois trop", part="b")]
+    table = [
+        Mistake(Raises("ambiguous", ValueError), "comparez élément par élément"),
+        Mistake(When(lambda got, expected: np.all(np.asarray(got) < 0)), "le signe est inversé"),
+        Mistake(lambda v: v * 2, "deux fois trop", part="b"),
+    ]
     reference = lambda v: (v, v + 1)  # noqa: E731
     cases = [(np.array([1.0, 2.0]),), (np.array([3.0]),)]
     verdict = check_function(lambda v: max(v, 0), lambda v: v, cases, mistakes=table)
     assert "Comparez élément par élément" in verdict.message
     verdict = check_function(lambda v: -v, lambda v: v, cases, mistakes=table)
     assert "le signe est inversé" in verdict.message
-    verdict = check_function(lambda v: (v, v * 2), reference, cases, mistakes=table, parts=("a", "b"))
+    verdict = check_function(
+        lambda v: (v, v * 2), reference, cases, mistakes=table, parts=("a", "b")
+    )
     assert "deux fois trop" in verdict.message
-    verdict = check_function(lambda v: (v, v * 3), reference, cases, mistakes=table, parts=("a", "b"))
-    assert verdict.message.startswith("Avec `<lambda>(tableau (2,))` : b n'a pas les bonnes valeurs")
+    verdict = check_function(
+        lambda v: (v, v * 3), reference, cases, mistakes=table, parts=("a", "b")
+    )
+    assert verdict.message.startswith(
+        "Avec `<lambda>(tableau (2,))` : b n'a pas les bonnes valeurs"
+    )
 
 
 def test_checker_decorator_never_lets_an_error_through(monkeypatch):
@@ -235,7 +283,11 @@ def test_checker_decorator_never_lets_an_error_through(monkeypatch):
         return check_value(answer["clé"], 1.0)
 
     verdict = check_broken(3)
-    assert not verdict.ok and verdict.message.startswith(UNREADABLE) and "`check_broken`" in verdict.message
+    assert (
+        not verdict.ok
+        and verdict.message.startswith(UNREADABLE)
+        and "`check_broken`" in verdict.message
+    )
     assert check_broken({"clé": 1.0}).ok
     monkeypatch.setenv("LLMLAB_CORRIGE", "1")
     with pytest.raises(ExerciseError):

@@ -1,6 +1,7 @@
 """Vérificateurs du notebook « IA générative : cycle de vie » : la solution passe, chaque erreur
 classique reçoit son conseil, et les références suivent des mesures indépendantes
 (``llmlab.costs``, ``torch.finfo``, une vraie conversion par torch, ``llmlab.quantize``)."""
+
 import numpy as np
 import pytest
 
@@ -34,11 +35,18 @@ def test_solutions_are_accepted_even_in_strict_mode(solution, monkeypatch):
 FUNCTIONS = {"check_largest_float", "check_overflow", "check_absmax"}
 
 
-@pytest.mark.parametrize("checker", ["check_serving_memory", "check_training_memory",
-                                     "check_largest_float", "check_overflow", "check_absmax"])
+@pytest.mark.parametrize(
+    "checker",
+    [
+        "check_serving_memory",
+        "check_training_memory",
+        "check_largest_float",
+        "check_overflow",
+        "check_absmax",
+    ],
+)
 def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
-    def blank(*args):
-        ...  # à compléter
+    def blank(*args): ...  # à compléter
 
     for answer in (..., blank) if checker in FUNCTIONS else (...,):
         verdict = getattr(cv, checker)(answer)
@@ -50,6 +58,7 @@ def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
 
 # --- Les références contre des mesures indépendantes ------------------------------------------
 
+
 def test_memory_references_follow_the_course_calculator():
     from llmlab.costs import model_memory, training_memory
 
@@ -57,20 +66,33 @@ def test_memory_references_follow_the_course_calculator():
     assert cv.training_gb() == training_memory(7e9, "mixed", "adam")["total"] / 1e9 == 112
 
 
-@pytest.mark.parametrize("dtype, bits", [(torch.float16, (5, 10)), (torch.bfloat16, (8, 7)),
-                                         (torch.float32, (8, 23)), (torch.float64, (11, 52)),
-                                         (torch.float8_e5m2, (5, 2))])
+@pytest.mark.parametrize(
+    "dtype, bits",
+    [
+        (torch.float16, (5, 10)),
+        (torch.bfloat16, (8, 7)),
+        (torch.float32, (8, 23)),
+        (torch.float64, (11, 52)),
+        (torch.float8_e5m2, (5, 2)),
+    ],
+)
 def test_largest_float_is_torch_finfo_max(dtype, bits):
     assert cv.largest_float(*bits) == torch.finfo(dtype).max
 
 
 def test_overflow_reference_agrees_with_a_real_conversion():
-    cases = cv.OVERFLOW_CASES + [(65_519.99, "FP16"), (-65_520.0, "FP16"), (3.3962e38, "BF16"),
-                                 (3.3961e38, "BF16"), (3.4028235e38, "FP32"), (3.41e38, "FP32")]
+    cases = cv.OVERFLOW_CASES + [
+        (65_519.99, "FP16"),
+        (-65_520.0, "FP16"),
+        (3.3962e38, "BF16"),
+        (3.3961e38, "BF16"),
+        (3.4028235e38, "FP32"),
+        (3.41e38, "FP32"),
+    ]
     for x, fmt in cases:
         assert cv.overflows(x, fmt) == cv.overflow_by_torch(x, fmt), (x, fmt)
     answers = [cv.overflows(x, fmt) for x, fmt in cv.OVERFLOW_CASES]
-    assert any(answers) and not all(answers)      # les deux verdicts sont demandés
+    assert any(answers) and not all(answers)  # les deux verdicts sont demandés
 
 
 def test_absmax_reference_is_llmlab_quantize():
@@ -84,29 +106,54 @@ def test_absmax_reference_is_llmlab_quantize():
 
 # --- Les erreurs classiques et leur conseil ----------------------------------------------------
 
-@pytest.mark.parametrize("answer, hint", [
-    (28, "FP32"), (7, "INT8"), (3.5, "4 bits"), (112, "pour entraîner"), (14e9, "octets"),
-    (14e9 / 2**30, "Gio"), (1.75, "divisez par 8")])
+
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (28, "FP32"),
+        (7, "INT8"),
+        (3.5, "4 bits"),
+        (112, "pour entraîner"),
+        (14e9, "octets"),
+        (14e9 / 2**30, "Gio"),
+        (1.75, "divisez par 8"),
+    ],
+)
 def test_serving_mistakes(answer, hint):
     verdict = cv.check_serving_memory(answer)
     assert not verdict.ok and hint in verdict.message, verdict.message
 
 
-@pytest.mark.parametrize("answer, hint", [
-    (14, "poids seuls"), (56, "il manque Adam"), (84, "copie FP32"), (70, "DEUX moyennes"),
-    (140, "deux fois"), (168, "activations"), (224, "16 bits"), (112e9, "octets"),
-    (112e9 / 2**30, "Gio"), (28, "la copie FP32 des poids et les deux moments")])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        (14, "poids seuls"),
+        (56, "il manque Adam"),
+        (84, "copie FP32"),
+        (70, "DEUX moyennes"),
+        (140, "deux fois"),
+        (168, "activations"),
+        (224, "16 bits"),
+        (112e9, "octets"),
+        (112e9 / 2**30, "Gio"),
+        (28, "la copie FP32 des poids et les deux moments"),
+    ],
+)
 def test_training_mistakes(answer, hint):
     verdict = cv.check_training_memory(answer)
     assert not verdict.ok and hint in verdict.message, verdict.message
 
 
-@pytest.mark.parametrize("fn, hint", [
-    (lambda e, m: 2.0 ** (2 ** (e - 1) - 1), "mantisse 1,0"),
-    (lambda e, m: (2 - 2.0 ** -m) * 2.0 ** (2 ** (e - 1)), "trop grand d'un"),
-    (lambda e, m: 2.0 ** (2 ** (e - 1)), "première puissance de 2"),
-    (lambda e, m: (1 - 2.0 ** -m) * 2.0 ** (2 ** (e - 1) - 1), "1 implicite"),
-    (lambda e, m: (2 - 2.0 ** -m) * 2.0 ** (2 ** (e - 1) - 2), "trop petit d'un")])
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (lambda e, m: 2.0 ** (2 ** (e - 1) - 1), "mantisse 1,0"),
+        (lambda e, m: (2 - 2.0**-m) * 2.0 ** (2 ** (e - 1)), "trop grand d'un"),
+        (lambda e, m: 2.0 ** (2 ** (e - 1)), "première puissance de 2"),
+        (lambda e, m: (1 - 2.0**-m) * 2.0 ** (2 ** (e - 1) - 1), "1 implicite"),
+        (lambda e, m: (2 - 2.0**-m) * 2.0 ** (2 ** (e - 1) - 2), "trop petit d'un"),
+    ],
+)
 def test_largest_float_mistakes(fn, hint):
     verdict = cv.check_largest_float(fn)
     assert not verdict.ok and hint in verdict.message, verdict.message
@@ -126,13 +173,17 @@ def _gap(fmt):
     return 2.0 ** (2 ** (e - 1) - 1 - m)
 
 
-@pytest.mark.parametrize("fn, hint", [
-    (lambda x, f: abs(x) > _top(f), "ARRONDI"),
-    (lambda x, f: x > _top(f), "valeur absolue"),
-    (lambda x, f: x >= _top(f) + _gap(f) / 2, "valeur absolue"),
-    (lambda x, f: abs(x) >= _top(f) + _gap(f), "MOITIÉ"),
-    (lambda x, f: f == "FP16" and abs(x) > 65_504, "BF16 et FP32"),
-    (lambda x, f: 1, "booléens")])
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (lambda x, f: abs(x) > _top(f), "ARRONDI"),
+        (lambda x, f: x > _top(f), "valeur absolue"),
+        (lambda x, f: x >= _top(f) + _gap(f) / 2, "valeur absolue"),
+        (lambda x, f: abs(x) >= _top(f) + _gap(f), "MOITIÉ"),
+        (lambda x, f: f == "FP16" and abs(x) > 65_504, "BF16 et FP32"),
+        (lambda x, f: 1, "booléens"),
+    ],
+)
 def test_overflow_mistakes(fn, hint):
     verdict = cv.check_overflow(fn)
     assert not verdict.ok and hint in verdict.message, verdict.message
@@ -147,15 +198,19 @@ def _s(w, d=127):
     return np.abs(w).max() / d
 
 
-@pytest.mark.parametrize("fn, hint", [
-    (lambda w: np.round(w / _s(w, 128)) * _s(w, 128), "−127 à 127"),
-    (lambda w: np.round(w / _s(w, 255)) * _s(w, 255), "255 niveaux"),
-    (lambda w: np.round(w / (w.max() / 127)) * (w.max() / 127), "VALEUR ABSOLUE"),
-    (lambda w: (w / _s(w)).astype(int) * _s(w), "tronquent"),
-    (lambda w: np.floor(w / _s(w)) * _s(w), "np.floor"),
-    (lambda w: np.round(w / _s(w)), "entiers q"),
-    (lambda w: w / _s(w) * _s(w), "il manque l'arrondi"),
-    (lambda w: np.round(w / _s(w)).ravel() * _s(w), "forme")])
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (lambda w: np.round(w / _s(w, 128)) * _s(w, 128), "−127 à 127"),
+        (lambda w: np.round(w / _s(w, 255)) * _s(w, 255), "255 niveaux"),
+        (lambda w: np.round(w / (w.max() / 127)) * (w.max() / 127), "VALEUR ABSOLUE"),
+        (lambda w: (w / _s(w)).astype(int) * _s(w), "tronquent"),
+        (lambda w: np.floor(w / _s(w)) * _s(w), "np.floor"),
+        (lambda w: np.round(w / _s(w)), "entiers q"),
+        (lambda w: w / _s(w) * _s(w), "il manque l'arrondi"),
+        (lambda w: np.round(w / _s(w)).ravel() * _s(w), "forme"),
+    ],
+)
 def test_absmax_mistakes(fn, hint):
     verdict = cv.check_absmax(fn)
     assert not verdict.ok and hint in verdict.message, verdict.message

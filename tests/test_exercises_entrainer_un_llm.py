@@ -6,9 +6,9 @@ Les références (``prep.zscore_outliers``, ``optim.adam_step_by_hand``,
 SciPy, torch et scikit-learn (tests/test_prep.py, test_optim.py, test_schedules.py,
 test_metrics.py).
 """
+
 import math
 
-import numpy as np
 import pytest
 
 from harness.solutions import run_solutions
@@ -26,10 +26,18 @@ def solution():
     return run_solutions("entrainer-un-llm")
 
 
-SOLVED = {"check_zscore_outliers": "zscore_outliers", "check_adam_step": "adam_step",
-          "check_warmup_cosine": "warmup_cosine", "check_precision_recall": "precision_recall"}
-TABLES = {"check_zscore_outliers": ex.ZSCORE_MISTAKES, "check_adam_step": ex.ADAM_MISTAKES,
-          "check_warmup_cosine": ex.WARMUP_MISTAKES, "check_precision_recall": ex.PR_MISTAKES}
+SOLVED = {
+    "check_zscore_outliers": "zscore_outliers",
+    "check_adam_step": "adam_step",
+    "check_warmup_cosine": "warmup_cosine",
+    "check_precision_recall": "precision_recall",
+}
+TABLES = {
+    "check_zscore_outliers": ex.ZSCORE_MISTAKES,
+    "check_adam_step": ex.ADAM_MISTAKES,
+    "check_warmup_cosine": ex.WARMUP_MISTAKES,
+    "check_precision_recall": ex.PR_MISTAKES,
+}
 
 
 @pytest.mark.parametrize("checker", list(SOLVED))
@@ -40,8 +48,11 @@ def test_solution_is_accepted_even_in_strict_mode(checker, solution, monkeypatch
 
 
 def _callables(checker):
-    return [(wrong, hint) for wrong, hint in TABLES[checker] if callable(wrong)
-            and not type(wrong).__name__ in ("When", "Raises")]
+    return [
+        (wrong, hint)
+        for wrong, hint in TABLES[checker]
+        if callable(wrong) and type(wrong).__name__ not in ("When", "Raises")
+    ]
 
 
 @pytest.mark.parametrize("checker", list(SOLVED))
@@ -66,8 +77,8 @@ def test_percentages_are_recognised():
 def test_a_scalar_only_adam_is_told_about_arrays():
     def scalar_adam(w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, eps=1e-8):
         m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g ** 2
-        return w - lr * (m / (1 - b1 ** t)) / (math.sqrt(v / (1 - b2 ** t)) + eps), m, v
+        v = b2 * v + (1 - b2) * g**2
+        return w - lr * (m / (1 - b1**t)) / (math.sqrt(v / (1 - b2**t)) + eps), m, v
 
     verdict = ex.check_adam_step(scalar_adam)
     assert not verdict.ok and "np.sqrt" in verdict.message
@@ -75,8 +86,7 @@ def test_a_scalar_only_adam_is_told_about_arrays():
 
 @pytest.mark.parametrize("checker", list(SOLVED))
 def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
-    def blank(*args):
-        ...  # à compléter
+    def blank(*args): ...  # à compléter
 
     for answer in (..., blank):
         verdict = getattr(ex, checker)(answer)

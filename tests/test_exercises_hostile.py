@@ -12,6 +12,7 @@ autres arguments. Un nouveau TP est donc essayé le jour où il est écrit. Pour
 - aucun message ne contient la valeur attendue ;
 - chaque message a ses backticks par paires et reste court.
 """
+
 from __future__ import annotations
 
 import ast
@@ -35,11 +36,17 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 #: Les modules de vérificateurs : ceux des TP (``tpX_Y``) et ceux qui portent le nom de leur
 #: notebook (``entrainer_un_llm`` pour ``notebooks/entrainer-un-llm.ipynb``).
 _NAMED_AFTER_A_NOTEBOOK = {nb.stem.replace("-", "_") for nb in NOTEBOOKS}
-MODULES = {m.name: importlib.import_module(f"llmlab.exercises.{m.name}")
-           for m in pkgutil.iter_modules(llmlab.exercises.__path__)
-           if re.fullmatch(r"tp\d+_\d+", m.name) or m.name in _NAMED_AFTER_A_NOTEBOOK}
-CHECKERS = [(name, attr) for name, module in MODULES.items() for attr, fn in vars(module).items()
-            if attr.startswith("check_") and callable(fn) and fn.__module__ == module.__name__]
+MODULES = {
+    m.name: importlib.import_module(f"llmlab.exercises.{m.name}")
+    for m in pkgutil.iter_modules(llmlab.exercises.__path__)
+    if re.fullmatch(r"tp\d+_\d+", m.name) or m.name in _NAMED_AFTER_A_NOTEBOOK
+}
+CHECKERS = [
+    (name, attr)
+    for name, module in MODULES.items()
+    for attr, fn in vars(module).items()
+    if attr.startswith("check_") and callable(fn) and fn.__module__ == module.__name__
+]
 CALLS = {(c.module, c.checker): c for nb in NOTEBOOKS for c in checker_calls(nb)}
 IDS = [f"{m}.{c}" for m, c in CHECKERS]
 
@@ -66,6 +73,7 @@ def good_call(module: str, checker: str) -> tuple[list, list[bool]]:
 # Les réponses hostiles, fabriquées ici
 # ---------------------------------------------------------------------------
 
+
 class WeirdError(Exception):
     def __str__(self):
         raise RuntimeError("même le message plante")
@@ -77,17 +85,33 @@ def raise_(error: Exception):
 
 def hostile_values() -> list[tuple[str, object]]:
     """Des valeurs qu'un élève peut produire ; aucune n'est une bonne réponse."""
-    return [("10**400", 10**400), ("-10**400", -10**400), ("NaN", float("nan")),
-            ("inf", float("inf")), ("texte", "3"), ("liste de textes", ["1", "2"]),
-            ("dictionnaire de textes", {(1, 2): "4"}), ("None", None),
-            ("liste irrégulière", [[1, 2], [3]]), ("liste imbriquée", [[[1.5]]]),
-            ("Series", pd.Series([1.5, 2.5])), ("DataFrame", pd.DataFrame({"a": [1.5]})),
-            ("requires_grad", torch.full((3,), 1.5, requires_grad=True)),
-            ("meta", torch.ones(3, device="meta")), ("complexes", np.array([1 + 2j])),
-            ("objets", np.array([object()])), ("mauvaise forme", np.full((2, 3, 4), 1.5)),
-            ("tableau vide", np.array([])), ("booléen", True), ("ensemble", {1, 2}),
-            ("octets", b"abc"), ("objet", object()), ("générateur", (i for i in range(3))),
-            ("liste avec ...", [..., ...]), ("fonction", lambda *a: 1 / 0)]
+    return [
+        ("10**400", 10**400),
+        ("-10**400", -(10**400)),
+        ("NaN", float("nan")),
+        ("inf", float("inf")),
+        ("texte", "3"),
+        ("liste de textes", ["1", "2"]),
+        ("dictionnaire de textes", {(1, 2): "4"}),
+        ("None", None),
+        ("liste irrégulière", [[1, 2], [3]]),
+        ("liste imbriquée", [[[1.5]]]),
+        ("Series", pd.Series([1.5, 2.5])),
+        ("DataFrame", pd.DataFrame({"a": [1.5]})),
+        ("requires_grad", torch.full((3,), 1.5, requires_grad=True)),
+        ("meta", torch.ones(3, device="meta")),
+        ("complexes", np.array([1 + 2j])),
+        ("objets", np.array([object()])),
+        ("mauvaise forme", np.full((2, 3, 4), 1.5)),
+        ("tableau vide", np.array([])),
+        ("booléen", True),
+        ("ensemble", {1, 2}),
+        ("octets", b"abc"),
+        ("objet", object()),
+        ("générateur", (i for i in range(3))),
+        ("liste avec ...", [..., ...]),
+        ("fonction", lambda *a: 1 / 0),
+    ]
 
 
 def textify(value):
@@ -183,29 +207,36 @@ class Recorder:
             out = self.good(*copy.deepcopy(args))
             self.outputs.append(out)
             return transform(out, args)
+
         return answer
 
 
 def hostile_functions(good) -> tuple[Recorder, list[tuple[str, object]]]:
     record = Recorder(good)
-    answers = [(f"renvoie {name}", record(lambda out, args, v=value: v))
-               for name, value in hostile_values()]
-    answers += [("renvoie du texte juste", record(lambda out, args: textify(out))),
-                ("presque juste", record(lambda out, args: perturb(out))),
-                ("à un cheveu", record(lambda out, args: nudge(out))),
-                ("lève ZeroDivisionError", record(lambda out, args: 1 / 0)),
-                ("lève une erreur illisible", record(lambda out, args: raise_(WeirdError()))),
-                ("récursion infinie", record(lambda out, args: (lambda f: f(f))(lambda f: f(f)))),
-                ("message d'erreur énorme", record(lambda out, args: raise_(ValueError("x" * 10_000)))),
-                ("mauvais nombre de paramètres", lambda: 1.0),
-                ("pas une fonction : 3", 3), ("pas une fonction : texte", "def f(): pass"),
-                ("lève avec un ... d'indexation", raises_with_dots_in_indexing)]
+    answers = [
+        (f"renvoie {name}", record(lambda out, args, v=value: v))
+        for name, value in hostile_values()
+    ]
+    answers += [
+        ("renvoie du texte juste", record(lambda out, args: textify(out))),
+        ("presque juste", record(lambda out, args: perturb(out))),
+        ("à un cheveu", record(lambda out, args: nudge(out))),
+        ("lève ZeroDivisionError", record(lambda out, args: 1 / 0)),
+        ("lève une erreur illisible", record(lambda out, args: raise_(WeirdError()))),
+        ("récursion infinie", record(lambda out, args: (lambda f: f(f))(lambda f: f(f)))),
+        ("message d'erreur énorme", record(lambda out, args: raise_(ValueError("x" * 10_000)))),
+        ("mauvais nombre de paramètres", lambda: 1.0),
+        ("pas une fonction : 3", 3),
+        ("pas une fonction : texte", "def f(): pass"),
+        ("lève avec un ... d'indexation", raises_with_dots_in_indexing),
+    ]
     return record, answers
 
 
 # ---------------------------------------------------------------------------
 # Ce que doit respecter tout message
 # ---------------------------------------------------------------------------
+
 
 def numbers_of(value, limit: int = 200) -> list[float]:
     read = read_numbers(value)
@@ -226,11 +257,18 @@ def leaks(message: str, expected) -> list[str]:
         forms = {f"{x:.{d}g}" for d in (4, 5, 6)}
         forms |= {f"{int(x):,}".replace(",", " ")} if x == round(x) else set()
         forms |= {f.replace(".", ",") for f in forms}
-        found += [f for f in forms if sum(c.isdigit() for c in f) >= 3
-                  and re.search(rf"(?<![\d,.]){re.escape(f)}(?!\d)", text)]
+        found += [
+            f
+            for f in forms
+            if sum(c.isdigit() for c in f) >= 3
+            and re.search(rf"(?<![\d,.]){re.escape(f)}(?!\d)", text)
+        ]
     ints = [int(v) for v in values if v == round(v)]
-    found += [f"{a}, {b}" for a, b in zip(ints, ints[1:])
-              if max(abs(a), abs(b)) >= 100 and f"{a}, {b}" in text]
+    found += [
+        f"{a}, {b}"
+        for a, b in zip(ints, ints[1:])
+        if max(abs(a), abs(b)) >= 100 and f"{a}, {b}" in text
+    ]
     return found
 
 
@@ -248,20 +286,24 @@ def assert_clean(verdict, where: str):
 # Les tests
 # ---------------------------------------------------------------------------
 
+
 def test_every_checker_is_discovered_called_by_its_notebook_and_never_crashes():
     assert len(MODULES) >= 8 and len(CHECKERS) >= 38
     for module, checker in CHECKERS:
         assert (module, checker) in CALLS, f"{module}.{checker} n'est appelé par aucun notebook"
-        assert getattr(getattr(MODULES[module], checker), "is_checker", False), \
+        assert getattr(getattr(MODULES[module], checker), "is_checker", False), (
             f"{module}.{checker} doit être décoré par @checker (un vérificateur ne plante jamais)"
+        )
 
 
 def dotted(good):
     """La bonne fonction, avec des ``...`` d'indexation et de commentaire : rien à compléter."""
+
     def answer(*args):
         # ... des points de suspension dans un commentaire
         out = good(*args)
         return out[...] if isinstance(out, np.ndarray) else out
+
     return answer
 
 
@@ -269,14 +311,19 @@ def correct_variants(check, args, i) -> list[tuple[str, object]]:
     """Des variantes justes de l'argument ``i`` : float32, tenseur avec ``requires_grad``…"""
     good = args[i]
     if not callable(good):
-        return [("float32", as_float32(good)), ("requires_grad", with_grad(good))] \
-            if is_float_answer(good) else []
+        return (
+            [("float32", as_float32(good)), ("requires_grad", with_grad(good))]
+            if is_float_answer(good)
+            else []
+        )
     record = Recorder(good)
-    check(*args[:i], record(lambda out, a: out), *args[i + 1:])
+    check(*args[:i], record(lambda out, a: out), *args[i + 1 :])
     variants = [("... d'indexation", dotted(good))]
     if record.outputs and all(is_float_answer(out) for out in record.outputs):
-        variants += [("float32", lambda *a: good(*as_float32(a))),
-                     ("requires_grad", lambda *a: with_grad(good(*a)))]
+        variants += [
+            ("float32", lambda *a: good(*as_float32(a))),
+            ("requires_grad", lambda *a: with_grad(good(*a))),
+        ]
     return variants
 
 
@@ -287,7 +334,7 @@ def test_the_solution_and_its_correct_variants_are_accepted(module, checker):
     assert check(*args).ok, check(*args).message
     for i in (i for i, answer in enumerate(answers) if answer):
         for name, variant in correct_variants(check, args, i):
-            verdict = check(*args[:i], variant, *args[i + 1:])
+            verdict = check(*args[:i], variant, *args[i + 1 :])
             assert verdict.ok, (f"{module}.{checker}", i, name, verdict.message)
 
 
@@ -299,14 +346,16 @@ def test_hostile_answers_get_a_french_verdict_never_a_pass_nor_the_answer(module
         if callable(good):
             record, hostile = hostile_functions(good)
         else:
-            record, hostile = None, hostile_values() + [("presque juste", perturb(good)),
-                                                        ("à un cheveu", nudge(good))]
+            record, hostile = (
+                None,
+                hostile_values() + [("presque juste", perturb(good)), ("à un cheveu", nudge(good))],
+            )
             hostile += [] if isinstance(good, str) else [("texte juste", textify(good))]
         for name, answer in hostile:
             where = (f"{module}.{checker}", f"argument {i}", name)
             if record is not None:
                 record.outputs.clear()
-            verdict = check(*args[:i], answer, *args[i + 1:])
+            verdict = check(*args[:i], answer, *args[i + 1 :])
             assert_clean(verdict, where)
             if not answers[i]:  # une donnée du notebook, pas une réponse : seulement un verdict
                 continue
@@ -325,16 +374,19 @@ def test_an_unfinished_answer_is_pending_but_dots_in_indexing_are_not_a_blank(mo
     for i, good in enumerate(args):
         if not answers[i]:
             continue
-        blanks = [..., half_filled, returns_dots, returns_some_dots] if callable(good) \
+        blanks = (
+            [..., half_filled, returns_dots, returns_some_dots]
+            if callable(good)
             else [..., [..., ...]]
+        )
         for blank in blanks:
-            verdict = check(*args[:i], blank, *args[i + 1:])
+            verdict = check(*args[:i], blank, *args[i + 1 :])
             assert verdict.pending, (f"{module}.{checker}", i, blank, verdict.message)
             assert_clean(verdict, checker)
         for blank in (half_filled, returns_dots, returns_some_dots) if callable(good) else ():
-            assert "il reste des `...`" in check(*args[:i], blank, *args[i + 1:]).message
+            assert "il reste des `...`" in check(*args[:i], blank, *args[i + 1 :]).message
         if callable(good):
-            verdict = check(*args[:i], raises_with_dots_in_indexing, *args[i + 1:])
+            verdict = check(*args[:i], raises_with_dots_in_indexing, *args[i + 1 :])
             assert not verdict.pending and "KeyError" in verdict.message, verdict.message
 
 
@@ -345,7 +397,11 @@ def test_every_string_of_the_checkers_has_paired_backticks():
         for node in ast.walk(tree):
             if isinstance(node, ast.JoinedStr):
                 text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
-            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in inside:
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in inside
+            ):
                 text = node.value
             else:
                 continue

@@ -2,6 +2,7 @@
 reçoit son conseil, et chaque référence est comparée au code du cours qu'elle résume (masquage
 de `selfsup` compté, `scale.compute_optimal` et Chinchilla, une vraie `LoRALinear`,
 `quantize.absmax_quantize`, la bulle mesurée sur un ordonnancement GPipe)."""
+
 import numpy as np
 import pytest
 
@@ -13,11 +14,13 @@ from llmlab.exercises import ExerciseError  # noqa: E402
 from llmlab.exercises import modeles_fondateurs as mf  # noqa: E402
 
 #: (vérificateur, nom de la fonction dans les solutions, table des erreurs typiques)
-EXERCISES = [(mf.check_bert_counts, "comptes_bert", mf.BERT_MISTAKES),
-             (mf.check_compute_optimal, "calcul_optimal", mf.OPTIMAL_MISTAKES),
-             (mf.check_bubble, "bulle", mf.BUBBLE_MISTAKES),
-             (mf.check_absmax_int8, "quantifier_int8", mf.INT8_MISTAKES),
-             (mf.check_lora_parameters, "parametres_lora", mf.LORA_MISTAKES)]
+EXERCISES = [
+    (mf.check_bert_counts, "comptes_bert", mf.BERT_MISTAKES),
+    (mf.check_compute_optimal, "calcul_optimal", mf.OPTIMAL_MISTAKES),
+    (mf.check_bubble, "bulle", mf.BUBBLE_MISTAKES),
+    (mf.check_absmax_int8, "quantifier_int8", mf.INT8_MISTAKES),
+    (mf.check_lora_parameters, "parametres_lora", mf.LORA_MISTAKES),
+]
 
 
 @pytest.fixture(autouse=True)
@@ -41,10 +44,12 @@ def test_solutions_are_accepted_even_in_strict_mode(solution, monkeypatch):
 @pytest.mark.parametrize("check, name, mistakes", EXERCISES, ids=[e[1] for e in EXERCISES])
 def test_every_typical_mistake_gets_its_advice(check, name, mistakes):
     for wrong_fn, hint, *part in mistakes:
-        if part and part[0]:          # seul ce morceau est faux : l'autre, celui de la référence
+        if part and part[0]:  # seul ce morceau est faux : l'autre, celui de la référence
+
             def wrong_fn(*args, _wrong=wrong_fn):
                 q, s = mf.absmax_int8(*args)
                 return _wrong(*args), s
+
         verdict = check(wrong_fn)
         assert not verdict.ok and not verdict.pending, (name, hint)
         assert hint in verdict.message, (name, hint, verdict.message)
@@ -52,8 +57,7 @@ def test_every_typical_mistake_gets_its_advice(check, name, mistakes):
 
 @pytest.mark.parametrize("check", [e[0] for e in EXERCISES])
 def test_blank_is_pending_and_fails_in_strict_mode(check, monkeypatch):
-    def blank(*args):
-        ...  # à compléter
+    def blank(*args): ...  # à compléter
 
     for answer in (..., blank):
         verdict = check(answer)
@@ -69,8 +73,9 @@ def test_bert_counts_match_the_masking_of_the_course():
     n = 200_000
     ids = np.random.default_rng(0).integers(0, 500, size=n)
     pairs = selfsup.masked_lm_pairs(ids, 500, seed=3)
-    measured = [pairs.chosen.sum()] + [(pairs.action == a).sum()
-                                      for a in (selfsup.MASKED, selfsup.RANDOM, selfsup.KEPT)]
+    measured = [pairs.chosen.sum()] + [
+        (pairs.action == a).sum() for a in (selfsup.MASKED, selfsup.RANDOM, selfsup.KEPT)
+    ]
     expected = mf.bert_counts(n)
     for got, mean, p in zip(measured, expected, (0.15, 0.12, 0.015, 0.015)):
         assert abs(got - mean) < 5 * np.sqrt(n * p * (1 - p)), (got, mean)
@@ -87,8 +92,9 @@ def test_compute_optimal_is_the_course_calculator_and_recovers_chinchilla():
 def test_lora_parameters_count_a_real_adapter(d_in, d_out, r):
     layer = lora.LoRALinear(torch.nn.Linear(d_in, d_out), r=r)
     trainable = sum(p.numel() for p in layer.parameters() if p.requires_grad)
-    assert mf.lora_parameters(d_in, d_out, r) == trainable == lora.lora_parameter_count(
-        d_in, d_out, r)
+    assert (
+        mf.lora_parameters(d_in, d_out, r) == trainable == lora.lora_parameter_count(d_in, d_out, r)
+    )
 
 
 @pytest.mark.parametrize("case", mf.INT8_CASES)

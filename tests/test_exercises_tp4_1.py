@@ -1,10 +1,10 @@
 """Vérificateurs du TP 4.1 : la référence passe, chaque erreur typique est reconnue et nommée."""
+
 import numpy as np
 import pytest
 
 from llmlab import linear
-from llmlab.exercises import ExerciseError
-from llmlab.exercises import tp4_1
+from llmlab.exercises import ExerciseError, tp4_1
 
 
 @pytest.fixture(autouse=True)
@@ -33,12 +33,19 @@ def _student_denormalize(w_n, b_n, x_mean, x_std, y_mean, y_std):
 
 CHECKS = {
     "mse": (tp4_1.check_mse, _student_mse, tp4_1.MSE_MISTAKES),
-    "least_squares": (tp4_1.check_least_squares, _student_least_squares, tp4_1.LEAST_SQUARES_MISTAKES),
+    "least_squares": (
+        tp4_1.check_least_squares,
+        _student_least_squares,
+        tp4_1.LEAST_SQUARES_MISTAKES,
+    ),
     "gradient_step": (tp4_1.check_gradient_step, _student_step, tp4_1.GRADIENT_STEP_MISTAKES),
     "denormalize": (tp4_1.check_denormalize, _student_denormalize, tp4_1.DENORMALIZE_MISTAKES),
 }
-MISTAKE_PARAMS = [pytest.param(name, i, id=f"{name}-{i}")
-                  for name, (_, _, mistakes) in CHECKS.items() for i in range(len(mistakes))]
+MISTAKE_PARAMS = [
+    pytest.param(name, i, id=f"{name}-{i}")
+    for name, (_, _, mistakes) in CHECKS.items()
+    for i in range(len(mistakes))
+]
 
 
 @pytest.mark.parametrize("name", CHECKS)
@@ -53,8 +60,7 @@ def test_a_correct_solution_is_accepted(name, monkeypatch):
 def test_a_blank_exercise_is_pending_even_in_strict_mode_it_fails(name, monkeypatch):
     check, _, _ = CHECKS[name]
 
-    def blank(*args):
-        ...
+    def blank(*args): ...
 
     assert check(...).pending and check(blank).pending
     monkeypatch.setenv("LLMLAB_CORRIGE", "1")
@@ -95,7 +101,9 @@ def test_gradient_step_hints_name_the_sign_and_the_factor_two():
 def test_an_unknown_mistake_gets_the_generic_verdict():
     verdict = tp4_1.check_mse(lambda t, p: np.mean((t - p) ** 2) + 1)
     assert not verdict.ok and "n'est pas encore juste" not in verdict.message
-    assert "vaut 352,1 ; c'est trop grand" in verdict.message  # la valeur de l'élève, pas l'attendue
+    assert (
+        "vaut 352,1 ; c'est trop grand" in verdict.message
+    )  # la valeur de l'élève, pas l'attendue
 
 
 def test_mutating_the_inputs_does_not_corrupt_the_reference():
@@ -112,7 +120,7 @@ def test_mutating_the_inputs_does_not_corrupt_the_reference():
 
 def test_mistakes_differ_from_the_reference_on_every_case_set():
     """Sinon une bonne réponse pourrait recevoir un conseil d'erreur."""
-    for check, student, mistakes in CHECKS.values():
+    for check, _student, mistakes in CHECKS.values():
         for wrong, _ in mistakes:
             assert not check(wrong).ok
 

@@ -22,8 +22,10 @@ def solution():
     """Les fonctions et variables de notebooks/solutions/tp4-2-…py, exécutées comme dans le notebook."""
     r1, r2 = tp4_2.boston_results()
     (_, _), (x_test, y_test) = nn.boston_data()
-    return run_solutions("tp4-2-neurones-et-couches", {"np": np, "nn": nn, "r1": r1, "r2": r2,
-                                                      "x_test": x_test, "y_test": y_test})
+    return run_solutions(
+        "tp4-2-neurones-et-couches",
+        {"np": np, "nn": nn, "r1": r1, "r2": r2, "x_test": x_test, "y_test": y_test},
+    )
 
 
 def _sig(z):
@@ -41,27 +43,59 @@ def _mistakes(s):
         ("check_relu", (s["relu"], lambda z: (z >= 0).astype(float)), "z = 0"),
         ("check_relu", (lambda z: max(z, 0), s["relu_grad"]), "`max` de Python"),
         ("check_relu", (s["relu"], lambda z: 1.0 if z > 0 else 0.0), "`if` de Python"),
-        ("check_dense_backward", (lambda X, W, G: (G @ W.T, np.outer(X[0], G[0]), G.sum(0)),),
-         "tous les exemples du lot"),
-        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, G.sum()),), "Un biais par neurone"),
-        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, 0 * G.sum(0)),), "n'est pas nul"),
+        (
+            "check_dense_backward",
+            (lambda X, W, G: (G @ W.T, np.outer(X[0], G[0]), G.sum(0)),),
+            "tous les exemples du lot",
+        ),
+        (
+            "check_dense_backward",
+            (lambda X, W, G: (G @ W.T, X.T @ G, G.sum()),),
+            "Un biais par neurone",
+        ),
+        (
+            "check_dense_backward",
+            (lambda X, W, G: (G @ W.T, X.T @ G, 0 * G.sum(0)),),
+            "n'est pas nul",
+        ),
         ("check_dense_forward", (lambda X, W, b: X @ W.T + b,), "formes"),
         ("check_dense_forward", (lambda X, W, b: (X @ W + b).T,), "une ligne par exemple"),
         ("check_dense_forward", (lambda X, W, b: W @ X + b,), "formes"),
         ("check_dense_forward", (lambda X, W, b: X @ W,), "biais"),
-        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G / len(X), G.sum(0)),),
-         "Ne divisez pas"),
-        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X[:, :, None] * G[:, None, :], G.sum(0)),),
-         "tous les exemples du lot"),
+        (
+            "check_dense_backward",
+            (lambda X, W, G: (G @ W.T, X.T @ G / len(X), G.sum(0)),),
+            "Ne divisez pas",
+        ),
+        (
+            "check_dense_backward",
+            (lambda X, W, G: (G @ W.T, X[:, :, None] * G[:, None, :], G.sum(0)),),
+            "tous les exemples du lot",
+        ),
         ("check_dense_backward", (lambda X, W, G: (G @ W.T, G.T @ X, G.sum(0)),), "forme de W"),
         ("check_dense_backward", (lambda X, W, G: (G @ W, X.T @ G, G.sum(0)),), "W.T"),
         ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, G),), "grad_out.sum(axis=0)"),
-        ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G, G.mean(0)),), "pas une moyenne"),
+        (
+            "check_dense_backward",
+            (lambda X, W, G: (G @ W.T, X.T @ G, G.mean(0)),),
+            "pas une moyenne",
+        ),
         ("check_dense_backward", (lambda X, W, G: (G @ W.T, X.T @ G),), "db a été oublié"),
         ("check_grad_W1", (tp4_2._grad_W1_without_relu,), "dérivée de ReLU"),
-        ("check_grad_W1", (lambda X, y, W1, b1, W2, b2: X.T @ (nn.mse_grad(nn.relu(X @ W1 + b1) @ W2 + b2, y) @ W2),),
-         "Suivez les formes"),
-        ("check_boston", (tp4_2.boston_results()[0].history[-1], s["mse_2"], 2), "perte d'entraînement"),
+        (
+            "check_grad_W1",
+            (
+                lambda X, y, W1, b1, W2, b2: (
+                    X.T @ (nn.mse_grad(nn.relu(X @ W1 + b1) @ W2 + b2, y) @ W2)
+                ),
+            ),
+            "Suivez les formes",
+        ),
+        (
+            "check_boston",
+            (tp4_2.boston_results()[0].history[-1], s["mse_2"], 2),
+            "perte d'entraînement",
+        ),
         ("check_boston", (s["mse_2"], s["mse_2"], 2), "l'autre réseau"),
         ("check_boston", (s["mse_1"], s["mse_2"], 1), "la plus petite"),
         ("check_boston", (s["mse_1"], s["mse_2"], "deux"), "répondez 1 ou 2"),
@@ -111,8 +145,7 @@ def test_blank_function_bodies_are_pending():
         dW1 = ...
         return dW1
 
-    def neuron_forward(x, w, b):
-        ...  # à compléter
+    def neuron_forward(x, w, b): ...  # à compléter
 
     verdict = tp4_2.check_neuron(neuron_forward)
     assert verdict.pending and "pas encore écrite" in verdict.message
@@ -152,6 +185,7 @@ def test_math_exp_gets_a_numpy_hint_and_only_math_exp_does():
 
 # --- les références elles-mêmes, contre torch et des formules closes -------------------------
 
+
 def test_references_match_torch_autograd():
     torch = pytest.importorskip("torch")
     for X, y, W1, b1, W2, b2 in tp4_2._chain_cases():
@@ -160,18 +194,26 @@ def test_references_match_torch_autograd():
         y_pred = torch.relu(z1) @ t[3] + t[4]
         loss = ((y_pred - torch.tensor(y)) ** 2).mean()
         loss.backward()
-        np.testing.assert_allclose(tp4_2.grad_W1(X, y, W1, b1, W2, b2), t[1].grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(
+            tp4_2.grad_W1(X, y, W1, b1, W2, b2), t[1].grad.numpy(), rtol=1e-10
+        )
     # une couche linéaire seule, avec L = Σ Z·G, donc dL/dZ = G
     rng = np.random.default_rng(0)
-    X, W, b, G = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 3))
+    X, W, b, G = (
+        rng.normal(size=(5, 4)),
+        rng.normal(size=(4, 3)),
+        rng.normal(size=3),
+        rng.normal(size=(5, 3)),
+    )
     tX, tW, tb = (torch.tensor(a, requires_grad=True) for a in (X, W, b))
     torch.sum((tX @ tW + tb) * torch.tensor(G)).backward()
     for ours, ref in zip(tp4_2.dense_backward(X, W, G), (tX.grad, tW.grad, tb.grad)):
         np.testing.assert_allclose(ours, ref.numpy(), rtol=1e-10)
     np.testing.assert_allclose(tp4_2.dense_forward(X, W, b), (tX @ tW + tb).detach().numpy())
     x, w = rng.normal(size=4), rng.normal(size=4)
-    np.testing.assert_allclose(tp4_2.neuron_forward(x, w, 0.3),
-                               torch.sigmoid(torch.tensor(x @ w + 0.3)).item())
+    np.testing.assert_allclose(
+        tp4_2.neuron_forward(x, w, 0.3), torch.sigmoid(torch.tensor(x @ w + 0.3)).item()
+    )
 
 
 def test_parameter_counts_match_the_mlp_and_gpt2():

@@ -5,6 +5,7 @@ plus qu'elles donnent ce qu'on sait calculer à la main (paires de « chercher c
 cosinus de vecteurs orthogonaux ou parallèles), pour qu'un vérificateur ne puisse pas accepter
 une réponse fausse.
 """
+
 import re
 
 import numpy as np
@@ -24,9 +25,14 @@ def not_strict(monkeypatch):
 def solution():
     """Les solutions de notebooks/solutions/tp4-3-…py, exécutées dans l'ordre du notebook."""
     tok = tokenizers.load_course_bpe()
-    namespace = {"np": np, "tokenizers": tokenizers, "tp4_3": tp4_3, "tok": tok,
-                 "phrase": tp4_3.ROUND_TRIP_TEXT,
-                 "counts": tokenizers.get_pair_counts(list(tp4_3.BPE_TEXT.encode("utf-8")))}
+    namespace = {
+        "np": np,
+        "tokenizers": tokenizers,
+        "tp4_3": tp4_3,
+        "tok": tok,
+        "phrase": tp4_3.ROUND_TRIP_TEXT,
+        "counts": tokenizers.get_pair_counts(list(tp4_3.BPE_TEXT.encode("utf-8"))),
+    }
     return run_solutions("tp4-3-tokenisation-embeddings", namespace, snapshots=True)
 
 
@@ -64,8 +70,7 @@ def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
 
 
 def test_blank_function_bodies_and_loops_are_pending():
-    def get_pair_counts(ids):
-        ...  # à compléter
+    def get_pair_counts(ids): ...  # à compléter
 
     assert tp4_3.check_pair_counts(get_pair_counts).pending
     # la boucle des trois tours laissée vide : ids = ..., fusions = [..., ..., ...]
@@ -105,16 +110,36 @@ def _mistakes(s):
         ("check_most_frequent", (min(counts, key=counts.get),), "MOINS fréquentes"),
         ("check_most_frequent", ("ch",), "pas du texte"),
         ("check_most_frequent", ((104, 101),), "plus souvent"),
-        ("check_merge", (lambda ids, pair, new_id: [new_id if i < len(ids) - 1 and (v, ids[i + 1]) == pair
-                                                    else v for i, v in enumerate(ids)],), "i += 2"),
-        ("check_merge", (lambda ids, pair, new_id: merge_ok(ids, pair, new_id)[:-1]
-                         if merge_ok(ids, pair, new_id)[-1] == ids[-1] else merge_ok(ids, pair, new_id),),
-         "dernier id"),
+        (
+            "check_merge",
+            (
+                lambda ids, pair, new_id: [
+                    new_id if i < len(ids) - 1 and (v, ids[i + 1]) == pair else v
+                    for i, v in enumerate(ids)
+                ],
+            ),
+            "i += 2",
+        ),
+        (
+            "check_merge",
+            (
+                lambda ids, pair, new_id: (
+                    merge_ok(ids, pair, new_id)[:-1]
+                    if merge_ok(ids, pair, new_id)[-1] == ids[-1]
+                    else merge_ok(ids, pair, new_id)
+                ),
+            ),
+            "dernier id",
+        ),
         ("check_merge", (tp4_3._merge_first_only,), "TOUTES"),
         ("check_three_merges", _rounds(same_id=True), "NOUVEL id"),
         ("check_three_merges", (_rounds()[0], _rounds()[1][:2]), "trois"),
         ("check_three_merges", _rounds(recount=False), "même paire"),
-        ("check_three_merges", (_rounds()[0], [(104, 101)] + _rounds()[1][1:]), "la plus fréquente"),
+        (
+            "check_three_merges",
+            (_rounds()[0], [(104, 101)] + _rounds()[1][1:]),
+            "la plus fréquente",
+        ),
         ("check_round_trip", (list(phrase.encode("utf-8")), phrase, 1), "octets bruts"),
         ("check_round_trip", (tokenizers.load_course_bpe().tokens(phrase), phrase, 1), "morceaux"),
         ("check_round_trip", (ids_ok, ids_ok, 1), "tok.decode"),
@@ -122,7 +147,11 @@ def _mistakes(s):
         ("check_round_trip", (ids_ok, phrase, len(ids_ok)), "nombre de tokens"),
         ("check_cosine", (lambda a, b: np.dot(a, b),), "produit scalaire seul"),
         ("check_cosine", (lambda a, b: np.dot(a, b) / np.linalg.norm(a),), "DEUX longueurs"),
-        ("check_cosine", (lambda a, b: np.dot(a, b) / (np.linalg.norm(a) + np.linalg.norm(b)),), "PRODUIT"),
+        (
+            "check_cosine",
+            (lambda a, b: np.dot(a, b) / (np.linalg.norm(a) + np.linalg.norm(b)),),
+            "PRODUIT",
+        ),
         ("check_cosine", (lambda a, b: np.linalg.norm(a - b),), "distance"),
     ]
 
@@ -154,6 +183,7 @@ def test_a_wrong_answer_without_a_known_mistake_still_fails(solution):
 
 # --- les références elles-mêmes ----------------------------------------------------------------
 
+
 def test_bpe_text_has_no_tie_in_its_first_three_merges():
     ids = list(tp4_3.BPE_TEXT.encode("utf-8"))
     for i in range(3):
@@ -166,7 +196,7 @@ def test_bpe_text_has_no_tie_in_its_first_three_merges():
 def test_three_merges_are_ch_che_cher():
     ids, merged = tp4_3.bpe_rounds(tp4_3.BPE_TEXT, 3)
     assert merged == [(ord("c"), ord("h")), (256, ord("e")), (257, ord("r"))]
-    assert len(ids) == 14 and ids.count(258) == 2        # « cher » deux fois dans « chercher »
+    assert len(ids) == 14 and ids.count(258) == 2  # « cher » deux fois dans « chercher »
 
 
 def test_references_count_pairs_and_merge_like_by_hand():
@@ -181,7 +211,7 @@ def test_round_trip_text_has_more_bytes_than_characters():
     assert len(text.encode("utf-8")) > len(text)
     tok = tokenizers.load_course_bpe()
     assert tok.decode(tok.encode(text)) == text
-    assert len(tok.encode(text)) < len(text)        # le BPE du cours compresse le français
+    assert len(tok.encode(text)) < len(text)  # le BPE du cours compresse le français
 
 
 def test_cosine_reference_on_known_angles():
@@ -194,7 +224,11 @@ def test_cosine_reference_on_known_angles():
 
 def test_messages_never_show_the_expected_pair_or_merges():
     ids, merges = tp4_3.bpe_rounds(tp4_3.BPE_TEXT, 3)
-    for args in ((ids, [(104, 101)] + merges[1:]), (ids, merges[:2] + [(1, 2)]), (ids[:-1], merges)):
+    for args in (
+        (ids, [(104, 101)] + merges[1:]),
+        (ids, merges[:2] + [(1, 2)]),
+        (ids[:-1], merges),
+    ):
         message = tp4_3.check_three_merges(*args).message
         assert str(merges) not in message and "(99, 104)" not in message, message
         assert str(ids[:3])[:-1] not in message, message

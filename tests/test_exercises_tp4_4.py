@@ -4,6 +4,7 @@ Les références de ``llmlab.sampling`` sont en plus comparées à torch (softma
 croisée) et à des valeurs calculées à la main, pour qu'un vérificateur ne puisse pas accepter
 une réponse fausse.
 """
+
 import re
 
 import numpy as np
@@ -24,8 +25,10 @@ def not_strict(monkeypatch):
 
 @pytest.fixture(scope="module")
 def solution():
-    return run_solutions("tp4-4-probabilites", {"np": np, "sampling": sampling,
-                                                "probs_seq": PROBS_SEQ, "targets": TARGETS})
+    return run_solutions(
+        "tp4-4-probabilites",
+        {"np": np, "sampling": sampling, "probs_seq": PROBS_SEQ, "targets": TARGETS},
+    )
 
 
 SOLVED = {
@@ -49,8 +52,7 @@ def test_perplexity_solution_is_accepted(solution):
 
 @pytest.mark.parametrize("checker", list(SOLVED))
 def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
-    def blank(*args):
-        ...  # à compléter
+    def blank(*args): ...  # à compléter
 
     for answer in (..., blank):
         verdict = getattr(tp4_4, checker)(answer)
@@ -72,8 +74,11 @@ def _mistakes(s):
         ("check_softmax", (lambda z, t=1.0: s["softmax"](np.asarray(z) * t * t, t),), "se DIVISE"),
         ("check_softmax", (lambda z, t=1.0: s["softmax"](z, 1.0),), "n'est pas utilisée"),
         ("check_softmax", (lambda z, t=1.0: np.exp(np.asarray(z) / t),), "normalisation"),
-        ("check_softmax", (lambda z, t=1.0: np.exp(z / t - np.max(z / t)) / np.exp(z / t - np.max(z / t)).sum(),),
-         "chaque LIGNE"),
+        (
+            "check_softmax",
+            (lambda z, t=1.0: np.exp(z / t - np.max(z / t)) / np.exp(z / t - np.max(z / t)).sum(),),
+            "chaque LIGNE",
+        ),
         ("check_top_k", (lambda z, k: np.where(z <= kth(z, k), -np.inf, z),), "k − 1"),
         ("check_top_k", (lambda z, k: np.where(z < kth(z, k), 0.0, z),), "pas 0"),
         ("check_top_k", (lambda z, k: np.where(z > np.sort(z)[k - 1], -np.inf, z),), "PLUS PETITS"),
@@ -98,8 +103,11 @@ def test_every_typical_mistake_gets_its_advice(solution, monkeypatch):
 
 def test_perplexity_mistakes(solution):
     losses = [-np.log(p[t]) for p, t in zip(PROBS_SEQ, TARGETS)]
-    for wrong, fragment in ((np.mean(losses), "exponentielle"), (np.exp(np.sum(losses)), "MOYENNE"),
-                            (2 ** np.mean(losses), "np.exp")):
+    for wrong, fragment in (
+        (np.mean(losses), "exponentielle"),
+        (np.exp(np.sum(losses)), "MOYENNE"),
+        (2 ** np.mean(losses), "np.exp"),
+    ):
         verdict = tp4_4.check_perplexity(wrong, PROBS_SEQ, TARGETS)
         assert not verdict.ok and fragment in verdict.message, verdict.message
 
@@ -110,6 +118,7 @@ def test_a_softmax_that_overflows_is_not_accepted():
 
 
 # --- les références elles-mêmes, contre torch et des valeurs à la main -------------------------
+
 
 def test_softmax_reference_matches_torch():
     torch = pytest.importorskip("torch")
@@ -146,6 +155,6 @@ def test_review_mistakes_get_their_own_hint():
     verdict = tp4_4.check_softmax(lambda z, t=1.0: np.exp(z) / math.exp(z).sum())
     assert "module math" in verdict.message, verdict.message
     for big in (-1e9, -1e4, -1e300):
-        verdict = tp4_4.check_top_k(lambda z, k: np.where(z < np.sort(z)[-k], big, z))
+        verdict = tp4_4.check_top_k(lambda z, k: np.where(z < np.sort(z)[-k], big, z))  # noqa: B023
         assert "exactement −∞" in verdict.message, verdict.message
         assert "1e300" not in verdict.message and "1e+300" not in verdict.message

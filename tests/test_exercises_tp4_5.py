@@ -4,6 +4,7 @@ Les références sont comparées à torch : le pas de référence est celui de `
 doit égaler ``llmlab.gru.gru_cell`` ; le nombre de paramètres doit égaler celui d'une vraie
 couche ``torch.nn.GRU`` ; l'historique synthétique a bien un seul minimum de validation.
 """
+
 import re
 
 import numpy as np
@@ -22,8 +23,9 @@ def not_strict(monkeypatch):
 
 @pytest.fixture(scope="module")
 def solution():
-    return run_solutions("tp4-5-gru", {"np": np, "torch": torch,
-                                       "histoire": tp4_5.overfit_history()})
+    return run_solutions(
+        "tp4-5-gru", {"np": np, "torch": torch, "histoire": tp4_5.overfit_history()}
+    )
 
 
 def test_solutions_are_accepted_even_in_strict_mode(solution, monkeypatch):
@@ -37,8 +39,7 @@ def test_solutions_are_accepted_even_in_strict_mode(solution, monkeypatch):
 
 @pytest.mark.parametrize("checker", ["check_gru_step", "check_param_count"])
 def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
-    def blank(*args):
-        ...  # à compléter
+    def blank(*args): ...  # à compléter
 
     for answer in (..., blank):
         verdict = getattr(tp4_5, checker)(answer)
@@ -74,26 +75,36 @@ def _step_mistakes(s):
         r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
         return (1 - z) * torch.tanh(i_n + r * h_n) + z * h
 
-    return [(one_bias, "DEUX par porte"), (swapped, "z et 1 − z sont échangés"),
-            (r_before, "APRÈS la multiplication"), (z_r_order, "l'ordre r, z, n")]
+    return [
+        (one_bias, "DEUX par porte"),
+        (swapped, "z et 1 − z sont échangés"),
+        (r_before, "APRÈS la multiplication"),
+        (z_r_order, "l'ordre r, z, n"),
+    ]
 
 
 def _param_mistakes():
-    return [(lambda i, h: i * h + h * h + 2 * h, "facteur 3"),
-            (lambda i, h: 3 * (i * h + h * h + h), "un seul biais"),
-            (lambda i, h: 3 * (i * h + h * h), "les biais manquent"),
-            (lambda i, h: 4 * (i * h + h * h + 2 * h), "LSTM")]
+    return [
+        (lambda i, h: i * h + h * h + 2 * h, "facteur 3"),
+        (lambda i, h: 3 * (i * h + h * h + h), "un seul biais"),
+        (lambda i, h: 3 * (i * h + h * h), "les biais manquent"),
+        (lambda i, h: 4 * (i * h + h * h + 2 * h), "LSTM"),
+    ]
 
 
 def test_every_typical_mistake_gets_its_advice(solution, monkeypatch):
     hist = tp4_5.overfit_history()
     best = int(hist.step[hist.val_loss.idxmin()])
     i_best = int(hist.val_loss.to_numpy().argmin())
-    cases = ([("check_gru_step", (fn,), frag) for fn, frag in _step_mistakes(solution)]
-             + [("check_param_count", (fn,), frag) for fn, frag in _param_mistakes()]
-             + [("check_overfit_step", (int(hist.step.iloc[-1]), hist), "ENTRAÎNEMENT"),
-                ("check_overfit_step", (i_best, hist), "numéro de LIGNE"),
-                ("check_overfit_step", (best + 100, hist), "déjà remonté")])
+    cases = (
+        [("check_gru_step", (fn,), frag) for fn, frag in _step_mistakes(solution)]
+        + [("check_param_count", (fn,), frag) for fn, frag in _param_mistakes()]
+        + [
+            ("check_overfit_step", (int(hist.step.iloc[-1]), hist), "ENTRAÎNEMENT"),
+            ("check_overfit_step", (i_best, hist), "numéro de LIGNE"),
+            ("check_overfit_step", (best + 100, hist), "déjà remonté"),
+        ]
+    )
     for checker, args, fragment in cases:
         verdict = getattr(tp4_5, checker)(*args)
         assert not verdict.ok and not verdict.pending, (checker, fragment, verdict.message)
@@ -111,6 +122,7 @@ def test_a_wrong_step_without_known_mistake_is_refused():
 
 
 # --- les références elles-mêmes ---------------------------------------------------------------
+
 
 def test_reference_step_is_torch_and_matches_course_cell():
     from llmlab.gru import gru_cell

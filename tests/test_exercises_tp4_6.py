@@ -6,6 +6,7 @@ contexte enchaînés donnent ``llmlab.attention.scaled_dot_product_attention`` e
 ``llmlab.attention.MultiHeadAttention`` ; le compte des paramètres égale celui d'un vrai
 ``llmlab.gpt.TransformerBlock`` et redonne les 124 439 808 paramètres de GPT-2.
 """
+
 import math
 import re
 
@@ -46,8 +47,7 @@ def test_solution_is_accepted_even_in_strict_mode(checker, solution, monkeypatch
 
 @pytest.mark.parametrize("checker", list(CHECKERS))
 def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
-    def blank(*args):
-        ...  # à compléter
+    def blank(*args): ...  # à compléter
 
     for answer in (..., blank):
         verdict = getattr(tp4_6, checker)(answer)
@@ -58,6 +58,7 @@ def test_blank_answer_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
 
 
 # --- les erreurs typiques, écrites comme un élève les écrirait ---------------------------------
+
 
 def _ones(T):
     return torch.ones(T, T, dtype=torch.bool)
@@ -84,8 +85,11 @@ MISTAKES = [
     ("check_scores", lambda q, k: q @ k.transpose(-2, -1) / q.shape[-1], "RACINE de d_k"),
     ("check_scores", lambda q, k: q @ k.transpose(-2, -1) * q.shape[-1] ** 0.5, "DIVISER"),
     ("check_scores", lambda q, k: k @ q.transpose(-2, -1) / q.shape[-1] ** 0.5, "transposée"),
-    ("check_scores", lambda q, k: q @ k.transpose(-2, -1) / math.sqrt(q.shape[-2]),
-     "pas le nombre de tokens"),
+    (
+        "check_scores",
+        lambda q, k: q @ k.transpose(-2, -1) / math.sqrt(q.shape[-2]),
+        "pas le nombre de tokens",
+    ),
     ("check_scores", lambda q, k: torch.softmax(q @ k.mT / q.shape[-1] ** 0.5, -1), "AVANT"),
     ("check_scores", lambda q, k: q @ k.T / q.shape[-1] ** 0.5, "k.transpose(-2, -1)"),
     # exercice 2
@@ -115,8 +119,11 @@ MISTAKES = [
     ("check_split_heads", lambda x, h: _split(x, h, "float"), "division entière"),
     # exercice 6 (d = n_embd)
     ("check_block_params", lambda d: 12 * d * d, "les biais manquent"),
-    ("check_block_params", lambda d: 3 * (d * d + d) + (d * d + d) + 8 * d * d + 5 * d,
-     "deux LayerNorm manquent"),
+    (
+        "check_block_params",
+        lambda d: 3 * (d * d + d) + (d * d + d) + 8 * d * d + 5 * d,
+        "deux LayerNorm manquent",
+    ),
     ("check_block_params", lambda d: 4 * (d * d + d) + 8 * d * d + 5 * d + 2 * d, "DEUX vecteurs"),
     ("check_block_params", lambda d: 4 * d * d + d + 8 * d * d + 5 * d + 4 * d, "qkv_bias"),
     ("check_block_params", lambda d: 4 * (d * d + d) + 8 * d * d + 8 * d + 4 * d, "seconde couche"),
@@ -127,8 +134,9 @@ MISTAKES = [
 
 
 @pytest.mark.filterwarnings("ignore:The use of `x.T`:UserWarning")  # l'erreur de `k.T`
-@pytest.mark.parametrize("checker, wrong, fragment", MISTAKES,
-                         ids=[f"{c}-{f}" for c, _, f in MISTAKES])
+@pytest.mark.parametrize(
+    "checker, wrong, fragment", MISTAKES, ids=[f"{c}-{f}" for c, _, f in MISTAKES]
+)
 def test_every_typical_mistake_gets_its_advice(checker, wrong, fragment, monkeypatch):
     verdict = getattr(tp4_6, checker)(wrong)
     assert not verdict.ok and not verdict.pending, verdict.message
@@ -152,18 +160,21 @@ def test_unknown_mistakes_are_refused_with_shapes_and_french_numbers():
 
 def test_every_declared_mistake_differs_from_the_reference():
     """Sinon le vérificateur accepterait cette erreur : les cas doivent la démasquer."""
-    declared = [(tp4_6.score_cases(), tp4_6.attention_scores, tp4_6.SCORE_MISTAKES),
-                (tp4_6.MASK_SIZES, tp4_6.reference_mask, tp4_6.MASK_MISTAKES),
-                (tp4_6.weight_cases(), tp4_6.attention_weights, tp4_6.WEIGHT_MISTAKES),
-                (tp4_6.context_cases(), tp4_6.context_vectors, tp4_6.CONTEXT_MISTAKES),
-                (tp4_6.split_cases(), tp4_6.split_heads, tp4_6.SPLIT_MISTAKES),
-                (tp4_6.PARAM_CASES, tp4_6.block_param_count, tp4_6.PARAM_MISTAKES)]
+    declared = [
+        (tp4_6.score_cases(), tp4_6.attention_scores, tp4_6.SCORE_MISTAKES),
+        (tp4_6.MASK_SIZES, tp4_6.reference_mask, tp4_6.MASK_MISTAKES),
+        (tp4_6.weight_cases(), tp4_6.attention_weights, tp4_6.WEIGHT_MISTAKES),
+        (tp4_6.context_cases(), tp4_6.context_vectors, tp4_6.CONTEXT_MISTAKES),
+        (tp4_6.split_cases(), tp4_6.split_heads, tp4_6.SPLIT_MISTAKES),
+        (tp4_6.PARAM_CASES, tp4_6.block_param_count, tp4_6.PARAM_MISTAKES),
+    ]
     for cases, reference, mistakes in declared:
         for wrong, hint in mistakes:
             assert not check_function(wrong, reference, cases).ok, hint
 
 
 # --- les références elles-mêmes ---------------------------------------------------------------
+
 
 def test_reference_chain_is_the_course_attention_and_torch_sdpa():
     from llmlab.attention import causal_mask, scaled_dot_product_attention
@@ -210,8 +221,9 @@ def test_reference_split_reproduces_multi_head_attention():
     torch.testing.assert_close(weights, ref_weights)
 
 
-@pytest.mark.parametrize("n_embd, n_head", [(768, 12), (128, 4), (64, 4), (1, 1), (12, 3),
-                                            (1600, 25)])
+@pytest.mark.parametrize(
+    "n_embd, n_head", [(768, 12), (128, 4), (64, 4), (1, 1), (12, 3), (1600, 25)]
+)
 def test_block_param_count_matches_transformer_block(n_embd, n_head):
     from llmlab.gpt import GPTConfig, TransformerBlock
 
@@ -236,4 +248,5 @@ def test_review_mistakes_get_their_own_hint():
     assert "0 × −∞" in verdict.message, verdict.message
     # le masque additif bien écrit est juste
     assert tp4_6.check_weights(
-        lambda s, m: torch.softmax(s + torch.zeros_like(s).masked_fill(m, float("-inf")), -1)).ok
+        lambda s, m: torch.softmax(s + torch.zeros_like(s).masked_fill(m, float("-inf")), -1)
+    ).ok

@@ -5,6 +5,7 @@ torch (``FlopCounterMode``) sur un vrai produit et sur un vrai bloc d'attention 
 la mémoire que l'optimiseur Adam de torch alloue réellement, et les calculateurs de
 ``llmlab.costs`` (qui doivent donner les mêmes nombres que les corrigés).
 """
+
 import math
 import re
 from pathlib import Path
@@ -20,7 +21,7 @@ from llmlab.exercises import ExerciseError, tp4_7  # noqa: E402
 from llmlab.exercises.notebooks import parse_solutions  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-GFLOPS = 37.5   # une vitesse mesurée quelconque
+GFLOPS = 37.5  # une vitesse mesurée quelconque
 
 
 @pytest.fixture(autouse=True)
@@ -46,11 +47,11 @@ def test_solutions_are_accepted_even_in_strict_mode(solution, monkeypatch):
         assert tp4_7.check_gpt3_years(solution["annees_gpt3"], GFLOPS).ok
 
 
-@pytest.mark.parametrize("checker", ["check_matmul_flops", "check_block_flops",
-                                     "check_training_memory"])
+@pytest.mark.parametrize(
+    "checker", ["check_matmul_flops", "check_block_flops", "check_training_memory"]
+)
 def test_blank_function_is_pending_and_fails_in_strict_mode(checker, monkeypatch):
-    def blank(*args):
-        ...  # à compléter
+    def blank(*args): ...  # à compléter
 
     for answer in (..., blank):
         verdict = getattr(tp4_7, checker)(answer)
@@ -71,15 +72,23 @@ def _cases():
         ("check_matmul_flops", (lambda m, n, k: m * n * k,), "il manque le facteur 2"),
         ("check_matmul_flops", (lambda m, n, k: m * n * (2 * k - 1),), "compte exact"),
         ("check_matmul_flops", (lambda m, n, k: 2 * m * n,), "somme de k"),
-        ("check_block_flops", (lambda d, t, b: 12 * b * t * d * d + 2 * b * t * t * d,),
-         "divisé par 2"),
+        (
+            "check_block_flops",
+            (lambda d, t, b: 12 * b * t * d * d + 2 * b * t * t * d,),
+            "divisé par 2",
+        ),
         ("check_block_flops", (lambda d, t, b: 24 * b * t * d * d,), "l'attention elle-même"),
-        ("check_block_flops", (lambda d, t, b: 12 * b * t * d * d + 4 * b * t * t * d,),
-         "4·d neurones"),
-        ("check_block_flops", (lambda d, t, b: 24 * t * d * d + 4 * t * t * d,),
-         "le lot est oublié"),
-        ("check_block_flops", (lambda d, t, b: 24 * b * t * d * d + 4 * b * t * d,),
-         "T au carré"),
+        (
+            "check_block_flops",
+            (lambda d, t, b: 12 * b * t * d * d + 4 * b * t * t * d,),
+            "4·d neurones",
+        ),
+        (
+            "check_block_flops",
+            (lambda d, t, b: 24 * t * d * d + 4 * t * t * d,),
+            "le lot est oublié",
+        ),
+        ("check_block_flops", (lambda d, t, b: 24 * b * t * d * d + 4 * b * t * d,), "T au carré"),
         ("check_training_memory", (lambda n: 8 * n,), "états d'Adam"),
         ("check_training_memory", (lambda n: 12 * n,), "copie FP32"),
         ("check_training_memory", (lambda n: 4 * n,), "STOCKER"),
@@ -125,11 +134,12 @@ def test_bad_measured_speed_gives_a_french_message():
 
 def test_reasonable_rounding_of_the_year_is_accepted():
     years = tp4_7.gpt3_years(GFLOPS)
-    assert tp4_7.check_gpt3_years(years * 365.25 / 365, GFLOPS).ok   # une année de 365 jours
+    assert tp4_7.check_gpt3_years(years * 365.25 / 365, GFLOPS).ok  # une année de 365 jours
     assert years > 100 and tp4_7.check_gpt3_years(round(years), GFLOPS).ok  # arrondi à l'année
 
 
 # --- les références elles-mêmes ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("m, n, k", tp4_7.MATMUL_CASES)
 def test_matmul_reference_matches_torch_flop_counter(m, n, k):
@@ -142,8 +152,15 @@ def test_matmul_reference_matches_torch_flop_counter(m, n, k):
 def _torch_block(d, n_head=4):
     """Un bloc Transformer (pré-LN, comme GPT-2) écrit avec des produits torch explicites."""
     g = torch.Generator().manual_seed(0)
-    w = {name: torch.randn(*shape, generator=g) * 0.02 for name, shape in
-         [("qkv", (d, 3 * d)), ("proj", (d, d)), ("fc", (d, 4 * d)), ("out", (4 * d, d))]}
+    w = {
+        name: torch.randn(*shape, generator=g) * 0.02
+        for name, shape in [
+            ("qkv", (d, 3 * d)),
+            ("proj", (d, d)),
+            ("fc", (d, 4 * d)),
+            ("out", (4 * d, d)),
+        ]
+    }
 
     def forward(x):
         bsz, t, _ = x.shape
@@ -177,19 +194,25 @@ def test_adam_really_keeps_two_float32_moments_per_parameter():
     model(torch.randn(4, 10)).sum().backward()
     opt.step()
     n_params = sum(p.numel() for p in model.parameters())
-    state_bytes = sum(t.numel() * t.element_size() for s in opt.state.values()
-                      for name, t in s.items() if name != "step")
+    state_bytes = sum(
+        t.numel() * t.element_size()
+        for s in opt.state.values()
+        for name, t in s.items()
+        if name != "step"
+    )
     assert state_bytes == 8 * n_params
     mixed = tp4_7.MIXED_ADAM_BYTES
-    assert (mixed["Adam, premier moment (FP32)"] + mixed["Adam, second moment (FP32)"]
-            == state_bytes / n_params)
+    assert (
+        mixed["Adam, premier moment (FP32)"] + mixed["Adam, second moment (FP32)"]
+        == state_bytes / n_params
+    )
     assert mixed["poids FP16"] == torch.tensor(0, dtype=torch.float16).element_size()
     assert mixed["copie FP32 des poids"] == torch.tensor(0.0).element_size()
 
 
 def test_training_bytes_gives_the_seed_figures():
-    assert tp4_7.training_bytes(1e9) == pytest.approx(16e9)       # ≈ 16 Go pour 1 milliard
-    assert tp4_7.training_bytes(175e9) == pytest.approx(2.8e12)   # ≈ 2,8 To pour GPT-3
+    assert tp4_7.training_bytes(1e9) == pytest.approx(16e9)  # ≈ 16 Go pour 1 milliard
+    assert tp4_7.training_bytes(175e9) == pytest.approx(2.8e12)  # ≈ 2,8 To pour GPT-3
 
 
 def test_gpt3_years_is_6nd_over_the_speed():
@@ -200,6 +223,7 @@ def test_gpt3_years_is_6nd_over_the_speed():
 
 
 # --- les mêmes nombres que llmlab.costs -------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def hw():

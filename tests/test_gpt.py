@@ -1,7 +1,7 @@
 """llmlab.gpt : pièces contre torch, modèle contre le livre (llms-from-scratch), cache KV,
 GPT-2 124M, erreurs en français, CLI et modèle livré."""
+
 import math
-import warnings
 
 import pytest
 import torch
@@ -9,8 +9,18 @@ import torch.nn.functional as F
 
 from llmlab import sampling
 from llmlab.attention import MultiHeadAttention, causal_mask
-from llmlab.gpt import (GELU, GPT, GPT2_124M, CausalSelfAttention, FeedForward, GPTConfig,
-                        LayerNorm, TransformerBlock, next_token_probs, top_next)
+from llmlab.gpt import (
+    GELU,
+    GPT,
+    GPT2_124M,
+    CausalSelfAttention,
+    FeedForward,
+    GPTConfig,
+    LayerNorm,
+    TransformerBlock,
+    next_token_probs,
+    top_next,
+)
 from llmlab.gpt_weights import copy_gpt_weights, load_gptmodel_weights
 
 SMALL = GPTConfig(vocab_size=40, context_length=16, n_embd=24, n_head=4, n_layer=2)
@@ -22,12 +32,13 @@ def small(**kw):
 
 # --- Les pièces écrites à la main, contre torch ------------------------------------------------
 
+
 def test_layer_norm_matches_torch_with_trained_scale_and_shift():
     ours, ref = LayerNorm(6), torch.nn.LayerNorm(6)
     with torch.no_grad():
         ref.weight.normal_()
         ref.bias.normal_()
-    ours.load_state_dict(ref.state_dict())   # mêmes noms : weight, bias
+    ours.load_state_dict(ref.state_dict())  # mêmes noms : weight, bias
     x = 3 * torch.randn(2, 5, 6) + 1
     assert torch.allclose(ours(x), ref(x), atol=1e-5)
     y = LayerNorm(6)(x)
@@ -38,8 +49,8 @@ def test_layer_norm_matches_torch_with_trained_scale_and_shift():
 def test_gelu_is_gpt2_tanh_approximation_of_torch():
     x = torch.linspace(-6, 6, 1001)
     assert torch.allclose(GELU()(x), F.gelu(x, approximate="tanh"), atol=1e-6)
-    assert torch.allclose(GELU()(x), F.gelu(x), atol=1e-3)   # proche de la GELU exacte
-    assert GELU()(torch.tensor(-1.0)) < 0                     # un peu négative, pas ReLU
+    assert torch.allclose(GELU()(x), F.gelu(x), atol=1e-3)  # proche de la GELU exacte
+    assert GELU()(torch.tensor(-1.0)) < 0  # un peu négative, pas ReLU
 
 
 def test_feed_forward_widens_by_four_and_both_paths_agree():
@@ -56,8 +67,7 @@ def test_fused_attention_equals_the_teaching_multi_head_attention():
     with torch.no_grad():
         wq, wk, wv = fast.qkv.weight.split(24)
         bq, bk, bv = fast.qkv.bias.split(24)
-        for lin, w, b in ((slow.W_query, wq, bq), (slow.W_key, wk, bk),
-                          (slow.W_value, wv, bv)):
+        for lin, w, b in ((slow.W_query, wq, bq), (slow.W_key, wk, bk), (slow.W_value, wv, bv)):
             lin.weight.copy_(w)
             lin.bias.copy_(b)
         slow.out_proj.load_state_dict(fast.out_proj.state_dict())
@@ -66,6 +76,7 @@ def test_fused_attention_equals_the_teaching_multi_head_attention():
 
 
 # --- Le bloc : pré-LN ----------------------------------------------------------------------------
+
 
 def test_block_normalises_before_attention_and_mlp_not_after():
     """Pré-LN : ce que reçoit l'attention est LN(x) ; la sortie du bloc n'est pas
@@ -95,6 +106,7 @@ def test_block_with_norms_replaced_by_identity_is_a_pure_residual_sum():
 
 # --- Le modèle -------------------------------------------------------------------------------------
 
+
 def test_config_refuses_indivisible_heads_in_french():
     with pytest.raises(ValueError, match="multiple de n_head"):
         GPTConfig(vocab_size=10, context_length=8, n_embd=130, n_head=4, n_layer=1)
@@ -120,8 +132,7 @@ def test_teaching_path_gives_the_same_logits_as_the_fast_path():
     assert isinstance(slow.ln_f, LayerNorm) and isinstance(fast.ln_f, torch.nn.LayerNorm)
     idx = torch.randint(0, 40, (3, 16))
     assert torch.allclose(fast(idx), slow(idx), atol=1e-5)
-    assert torch.allclose(fast.attention_maps(idx[0]), slow.attention_maps(idx[0]),
-                          atol=1e-6)
+    assert torch.allclose(fast.attention_maps(idx[0]), slow.attention_maps(idx[0]), atol=1e-6)
 
 
 @pytest.mark.parametrize("qkv_bias", [True, False])
@@ -209,17 +220,19 @@ def test_forward_refuses_a_sequence_longer_than_the_context_in_french():
 
 # --- Génération et cache KV ----------------------------------------------------------------------
 
-@pytest.mark.parametrize("prompt_len,new", [(3, 10), (5, 30)])   # 30 : dépasse le contexte
-@pytest.mark.parametrize("kw", [{"greedy": True},
-                                {"temperature": 0.7, "top_k": 5},
-                                {"temperature": 1.3, "top_p": 0.8}])
+
+@pytest.mark.parametrize("prompt_len,new", [(3, 10), (5, 30)])  # 30 : dépasse le contexte
+@pytest.mark.parametrize(
+    "kw", [{"greedy": True}, {"temperature": 0.7, "top_k": 5}, {"temperature": 1.3, "top_p": 0.8}]
+)
 def test_kv_cache_gives_the_same_tokens(prompt_len, new, kw):
     torch.manual_seed(0)
     model = GPT(SMALL)
     idx = torch.randint(0, 40, (2, prompt_len))
-    outs = [model.generate(idx, new, use_cache=c,
-                           generator=torch.Generator().manual_seed(7), **kw)
-            for c in (True, False)]
+    outs = [
+        model.generate(idx, new, use_cache=c, generator=torch.Generator().manual_seed(7), **kw)
+        for c in (True, False)
+    ]
     assert outs[0].shape == (2, prompt_len + new)
     assert torch.equal(outs[0], outs[1])
     assert torch.equal(outs[0][:, :prompt_len], idx)
@@ -231,10 +244,10 @@ def test_kv_cache_logits_match_a_full_forward():
     full = model(idx)
     logits, pasts = model._forward_cached(idx[:, :7], None, 0)
     assert torch.allclose(logits, full[:, :7], atol=1e-5)
-    logits, pasts = model._forward_cached(idx[:, 7:9], pasts, 7)   # deux d'un coup
+    logits, pasts = model._forward_cached(idx[:, 7:9], pasts, 7)  # deux d'un coup
     assert torch.allclose(logits, full[:, 7:9], atol=1e-5)
     for t in range(9, 12):
-        logits, pasts = model._forward_cached(idx[:, t:t + 1], pasts, t)
+        logits, pasts = model._forward_cached(idx[:, t : t + 1], pasts, t)
         assert torch.allclose(logits[:, 0], full[:, t], atol=1e-5)
     assert pasts[0][0].shape == (2, 4, 12, 6)
 
@@ -261,13 +274,16 @@ def test_next_token_probs_matches_llmlab_sampling():
         assert torch.allclose(next_token_probs(logits, 0.8, **kw), expected, atol=1e-12)
 
 
-@pytest.mark.parametrize("kw,message", [
-    ({"temperature": 0}, "température"),
-    ({"temperature": -1.0}, "température"),
-    ({"top_k": 0}, "top_k"),
-    ({"top_p": 0.0}, "top_p"),
-    ({"top_p": 1.5}, "top_p"),
-])
+@pytest.mark.parametrize(
+    "kw,message",
+    [
+        ({"temperature": 0}, "température"),
+        ({"temperature": -1.0}, "température"),
+        ({"top_k": 0}, "top_k"),
+        ({"top_p": 0.0}, "top_p"),
+        ({"top_p": 1.5}, "top_p"),
+    ],
+)
 def test_bad_sampling_settings_give_french_errors(kw, message):
     model = GPT(SMALL)
     with pytest.raises(ValueError, match=message):
@@ -287,11 +303,11 @@ def test_generate_on_the_teaching_path_works_without_cache():
     fast = GPT(SMALL)
     slow = copy_gpt_weights(GPT(SMALL, fast=False), fast)
     idx = torch.randint(0, 40, (1, 3))
-    assert torch.equal(fast.generate(idx, 20, greedy=True),
-                       slow.generate(idx, 20, greedy=True))
+    assert torch.equal(fast.generate(idx, 20, greedy=True), slow.generate(idx, 20, greedy=True))
 
 
 # --- top_next et checkpoints ---------------------------------------------------------------------
+
 
 def test_top_next_is_the_softmax_of_the_last_logits():
     from llmlab.tokenizers import CharTokenizer
@@ -319,24 +335,49 @@ def test_checkpoint_round_trip_through_training(tmp_path):
     cfg = small(vocab_size=tok.vocab_size, context_length=8)
     model = GPT(cfg)
     data = TokenData.from_text(text, tok, 8)
-    result = train(model, data, TrainConfig(max_steps=30, batch_size=8, block_size=8,
-                                            eval_every=10, eval_batches=4,
-                                            learning_rate=3e-3),
-                   checkpoint_path=tmp_path / "ck", device="cpu", progress=False,
-                   extra={"vocab": tok.chars, "corpus": "essai"})
+    result = train(
+        model,
+        data,
+        TrainConfig(
+            max_steps=30,
+            batch_size=8,
+            block_size=8,
+            eval_every=10,
+            eval_batches=4,
+            learning_rate=3e-3,
+        ),
+        checkpoint_path=tmp_path / "ck",
+        device="cpu",
+        progress=False,
+        extra={"vocab": tok.chars, "corpus": "essai"},
+    )
     hist = result.history
-    assert hist.val_loss.iloc[-1] < hist.val_loss.iloc[0] - 0.5   # il apprend
+    assert hist.val_loss.iloc[-1] < hist.val_loss.iloc[0] - 0.5  # il apprend
     again, tok2, history, infos = load_gpt(tmp_path / "ck")
     idx = torch.tensor([tok.encode("le chat")])
     assert torch.allclose(again(idx), model.eval()(idx))
     assert tok2.chars == tok.chars and infos["corpus"] == "essai"
-    assert again.lm_head.weight is again.tok_emb.weight   # partage gardé au rechargement
+    assert again.lm_head.weight is again.tok_emb.weight  # partage gardé au rechargement
 
 
 # --- CLI ---------------------------------------------------------------------------------------
 
-TINY = ["--steps", "12", "--batch-size", "4", "--block-size", "8", "--n-embd", "16",
-        "--n-head", "2", "--n-layer", "1", "--threads", "1"]
+TINY = [
+    "--steps",
+    "12",
+    "--batch-size",
+    "4",
+    "--block-size",
+    "8",
+    "--n-embd",
+    "16",
+    "--n-head",
+    "2",
+    "--n-layer",
+    "1",
+    "--threads",
+    "1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -346,8 +387,10 @@ def tiny_gpt(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gpt")
     corpus = folder / "corpus.txt"
     corpus.write_text("le chat dort. le chien court. " * 40, encoding="utf-8")
-    assert main(["entrainer", "gpt", "--corpus", str(corpus), "--dossier",
-                 str(folder / "ck"), *TINY]) == 0
+    assert (
+        main(["entrainer", "gpt", "--corpus", str(corpus), "--dossier", str(folder / "ck"), *TINY])
+        == 0
+    )
     return folder / "ck"
 
 
@@ -356,13 +399,23 @@ def test_cli_trains_a_gpt_then_generates_with_it(tiny_gpt, capsys):
     from llmlab.shipped import load_gpt
 
     model, tokenizer, history, infos = load_gpt(tiny_gpt)
-    assert model.cfg == GPTConfig(vocab_size=tokenizer.vocab_size, context_length=8,
-                                  n_embd=16, n_head=2, n_layer=1)
+    assert model.cfg == GPTConfig(
+        vocab_size=tokenizer.vocab_size, context_length=8, n_embd=16, n_head=2, n_layer=1
+    )
     assert history["step"].iloc[-1] == 12 and infos["corpus"] == "corpus.txt"
     assert set(infos["train_config"].items()) >= {("batch_size", 4), ("max_steps", 12)}
     capsys.readouterr()
-    args = ["generer", "--modele", str(tiny_gpt), "--debut", "le ", "--longueur", "25",
-            "--graine", "5"]
+    args = [
+        "generer",
+        "--modele",
+        str(tiny_gpt),
+        "--debut",
+        "le ",
+        "--longueur",
+        "25",
+        "--graine",
+        "5",
+    ]
     assert main(args) == 0
     first = capsys.readouterr().out.rstrip("\n")
     assert first.startswith("le ") and len(first) == 28
@@ -370,8 +423,7 @@ def test_cli_trains_a_gpt_then_generates_with_it(tiny_gpt, capsys):
     assert main(args) == 0 and capsys.readouterr().out.rstrip("\n") == first
     # même tirage que la bibliothèque : generate avec un générateur à la même graine
     idx = torch.tensor([tokenizer.encode("le ")])
-    out = model.generate(idx, 25, temperature=0.8,
-                         generator=torch.Generator().manual_seed(5))
+    out = model.generate(idx, 25, temperature=0.8, generator=torch.Generator().manual_seed(5))
     assert tokenizer.decode(out[0].tolist()) == first
 
 
@@ -386,8 +438,20 @@ def test_cli_generer_gpt_french_errors(tiny_gpt, capsys):
     # l'option de la ligne de commande, pas l'argument Python greedy=True
     assert "--temperature doit être > 0" in err and "greedy" not in err
     # un début plus long que le contexte (8) : coupé, avec une remarque
-    assert main(["generer", "--modele", str(tiny_gpt), "--debut", "le chat dort. le ",
-                 "--longueur", "3"]) == 0
+    assert (
+        main(
+            [
+                "generer",
+                "--modele",
+                str(tiny_gpt),
+                "--debut",
+                "le chat dort. le ",
+                "--longueur",
+                "3",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert "seuls les 8 derniers" in captured.err
     assert captured.out.startswith("le chat dort. le ")
@@ -398,12 +462,27 @@ def test_cli_refuses_indivisible_heads_in_french(tmp_path, capsys):
 
     corpus = tmp_path / "c.txt"
     corpus.write_text("abc " * 100, encoding="utf-8")
-    code = main(["entrainer", "gpt", "--corpus", str(corpus), "--n-embd", "10",
-                 "--block-size", "8", "--n-head", "3", "--dossier", str(tmp_path / "ck")])
+    code = main(
+        [
+            "entrainer",
+            "gpt",
+            "--corpus",
+            str(corpus),
+            "--n-embd",
+            "10",
+            "--block-size",
+            "8",
+            "--n-head",
+            "3",
+            "--dossier",
+            str(tmp_path / "ck"),
+        ]
+    )
     assert code == 1 and "multiple de n_head" in capsys.readouterr().err
 
 
 # --- Le modèle livré (data/gpt) --------------------------------------------------------------
+
 
 def test_shipped_gpt_is_the_contract_config_and_gives_back_its_validation_loss():
     from llmlab.data import load_shakespeare
@@ -415,12 +494,24 @@ def test_shipped_gpt_is_the_contract_config_and_gives_back_its_validation_loss()
     cfg = infos["train_config"]
     assert infos["corpus"] == "shakespeare" and infos["step"] == cfg["max_steps"] == 2000
     assert (cfg["batch_size"], cfg["block_size"], cfg["learning_rate"]) == (12, 64, 1e-3)
-    assert model.cfg == GPTConfig(vocab_size=tokenizer.vocab_size, context_length=64,
-                                  n_embd=128, n_head=4, n_layer=4, dropout=0.0)
+    assert model.cfg == GPTConfig(
+        vocab_size=tokenizer.vocab_size,
+        context_length=64,
+        n_embd=128,
+        n_head=4,
+        n_layer=4,
+        dropout=0.0,
+    )
     data = TokenData.from_text(load_shakespeare(), tokenizer, cfg["block_size"])
     # même protocole que la boucle : mêmes lots de validation (graine seed + 1)
-    losses = estimate_loss(model, data, cfg["eval_batches"], cfg["batch_size"], "cpu",
-                           torch.Generator().manual_seed(cfg["seed"] + 1))
+    losses = estimate_loss(
+        model,
+        data,
+        cfg["eval_batches"],
+        cfg["batch_size"],
+        "cpu",
+        torch.Generator().manual_seed(cfg["seed"] + 1),
+    )
     recorded = history["val_loss"].iloc[-1]
     assert abs(losses["val"] - recorded) < 1e-4
     assert recorded <= 1.95
@@ -445,13 +536,28 @@ def test_cli_generer_with_the_shipped_gpt(capsys):
     from llmlab._paths import DATA_DIR
     from llmlab.cli import main
 
-    assert main(["generer", "--modele", str(DATA_DIR / "gpt"), "--debut", "ROMEO:", "--longueur",
-                 "40", "--graine", "1"]) == 0
+    assert (
+        main(
+            [
+                "generer",
+                "--modele",
+                str(DATA_DIR / "gpt"),
+                "--debut",
+                "ROMEO:",
+                "--longueur",
+                "40",
+                "--graine",
+                "1",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("ROMEO:") and len(out.rstrip("\n")) == 46
 
 
 # --- Ce que les decks montrent par show_source ---------------------------------------------
+
 
 def test_functions_shown_in_decks_fit_62_characters():
     import inspect
@@ -459,11 +565,22 @@ def test_functions_shown_in_decks_fit_62_characters():
 
     from llmlab import attention, gpt
 
-    shown = [attention.simple_attention, attention.causal_mask,
-             attention.scaled_dot_product_attention, attention.SelfAttention,
-             attention.CausalAttention, attention.MultiHeadAttention, gpt.LayerNorm, gpt.GELU,
-             gpt.FeedForward, gpt.TransformerBlock, gpt.CausalSelfAttention, gpt.GPT.forward,
-             gpt.GPT.generate, gpt.next_token_probs]
+    shown = [
+        attention.simple_attention,
+        attention.causal_mask,
+        attention.scaled_dot_product_attention,
+        attention.SelfAttention,
+        attention.CausalAttention,
+        attention.MultiHeadAttention,
+        gpt.LayerNorm,
+        gpt.GELU,
+        gpt.FeedForward,
+        gpt.TransformerBlock,
+        gpt.CausalSelfAttention,
+        gpt.GPT.forward,
+        gpt.GPT.generate,
+        gpt.next_token_probs,
+    ]
     for obj in shown:
         lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
         too_long = [line for line in lines if len(line) > 62]

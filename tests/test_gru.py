@@ -1,4 +1,5 @@
 """Le GRU du cours : cellule écrite contre torch.nn.GRU, modèle, génération, CLI, modèle livré."""
+
 import os
 import subprocess
 import sys
@@ -12,11 +13,18 @@ from llmlab.gru import GRUCell, GRULanguageModel, gru_cell, next_token_probs
 
 
 def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "llmlab.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, env=dict(os.environ))
+    return subprocess.run(
+        [sys.executable, "-m", "llmlab.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ),
+    )
 
 
 # --- La cellule écrite à la main -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("layers", [1, 2])
 def test_gru_cell_matches_torch_gru_over_a_sequence(layers):
@@ -27,8 +35,10 @@ def test_gru_cell_matches_torch_gru_over_a_sequence(layers):
     expected, h_n = ref(x, h0)
     inputs = x
     for layer in range(layers):
-        weights = [getattr(ref, f"{name}_l{layer}") for name in
-                   ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        weights = [
+            getattr(ref, f"{name}_l{layer}")
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        ]
         h, outs = h0[layer], []
         for t in range(x.shape[1]):
             h = gru_cell(inputs[:, t], h, *weights)
@@ -42,10 +52,10 @@ def test_gru_cell_module_loads_torch_gru_cell_weights_and_agrees_in_float32():
     torch.manual_seed(1)
     ref = torch.nn.GRUCell(4, 6)
     ours = GRUCell(4, 6)
-    ours.load_state_dict(ref.state_dict())   # mêmes noms, mêmes formes
+    ours.load_state_dict(ref.state_dict())  # mêmes noms, mêmes formes
     x, h = torch.randn(8, 4), torch.randn(8, 6)
     torch.testing.assert_close(ours(x, h), ref(x, h), atol=1e-6, rtol=0)
-    torch.testing.assert_close(ours(x), ref(x), atol=1e-6, rtol=0)   # h0 = 0 par défaut
+    torch.testing.assert_close(ours(x), ref(x), atol=1e-6, rtol=0)  # h0 = 0 par défaut
 
 
 def test_update_gate_near_one_keeps_the_old_state():
@@ -59,12 +69,14 @@ def test_update_gate_near_one_keeps_the_old_state():
 
 # --- Le tirage du token suivant --------------------------------------------------------------
 
-@pytest.mark.parametrize("temperature, top_k", [(1.0, None), (0.7, None), (1.5, 3), (1.0, 1),
-                                                (0.5, 10)])
+
+@pytest.mark.parametrize(
+    "temperature, top_k", [(1.0, None), (0.7, None), (1.5, 3), (1.0, 1), (0.5, 10)]
+)
 def test_next_token_probs_equals_llmlab_sampling(temperature, top_k):
     rng = np.random.default_rng(0)
     z = rng.normal(size=(4, 10))
-    z[0, :3] = 2.0   # égalités : top_k_filter garde tout logit égal au k-ième
+    z[0, :3] = 2.0  # égalités : top_k_filter garde tout logit égal au k-ième
     expected = z / temperature
     if top_k is not None:
         expected = sampling.top_k_filter(expected, top_k)
@@ -81,14 +93,16 @@ def test_next_token_probs_refuses_bad_settings_in_french(kwargs):
 
 # --- Le modèle de langage --------------------------------------------------------------------
 
+
 def test_model_shapes_config_and_rebuild():
     model = GRULanguageModel(20, n_embd=8, n_hidden=16, n_layers=2)
     logits = model(torch.randint(0, 20, (3, 9)))
     assert logits.shape == (3, 9, 20)
-    assert isinstance(model.gru, torch.nn.GRU)   # l'entraînement passe par le GRU fusionné
+    assert isinstance(model.gru, torch.nn.GRU)  # l'entraînement passe par le GRU fusionné
     rebuilt = GRULanguageModel.from_config(model.config)
-    assert {k: v.shape for k, v in rebuilt.state_dict().items()} == \
-        {k: v.shape for k, v in model.state_dict().items()}
+    assert {k: v.shape for k, v in rebuilt.state_dict().items()} == {
+        k: v.shape for k, v in model.state_dict().items()
+    }
     with pytest.raises(ValueError, match="pas celui d'un GRU"):
         GRULanguageModel.from_config({"model": "transformer", "vocab_size": 20})
 
@@ -97,7 +111,7 @@ def test_generate_carries_the_state_instead_of_rereading():
     torch.manual_seed(0)
     model = GRULanguageModel(12, n_embd=8, n_hidden=16)
     prompt = torch.randint(0, 12, (2, 5))
-    out = model.generate(prompt, 6, top_k=1)   # top-k 1 : le plus probable, sans hasard
+    out = model.generate(prompt, 6, top_k=1)  # top-k 1 : le plus probable, sans hasard
     assert torch.equal(out[:, :5], prompt) and out.shape == (2, 11)
     # Relire toute la séquence à chaque pas donne les mêmes choix.
     seq = prompt
@@ -113,7 +127,7 @@ def test_generate_is_repeatable_with_a_generator_and_respects_top_k():
     a = model.generate(prompt, 50, generator=torch.Generator().manual_seed(3))
     b = model.generate(prompt, 50, generator=torch.Generator().manual_seed(3))
     assert torch.equal(a, b)
-    assert len(set(a[0, 1:].tolist())) > 5   # T = 1 : du hasard, pas toujours le même
+    assert len(set(a[0, 1:].tolist())) > 5  # T = 1 : du hasard, pas toujours le même
     # Avec top_k = 2, chaque token tiré est l'un des deux plus probables à son pas.
     out = model.generate(prompt, 30, top_k=2, generator=torch.Generator().manual_seed(4))
     logits = model(out[:, :-1])[0]
@@ -131,15 +145,25 @@ def test_a_few_steps_of_training_learn_a_repeating_text():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert loss.item() < 0.05   # ln 3 ≈ 1,1 au départ
+    assert loss.item() < 0.05  # ln 3 ≈ 1,1 au départ
 
 
 # --- Les commandes `llmlab entrainer gru` et `llmlab generer` --------------------------------
 
 from llmlab.cli import main  # noqa: E402
 
-TINY = ["--steps", "12", "--batch-size", "4", "--block-size", "8", "--n-embd", "8",
-        "--n-hidden", "16"]
+TINY = [
+    "--steps",
+    "12",
+    "--batch-size",
+    "4",
+    "--block-size",
+    "8",
+    "--n-embd",
+    "8",
+    "--n-hidden",
+    "16",
+]
 
 
 @pytest.fixture(scope="module")
@@ -147,8 +171,10 @@ def tiny_checkpoint(tmp_path_factory):
     folder = tmp_path_factory.mktemp("gru")
     corpus = folder / "corpus.txt"
     corpus.write_text("le chat dort. le chien court. " * 40, encoding="utf-8")
-    assert main(["entrainer", "gru", "--corpus", str(corpus), "--dossier",
-                 str(folder / "ck"), *TINY]) == 0
+    assert (
+        main(["entrainer", "gru", "--corpus", str(corpus), "--dossier", str(folder / "ck"), *TINY])
+        == 0
+    )
     return folder / "ck"
 
 
@@ -156,8 +182,9 @@ def test_entrainer_then_generer_with_the_trained_checkpoint(tiny_checkpoint, cap
     from llmlab.shipped import load_gru
 
     model, tokenizer, history, infos = load_gru(tiny_checkpoint)
-    assert model.config["n_hidden"] == 16 and tokenizer.vocab_size == len(set("le chat dort."
-                                                                               " chien court"))
+    assert model.config["n_hidden"] == 16 and tokenizer.vocab_size == len(
+        set("le chat dort. chien court")
+    )
     assert history["step"].iloc[-1] == 12 and infos["corpus"] == "corpus.txt"
     capsys.readouterr()
     args = ["generer", "--modele", str(tiny_checkpoint), "--debut", "le ", "--longueur", "25"]
@@ -166,7 +193,7 @@ def test_entrainer_then_generer_with_the_trained_checkpoint(tiny_checkpoint, cap
     assert first.startswith("le ") and len(first.rstrip("\n")) == 28
     assert set(first.rstrip("\n")) <= set(tokenizer.chars)
     assert main([*args, "--graine", "5"]) == 0
-    assert capsys.readouterr().out == first   # même graine, même texte
+    assert capsys.readouterr().out == first  # même graine, même texte
 
 
 def test_generer_refuses_an_unknown_character_in_french(tiny_checkpoint, capsys):
@@ -202,6 +229,7 @@ def test_help_is_in_french():
 
 # --- Le modèle livré (data/gru) --------------------------------------------------------------
 
+
 def test_shipped_gru_reloads_and_gives_back_its_recorded_validation_loss():
     from llmlab.data import load_shakespeare
     from llmlab.evaluation import estimate_loss
@@ -213,11 +241,17 @@ def test_shipped_gru_reloads_and_gives_back_its_recorded_validation_loss():
     assert infos["corpus"] == "shakespeare" and infos["step"] == cfg["max_steps"]
     data = TokenData.from_text(load_shakespeare(), tokenizer, cfg["block_size"])
     # Même protocole que la boucle : mêmes lots de validation (graine seed + 1).
-    losses = estimate_loss(model, data, cfg["eval_batches"], cfg["batch_size"], "cpu",
-                           torch.Generator().manual_seed(cfg["seed"] + 1))
+    losses = estimate_loss(
+        model,
+        data,
+        cfg["eval_batches"],
+        cfg["batch_size"],
+        "cpu",
+        torch.Generator().manual_seed(cfg["seed"] + 1),
+    )
     recorded = history["val_loss"].iloc[-1]
     assert abs(losses["val"] - recorded) < 1e-4
-    assert recorded <= 2.0   # l'objectif de l'issue : perte de validation caractère ≤ 2
+    assert recorded <= 2.0  # l'objectif de l'issue : perte de validation caractère ≤ 2
 
 
 def test_shipped_gru_has_samples_from_several_stages():

@@ -5,6 +5,7 @@ synchronisation CUDA/MPS par injection) et la CLI `llmlab mesurer`.
 
 Aucun seuil de vitesse : la machine de test est partagée ; une mesure se compare à une
 autre mesure indépendante, à un ordre de grandeur près."""
+
 import math
 import statistics
 import time
@@ -21,8 +22,7 @@ from llmlab import costs as C
 from llmlab import hardware as H
 from llmlab.cli import main
 
-COLUMNS = ["device", "dtype", "n", "seconds", "gflops", "peak_gflops", "fraction_of_peak",
-           "note"]
+COLUMNS = ["device", "dtype", "n", "seconds", "gflops", "peak_gflops", "fraction_of_peak", "note"]
 
 
 def counted_flops(fn) -> int:
@@ -34,6 +34,7 @@ def counted_flops(fn) -> int:
 
 # --- FLOP -------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("m, n, k", [(1, 1, 1), (3, 5, 7), (64, 32, 128)])
 def test_matmul_flops_is_2mnk_as_counted_by_torch(m, n, k):
     a, b = torch.randn(m, k), torch.randn(k, n)
@@ -44,8 +45,7 @@ def test_matmul_flops_is_2mnk_as_counted_by_torch(m, n, k):
 def test_transformer_block_flops_match_torch_on_a_reference_block(d, T, B):
     from llms_from_scratch.ch04 import TransformerBlock
 
-    cfg = {"emb_dim": d, "context_length": T, "n_heads": 4, "drop_rate": 0.0,
-           "qkv_bias": False}
+    cfg = {"emb_dim": d, "context_length": T, "n_heads": 4, "drop_rate": 0.0, "qkv_bias": False}
     block = TransformerBlock(cfg)
     x = torch.randn(B, T, d)
     expected = 24 * B * T * d * d + 4 * B * T * T * d
@@ -53,8 +53,8 @@ def test_transformer_block_flops_match_torch_on_a_reference_block(d, T, B):
 
 
 def test_training_flops_6nd_forward_and_backward_of_a_linear_layer():
-    layer = torch.nn.Linear(32, 8, bias=False)          # N = 256 paramètres
-    x = torch.randn(100, 32, requires_grad=True)       # D = 100 tokens
+    layer = torch.nn.Linear(32, 8, bias=False)  # N = 256 paramètres
+    x = torch.randn(100, 32, requires_grad=True)  # D = 100 tokens
 
     def step():
         layer(x).sum().backward()
@@ -65,7 +65,7 @@ def test_training_flops_6nd_forward_and_backward_of_a_linear_layer():
 def test_gpt3_training_flops():
     flops = C.training_flops(175e9, 300e9)
     assert flops == pytest.approx(3.15e23)
-    assert flops == pytest.approx(3.14e23, rel=0.01)   # chiffre de l'article GPT-3
+    assert flops == pytest.approx(3.14e23, rel=0.01)  # chiffre de l'article GPT-3
 
 
 def test_arithmetic_intensity_closed_form():
@@ -73,21 +73,23 @@ def test_arithmetic_intensity_closed_form():
     assert C.arithmetic_intensity_matmul(1024, 2) == pytest.approx(2 * 1024 / 6)
     n = 300
     assert C.arithmetic_intensity_matmul(n) == pytest.approx(
-        C.matmul_flops(n, n, n) / (3 * n * n * 4))
+        C.matmul_flops(n, n, n) / (3 * n * n * 4)
+    )
 
 
 # --- Mémoire d'entraînement --------------------------------------------------------------------
 
+
 def test_seed_memory_figures():
-    assert C.model_memory(1e9, "float32") == 4e9            # 4 Go par milliard (seed 002)
-    assert C.model_memory(175e9, "float16") == 350e9        # 350 Go (seed 001)
-    assert C.model_memory(1e9, "bf16") == 2e9               # moitié du float32
+    assert C.model_memory(1e9, "float32") == 4e9  # 4 Go par milliard (seed 002)
+    assert C.model_memory(175e9, "float16") == 350e9  # 350 Go (seed 001)
+    assert C.model_memory(1e9, "bf16") == 2e9  # moitié du float32
     mixed = C.training_memory(1e9, "mixed", "adam")
     assert (mixed["weights"], mixed["gradients"]) == (2e9, 2e9)
     assert mixed["optimizer"] + mixed["master_weights"] == 12e9
     assert mixed["total"] == 16e9
     assert C.bytes_per_parameter("mixed") == C.bytes_per_parameter("fp32") == 16
-    assert 175e9 * C.bytes_per_parameter() == pytest.approx(2.8e12)   # ≈ 2,8 To (seed 001)
+    assert 175e9 * C.bytes_per_parameter() == pytest.approx(2.8e12)  # ≈ 2,8 To (seed 001)
     # Les ~24 Go du seed 002 pour 1 G paramètres : 16 o/param + ~8 Go d'activations et
     # de mémoire de travail.
     assert C.training_memory(1e9, "fp32", activation_bytes=8e9)["total"] == 24e9
@@ -97,19 +99,21 @@ def test_zero_stages_reproduce_the_zero_paper():
     # Rajbhandari et al. 2019, figure 1 : 7,5 G paramètres, 64 GPU, Adam en précision
     # mixte (K = 12) : 120 Go, puis 31,4 / 16,6 / 1,9 Go par GPU.
     psi = 7.5e9
-    totals = [C.training_memory(psi, zero_stage=s, n_gpus=64)["total"] / 1e9
-              for s in (0, 1, 2, 3)]
+    totals = [C.training_memory(psi, zero_stage=s, n_gpus=64)["total"] / 1e9 for s in (0, 1, 2, 3)]
     assert totals[0] == pytest.approx(120)
     assert totals[1] == pytest.approx(31.4, abs=0.05)
     assert totals[2] == pytest.approx(16.6, abs=0.05)
     assert totals[3] == pytest.approx(1.9, abs=0.05)
 
 
-@pytest.mark.parametrize("stage, divided", [
-    (1, {"optimizer", "master_weights"}),
-    (2, {"optimizer", "master_weights", "gradients"}),
-    (3, {"optimizer", "master_weights", "gradients", "weights"}),
-])
+@pytest.mark.parametrize(
+    "stage, divided",
+    [
+        (1, {"optimizer", "master_weights"}),
+        (2, {"optimizer", "master_weights", "gradients"}),
+        (3, {"optimizer", "master_weights", "gradients", "weights"}),
+    ],
+)
 def test_each_zero_stage_divides_what_it_should(stage, divided):
     one = C.training_memory(1e9, zero_stage=0, n_gpus=8)
     zero = C.training_memory(1e9, zero_stage=stage, n_gpus=8)
@@ -123,8 +127,12 @@ def test_adam_state_bytes_match_torch():
     opt = torch.optim.Adam(layer.parameters())
     layer(torch.randn(4, 100)).sum().backward()
     opt.step()
-    state_bytes = sum(t.numel() * t.element_size() for s in opt.state.values()
-                      for name, t in s.items() if name != "step")
+    state_bytes = sum(
+        t.numel() * t.element_size()
+        for s in opt.state.values()
+        for name, t in s.items()
+        if name != "step"
+    )
     assert C.training_memory(n, "fp32", "adam")["optimizer"] == state_bytes
     assert C.training_memory(n, "fp32", "sgd")["optimizer"] == 0
 
@@ -140,11 +148,13 @@ def test_training_memory_refuses_bad_input_in_french():
 
 # --- Temps et coût -----------------------------------------------------------------------------
 
+
 def test_training_time_and_cost():
     seconds = C.training_time(1e9, 1e10, 1e12, utilization=0.5)
     assert seconds == pytest.approx(6e19 / 5e11)
-    cost = C.training_cost(175e9, 300e9, gpu="H100", n_gpus=1000, utilization=0.5,
-                           price_per_gpu_hour=2.0)
+    cost = C.training_cost(
+        175e9, 300e9, gpu="H100", n_gpus=1000, utilization=0.5, price_per_gpu_hour=2.0
+    )
     hours = 3.15e23 / (989.4e12 * 0.5) / 3600
     assert cost["flops"] == pytest.approx(3.15e23)
     assert cost["gpu_hours"] == pytest.approx(hours)
@@ -160,7 +170,7 @@ def test_cost_table_figures_and_sources():
     t = C.COST_TABLE.set_index("model")
     assert t.loc["GPT-3", "flops_6nd"] == pytest.approx(3.15e23)
     assert t.loc["LLaMA 7B", "gpu_hours"] == 82_432
-    assert t.loc["DeepSeek-V3", "gpu_hours"] * 2 == pytest.approx(5.576e6)   # 2 $/h
+    assert t.loc["DeepSeek-V3", "gpu_hours"] * 2 == pytest.approx(5.576e6)  # 2 $/h
     assert t.loc["DeepSeek-V3", "flops_6nd"] == pytest.approx(6 * 37e9 * 14.8e12)
     for col in ("source_n", "source_d", "source_gpu_hours", "source_cost"):
         assert t[col].str.len().min() > 8, col
@@ -172,7 +182,8 @@ def test_cost_table_figures_and_sources():
     # (1 979 TFLOPS), pas à celle du BF16 (989), qui la doublerait.
     assert t.loc["DeepSeek-V3", "peak_tflops"] == pytest.approx(3958 / 2, abs=1)
     assert t.loc["DeepSeek-V3", "implied_utilization"] == pytest.approx(
-        6 * 37e9 * 14.8e12 / (2.788e6 * 3600 * 1978.9e12))
+        6 * 37e9 * 14.8e12 / (2.788e6 * 3600 * 1978.9e12)
+    )
     assert 0.16 < t.loc["DeepSeek-V3", "implied_utilization"] < 0.17
     assert 0.22 < t.loc["Llama 4 Scout", "implied_utilization"] < 0.24
     # Les dollars : les GPU-heures au prix de location, et les estimations publiées.
@@ -207,21 +218,22 @@ def test_the_compared_machines_are_in_gpu_peaks_with_sources():
         assert H.GPU_PEAKS[key]["memory_gb"] > 0
     low, high = H.MACHINES["H100 SXM"]["price_usd"]
     assert low < high <= H.MACHINES["H100 SXM"]["resale_usd"]
-    assert H.gpu_peak_tflops("Apple M5 Max", "float32") is None     # non publié
-    assert H.gpu_peak_tflops("H100 SXM", "fp8") == pytest.approx(2 * H.gpu_peak_tflops(
-        "H100 SXM", "bf16"), rel=1e-3)
+    assert H.gpu_peak_tflops("Apple M5 Max", "float32") is None  # non publié
+    assert H.gpu_peak_tflops("H100 SXM", "fp8") == pytest.approx(
+        2 * H.gpu_peak_tflops("H100 SXM", "bf16"), rel=1e-3
+    )
 
 
 # --- Crêtes ------------------------------------------------------------------------------------
 
+
 def test_gpu_peaks_are_dense_figures():
     # Fiche H100 SXM : 1 979 TFLOPS FP16 avec sparsité 2:4 → moitié en dense.
-    assert H.gpu_peak_tflops("NVIDIA H100 80GB HBM3", "float16") == pytest.approx(1979 / 2,
-                                                                                  abs=1)
+    assert H.gpu_peak_tflops("NVIDIA H100 80GB HBM3", "float16") == pytest.approx(1979 / 2, abs=1)
     assert H.gpu_peak_tflops("NVIDIA H100 PCIe", "bf16") == pytest.approx(1513 / 2, abs=1)
     assert H.gpu_peak_tflops("NVIDIA A100-SXM4-80GB", "bfloat16") == 312
     assert H.gpu_peak_tflops("NVIDIA GeForce RTX 4090", "fp16") == pytest.approx(165.2)
-    assert H.gpu_peak_tflops("Tesla T4", "bfloat16") is None          # Turing : pas de bf16
+    assert H.gpu_peak_tflops("Tesla T4", "bfloat16") is None  # Turing : pas de bf16
     assert H.gpu_peak_tflops("Tesla T4", "float16") == 65
     assert H.gpu_peak_tflops("Apple M1 Max", "float32") == 10.4
     assert H.gpu_peak_tflops("Apple M1", "float32") == 2.6
@@ -232,24 +244,40 @@ def test_gpu_peaks_are_dense_figures():
 
 
 def _info(**kw):
-    base = {"name": "x", "vendor": "GenuineIntel", "family": 6, "flags": set(), "cores": 4,
-            "cores_source": "test", "ghz": 3.0, "ghz_source": "test", "ghz_is_max": True,
-            "arch": "x86_64", "system": "Linux"}
+    base = {
+        "name": "x",
+        "vendor": "GenuineIntel",
+        "family": 6,
+        "flags": set(),
+        "cores": 4,
+        "cores_source": "test",
+        "ghz": 3.0,
+        "ghz_source": "test",
+        "ghz_is_max": True,
+        "arch": "x86_64",
+        "system": "Linux",
+    }
     return {**base, **kw}
 
 
-@pytest.mark.parametrize("info, dtype, per_cycle", [
-    (_info(flags={"avx", "avx2", "fma"}), "float32", 32),      # 8 × 2 FLOP × 2 unités
-    (_info(flags={"avx", "avx2", "fma"}), "float64", 16),
-    (_info(flags={"avx2", "fma", "avx512f"}), "float32", 64),
-    (_info(flags={"avx2", "fma", "avx512f"}, vendor="AuthenticAMD", family=25),
-     "float32", 32),                                            # Zen 4 : 2 × 256 bits
-    (_info(flags={"avx2", "fma", "avx512f", "avx512_bf16"}), "bfloat16", 128),
-    (_info(flags={"avx2", "fma"}), "float16", 32),             # converti : crête float32
-    (_info(flags={"avx"}), "float32", 16),                     # sans FMA : mul + add
-    (_info(arch="aarch64", flags={"asimd"}), "float32", 16),
-    (_info(arch="arm64", system="Darwin"), "float32", 32),      # Apple : 4 unités NEON
-])
+@pytest.mark.parametrize(
+    "info, dtype, per_cycle",
+    [
+        (_info(flags={"avx", "avx2", "fma"}), "float32", 32),  # 8 × 2 FLOP × 2 unités
+        (_info(flags={"avx", "avx2", "fma"}), "float64", 16),
+        (_info(flags={"avx2", "fma", "avx512f"}), "float32", 64),
+        (
+            _info(flags={"avx2", "fma", "avx512f"}, vendor="AuthenticAMD", family=25),
+            "float32",
+            32,
+        ),  # Zen 4 : 2 × 256 bits
+        (_info(flags={"avx2", "fma", "avx512f", "avx512_bf16"}), "bfloat16", 128),
+        (_info(flags={"avx2", "fma"}), "float16", 32),  # converti : crête float32
+        (_info(flags={"avx"}), "float32", 16),  # sans FMA : mul + add
+        (_info(arch="aarch64", flags={"asimd"}), "float32", 16),
+        (_info(arch="arm64", system="Darwin"), "float32", 32),  # Apple : 4 unités NEON
+    ],
+)
 def test_cpu_peak_formula(info, dtype, per_cycle):
     peak = H.cpu_peak_gflops(dtype, info=info)
     assert peak["flops_per_cycle"] == per_cycle
@@ -269,12 +297,18 @@ def test_cpu_peak_unknown_says_why():
 
 
 def test_cpu_info_reads_proc_cpuinfo_and_lscpu(monkeypatch):
-    block = ("processor\t: {p}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
-             "model name\t: Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz\n"
-             "physical id\t: {s}\ncore id\t\t: {c}\nflags\t\t: sse2 avx avx2 fma\n\n")
+    block = (
+        "processor\t: {p}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+        "model name\t: Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz\n"
+        "physical id\t: {s}\ncore id\t\t: {c}\nflags\t\t: sse2 avx avx2 fma\n\n"
+    )
     # 2 sockets × 2 cœurs × 2 threads : 8 processeurs logiques, 4 cœurs physiques.
-    text = "".join(block.format(p=4 * s + 2 * c + t, s=s, c=c)
-                   for s in range(2) for c in range(2) for t in range(2))
+    text = "".join(
+        block.format(p=4 * s + 2 * c + t, s=s, c=c)
+        for s in range(2)
+        for c in range(2)
+        for t in range(2)
+    )
     monkeypatch.setattr(H.platform, "system", lambda: "Linux")
     monkeypatch.setattr(H.platform, "machine", lambda: "x86_64")
     monkeypatch.setattr(H, "_read", lambda path: text if path == "/proc/cpuinfo" else "")
@@ -289,9 +323,11 @@ def _fake_linux(monkeypatch, tmp_path, name, max_khz):
     """Un Linux dont /proc/cpuinfo dit ``name`` (2 cœurs, AVX2 + FMA) et dont le faux
     /sys (dans ``tmp_path``) donne ``max_khz`` par cœur (None : pas de cpufreq, comme
     dans beaucoup de machines virtuelles)."""
-    block = (f"processor\t: {{p}}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
-             f"model name\t: {name}\nphysical id\t: 0\ncore id\t\t: {{p}}\n"
-             "cpu MHz\t\t: 1200.000\nflags\t\t: sse2 avx avx2 fma\n\n")
+    block = (
+        f"processor\t: {{p}}\nvendor_id\t: GenuineIntel\ncpu family\t: 6\n"
+        f"model name\t: {name}\nphysical id\t: 0\ncore id\t\t: {{p}}\n"
+        "cpu MHz\t\t: 1200.000\nflags\t\t: sse2 avx avx2 fma\n\n"
+    )
     text = "".join(block.format(p=p) for p in range(2))
     sysfs = tmp_path / "sys" / "devices" / "system" / "cpu"
     for i, khz in enumerate(max_khz or []):
@@ -303,8 +339,17 @@ def _fake_linux(monkeypatch, tmp_path, name, max_khz):
     monkeypatch.setattr(H.platform, "system", lambda: "Linux")
     monkeypatch.setattr(H.platform, "machine", lambda: "x86_64")
     real_read = H._read
-    monkeypatch.setattr(H, "_read", lambda path: text if path == "/proc/cpuinfo" else
-                        real_read(path) if path.startswith(str(tmp_path)) else "")
+    monkeypatch.setattr(
+        H,
+        "_read",
+        lambda path: (
+            text
+            if path == "/proc/cpuinfo"
+            else real_read(path)
+            if path.startswith(str(tmp_path))
+            else ""
+        ),
+    )
     monkeypatch.setattr(H, "_run", lambda cmd: "")
 
 
@@ -344,11 +389,10 @@ def test_cpu_info_falls_back_to_numpy_and_psutil(monkeypatch):
     monkeypatch.setattr(H.platform, "system", lambda: "Windows")
     monkeypatch.setattr(H.platform, "machine", lambda: "AMD64")
     monkeypatch.setattr(psutil, "cpu_count", lambda logical=True: 6)
-    monkeypatch.setattr(psutil, "cpu_freq",
-                        lambda: SimpleNamespace(current=2100.0, max=3500.0))
+    monkeypatch.setattr(psutil, "cpu_freq", lambda: SimpleNamespace(current=2100.0, max=3500.0))
     import numpy._core._multiarray_umath as umath
-    monkeypatch.setattr(umath, "__cpu_features__", {"AVX2": True, "FMA3": True,
-                                                    "AVX512F": False})
+
+    monkeypatch.setattr(umath, "__cpu_features__", {"AVX2": True, "FMA3": True, "AVX512F": False})
     info = H.cpu_info()
     assert info["flags"] == {"avx2", "fma"}
     assert (info["cores"], info["ghz"]) == (6, 3.5)
@@ -361,27 +405,32 @@ def test_cpu_peak_of_this_machine_is_consistent():
     assert peak["method"]
     if peak["gflops"] is not None:
         assert peak["gflops"] == pytest.approx(
-            peak["cores"] * peak["ghz"] * peak["flops_per_cycle"])
+            peak["cores"] * peak["ghz"] * peak["flops_per_cycle"]
+        )
 
 
 # --- Benchmark ---------------------------------------------------------------------------------
 
+
 def test_benchmark_columns_notes_and_fraction():
-    df = B.matmul_benchmark(sizes=(32, 64), dtypes=("float32",), devices=["cpu"],
-                            repeats=2, warmup=1, progress=False)
+    df = B.matmul_benchmark(
+        sizes=(32, 64), dtypes=("float32",), devices=["cpu"], repeats=2, warmup=1, progress=False
+    )
     assert list(df.columns) == COLUMNS and len(df) == 2
     assert df.seconds.notna().all() and (df.seconds > 0).all()
     assert df.gflops.to_numpy() == pytest.approx(2 * df.n.to_numpy() ** 3 / df.seconds / 1e9)
     measured = df.dropna(subset=["peak_gflops"])
     assert measured.fraction_of_peak.to_numpy() == pytest.approx(
-        (measured.gflops / measured.peak_gflops).to_numpy())
+        (measured.gflops / measured.peak_gflops).to_numpy()
+    )
     assert "cœurs" in df.attrs["machine"]
 
 
 def test_fraction_of_peak_uses_the_device_peak(monkeypatch):
     monkeypatch.setattr(B, "device_peak_gflops", lambda device, dtype: (100.0, ""))
-    df = B.matmul_benchmark(sizes=(32,), dtypes=("float32",), devices=["cpu"], repeats=1,
-                            progress=False)
+    df = B.matmul_benchmark(
+        sizes=(32,), dtypes=("float32",), devices=["cpu"], repeats=1, progress=False
+    )
     assert df.peak_gflops.iloc[0] == 100.0
     assert df.fraction_of_peak.iloc[0] == pytest.approx(df.gflops.iloc[0] / 100)
 
@@ -398,8 +447,9 @@ def one_thread():
 
 def test_gflops_agree_with_an_independent_timing(one_thread):
     n = 256
-    df = B.matmul_benchmark(sizes=(n,), dtypes=("float32",), devices=["cpu"], repeats=5,
-                            progress=False)
+    df = B.matmul_benchmark(
+        sizes=(n,), dtypes=("float32",), devices=["cpu"], repeats=5, progress=False
+    )
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b
     times = []
@@ -410,7 +460,7 @@ def test_gflops_agree_with_an_independent_timing(one_thread):
         times.append((time.perf_counter() - t0) / 10)
     independent = 2 * n**3 / statistics.median(times) / 1e9
     ratio = df.gflops.iloc[0] / independent
-    assert 1 / 10 < ratio < 10, (df.gflops.iloc[0], independent)   # ordre de grandeur
+    assert 1 / 10 < ratio < 10, (df.gflops.iloc[0], independent)  # ordre de grandeur
 
 
 def test_memory_refusal_before_allocation(monkeypatch):
@@ -420,8 +470,7 @@ def test_memory_refusal_before_allocation(monkeypatch):
         raise AssertionError("allocation tentée")
 
     monkeypatch.setattr(B, "_measure_matmul", must_not_allocate)
-    df = B.matmul_benchmark(sizes=(512,), dtypes=("float32",), devices=["cpu"],
-                            progress=False)
+    df = B.matmul_benchmark(sizes=(512,), dtypes=("float32",), devices=["cpu"], progress=False)
     note = df.note.iloc[0]
     assert note.startswith("Refusé avant allocation") and "Go libres" in note
     assert math.isnan(df.gflops.iloc[0])
@@ -440,8 +489,9 @@ def test_unsupported_dtype_is_skipped_with_a_note(monkeypatch):
         return real(self, other)
 
     monkeypatch.setattr(torch.Tensor, "__matmul__", no_half)
-    df = B.matmul_benchmark(sizes=(32, 64), dtypes=("float32", "float16"), devices=["cpu"],
-                            repeats=1, progress=False)
+    df = B.matmul_benchmark(
+        sizes=(32, 64), dtypes=("float32", "float16"), devices=["cpu"], repeats=1, progress=False
+    )
     half = df[df.dtype == "float16"]
     assert half.gflops.isna().all()
     assert half.note.str.contains("float16 non pris en charge sur cpu").all()
@@ -456,15 +506,15 @@ def test_bf16_on_an_old_gpu_is_refused_without_touching_it(monkeypatch):
 
 def test_absent_device_gives_a_note(monkeypatch):
     monkeypatch.setattr(B, "available_devices", lambda: ["cpu"])
-    df = B.matmul_benchmark(sizes=(32,), dtypes=("float32",), devices=["cuda"],
-                            progress=False)
+    df = B.matmul_benchmark(sizes=(32,), dtypes=("float32",), devices=["cuda"], progress=False)
     assert "absent" in df.note.iloc[0] and df.gflops.isna().all()
 
 
 def test_time_budget_skips_sizes_that_would_not_fit(monkeypatch):
-    monkeypatch.setattr(B, "_measure_matmul", lambda *a: (1.0, 5))   # 1 s par produit
-    df = B.matmul_benchmark(sizes=(64, 4096), dtypes=("float32",), devices=["cpu"],
-                            progress=False, max_seconds=5)
+    monkeypatch.setattr(B, "_measure_matmul", lambda *a: (1.0, 5))  # 1 s par produit
+    df = B.matmul_benchmark(
+        sizes=(64, 4096), dtypes=("float32",), devices=["cpu"], progress=False, max_seconds=5
+    )
     assert df.seconds.iloc[0] == 1.0
     assert "sautée" in df.note.iloc[1] and math.isnan(df.seconds.iloc[1])
 
@@ -492,6 +542,7 @@ def test_device_memory_is_freed_on_return(monkeypatch):
 
 # --- Synchronisation CUDA/MPS, par injection ---------------------------------------------------
 
+
 def test_mps_timing_synchronizes_before_and_after(monkeypatch):
     log = []
     monkeypatch.setattr(B, "synchronize", lambda device: log.append(("sync", device)))
@@ -515,15 +566,22 @@ def test_cuda_timing_uses_events(monkeypatch):
             log.append(f"attente {self.name}")
 
         def elapsed_time(self, other):
-            return 250.0                                   # millisecondes
+            return 250.0  # millisecondes
 
     monkeypatch.setattr(torch.cuda, "Event", FakeEvent)
     monkeypatch.setattr(B, "synchronize", lambda device: log.append("sync"))
     seconds = B.time_calls(lambda: log.append("calcul"), "cuda", calls=3)
     assert seconds == 0.25
     steps = [x for x in log if isinstance(x, str)]
-    assert steps == ["sync", "record début", "calcul", "calcul", "calcul", "record fin",
-                     "attente fin"]
+    assert steps == [
+        "sync",
+        "record début",
+        "calcul",
+        "calcul",
+        "calcul",
+        "record fin",
+        "attente fin",
+    ]
 
 
 def test_cuda_peak_uses_tf32_when_torch_allows_it(monkeypatch):
@@ -538,6 +596,7 @@ def test_cuda_peak_uses_tf32_when_torch_allows_it(monkeypatch):
 
 
 # --- Bande passante, Python contre NumPy contre torch ------------------------------------------
+
 
 def test_memory_bandwidth_agrees_with_numpy_copy(one_thread):
     ours = B.memory_bandwidth("cpu", megabytes=64, repeats=3)
@@ -570,6 +629,7 @@ def test_python_vs_numpy_vs_torch_table():
 
 # --- Figures et affichage ----------------------------------------------------------------------
 
+
 def test_roofline_is_the_minimum_of_the_two_roofs():
     import matplotlib.pyplot as plt
 
@@ -577,40 +637,62 @@ def test_roofline_is_the_minimum_of_the_two_roofs():
     x, y = ax.lines[0].get_data()
     assert np.allclose(y, np.minimum(100.0, 10.0 * x))
     assert any("produit 64" in t.get_text() for t in ax.texts)
-    assert any("10,0 FLOP/octet" in t.get_text() for t in ax.texts)    # le coude
+    assert any("10,0 FLOP/octet" in t.get_text() for t in ax.texts)  # le coude
     plt.close(ax.figure)
 
 
 def test_plots_of_the_benchmark_and_of_python_vs_torch():
     import matplotlib.pyplot as plt
 
-    df = pd.DataFrame({"device": ["cpu"] * 2, "dtype": ["float32"] * 2, "n": [64, 128],
-                       "seconds": [1e-4, 5e-4], "gflops": [5.2, 8.4],
-                       "peak_gflops": [100.0, 100.0], "fraction_of_peak": [0.052, 0.084],
-                       "note": ["", ""]})
+    df = pd.DataFrame(
+        {
+            "device": ["cpu"] * 2,
+            "dtype": ["float32"] * 2,
+            "n": [64, 128],
+            "seconds": [1e-4, 5e-4],
+            "gflops": [5.2, 8.4],
+            "peak_gflops": [100.0, 100.0],
+            "fraction_of_peak": [0.052, 0.084],
+            "note": ["", ""],
+        }
+    )
     ax = B.plot_matmul_benchmark(df.assign(n=[64, 1024]))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cpu float32"]
     ax.figure.canvas.draw()
     # les tailles mesurées, écrites en clair (pas « 2¹⁰ » ni « 1,02e+03 »)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["64", "1\u202f024"]
-    assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0   # un seul appareil
+    assert ax.get_yscale() == "linear" and ax.get_ylim()[0] == 0  # un seul appareil
     plt.close(ax.figure)
     wide = df.assign(device=["cpu", "cuda"], gflops=[5.2, 5000.0])
     ax = B.plot_matmul_benchmark(wide)
-    assert ax.get_yscale() == "log"          # CPU et GPU : trois décades
+    assert ax.get_yscale() == "log"  # CPU et GPU : trois décades
     plt.close(ax.figure)
-    pv = pd.DataFrame({"n": [16, 16, 16], "implementation": ["Python pur", "NumPy", "torch"],
-                       "seconds": [1.0, 0.001, 0.0005], "gflops": [0.008, 8.0, 16.0]})
+    pv = pd.DataFrame(
+        {
+            "n": [16, 16, 16],
+            "implementation": ["Python pur", "NumPy", "torch"],
+            "seconds": [1.0, 0.001, 0.0005],
+            "gflops": [0.008, 8.0, 16.0],
+        }
+    )
     ax = B.plot_python_vs_numpy_vs_torch(pv)
-    assert any("× 2" in t.get_text() for t in ax.texts)     # 16 / 0,008 = 2 000
+    assert any("× 2" in t.get_text() for t in ax.texts)  # 16 / 0,008 = 2 000
     plt.close(ax.figure)
 
 
 def test_format_benchmark_in_french():
-    df = pd.DataFrame({"device": ["cpu", "cpu"], "dtype": ["float32", "float16"],
-                       "n": [1024, 2048], "seconds": [0.0125, math.nan],
-                       "gflops": [171.8, math.nan], "peak_gflops": [343.6, 343.6],
-                       "fraction_of_peak": [0.5, math.nan], "note": ["", "sautée"]})
+    df = pd.DataFrame(
+        {
+            "device": ["cpu", "cpu"],
+            "dtype": ["float32", "float16"],
+            "n": [1024, 2048],
+            "seconds": [0.0125, math.nan],
+            "gflops": [171.8, math.nan],
+            "peak_gflops": [343.6, 343.6],
+            "fraction_of_peak": [0.5, math.nan],
+            "note": ["", "sautée"],
+        }
+    )
     text = B.format_benchmark(df)
     assert "temps (ms)" in text and "12,500" in text and "171,8" in text
     assert "50,0 %" in text and "—" in text and text.splitlines()[2].endswith("sautée")
@@ -618,9 +700,24 @@ def test_format_benchmark_in_french():
 
 # --- CLI ---------------------------------------------------------------------------------------
 
+
 def test_cli_mesurer(capsys):
-    code = main(["mesurer", "--tailles", "32", "64", "--dtypes", "float32", "--appareil",
-                 "cpu", "--repetitions", "2", "--sans-barre", "--sans-bande-passante"])
+    code = main(
+        [
+            "mesurer",
+            "--tailles",
+            "32",
+            "64",
+            "--dtypes",
+            "float32",
+            "--appareil",
+            "cpu",
+            "--repetitions",
+            "2",
+            "--sans-barre",
+            "--sans-bande-passante",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "Machine :" in out and "GFLOP/s" in out and "fraction" in out
@@ -641,8 +738,24 @@ def test_cli_mesurer_explains_a_fraction_above_100_percent(capsys, monkeypatch):
     monkeypatch.setattr(H, "cpu_peak_gflops", low_peak)
     base = _info(ghz=2.6, ghz_source="fréquence de base du nom du modèle", ghz_is_max=False)
     monkeypatch.setattr(H, "cpu_info", lambda: base)
-    assert main(["mesurer", "--tailles", "64", "--dtypes", "float32", "--appareil", "cpu",
-                 "--repetitions", "2", "--sans-barre", "--sans-bande-passante"]) == 0
+    assert (
+        main(
+            [
+                "mesurer",
+                "--tailles",
+                "64",
+                "--dtypes",
+                "float32",
+                "--appareil",
+                "cpu",
+                "--repetitions",
+                "2",
+                "--sans-barre",
+                "--sans-bande-passante",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Plus de 100 % : la crête est calculée à 2,60 GHz (fréquence de base" in out
     assert "turbo" in out
@@ -663,6 +776,7 @@ def test_cli_mesurer_refuses_in_french(capsys, monkeypatch):
 
 # --- bench/gpu.py ------------------------------------------------------------------------------
 
+
 def load_bench_gpu(repo_root):
     import importlib.util
 
@@ -677,15 +791,24 @@ def test_bench_gpu_step_flops_match_torch(repo_root):
 
     bench = load_bench_gpu(repo_root)
     cfg = dict(vocab_size=50, context_length=16, n_embd=32, n_head=4, n_layer=2, batch=3)
-    model = GPTModel({"vocab_size": 50, "context_length": 16, "emb_dim": 32, "n_heads": 4,
-                      "n_layers": 2, "drop_rate": 0.0, "qkv_bias": False})
+    model = GPTModel(
+        {
+            "vocab_size": 50,
+            "context_length": 16,
+            "emb_dim": 32,
+            "n_heads": 4,
+            "n_layers": 2,
+            "drop_rate": 0.0,
+            "qkv_bias": False,
+        }
+    )
     x = torch.randint(0, 50, (3, 16))
 
     def step():
         logits = model(x)
         torch.nn.functional.cross_entropy(logits.flatten(0, 1), x.flatten()).backward()
 
-    assert bench.step_flops(cfg) == counted_flops(step)     # 3 × passe avant
+    assert bench.step_flops(cfg) == counted_flops(step)  # 3 × passe avant
 
 
 def test_bench_gpu_without_gpu_says_so_and_exits_0(repo_root, monkeypatch, capsys):

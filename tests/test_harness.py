@@ -1,6 +1,7 @@
 """Le harnais lui-même, sur de petits sites fabriqués dans ``tmp_path`` : il doit exécuter ce
 que Quarto exécute (et seulement ça), dire précisément d'où vient un échec, couper le réseau,
 et repérer un lien cassé ou une page orpheline."""
+
 import socket
 import sys
 import textwrap
@@ -53,8 +54,12 @@ def loopback_server():
 
 # --- lecture des .qmd (sans noyau) ----------------------------------------------------------
 
+
 def test_only_executable_python_chunks_are_kept(tmp_path):
-    qmd = write(tmp_path, "deck.qmd", '''
+    qmd = write(
+        tmp_path,
+        "deck.qmd",
+        """
         ---
         title: "Essai"
         format: revealjs
@@ -107,7 +112,8 @@ def test_only_executable_python_chunks_are_kept(tmp_path):
         ```
 
         Le résultat vaut `{python} a + 1` et `{{python}} a` reste du texte.
-        ''')
+        """,
+    )
     doc = parse_document(qmd, tmp_path)
     got = [(c.start.lineno, c.evaluate, c.allow_error, c.inline) for c in doc.chunks]
     assert got == [
@@ -124,7 +130,10 @@ def test_only_executable_python_chunks_are_kept(tmp_path):
 def test_document_and_project_execute_options(tmp_path):
     write(tmp_path, "_quarto.yml", "project:\n  type: website\nexecute:\n  error: true\n")
     write(tmp_path, "slides/_metadata.yml", "execute:\n  eval: false\n")
-    deck = write(tmp_path, "slides/deck.qmd", '''
+    deck = write(
+        tmp_path,
+        "slides/deck.qmd",
+        """
         ---
         title: Essai
         ---
@@ -138,8 +147,12 @@ def test_document_and_project_execute_options(tmp_path):
         #| error: false
         lancé = True
         ```
-        ''')
-    page = write(tmp_path, "page.qmd", '''
+        """,
+    )
+    page = write(
+        tmp_path,
+        "page.qmd",
+        """
         ---
         title: Page
         execute:
@@ -150,9 +163,13 @@ def test_document_and_project_execute_options(tmp_path):
         ```{python}
         jamais = True
         ```
-        ''')
+        """,
+    )
     write(tmp_path, "slides/_options.yml", "execute:\n  eval: true\n  error: false\n")
-    other = write(tmp_path, "slides/autre.qmd", '''
+    other = write(
+        tmp_path,
+        "slides/autre.qmd",
+        """
         ---
         title: Autre
         metadata-files: [_options.yml]
@@ -161,15 +178,21 @@ def test_document_and_project_execute_options(tmp_path):
         ```{python}
         lancé = True
         ```
-        ''')
+        """,
+    )
     chunks = parse_document(deck, tmp_path).chunks
     assert [(c.evaluate, c.allow_error) for c in chunks] == [(False, True), (True, False)]
-    assert [(c.evaluate, c.allow_error) for c in parse_document(other, tmp_path).chunks] == [(True, False)]
+    assert [(c.evaluate, c.allow_error) for c in parse_document(other, tmp_path).chunks] == [
+        (True, False)
+    ]
     assert parse_document(page, tmp_path).runnable == []
 
 
 def test_includes_are_expanded_with_their_origin(tmp_path):
-    deck = write(tmp_path, "slides/deck.qmd", '''
+    deck = write(
+        tmp_path,
+        "slides/deck.qmd",
+        """
         ---
         title: Essai
         ---
@@ -181,8 +204,12 @@ def test_includes_are_expanded_with_their_origin(tmp_path):
         ```markdown
         {{< include _absent_mais_dans_un_bloc.qmd >}}
         ```
-        ''')
-    part = write(tmp_path, "slides/_partie.qmd", '''
+        """,
+    )
+    part = write(
+        tmp_path,
+        "slides/_partie.qmd",
+        """
         Texte.
 
         {{< include /communs/_commun.qmd >}}
@@ -190,12 +217,17 @@ def test_includes_are_expanded_with_their_origin(tmp_path):
         ```{python}
         depuis_la_partie = 1
         ```
-        ''')
-    common = write(tmp_path, "communs/_commun.qmd", '''
+        """,
+    )
+    common = write(
+        tmp_path,
+        "communs/_commun.qmd",
+        """
         ```{python}
         depuis_la_racine = 1
         ```
-        ''')
+        """,
+    )
     doc = parse_document(deck, tmp_path)
     wheres = [c.where(tmp_path) for c in doc.chunks]
     inc_deck, inc_part = line_of(deck, "_partie.qmd"), line_of(part, "_commun.qmd")
@@ -213,8 +245,11 @@ def test_include_errors_say_where_and_why(tmp_path):
     # Quarto résout _b.qmd depuis slides/ (le document principal), pas depuis slides/parts/
     write(tmp_path, "slides/parts/_a.qmd", "{{< include _b.qmd >}}\n")
     write(tmp_path, "slides/parts/_b.qmd", "b\n")
-    with pytest.raises(QmdError, match=r"include introuvable.*slides/parts/_a.qmd, ligne 1"
-                                       r".*cherche slides/_b.qmd"):
+    with pytest.raises(
+        QmdError,
+        match=r"include introuvable.*slides/parts/_a.qmd, ligne 1"
+        r".*cherche slides/_b.qmd",
+    ):
         expand(tmp_path / "slides/deck.qmd", tmp_path)
     write(tmp_path, "boucle.qmd", "{{< include _boucle.qmd >}}\n")
     write(tmp_path, "_boucle.qmd", "{{< include boucle.qmd >}}\n")
@@ -223,25 +258,37 @@ def test_include_errors_say_where_and_why(tmp_path):
 
 
 def test_environment_file_and_timeout_setting(tmp_path, monkeypatch):
-    write(tmp_path, "_environment", '''
+    write(
+        tmp_path,
+        "_environment",
+        """
         # commentaire
         LLMLAB_LOCAL=projet
         LLMLAB_SHELL=projet
         export LLMLAB_A="avec espaces"   
         LLMLAB_B='simple' 
         LLMLAB_C=nu # commentaire en fin de ligne
-        ''')
+        """,  # noqa: W291 (espaces en fin de ligne voulues : le lecteur doit les ignorer)
+    )
     write(tmp_path, "_environment.local", "LLMLAB_LOCAL=local\n")
     assert read_dotenv(tmp_path / "_environment") == {
-        "LLMLAB_LOCAL": "projet", "LLMLAB_SHELL": "projet", "LLMLAB_A": "avec espaces",
-        "LLMLAB_B": "simple", "LLMLAB_C": "nu"}
+        "LLMLAB_LOCAL": "projet",
+        "LLMLAB_SHELL": "projet",
+        "LLMLAB_A": "avec espaces",
+        "LLMLAB_B": "simple",
+        "LLMLAB_C": "nu",
+    }
     monkeypatch.setenv("LLMLAB_SHELL", "shell")
     monkeypatch.setenv("LLMLAB_CORRIGE", "1")
     monkeypatch.setenv("MPLBACKEND", "TkAgg")
     monkeypatch.delenv("KERAS_BACKEND")
     env = kernel_env(tmp_path)
     # comme Quarto : le shell gagne, puis _environment.local, puis _environment
-    assert (env["LLMLAB_SHELL"], env["LLMLAB_LOCAL"], env["LLMLAB_A"]) == ("shell", "local", "avec espaces")
+    assert (env["LLMLAB_SHELL"], env["LLMLAB_LOCAL"], env["LLMLAB_A"]) == (
+        "shell",
+        "local",
+        "avec espaces",
+    )
     assert (env["KERAS_BACKEND"], env["MPLBACKEND"]) == ("torch", "Agg")
     assert "LLMLAB_CORRIGE" not in env
     assert kernel_env(tmp_path, {"LLMLAB_CORRIGE": "1"})["LLMLAB_CORRIGE"] == "1"
@@ -252,8 +299,19 @@ def test_environment_file_and_timeout_setting(tmp_path, monkeypatch):
 
 
 def test_loopback_rule():
-    local = [None, "", "localhost", "127.0.0.1", "127.5.5.5", "::1", "0.0.0.0", "::",
-             "::ffff:127.0.0.1", b"localhost", "LOCALHOST"]
+    local = [
+        None,
+        "",
+        "localhost",
+        "127.0.0.1",
+        "127.5.5.5",
+        "::1",
+        "0.0.0.0",
+        "::",
+        "::ffff:127.0.0.1",
+        b"localhost",
+        "LOCALHOST",
+    ]
     remote = [EXTERNAL, "8.8.8.8", "example.org", "pypi.org", "2001:db8::1", "192.168.1.10"]
     assert all(offline.is_local_host(h) for h in local)
     assert not any(offline.is_local_host(h) for h in remote)
@@ -261,12 +319,16 @@ def test_loopback_rule():
 
 # --- exécution dans un noyau ----------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_qmd_runs_in_one_kernel_like_quarto(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMLAB_CORRIGE", "1")  # ne doit pas fuir dans le noyau
     write(tmp_path, "_environment", "LLMLAB_ESSAI=42\n")
     write(tmp_path, "slides/donnees.txt", "lu depuis le dossier du .qmd")
-    deck = write(tmp_path, "slides/deck.qmd", '''
+    deck = write(
+        tmp_path,
+        "slides/deck.qmd",
+        """
         ---
         title: Essai
         ---
@@ -301,7 +363,8 @@ def test_qmd_runs_in_one_kernel_like_quarto(tmp_path, monkeypatch):
         ```
 
         La valeur est `{python} len(etat)`.
-        ''')
+        """,
+    )
     doc = parse_document(deck, tmp_path)
     cells = run_document(doc)
     text = "".join(o.get("text", "") for c in cells for o in c.outputs)
@@ -311,13 +374,18 @@ def test_qmd_runs_in_one_kernel_like_quarto(tmp_path, monkeypatch):
     errors = [[o["ename"] for o in c.outputs if o["output_type"] == "error"] for c in cells]
     assert errors == [[], ["ZeroDivisionError"], [], ["TypeError"], []]
     html = [o["data"]["text/html"] for o in cells[2].outputs if o["output_type"] == "display_data"]
-    assert html == ['<script type="ojs-define">{"contents": [{"name": "longueur", "value": 28}, '
-                    '{"name": "mots", "value": ["lu", "depuis"]}]}</script>']
+    assert html == [
+        '<script type="ojs-define">{"contents": [{"name": "longueur", "value": 28}, '
+        '{"name": "mots", "value": ["lu", "depuis"]}]}</script>'
+    ]
 
 
 @pytest.mark.slow
 def test_failure_names_file_line_code_and_trace(tmp_path):
-    deck = write(tmp_path, "slides/deck.qmd", '''
+    deck = write(
+        tmp_path,
+        "slides/deck.qmd",
+        """
         ---
         title: Essai
         ---
@@ -331,21 +399,28 @@ def test_failure_names_file_line_code_and_trace(tmp_path):
         ```{python}
         print("jamais atteint")
         ```
-        ''')
-    part = write(tmp_path, "slides/_calcul.qmd", '''
+        """,
+    )
+    part = write(
+        tmp_path,
+        "slides/_calcul.qmd",
+        """
         ## Calcul
 
         ```{python}
         print("avant la panne")
         y = x / (x - 2)
         ```
-        ''')
+        """,
+    )
     with pytest.raises(KernelRunError) as info:
         run_document(parse_document(deck, tmp_path))
     message = str(info.value)
-    assert message.startswith("slides/deck.qmd : échec, chunk slides/_calcul.qmd, ligne "
-                              f"{line_of(part, '{python}')} (inclus depuis slides/deck.qmd, "
-                              f"ligne {line_of(deck, 'include')})")
+    assert message.startswith(
+        "slides/deck.qmd : échec, chunk slides/_calcul.qmd, ligne "
+        f"{line_of(part, '{python}')} (inclus depuis slides/deck.qmd, "
+        f"ligne {line_of(deck, 'include')})"
+    )
     assert f"{line_of(part, 'y = x'):>5} | y = x / (x - 2)" in message
     assert "avant la panne" in message
     assert "ZeroDivisionError" in message and "\x1b[" not in message
@@ -362,6 +437,7 @@ def test_cell_timeout_is_configurable(tmp_path, monkeypatch):
 
 # --- réseau ---------------------------------------------------------------------------------
 
+
 @pytest.mark.filterwarnings("ignore:A test tried to use socket")
 def test_network_blocked_in_pytest_but_loopback_works(loopback_server):
     with pytest.raises(SocketConnectBlockedError):
@@ -372,7 +448,10 @@ def test_network_blocked_in_pytest_but_loopback_works(loopback_server):
 
 @pytest.mark.slow
 def test_network_blocked_in_kernel_but_loopback_works(tmp_path, loopback_server):
-    deck = write(tmp_path, "reseau.qmd", f'''
+    deck = write(
+        tmp_path,
+        "reseau.qmd",
+        f'''
         ```{{python}}
         import socket, urllib.request
 
@@ -394,7 +473,8 @@ def test_network_blocked_in_kernel_but_loopback_works(tmp_path, loopback_server)
             s.connect(("127.0.0.1", {loopback_server}))
             print("G", s.recv(16).decode())
         ```
-        ''')
+        ''',
+    )
     cells = run_document(parse_document(deck, tmp_path))
     lines = dict(line.split(" ", 1) for line in cells[0].outputs[0]["text"].splitlines())
     for key in "ABCDE":
@@ -405,18 +485,22 @@ def test_network_blocked_in_kernel_but_loopback_works(tmp_path, loopback_server)
 
 # --- notebooks ------------------------------------------------------------------------------
 
+
 def _notebook(answer_source: str):
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# TP d'essai"),
-        nbformat.v4.new_code_cell("import os\nmode = os.environ.get('LLMLAB_CORRIGE')\nprint('MODE', mode)"),
+        nbformat.v4.new_code_cell(
+            "import os\nmode = os.environ.get('LLMLAB_CORRIGE')\nprint('MODE', mode)"
+        ),
         nbformat.v4.new_code_cell(answer_source, metadata={"tags": ["exercice"]}),
         # comme les vérificateurs de llmlab : un verdict, qui devient une erreur en mode corrigé
         nbformat.v4.new_code_cell(
             "verdict = 'à compléter' if reponse is ... else "
             "'bravo' if reponse == 42 else 'réponse fausse : ' + repr(reponse)\n"
             "if mode == '1' and verdict != 'bravo':\n    raise AssertionError(verdict)\n"
-            "print(verdict)"),
+            "print(verdict)"
+        ),
     ]
     return nb
 
@@ -452,8 +536,12 @@ def test_committed_outputs_are_detected():
 
 # --- structure du site ----------------------------------------------------------------------
 
+
 def _site(tmp_path):
-    write(tmp_path, "_quarto.yml", '''
+    write(
+        tmp_path,
+        "_quarto.yml",
+        """
         project:
           type: website
         lang: fr
@@ -481,10 +569,14 @@ def _site(tmp_path):
           html:
             theme: [cosmo, styles/site.scss]
             css: styles/absent.css
-        ''')
+        """,
+    )
     for name in ("images/favicon.png", "images/photo.png", "styles/site.scss"):
         write(tmp_path, name, "x")
-    write(tmp_path, "index.qmd", '''
+    write(
+        tmp_path,
+        "index.qmd",
+        """
         ---
         title: Accueil
         ---
@@ -502,8 +594,12 @@ def _site(tmp_path):
         ```markdown
         [dans un bloc](bloc-absent.qmd)
         ```
-        ''')
-    write(tmp_path, "cours.qmd", '''
+        """,
+    )
+    write(
+        tmp_path,
+        "cours.qmd",
+        """
         ---
         title: Cours
         listing:
@@ -511,10 +607,14 @@ def _site(tmp_path):
             - "slides/d*.qmd"
             - "!slides/d2.qmd"
         ---
-        ''')
+        """,
+    )
     for name in ("a", "b", "c", "d1", "d2"):
         write(tmp_path, f"slides/{name}.qmd", f"---\ntitle: {name}\n---\n\nDiapo {name}.\n")
-    write(tmp_path, "slides/b.qmd", '''
+    write(
+        tmp_path,
+        "slides/b.qmd",
+        """
         ---
         title: B
         metadata-files: [_deck.yml]
@@ -523,9 +623,14 @@ def _site(tmp_path):
         ## Titre {background-image="fond-absent.jpg"}
 
         {{< include _partie.qmd >}}
-        ''')
+        """,
+    )
     write(tmp_path, "slides/_partie.qmd", "![schéma](../images/photo.png)\n")
-    write(tmp_path, "slides/_deck.yml", "format:\n  revealjs:\n    theme: [default, ../styles/deck.scss]\n")
+    write(
+        tmp_path,
+        "slides/_deck.yml",
+        "format:\n  revealjs:\n    theme: [default, ../styles/deck.scss]\n",
+    )
     write(tmp_path, "slides/_orpheline.qmd", "Partiel jamais rendu seul.\n")
     for name in ("tp1", "tp2", "tp3", "corriges/tp1", ".ipynb_checkpoints/tp1-checkpoint"):
         path = tmp_path / "notebooks" / f"{name}.ipynb"
@@ -540,14 +645,27 @@ def _site(tmp_path):
 def test_inventory_skips_partials_generated_and_corrections(tmp_path):
     root = _site(tmp_path)
     names = [p.relative_to(root).as_posix() for p in site.site_documents(root)]
-    assert names == ["cours.qmd", "index.qmd", "slides/a.qmd", "slides/b.qmd", "slides/c.qmd",
-                     "slides/d1.qmd", "slides/d2.qmd"]
+    assert names == [
+        "cours.qmd",
+        "index.qmd",
+        "slides/a.qmd",
+        "slides/b.qmd",
+        "slides/c.qmd",
+        "slides/d1.qmd",
+        "slides/d2.qmd",
+    ]
     assert [p.relative_to(root).as_posix() for p in site.notebooks(root)] == [
-        "notebooks/tp1.ipynb", "notebooks/tp2.ipynb", "notebooks/tp3.ipynb"]
+        "notebooks/tp1.ipynb",
+        "notebooks/tp2.ipynb",
+        "notebooks/tp3.ipynb",
+    ]
 
 
 def test_render_list_limits_the_documents(tmp_path):
-    write(tmp_path, "_quarto.yml", '''
+    write(
+        tmp_path,
+        "_quarto.yml",
+        """
         project:
           type: website
           render:
@@ -555,33 +673,47 @@ def test_render_list_limits_the_documents(tmp_path):
             - slides/*.qmd
             - "!slides/brouillon.qmd"
             - "!slides/vieux/"
-        ''')
-    for name in ("index.qmd", "slides/a.qmd", "slides/brouillon.qmd", "slides/vieux/v.qmd",
-                 "notes/hors-liste.qmd"):
+        """,
+    )
+    for name in (
+        "index.qmd",
+        "slides/a.qmd",
+        "slides/brouillon.qmd",
+        "slides/vieux/v.qmd",
+        "notes/hors-liste.qmd",
+    ):
         write(tmp_path, name, "Texte.\n")
     assert [p.relative_to(tmp_path).as_posix() for p in site.site_documents(tmp_path)] == [
-        "index.qmd", "slides/a.qmd"]
+        "index.qmd",
+        "slides/a.qmd",
+    ]
 
 
 def test_orphan_pages_and_unused_partials_are_detected(tmp_path):
     root = _site(tmp_path)
     assert [p.relative_to(root).as_posix() for p in site.orphans(root)] == [
-        "slides/c.qmd", "slides/d2.qmd", "notebooks/tp2.ipynb"]
+        "slides/c.qmd",
+        "slides/d2.qmd",
+        "notebooks/tp2.ipynb",
+    ]
     assert [p.relative_to(root).as_posix() for p in site.unused_partials(root)] == [
-        "slides/_orpheline.qmd"]
+        "slides/_orpheline.qmd"
+    ]
 
 
 def test_broken_links_and_images_are_detected(tmp_path):
     root = _site(tmp_path)
     problems = site.broken_links(root)
-    assert sorted(problems) == sorted([
-        "_quarto.yml (logo) : « images/logo-absent.png » introuvable (images/logo-absent.png)",
-        "_quarto.yml (css) : « styles/absent.css » introuvable (styles/absent.css)",
-        "index.qmd, ligne 6 : « images/absente.png » introuvable (images/absente.png)",
-        "index.qmd, ligne 8 : « slides/nulle-part.qmd » introuvable (slides/nulle-part.qmd)",
-        "slides/b.qmd, ligne 6 : « fond-absent.jpg » introuvable (slides/fond-absent.jpg)",
-        "slides/_deck.yml (theme) : « ../styles/deck.scss » introuvable (styles/deck.scss)",
-    ])
+    assert sorted(problems) == sorted(
+        [
+            "_quarto.yml (logo) : « images/logo-absent.png » introuvable (images/logo-absent.png)",
+            "_quarto.yml (css) : « styles/absent.css » introuvable (styles/absent.css)",
+            "index.qmd, ligne 6 : « images/absente.png » introuvable (images/absente.png)",
+            "index.qmd, ligne 8 : « slides/nulle-part.qmd » introuvable (slides/nulle-part.qmd)",
+            "slides/b.qmd, ligne 6 : « fond-absent.jpg » introuvable (slides/fond-absent.jpg)",
+            "slides/_deck.yml (theme) : « ../styles/deck.scss » introuvable (styles/deck.scss)",
+        ]
+    )
 
 
 def test_config_problems_are_reported():
@@ -594,7 +726,10 @@ def test_config_problems_are_reported():
 def test_html_results_are_found_and_the_asis_route_is_not(tmp_path):
     from harness.outputs import widget_outputs
 
-    deck = write(tmp_path, "deck.qmd", '''
+    deck = write(
+        tmp_path,
+        "deck.qmd",
+        """
         ---
         title: Essai
         ---
@@ -617,7 +752,8 @@ def test_html_results_are_found_and_the_asis_route_is_not(tmp_path):
         ```{python}
         ojs_define(a=1)  # celui de Quarto : un résultat text/html
         ```
-        ''')
+        """,
+    )
     doc = parse_document(deck, tmp_path)
     found = widget_outputs(doc, run_document(doc))
     assert found == ["deck.qmd, ligne 10 : text/html", "deck.qmd, ligne 20 : text/html"]
@@ -627,7 +763,10 @@ def test_html_results_are_found_and_the_asis_route_is_not(tmp_path):
 def test_decimal_point_ticks_are_reported_and_french_ticks_are_not(tmp_path):
     from harness.outputs import decimal_point_ticks
 
-    deck = write(tmp_path, "deck.qmd", '''
+    deck = write(
+        tmp_path,
+        "deck.qmd",
+        """
         ---
         title: Essai
         ---
@@ -653,7 +792,8 @@ def test_decimal_point_ticks_are_reported_and_french_ticks_are_not(tmp_path):
         french_ticks(ax)
         fig.colorbar(image, ax=ax);   # la barre de couleur oubliée
         ```
-        ''')
+        """,
+    )
     doc = parse_document(deck, tmp_path)
     cells = run_document(doc)
     found = decimal_point_ticks(cells, lambda i, _: doc.runnable[i].start.where(doc.root))

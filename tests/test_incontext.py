@@ -1,5 +1,6 @@
 """Le test de la répétition : mesuré sur un modèle qui recopie parfaitement et sur un modèle qui
 ne regarde que le token courant, pour savoir ce que la mesure sait distinguer."""
+
 import math
 
 import pytest
@@ -7,8 +8,14 @@ import torch
 from torch import nn
 
 from llmlab.gpt import GPT, GPTConfig
-from llmlab.incontext import (continuation_logprob, random_chunks, random_letters, repeat_summary,
-                              repeat_test, token_losses)
+from llmlab.incontext import (
+    continuation_logprob,
+    random_chunks,
+    random_letters,
+    repeat_summary,
+    repeat_test,
+    token_losses,
+)
 from llmlab.tokenizers import CharTokenizer
 
 TOKENIZER = CharTokenizer.train("abcdefghijklmnopqrstuvwxyz ")
@@ -35,13 +42,13 @@ class Copier(nn.Module):
 def test_a_perfect_copier_finds_the_second_copy_easy():
     chunks = random_letters(8, n=20, seed=0)
     first, second = repeat_summary(repeat_test(Copier(8), TOKENIZER, chunks))
-    assert first == pytest.approx(math.log(V), rel=0.05)      # rien à recopier encore
+    assert first == pytest.approx(math.log(V), rel=0.05)  # rien à recopier encore
     assert second < 1e-6
 
 
 def test_a_model_without_memory_finds_both_copies_alike():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Embedding(V, V))                  # un bigramme : le token courant
+    model = nn.Sequential(nn.Embedding(V, V))  # un bigramme : le token courant
     first, second = repeat_summary(repeat_test(model, TOKENIZER, random_letters(8, n=50)))
     assert second == pytest.approx(first, rel=0.05)
 
@@ -52,11 +59,14 @@ def test_token_losses_match_a_step_by_step_computation():
     ids = TOKENIZER.encode("the cat sat")
     losses = token_losses(model, ids)
     with torch.no_grad():
-        step = [-torch.log_softmax(model(torch.tensor([ids[:t]]))[0, -1].double(), -1)[ids[t]]
-                for t in range(1, len(ids))]
+        step = [
+            -torch.log_softmax(model(torch.tensor([ids[:t]]))[0, -1].double(), -1)[ids[t]]
+            for t in range(1, len(ids))
+        ]
     assert torch.allclose(losses, torch.stack(step), atol=1e-6)
     assert continuation_logprob(model, TOKENIZER, "the c", "at") == pytest.approx(
-        -float(sum(step[4:6])), abs=1e-6)
+        -float(sum(step[4:6])), abs=1e-6
+    )
 
 
 def test_chunks_are_reproducible_and_of_the_asked_length():

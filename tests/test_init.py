@@ -1,5 +1,6 @@
 """Initialisations (`llmlab.init`) contre `torch.nn.init` : mêmes tirages avec le même
 générateur, mêmes écarts types et bornes ; et leur effet à travers les couches."""
+
 import math
 
 import pytest
@@ -20,8 +21,9 @@ def test_xavier_is_torch_xavier_uniform_with_the_same_generator():
 def test_he_is_torch_kaiming_normal_with_the_same_generator():
     ours = init.init_weight("He", 300, 100, torch.Generator().manual_seed(4))
     ref = torch.empty(100, 300)
-    torch.nn.init.kaiming_normal_(ref, nonlinearity="relu",
-                                  generator=torch.Generator().manual_seed(4))
+    torch.nn.init.kaiming_normal_(
+        ref, nonlinearity="relu", generator=torch.Generator().manual_seed(4)
+    )
     assert torch.equal(ours, ref)
     assert float(ours.std()) == pytest.approx(math.sqrt(2 / 300), rel=0.02)
 
@@ -40,7 +42,7 @@ def test_activation_statistics_through_depth():
     small = init.activation_stats("trop petite", "tanh", depth=10, width=128, n=300)
     zeros = init.activation_stats("zéros", "tanh", depth=3, width=8, n=10)
     assert len(relu_he) == 11
-    assert 0.3 < relu_he[-1] < 3                      # He garde la taille avec ReLU
-    assert relu_xavier[-1] < relu_he[-1] / 10         # Xavier la divise (≈ √2 par couche)
-    assert small[5] < 1e-4                            # trop petite : le signal meurt
+    assert 0.3 < relu_he[-1] < 3  # He garde la taille avec ReLU
+    assert relu_xavier[-1] < relu_he[-1] / 10  # Xavier la divise (≈ √2 par couche)
+    assert small[5] < 1e-4  # trop petite : le signal meurt
     assert zeros[1:] == [0.0, 0.0, 0.0]

@@ -10,6 +10,7 @@ viennent d'un chunk Python que Quarto exécute au rendu et transmet par ``ojs_de
    cellule de la page, soit transmis, soit fourni par le runtime (Plot, Inputs, html…) ;
 3. la formule de la MSE écrite en JavaScript, exécutée par ``node``, contre ``llmlab.linear.mse``.
 """
+
 import ast
 import contextlib
 import io
@@ -27,24 +28,68 @@ from harness.qmd import blocks, expand, parse_document
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {name: ROOT / "interactif" / f"{name}.qmd" for name in ("regression", "descente-gradient")}
 #: Toutes les pages interactives ; PAGES sont celles de la taille d'un enfant (mêmes données).
-ALL_PAGES = {**PAGES, **{name: ROOT / "interactif" / f"{name}.qmd"
-                         for name in ("tokenizer", "echantillonnage", "attention", "prediction")}}
+ALL_PAGES = {
+    **PAGES,
+    **{
+        name: ROOT / "interactif" / f"{name}.qmd"
+        for name in ("tokenizer", "echantillonnage", "attention", "prediction")
+    },
+}
 
 # Ce que le runtime OJS de Quarto fournit sans import, et les mots du langage.
-OJS_BUILTINS = {"Plot", "Inputs", "html", "md", "require", "Math", "Number", "Array", "Set", "Object",
-                "JSON", "String", "Infinity", "NaN", "undefined", "null", "true", "false", "TextEncoder",
-                "URL", "document"}
-JS_KEYWORDS = {"viewof", "const", "let", "var", "function", "return", "for", "of", "in", "if",
-               "else", "new", "typeof", "break", "import", "from"}
+OJS_BUILTINS = {
+    "Plot",
+    "Inputs",
+    "html",
+    "md",
+    "require",
+    "Math",
+    "Number",
+    "Array",
+    "Set",
+    "Object",
+    "JSON",
+    "String",
+    "Infinity",
+    "NaN",
+    "undefined",
+    "null",
+    "true",
+    "false",
+    "TextEncoder",
+    "URL",
+    "document",
+}
+JS_KEYWORDS = {
+    "viewof",
+    "const",
+    "let",
+    "var",
+    "function",
+    "return",
+    "for",
+    "of",
+    "in",
+    "if",
+    "else",
+    "new",
+    "typeof",
+    "break",
+    "import",
+    "from",
+}
 
 
 # --- lecture des pages ----------------------------------------------------------------------
 
+
 def ojs_cells(path: Path) -> list[str]:
     """Le code de chaque chunk ```{ojs}``` de la page, options ``//|`` comprises."""
-    return ["\n".join(line.text for line in block.lines[1:-1])
-            for block in blocks(expand(path, ROOT))
-            if block.kind == "cell" and block.lang == "ojs"]
+    return [
+        "\n".join(line.text for line in block.lines[1:-1])
+        for block in blocks(expand(path, ROOT))
+        if block.kind == "cell" and block.lang == "ojs"
+    ]
 
 
 def run_python_chunks(path: Path) -> dict:
@@ -84,6 +129,7 @@ def received():
 
 # --- 1. les données -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("page", PAGES)
 def test_points_are_the_child_height_data(received, page):
     from llmlab.linear import child_height_data
@@ -104,7 +150,7 @@ def test_best_line_is_polyfit(received, page):
     assert best["a"] == pytest.approx(slope, rel=1e-9)
     assert best["b"] == pytest.approx(intercept, rel=1e-9)
     residuals = heights - np.polyval([slope, intercept], ages)
-    assert best["mse"] == pytest.approx(np.mean(residuals ** 2), rel=1e-9)
+    assert best["mse"] == pytest.approx(np.mean(residuals**2), rel=1e-9)
 
 
 @pytest.mark.parametrize("page", ALL_PAGES)
@@ -128,7 +174,7 @@ def test_history_converges_to_least_squares_for_the_good_rate(received):
     assert end[0.1]["b"] == pytest.approx(best["b"], rel=1e-6)
     assert end[0.1]["mse"] == pytest.approx(best["mse"], rel=1e-9)
     # les autres taux montrent ce que la page annonce : lent, oscillant, divergent
-    assert abs(end[0.01]["a"] - best["a"]) > 0.01          # pas encore arrivé
+    assert abs(end[0.01]["a"] - best["a"]) > 0.01  # pas encore arrivé
     assert end[0.9]["a"] == pytest.approx(best["a"], rel=1e-6)
     run_09 = sorted((d for d in history if d["lr"] == 0.9), key=lambda d: d["epoch"])
     signs = [np.sign(d["a"] - best["a"]) for d in run_09[1:6]]
@@ -145,15 +191,18 @@ def test_history_matches_gradient_descent_in_original_units(received):
     ages_n, _, _ = normalize(ages)
     heights_n, _, height_std = normalize(heights)
     run = gradient_descent(ages_n, heights_n, lr=0.1, epochs=200)
-    rows = sorted((d for d in received["descente-gradient"]["history"] if d["lr"] == 0.1),
-                  key=lambda d: d["epoch"])
+    rows = sorted(
+        (d for d in received["descente-gradient"]["history"] if d["lr"] == 0.1),
+        key=lambda d: d["epoch"],
+    )
     assert [d["epoch"] for d in rows] == list(range(201))
-    np.testing.assert_allclose([d["mse"] for d in rows], run.loss * height_std ** 2, rtol=1e-9)
+    np.testing.assert_allclose([d["mse"] for d in rows], run.loss * height_std**2, rtol=1e-9)
     # epoch 0 : droite horizontale à la hauteur moyenne
     assert rows[0]["a"] == 0 and rows[0]["b"] == pytest.approx(np.mean(heights))
 
 
 # --- 2. les noms échangés entre Python et OJS ------------------------------------------------
+
 
 def strip_js(code: str) -> str:
     """Le code sans commentaires ni texte des chaînes ; le code des ``${…}`` des gabarits reste.
@@ -225,7 +274,9 @@ def cell_names(code: str) -> set[str]:
 def local_names(code: str) -> set[str]:
     """Variables locales : ``const/let/var``, paramètres des fonctions et des fonctions fléchées."""
     names = set(re.findall(r"\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)", code))
-    params = re.findall(r"\(([^()]*)\)\s*=>", code) + re.findall(r"function\s*[\w$]*\s*\(([^)]*)\)", code)
+    params = re.findall(r"\(([^()]*)\)\s*=>", code) + re.findall(
+        r"function\s*[\w$]*\s*\(([^)]*)\)", code
+    )
     names |= {p.split("=")[0].strip() for group in params for p in group.split(",") if p.strip()}
     return names | set(re.findall(r"\b([A-Za-z_$][\w$]*)\s*=>", code))
 
@@ -234,8 +285,8 @@ def used_names(code: str) -> set[str]:
     """Identifiants lus : ni propriété (``.x``), ni clé d'objet (``{x: …}``, ``, x: …``)."""
     names = set()
     for m in re.finditer(r"(?<![.\w$])([A-Za-z_$][\w$]*)", code):
-        before = code[:m.start()].rstrip()
-        is_key = before.endswith(("{", ",")) and re.match(r"\s*:", code[m.end():])
+        before = code[: m.start()].rstrip()
+        is_key = before.endswith(("{", ",")) and re.match(r"\s*:", code[m.end() :])
         if not is_key:
             names.add(m.group(1))
     return names
@@ -263,6 +314,7 @@ def test_name_analysis_catches_a_typo():
 
 # --- 3. la formule de la MSE en JavaScript ------------------------------------------------------
 
+
 def js_function(cells: list[str], name: str) -> str:
     """Le texte de la cellule ``function name(...) { ... }`` (jusqu'à l'accolade de colonne 0)."""
     for code in cells:
@@ -278,8 +330,10 @@ def test_javascript_mse_matches_python(received):
     points = received["regression"]["points"]
     source = js_function(ojs_cells(PAGES["regression"]), "mse")
     lines = [(1.5, 60.0), (2.4, 40.0), (0.0, 0.0), (-1.0, 100.5)]
-    script = (f"const points = {json.dumps(points)};\n{source}\n"
-              f"console.log(JSON.stringify({json.dumps(lines)}.map(([a, b]) => mse(a, b))));")
+    script = (
+        f"const points = {json.dumps(points)};\n{source}\n"
+        f"console.log(JSON.stringify({json.dumps(lines)}.map(([a, b]) => mse(a, b))));"
+    )
     result = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     ages = np.array([p["age"] for p in points])
@@ -289,6 +343,7 @@ def test_javascript_mse_matches_python(received):
 
 
 # --- 4. hors ligne : rien d'un CDN ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("page", ALL_PAGES)
 def test_data_chunk_prints_raw_html_instead_of_a_widget_output(page):
@@ -305,14 +360,18 @@ def test_data_chunk_prints_raw_html_instead_of_a_widget_output(page):
 def test_page_takes_plot_inputs_d3_from_the_site(page):
     """Plot, Inputs et d3 sont redéfinis par le partiel commun, vers assets/vendor/."""
     code = "\n".join(ojs_cells(ALL_PAGES[page]))
-    for name, target in (("Plot", "../assets/vendor/plot/"), ("Inputs", "../assets/vendor/inputs/"),
-                         ("d3", "d3@7.9.0/dist/d3.min.js")):
+    for name, target in (
+        ("Plot", "../assets/vendor/plot/"),
+        ("Inputs", "../assets/vendor/inputs/"),
+        ("d3", "d3@7.9.0/dist/d3.min.js"),
+    ):
         match = re.search(rf"^{name} = requireLocal\(\"([^\"]+)\"\)", code, re.M)
         assert match and match.group(1).startswith(target), name
     assert "cdn.jsdelivr" not in code and "https://" not in code
 
 
 # --- 5. pages du TP 4.3 et 4.4 ------------------------------------------------------------------
+
 
 def test_tokenizer_page_sends_the_course_bpe_and_true_openai_tokens(received):
     import tiktoken
@@ -366,16 +425,25 @@ def test_javascript_sampling_matches_python():
     cells = ojs_cells(ALL_PAGES["echantillonnage"])
     rng = np.random.default_rng(7)
     cases = [rng.normal(scale=2, size=n).round(6).tolist() for n in (5, 12, 30)]
-    calls = ("[" + ", ".join(
-        f"[softmax({z}), topK({z}, 3).map((x) => x === -Infinity ? null : x),"
-        f" topP({z}, 0.7).map((x) => x === -Infinity ? null : x),"
-        f" topP({z}, 0.05).map((x) => x === -Infinity ? null : x)]" for z in cases) + "]")
+    calls = (
+        "["
+        + ", ".join(
+            f"[softmax({z}), topK({z}, 3).map((x) => x === -Infinity ? null : x),"
+            f" topP({z}, 0.7).map((x) => x === -Infinity ? null : x),"
+            f" topP({z}, 0.05).map((x) => x === -Infinity ? null : x)]"
+            for z in cases
+        )
+        + "]"
+    )
     results = _run_js(cells, ["softmax", "topK", "topP"], calls)
     for z, (soft, top_k, top_p, top_p_small) in zip(cases, results, strict=True):
         z = np.array(z)
         np.testing.assert_allclose(soft, sampling.softmax(z), rtol=1e-12)
-        for got, expected in ((top_k, sampling.top_k_filter(z, 3)), (top_p, sampling.top_p_filter(z, 0.7)),
-                              (top_p_small, sampling.top_p_filter(z, 0.05))):
+        for got, expected in (
+            (top_k, sampling.top_k_filter(z, 3)),
+            (top_p, sampling.top_p_filter(z, 0.7)),
+            (top_p_small, sampling.top_p_filter(z, 0.05)),
+        ):
             got = np.array(got)
             assert np.array_equal(got > -1e300, np.isfinite(expected))
             np.testing.assert_allclose(got[got > -1e300], expected[np.isfinite(expected)])
@@ -385,6 +453,7 @@ def test_javascript_sampling_matches_python():
 
 
 # --- 6. pages de la partie 6 : le mini-GPT livré -------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def shipped_gpt():
@@ -441,8 +510,9 @@ def test_attention_page_first_layer_recomputed_by_hand(received, shipped_gpt):
         hidden = torch.ones(T, T, dtype=torch.bool).triu(1)
         weights = scores.masked_fill(hidden, float("-inf")).softmax(-1).numpy()
     for head in range(n_head):
-        np.testing.assert_allclose(np.concatenate(phrase["poids"][0][head]),
-                                   weights[head][np.tril_indices(T)], atol=6e-4)
+        np.testing.assert_allclose(
+            np.concatenate(phrase["poids"][0][head]), weights[head][np.tril_indices(T)], atol=6e-4
+        )
 
 
 def test_prediction_page_sends_the_logits_of_the_shipped_model(received, shipped_gpt):
@@ -483,8 +553,11 @@ def test_javascript_prediction_matches_python():
     z = rng.normal(scale=3, size=40).round(6).tolist()
     chars = [chr(ord("A") + i) for i in range(40)]
     for T in (0.3, 1.0, 2.5):
-        probs, top = _run_js(cells, ["softmax", "topTen"],
-                             f"[softmax({z}, {T}), topTen(softmax({z}, {T}), {json.dumps(chars)})]")
+        probs, top = _run_js(
+            cells,
+            ["softmax", "topTen"],
+            f"[softmax({z}, {T}), topTen(softmax({z}, {T}), {json.dumps(chars)})]",
+        )
         expected = sampling.softmax(np.array(z), temperature=T)
         np.testing.assert_allclose(probs, expected, rtol=1e-12)
         order = np.argsort(-expected)[:10]
@@ -500,8 +573,9 @@ def test_javascript_attention_cells_and_labels():
     ``np.tril_indices`` ; espace et retour à la ligne deviennent visibles."""
     cells = ojs_cells(ALL_PAGES["attention"])
     rows = [[1.0], [0.25, 0.75], [0.5, 0.125, 0.375]]
-    got, labels = _run_js(cells, ["cells", "visible"],
-                          f'[cells({json.dumps(rows)}), ["a", " ", "\\n"].map(visible)]')
+    got, labels = _run_js(
+        cells, ["cells", "visible"], f'[cells({json.dumps(rows)}), ["a", " ", "\\n"].map(visible)]'
+    )
     q, k = np.tril_indices(3)
     assert [(d["q"], d["k"]) for d in got] == list(zip(q.tolist(), k.tolist()))
     assert [d["w"] for d in got] == [w for row in rows for w in row]
@@ -509,6 +583,7 @@ def test_javascript_attention_cells_and_labels():
 
 
 # --- ce que la page montre -----------------------------------------------------------------------
+
 
 def hidden_code_cells(path: Path) -> list[str]:
     """Les cellules OJS dont le code s'afficherait (echo vrai, le défaut) dans une cellule que
@@ -523,14 +598,19 @@ def hidden_code_cells(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("page", sorted(Path(ROOT / "interactif").glob("*.qmd")), ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "page", sorted(Path(ROOT / "interactif").glob("*.qmd")), ids=lambda p: p.stem
+)
 def test_shown_code_is_not_in_a_hidden_cell(page):
     assert hidden_code_cells(page) == []
 
 
 def test_hidden_code_cells_are_found(tmp_path):
     page = tmp_path / "page.qmd"
-    page.write_text("---\ntitle: essai\n---\n\nVoici le calcul :\n\n```{ojs}\n//| output: false\n"
-                    "function f(x) { return x; }\n```\n\n```{ojs}\n//| echo: false\n//| output: false\n"
-                    "g = 1\n```\n", encoding="utf-8")
+    page.write_text(
+        "---\ntitle: essai\n---\n\nVoici le calcul :\n\n```{ojs}\n//| output: false\n"
+        "function f(x) { return x; }\n```\n\n```{ojs}\n//| echo: false\n//| output: false\n"
+        "g = 1\n```\n",
+        encoding="utf-8",
+    )
     assert hidden_code_cells(page) == ["function f(x) { return x; }"]

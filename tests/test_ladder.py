@@ -1,5 +1,6 @@
 """L'échelle de GPT : tailles contre leur forme close, mesures contre torch, une petite
 échelle entraînée (reprise, processus parallèles au bit près, commande), résultats livrés."""
+
 import math
 
 import numpy as np
@@ -12,15 +13,21 @@ from llmlab import scale
 from llmlab.data import load_french_corpus
 from llmlab.tokenizers import CharTokenizer
 
-TINY = LD.LadderSettings(tokens=2048, batch_size=4, block_size=16, eval_chars=800,
-                         evals=4, eval_batches=2, corpus="corpus_fr.txt")
+TINY = LD.LadderSettings(
+    tokens=2048,
+    batch_size=4,
+    block_size=16,
+    eval_chars=800,
+    evals=4,
+    eval_batches=2,
+    corpus="corpus_fr.txt",
+)
 TINY_RUNGS = ["1x8", "2x12"]
 
 
 def test_rung_names_and_errors():
     assert LD.Rung.parse("3x64") == LD.Rung(3, 64) and LD.Rung(3, 64).name == "3x64"
-    assert [r.name for r in LD.DEFAULT_LADDER] == ["2x24", "2x32", "2x48", "3x64", "4x96",
-                                                   "5x128"]
+    assert [r.name for r in LD.DEFAULT_LADDER] == ["2x24", "2x32", "2x48", "3x64", "4x96", "5x128"]
     for bad in ("3-64", "0x64", "2x30"):
         with pytest.raises(ValueError, match="Échelon"):
             LD.Rung.parse(bad)
@@ -37,8 +44,10 @@ def test_non_embedding_params_closed_form(rung):
 
 
 def test_ladder_spans_ten_thousand_to_a_million():
-    sizes = [n * (12 * d * d + 13 * d) + 2 * d for n, d, _ in
-             (vars(r).values() for r in LD.DEFAULT_LADDER)]
+    sizes = [
+        n * (12 * d * d + 13 * d) + 2 * d
+        for n, d, _ in (vars(r).values() for r in LD.DEFAULT_LADDER)
+    ]
     assert 1e4 < sizes[0] < 2e4 and 9e5 < sizes[-1] < 1.1e6
     ratios = np.array(sizes[1:]) / sizes[:-1]
     assert (ratios > 1.7).all() and (ratios < 3.5).all()
@@ -54,8 +63,8 @@ def test_word_counts_on_a_hand_made_case():
     # positions :  0' ' 1l 2e 3' ' 4c 5h 6a 7t 8' ' 9d 10o 11r 12t 13.
     correct = [True] * 14
     predicted = list(target)
-    correct[11], predicted[11] = False, "x"             # « dort » manqué au r
-    predicted[8] = "s"                                  # « chat » continué en « chats »
+    correct[11], predicted[11] = False, "x"  # « dort » manqué au r
+    predicted[8] = "s"  # « chat » continué en « chats »
     rows = {r["length"]: r for r in LD._word_counts(target, correct, predicted)}
     assert rows[2] == {"length": 2, "words": 1, "exact": 1, "letters": 1, "letters_correct": 1}
     assert rows[4] == {"length": 4, "words": 2, "exact": 0, "letters": 6, "letters_correct": 5}
@@ -68,13 +77,15 @@ def test_evaluate_text_matches_torch_cross_entropy():
     measures, words = LD.evaluate_text(model, tok, text, 16)
     ids = torch.tensor(tok.encode(text))
     n = (len(ids) - 1) // 16
-    x, y = ids[:n * 16].view(n, 16), ids[1:n * 16 + 1].view(n, 16)
+    x, y = ids[: n * 16].view(n, 16), ids[1 : n * 16 + 1].view(n, 16)
     with torch.no_grad():
         logits = model(x)
     assert measures["loss"] == pytest.approx(
-        F.cross_entropy(logits.flatten(0, 1), y.flatten()).item(), rel=1e-6)
+        F.cross_entropy(logits.flatten(0, 1), y.flatten()).item(), rel=1e-6
+    )
     assert measures["char_accuracy"] == pytest.approx(
-        (logits.argmax(-1) == y).float().mean().item())
+        (logits.argmax(-1) == y).float().mean().item()
+    )
     assert (words.exact <= words.words).all() and (words.letters_correct <= words.letters).all()
     assert (words.letters == words.words * (words.length - 1)).iloc[:-1].all()
 
@@ -82,8 +93,9 @@ def test_evaluate_text_matches_torch_cross_entropy():
 @pytest.fixture(scope="module")
 def tiny_ladder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("echelle")
-    results = LD.run_ladder(load_french_corpus(), TINY_RUNGS, TINY, folder=folder,
-                            progress=False, device="cpu")
+    results = LD.run_ladder(
+        load_french_corpus(), TINY_RUNGS, TINY, folder=folder, progress=False, device="cpu"
+    )
     return results, folder
 
 
@@ -97,9 +109,9 @@ def test_tiny_ladder_results(tiny_ladder, tmp_path):
     for name in TINY_RUNGS:
         h = results.history[results.history.name == name]
         assert h.tokens.iloc[0] == 0 and h.tokens.iloc[-1] == 2048
-        assert len(h) == 5                                  # au départ, puis 4 évaluations
+        assert len(h) == 5  # au départ, puis 4 évaluations
         np.testing.assert_array_equal(h.tokens, h.step * 4 * 16)
-        assert h.val_loss.iloc[-1] < h.val_loss.iloc[0]      # il a appris
+        assert h.val_loss.iloc[-1] < h.val_loss.iloc[0]  # il a appris
     assert set(results.words.name) == set(TINY_RUNGS)
     LD.write_results(results, tmp_path)
     again = LD.load_ladder(tmp_path)
@@ -109,8 +121,15 @@ def test_tiny_ladder_results(tiny_ladder, tmp_path):
 
 def test_resume_gives_the_same_ladder_without_training(tiny_ladder):
     results, folder = tiny_ladder
-    again = LD.run_ladder(load_french_corpus(), TINY_RUNGS, TINY, folder=folder, resume=True,
-                          progress=False, device="cpu")
+    again = LD.run_ladder(
+        load_french_corpus(),
+        TINY_RUNGS,
+        TINY,
+        folder=folder,
+        resume=True,
+        progress=False,
+        device="cpu",
+    )
     np.testing.assert_array_equal(again.ladder.val_loss, results.ladder.val_loss)
     np.testing.assert_array_equal(again.ladder.train_seconds, results.ladder.train_seconds)
 
@@ -126,14 +145,37 @@ def test_command_with_two_processes_gives_the_same_losses(tmp_path, capsys):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        serial = LD.run_ladder(load_french_corpus(), TINY_RUNGS, settings, progress=False,
-                               device="cpu")
+        serial = LD.run_ladder(
+            load_french_corpus(), TINY_RUNGS, settings, progress=False, device="cpu"
+        )
     finally:
         torch.set_num_threads(threads)
-    assert main(["entrainer", "echelle", "--corpus", str(corpus), "--modeles", *TINY_RUNGS,
-                 "--tokens", "2048", "--batch-size", "4", "--block-size", "16",
-                 "--evaluations", "2", "--dossier", str(tmp_path / "out"), "--processus", "2",
-                 "--sans-barre"]) == 0
+    assert (
+        main(
+            [
+                "entrainer",
+                "echelle",
+                "--corpus",
+                str(corpus),
+                "--modeles",
+                *TINY_RUNGS,
+                "--tokens",
+                "2048",
+                "--batch-size",
+                "4",
+                "--block-size",
+                "16",
+                "--evaluations",
+                "2",
+                "--dossier",
+                str(tmp_path / "out"),
+                "--processus",
+                "2",
+                "--sans-barre",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "α_N" in out and "Durée totale" in out
     parallel = LD.load_ladder(tmp_path / "out")
@@ -170,6 +212,7 @@ def test_missing_results_say_how_to_restore(tmp_path):
 
 
 # --- Les résultats livrés ----------------------------------------------------------------------
+
 
 def test_shipped_ladder_is_consistent():
     shipped = LD.load_ladder()

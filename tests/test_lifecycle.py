@@ -1,6 +1,7 @@
 """llmlab.lifecycle : chaque calcul du deck « IA générative : cycle de vie » contre une référence
 (torch pour la régression logistique et le gradient, les formules closes pour la mémoire,
 `llmlab.quantize` pour l'INT8)."""
+
 import math
 
 import numpy as np
@@ -14,7 +15,7 @@ torch = pytest.importorskip("torch")
 def test_price_class_is_a_quarter_of_boston():
     x, y = lifecycle.rooms_and_price_class()
     assert x.shape == y.shape == (506,)
-    assert 3.5 < x.min() and x.max() < 9        # pièces par logement : la grille des figures
+    assert 3.5 < x.min() and x.max() < 9  # pièces par logement : la grille des figures
     assert set(np.unique(y)) == {0, 1} and 0.2 < y.mean() < 0.3
 
 
@@ -31,7 +32,7 @@ def test_gaussian_classes_match_numpy_and_bayes():
     post = gen.posterior(grid)
     assert np.allclose(post.sum(axis=1), 1)
     assert np.allclose(post[:, 1], dens[:, 1] * gen.prior[1] / (dens * gen.prior).sum(axis=1))
-    assert post[0, 1] < 0.1 < 0.9 < post[2, 1]    # peu de pièces : rarement cher
+    assert post[0, 1] < 0.1 < 0.9 < post[2, 1]  # peu de pièces : rarement cher
 
 
 def test_samples_follow_the_class_gaussian():
@@ -52,7 +53,7 @@ def test_logistic_regression_reaches_the_optimum():
     params = torch.tensor([w, b], dtype=torch.float64, requires_grad=True)
     torch.nn.functional.binary_cross_entropy_with_logits(params[0] * xt + params[1], yt).backward()
     assert params.grad.abs().max() < 1e-6
-    assert 3 < w < 5          # plus de pièces, plus souvent cher
+    assert 3 < w < 5  # plus de pièces, plus souvent cher
 
 
 def test_influence_is_the_gradient_norm_per_position():
@@ -66,19 +67,21 @@ def test_influence_is_the_gradient_norm_per_position():
             super().__init__()
             self.emb, self.head = emb, head
 
-        def forward(self, idx):          # la sortie t dépend de tous les tokens ≤ t
-            return self.head(torch.cumsum(self.emb(idx) * torch.arange(1, idx.shape[1] + 1)[:, None], 1))
+        def forward(self, idx):  # la sortie t dépend de tous les tokens ≤ t
+            return self.head(
+                torch.cumsum(self.emb(idx) * torch.arange(1, idx.shape[1] + 1)[:, None], 1)
+            )
 
     model = Tiny()
     windows = torch.tensor([[0, 1, 2, 3], [4, 3, 2, 1]])
     got = lifecycle.position_influence(model, model.emb, windows)
-    assert all(p.grad is None for p in model.parameters())       # rien ne traîne
+    assert all(p.grad is None for p in model.parameters())  # rien ne traîne
     e = emb(windows[:, :-1]).detach().requires_grad_(True)
     logits = head(torch.cumsum(e * torch.arange(1, 4)[:, None], 1))
     torch.log_softmax(logits[:, -1], -1).gather(1, windows[:, -1:]).sum().backward()
     expected = e.grad.norm(dim=-1).mean(0).flip(0).numpy()
     assert np.allclose(got, expected)
-    assert got[0] > got[-1]          # le dernier token lu pèse le plus (facteur t)
+    assert got[0] > got[-1]  # le dernier token lu pèse le plus (facteur t)
 
 
 def test_text_windows_and_causal_pairs():
@@ -102,7 +105,7 @@ def test_seed_rule_is_sixteen_exact_bytes_plus_activations():
     from llmlab.costs import training_memory
 
     assert sum(r[1] for r in rows[:4]) == training_memory(1, "fp32", "adam")["total"] == 16
-    assert sum(r[2] for r in rows) == pytest.approx(24e9)       # la règle du document source
+    assert sum(r[2] for r in rows) == pytest.approx(24e9)  # la règle du document source
     assert "**24 Go**" in lifecycle.seed_rule_table(1e9)
     assert "pour 7 milliards" in lifecycle.seed_rule_table(7e9)
 
@@ -124,15 +127,15 @@ def test_int8_roundtrip_matches_quantize_and_saturates():
     assert s == pytest.approx(float(ref_s)) == pytest.approx(3.0 / 127)
     assert np.allclose(back, absmax_dequantize(q, ref_s).numpy())
     back, s = lifecycle.int8_roundtrip(x, scale=0.01)
-    assert back[-1] == pytest.approx(1.27)                 # sature, pas d'infini
-    assert np.abs(back - x)[:4].max() <= 0.005 + 1e-6      # au plus un demi-pas
+    assert back[-1] == pytest.approx(1.27)  # sature, pas d'infini
+    assert np.abs(back - x)[:4].max() <= 0.005 + 1e-6  # au plus un demi-pas
     assert not any(math.isinf(v) for v in back)
 
 
 def test_size_table_reads_the_memory_calculator():
     table = lifecycle.size_table()
     assert "| 8 milliards | 16 Go |" in table and "| 1 milliard | 2 Go |" in table
-    assert table.strip().count("\n") == len(lifecycle.SIZE_GUIDE) + 1   # titre, filet, lignes
+    assert table.strip().count("\n") == len(lifecycle.SIZE_GUIDE) + 1  # titre, filet, lignes
 
 
 def test_shipped_gru_forgets_faster_than_the_shipped_gpt():
@@ -144,8 +147,12 @@ def test_shipped_gru_forgets_faster_than_the_shipped_gpt():
     gru, gru_tok, _, _ = load_shipped_gru()
     gpt, gpt_tok, _, _ = load_shipped_gpt()
     text = shakespeare_validation(20_000)
-    g = lifecycle.position_influence(gru, gru.embedding, lifecycle.text_windows(gru_tok, text, 65, 16))
-    t = lifecycle.position_influence(gpt, gpt.tok_emb, lifecycle.text_windows(gpt_tok, text, 65, 16))
+    g = lifecycle.position_influence(
+        gru, gru.embedding, lifecycle.text_windows(gru_tok, text, 65, 16)
+    )
+    t = lifecycle.position_influence(
+        gpt, gpt.tok_emb, lifecycle.text_windows(gpt_tok, text, 65, 16)
+    )
     assert g.shape == t.shape == (64,)
     assert g[62] / g[0] < 1e-3
     assert t[62] / t[0] > 5 * g[62] / g[0]

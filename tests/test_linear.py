@@ -3,6 +3,7 @@
 Références : np.polyfit, np.linalg.lstsq, torch autograd, l'entraînement de Keras lui-même
 et le tableau imprimé dans le deck du cours (seed 000).
 """
+
 import keras
 import numpy as np
 import pytest
@@ -45,6 +46,7 @@ def synthetic_boston(seed=0):
 
 # --- Données et forme close ------------------------------------------------------------------
 
+
 def test_child_height_data_matches_seed_draw():
     x, y = L.child_height_data()
     np.testing.assert_array_equal(x, [0, 6, 12, 18, 24, 30, 36])
@@ -82,6 +84,7 @@ def test_mse_and_mae_match_torch():
 
 # --- Normalisation ---------------------------------------------------------------------------
 
+
 def test_normalize_columns():
     rng = np.random.default_rng(4)
     v = rng.normal(size=(30, 3)) * [1, 50, 0.01] + [5, -300, 2]
@@ -110,6 +113,7 @@ def test_denormalized_least_squares_equals_direct():
 
 
 # --- Descente de gradient NumPy --------------------------------------------------------------
+
 
 @pytest.mark.parametrize("w, b", [(0.0, 0.0), (1.3, -0.7), (-2.0, 5.0)])
 def test_gradient_matches_torch_autograd(w, b):
@@ -159,7 +163,7 @@ def test_seed_table_is_a_gradient_descent():
     x_mean, x_std, y_mean, y_std = stats
     epochs = np.array([row[0] for row in SEED_TABLE])
     w_seed = np.array([row[2] for row in SEED_TABLE]) * x_std / y_std
-    r, q = np.mean(x_n * y_n), 0.98 ** epochs
+    r, q = np.mean(x_n * y_n), 0.98**epochs
     w0 = r + np.sum((w_seed - r) * q) / np.sum(q * q)
     assert 0.15 < w0 < 0.16
     hist = L.gradient_descent(x_n, y_n, lr=0.01, epochs=200, w0=w0)
@@ -172,6 +176,7 @@ def test_seed_table_is_a_gradient_descent():
 
 # --- Neurone Keras ---------------------------------------------------------------------------
 
+
 def test_keras_follows_numpy_gradient_descent():
     """Un pas de SGD par epoch sur les 7 points = la descente de gradient NumPy, pas à pas."""
     x_n, y_n, _ = L.normalized_child_height()
@@ -179,7 +184,9 @@ def test_keras_follows_numpy_gradient_descent():
     w0, b0 = (float(p.ravel()[0]) for p in model.get_weights())
     weights = []
     record = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: weights.append([float(p.ravel()[0]) for p in model.get_weights()])
+        on_epoch_end=lambda epoch, logs: weights.append(
+            [float(p.ravel()[0]) for p in model.get_weights()]
+        )
     )
     history = model.fit(x_n, y_n, epochs=40, batch_size=7, verbose=0, callbacks=[record])
     hist = L.gradient_descent(x_n[:, 0], y_n[:, 0], lr=0.01, epochs=40, w0=w0, b0=b0)
@@ -220,7 +227,9 @@ def test_keras_training_table_reproducible_and_heads_to_least_squares():
 
 
 def test_format_training_table():
-    text = L.format_training_table([(20, 0.3481, 1.047, 64.6047), (200, 0.02961, 2.35289, 41.09871)])
+    text = L.format_training_table(
+        [(20, 0.3481, 1.047, 64.6047), (200, 0.02961, 2.35289, 41.09871)]
+    )
     assert text.splitlines() == [
         "Epoch  Erreur (MSE)    a estimé    b estimé",
         "-" * 46,
@@ -238,6 +247,7 @@ def test_keras_regression_lines_match_training_table():
 
 # --- Boston Housing --------------------------------------------------------------------------
 
+
 def test_boston_closed_form_matches_lstsq_synthetic():
     data = synthetic_boston()
     result = L.boston_closed_form(data)
@@ -245,7 +255,9 @@ def test_boston_closed_form_matches_lstsq_synthetic():
     mean, std = x_train.mean(axis=0), x_train.std(axis=0)
     A = np.column_stack([(x_train - mean) / std, np.ones(len(x_train))])
     theta, *_ = np.linalg.lstsq(A, y_train, rcond=None)
-    np.testing.assert_allclose(np.append(result["weights"], result["bias"]), theta, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(
+        np.append(result["weights"], result["bias"]), theta, rtol=1e-8, atol=1e-10
+    )
     pred = np.column_stack([(x_test - mean) / std, np.ones(len(x_test))]) @ theta
     assert result["test_mse"] == pytest.approx(np.mean((pred - y_test) ** 2), rel=1e-10)
 
@@ -268,7 +280,9 @@ def test_boston_closed_form_real_data():
     # Seconde référence, indépendante de NumPy : le solveur de torch (float64).
     import torch
 
-    solution = torch.linalg.lstsq(torch.tensor(A), torch.tensor(y_train)[:, None], driver="gelsd").solution
+    solution = torch.linalg.lstsq(
+        torch.tensor(A), torch.tensor(y_train)[:, None], driver="gelsd"
+    ).solution
     pred_torch = np.column_stack([x_test, np.ones(len(x_test))]) @ solution[:, 0].numpy()
     assert result["test_mse"] == pytest.approx(np.mean((pred_torch - y_test) ** 2), rel=1e-8)
     assert result["weights"].shape == (13,)

@@ -1,5 +1,6 @@
 """LoRA : départ égal au modèle de base, seuls A et B apprennent, fusion égale à l'adaptateur,
 retrait qui rend le modèle intact, et le même calcul que la bibliothèque peft."""
+
 import copy
 import warnings
 
@@ -7,8 +8,17 @@ import pytest
 import torch
 
 from llmlab.gpt import GPT, GPTConfig
-from llmlab.lora import (LoRALinear, apply_lora, load_lora, lora_layers, lora_parameter_count,
-                         lora_state_dict, merge_lora, remove_lora, trainable_share)
+from llmlab.lora import (
+    LoRALinear,
+    apply_lora,
+    load_lora,
+    lora_layers,
+    lora_parameter_count,
+    lora_state_dict,
+    merge_lora,
+    remove_lora,
+    trainable_share,
+)
 from llmlab.training import TokenData, TrainConfig, train
 
 CFG = GPTConfig(vocab_size=40, context_length=16, n_embd=32, n_head=4, n_layer=2)
@@ -36,7 +46,7 @@ def test_adapted_model_starts_equal_to_the_base_model():
     layer = adapted.blocks[0].attn.qkv
     assert isinstance(layer, LoRALinear) and layer.scaling == 2.0
     assert (layer.lora_B == 0).all()
-    bound = 1 / 32 ** 0.5                             # Kaiming uniforme (a = √5) : ±1/√entrée
+    bound = 1 / 32**0.5  # Kaiming uniforme (a = √5) : ±1/√entrée
     assert layer.lora_A.abs().max() <= bound and layer.lora_A.std() > bound / 4
 
 
@@ -62,7 +72,7 @@ def test_merge_gives_the_same_outputs_and_the_closed_form_weight():
         assert not lora_layers(merged)
         assert torch.allclose(merged.blocks[1].attn.out_proj.weight, expected)
         assert torch.allclose(merged(idx), adapted, atol=1e-5)
-        assert not torch.allclose(adapted, _gpt()(idx), atol=1e-3)      # B compte vraiment
+        assert not torch.allclose(adapted, _gpt()(idx), atol=1e-3)  # B compte vraiment
 
 
 def test_removing_the_adapter_gives_back_the_base_model_exactly():
@@ -96,8 +106,15 @@ def test_training_with_the_course_loop_moves_only_the_adapter():
     base = _gpt()
     model = apply_lora(copy.deepcopy(base))
     data = TokenData(torch.randint(40, (400,), generator=torch.Generator().manual_seed(0)), 16)
-    config = TrainConfig(max_steps=5, batch_size=4, block_size=16, learning_rate=1e-2,
-                         eval_every=5, eval_batches=1, checkpoint_seconds=None)
+    config = TrainConfig(
+        max_steps=5,
+        batch_size=4,
+        block_size=16,
+        learning_rate=1e-2,
+        eval_every=5,
+        eval_batches=1,
+        checkpoint_seconds=None,
+    )
     train(model, data, config, device="cpu", progress=False)
     frozen = remove_lora(copy.deepcopy(model)).state_dict()
     assert all(torch.equal(v, base.state_dict()[k]) for k, v in frozen.items())
@@ -125,6 +142,7 @@ def test_same_outputs_and_same_merge_as_peft():
         assert theirs.get_nb_trainable_parameters() == trainable_share(ours)
         merged_theirs = theirs.merge_and_unload()
         merged_ours = merge_lora(ours)
-        for (name, p), q in zip(merged_ours.state_dict().items(),
-                                merged_theirs.state_dict().values()):
+        for (name, p), q in zip(
+            merged_ours.state_dict().items(), merged_theirs.state_dict().values()
+        ):
             assert torch.allclose(p, q, atol=1e-6), name

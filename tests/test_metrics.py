@@ -1,5 +1,6 @@
 """Métriques (`llmlab.metrics`) contre scikit-learn et torch ; le classifieur de langue
 (`llmlab.classify`) et les trois façons d'apprendre (`llmlab.paradigms`)."""
+
 import math
 
 import numpy as np
@@ -20,14 +21,15 @@ def predictions():
 
 def test_classification_metrics_match_sklearn(predictions):
     y, p = predictions
-    assert np.array_equal(metrics.confusion_matrix(y, p, [0, 1]),
-                          skm.confusion_matrix(y, p, labels=[0, 1]))
+    assert np.array_equal(
+        metrics.confusion_matrix(y, p, [0, 1]), skm.confusion_matrix(y, p, labels=[0, 1])
+    )
     assert metrics.accuracy(y, p) == pytest.approx(skm.accuracy_score(y, p))
     for pos in (0, 1):
         assert metrics.precision(y, p, pos) == pytest.approx(
-            skm.precision_score(y, p, pos_label=pos))
-        assert metrics.recall(y, p, pos) == pytest.approx(
-            skm.recall_score(y, p, pos_label=pos))
+            skm.precision_score(y, p, pos_label=pos)
+        )
+        assert metrics.recall(y, p, pos) == pytest.approx(skm.recall_score(y, p, pos_label=pos))
         assert metrics.f1(y, p, pos) == pytest.approx(skm.f1_score(y, p, pos_label=pos))
     got = metrics.from_confusion(skm.confusion_matrix(y, p, labels=[0, 1]))
     assert got["précision"] == pytest.approx(skm.precision_score(y, p))
@@ -37,8 +39,10 @@ def test_classification_metrics_match_sklearn(predictions):
 def test_three_classes_confusion_matches_sklearn():
     y = ["a", "b", "c", "a", "c", "c"]
     p = ["a", "c", "c", "b", "c", "a"]
-    assert np.array_equal(metrics.confusion_matrix(y, p, ["a", "b", "c"]),
-                          skm.confusion_matrix(y, p, labels=["a", "b", "c"]))
+    assert np.array_equal(
+        metrics.confusion_matrix(y, p, ["a", "b", "c"]),
+        skm.confusion_matrix(y, p, labels=["a", "b", "c"]),
+    )
 
 
 def test_no_positive_prediction_gives_zero_like_sklearn():
@@ -65,7 +69,7 @@ def test_language_classifier_learns_on_disjoint_test():
     assert not set(test) & set(train[:10])
     clf = classify.LanguageClassifier(epochs=200).fit(train, y_train)
     acc = metrics.accuracy(y_test, clf.predict(test))
-    assert 0.75 < acc < 1.0          # appris, mais des fragments de 12 lettres trompent
+    assert 0.75 < acc < 1.0  # appris, mais des fragments de 12 lettres trompent
     # un seuil plus haut : plus précis, moins de rappel
     hi = clf.predict(test, threshold=0.9)
     lo = clf.predict(test, threshold=0.5)

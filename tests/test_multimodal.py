@@ -1,5 +1,6 @@
 """ViT et CLIP en petit : patchs contre torch (unfold), nombre de tokens, perte contrastive
 contre l'entropie croisée de torch."""
+
 import numpy as np
 import pytest
 import torch
@@ -9,9 +10,9 @@ from llmlab import multimodal
 
 
 def test_vit_token_counts():
-    assert multimodal.vit_token_count(224, 224, 16) == 196          # ViT-B/16
+    assert multimodal.vit_token_count(224, 224, 16) == 196  # ViT-B/16
     assert multimodal.vit_token_count(224, 224, 16, cls_token=True) == 197
-    assert multimodal.vit_token_count(224, 224, 14) == 256          # ViT-L/14
+    assert multimodal.vit_token_count(224, 224, 14) == 256  # ViT-L/14
     assert multimodal.vit_token_count(8, 12, 4) == 6
     with pytest.raises(ValueError, match="multiple de 16"):
         multimodal.vit_token_count(100, 224, 16)
@@ -33,8 +34,9 @@ def test_patchify_matches_torch_unfold(shape, patch):
 def test_patchify_order_on_a_readable_image():
     image = np.arange(16).reshape(4, 4)
     patches = multimodal.patchify(image, 2)
-    np.testing.assert_array_equal(patches, [[0, 1, 4, 5], [2, 3, 6, 7],
-                                            [8, 9, 12, 13], [10, 11, 14, 15]])
+    np.testing.assert_array_equal(
+        patches, [[0, 1, 4, 5], [2, 3, 6, 7], [8, 9, 12, 13], [10, 11, 14, 15]]
+    )
     with pytest.raises(ValueError, match="forme"):
         multimodal.patchify(np.zeros(4), 2)
 
@@ -61,9 +63,9 @@ def test_clip_loss_rewards_aligned_pairs():
     images = rng.normal(size=(4, 6))
     aligned = multimodal.clip_loss(images, images + 0.01 * rng.normal(size=(4, 6)))
     shuffled = multimodal.clip_loss(images, images[[1, 2, 3, 0]])
-    assert aligned < 0.01 < np.log(4) < shuffled        # ln 4 : le hasard sur 4 paires
+    assert aligned < 0.01 < np.log(4) < shuffled  # ln 4 : le hasard sur 4 paires
     logits = multimodal.clip_logits(images, images, temperature=0.5)
-    np.testing.assert_allclose(np.diag(logits), 2.0)     # cos = 1, divisé par 0,5
+    np.testing.assert_allclose(np.diag(logits), 2.0)  # cos = 1, divisé par 0,5
     with pytest.raises(ValueError, match="autant"):
         multimodal.clip_loss(images, images[:3])
     with pytest.raises(ValueError, match="dimension"):

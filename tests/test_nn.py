@@ -1,5 +1,6 @@
 """Tests de llmlab.nn : chaque gradient contre l'autograd de torch (float64),
 le gradient check par différences finies, et l'entraînement contre Keras."""
+
 import numpy as np
 import pytest
 import torch
@@ -34,6 +35,7 @@ def torch_grad(fn, *arrays):
 
 
 # --- activations et pertes --------------------------------------------------
+
 
 @pytest.mark.parametrize("name", nn.ACTIVATIONS)
 def test_activation_and_derivative_match_torch(name):
@@ -81,13 +83,13 @@ def test_cross_entropy_and_gradient_match_torch():
     logits = rng.normal(0, 2, size=(8, 5))
     logits[0] = [800.0, -800.0, 0.0, 1.0, 2.0]  # stabilité numérique
     targets = rng.integers(0, 5, size=8)
-    value, (grad,) = torch_grad(
-        lambda z: F.cross_entropy(z, torch.tensor(targets)), logits)
+    value, (grad,) = torch_grad(lambda z: F.cross_entropy(z, torch.tensor(targets)), logits)
     assert nn.cross_entropy(logits, targets) == pytest.approx(value, rel=1e-12)
     np.testing.assert_allclose(nn.cross_entropy_grad(logits, targets), grad, **TOL)
 
 
 # --- neurone, couche, réseau ------------------------------------------------
+
 
 def test_neuron_is_weighted_sum_then_activation():
     w, b, x = [0.5, -1.0, 2.0, 0.1], 0.3, [1.0, 2.0, 3.0, 4.0]
@@ -146,11 +148,14 @@ def torch_mlp_grads(model, x, y, loss):
     return out.item(), [p.grad.numpy() for p in params]
 
 
-@pytest.mark.parametrize("sizes, activations, loss", [
-    ([4, 5, 2], ["relu", "identity"], "mse"),
-    ([4, 5, 3, 2], ["tanh", "gelu", "identity"], "mse"),
-    ([4, 5, 3, 3], ["sigmoid", "gelu_tanh", "identity"], "cross_entropy"),
-])
+@pytest.mark.parametrize(
+    "sizes, activations, loss",
+    [
+        ([4, 5, 2], ["relu", "identity"], "mse"),
+        ([4, 5, 3, 2], ["tanh", "gelu", "identity"], "mse"),
+        ([4, 5, 3, 3], ["sigmoid", "gelu_tanh", "identity"], "cross_entropy"),
+    ],
+)
 def test_mlp_backward_matches_torch(sizes, activations, loss):
     rng = np.random.default_rng(7)
     model = nn.MLP(sizes, activations, seed=3)
@@ -207,8 +212,7 @@ def test_fit_finds_least_squares_solution(batch_size):
     history = model.fit(X, y, epochs=300, lr=0.1, batch_size=batch_size)
     coef, *_ = np.linalg.lstsq(np.c_[X, np.ones(64)], y, rcond=None)
     tol = 1e-6 if batch_size is None else 2e-2  # les mini-lots bruitent la fin
-    np.testing.assert_allclose(np.r_[model.layers[0].W[:, 0], model.layers[0].b], coef,
-                               atol=tol)
+    np.testing.assert_allclose(np.r_[model.layers[0].W[:, 0], model.layers[0].b], coef, atol=tol)
     assert history[-1] < history[0]
 
 
@@ -220,9 +224,11 @@ def test_mlp_initial_weights_depend_only_on_seed():
 
 # --- la même chose en Keras -------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def keras():
     import keras
+
     assert keras.backend.backend() == "torch"
     return keras
 
@@ -271,6 +277,7 @@ def test_boston_hidden_layer_beats_linear():
 
 # --- tailles des vrais modèles ----------------------------------------------
 
+
 def gpt_params(n_layers, d, vocab=50257, context=1024):
     """GPT-2/3 : embeddings (tokens + positions), blocs (12d² + 13d), LayerNorm finale ;
     tête de sortie partagée avec l'embedding des tokens."""
@@ -286,8 +293,13 @@ def llama3_params(n_layers, d, ffn, vocab=128256, kv=1024):
 
 def test_model_sizes_match_seed_and_architecture():
     table = {m.name: m for m in nn.MODEL_SIZES}
-    seed = {"GPT-2 small": (12, 768), "GPT-2 large": (36, 1280), "GPT-3": (96, 12288),
-            "LLaMA 3 8B": (32, 4096), "LLaMA 3 70B": (80, 8192)}
+    seed = {
+        "GPT-2 small": (12, 768),
+        "GPT-2 large": (36, 1280),
+        "GPT-3": (96, 12288),
+        "LLaMA 3 8B": (32, 4096),
+        "LLaMA 3 70B": (80, 8192),
+    }
     assert {name: (m.n_layers, m.d_model) for name, m in table.items()} == seed
     assert table["GPT-2 small"].n_params == gpt_params(12, 768)
     assert table["GPT-2 large"].n_params == gpt_params(36, 1280)
@@ -325,7 +337,7 @@ def test_plot_network_draws_every_neuron_and_every_weight():
     assert len(lines) == weights == 4 * 5 + 5 * 3 + 3 * 4
     ink = matplotlib.colors.to_rgba(read_palette()["ink"])
     dark = [c for c in circles if c.get_facecolor() == ink]
-    assert len(dark) == sum(sizes[1:])          # les neurones ; les 4 entrées sont claires
+    assert len(dark) == sum(sizes[1:])  # les neurones ; les 4 entrées sont claires
     texts = [t.get_text() for t in ax.texts]
     assert texts.count("h") == 5 + 3 and "x₄" in texts and "ŷ₄" in texts
     assert "couche 3\nsorties ŷ" in texts and "entrées x" in texts

@@ -6,6 +6,7 @@
   une erreur si une solution est fausse ;
 * **propre** : le fichier committé n'a ni sortie ni ``execution_count``.
 """
+
 from pathlib import Path
 
 import pytest
@@ -44,8 +45,10 @@ def test_blank_notebook_runs_to_the_end(path):
     # llmlab.display.french_ticks, matplotlib écrit « 0.25 ».
     where = [c.where for c in notebook_cells(nb)]
     found = decimal_point_ticks(cells, lambda i, _: where[i])
-    assert not found, ("graduations à point décimal ; appelez llmlab.display.french_ticks(ax) "
-                       "(ou sur la barre de couleur) :\n  " + "\n  ".join(found))
+    assert not found, (
+        "graduations à point décimal ; appelez llmlab.display.french_ticks(ax) "
+        "(ou sur la barre de couleur) :\n  " + "\n  ".join(found)
+    )
 
 
 @pytest.mark.slow
@@ -58,24 +61,33 @@ def test_solved_notebook_passes_every_check(path):
     except ImportError as e:
         if not exercises:
             pytest.skip(f"pas d'exercice dans ce notebook et llmlab.exercises absent ({e})")
-        pytest.fail(f"{len(exercises)} exercice(s) mais llmlab.exercises.solved_notebook "
-                    f"est introuvable : {e}", pytrace=False)
+        pytest.fail(
+            f"{len(exercises)} exercice(s) mais llmlab.exercises.solved_notebook "
+            f"est introuvable : {e}",
+            pytrace=False,
+        )
     try:
         solved = solved_notebook(path)
     except (OSError, ValueError) as e:
         pytest.fail(f"{path.relative_to(ROOT)} : pas de version corrigée : {e}", pytrace=False)
     # les cellules d'exercice ont bien changé : sinon on exécuterait le notebook vierge
     before = [c.source for c in exercises]
-    after = [c.source for c in solved.cells if EXERCISE_TAG in c.get("metadata", {}).get("tags", [])]
+    after = [
+        c.source for c in solved.cells if EXERCISE_TAG in c.get("metadata", {}).get("tags", [])
+    ]
     assert len(after) == len(before), "solved_notebook a perdu ou ajouté des cellules d'exercice"
     unchanged = [i for i, (b, a) in enumerate(zip(before, after), 1) if a == b]
-    assert not unchanged, f"exercice(s) n° {unchanged} sans solution dans notebooks/solutions/{path.stem}.py"
+    assert not unchanged, (
+        f"exercice(s) n° {unchanged} sans solution dans notebooks/solutions/{path.stem}.py"
+    )
     _run(solved, path, solved=True)
 
 
 @pytest.mark.parametrize("path", _params())
 def test_notebook_committed_without_outputs(path):
     problems = stale_outputs(read(path))
-    assert not problems, (f"{path.relative_to(ROOT)} doit être committé sans sorties "
-                          "(Kernel > Restart & Clear Output, ou jupyter nbconvert "
-                          "--clear-output --inplace) :\n  " + "\n  ".join(problems))
+    assert not problems, (
+        f"{path.relative_to(ROOT)} doit être committé sans sorties "
+        "(Kernel > Restart & Clear Output, ou jupyter nbconvert "
+        "--clear-output --inplace) :\n  " + "\n  ".join(problems)
+    )

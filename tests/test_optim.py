@@ -1,6 +1,5 @@
 """Les optimiseurs écrits à la main (`llmlab.optim`) contre ``torch.optim`` :
 mêmes hyperparamètres, mêmes gradients, mêmes poids après chaque pas."""
-import math
 
 import pytest
 import torch
@@ -41,30 +40,44 @@ def _run(make, steps=STEPS):
 
 CASES = [
     ("SGD", dict(lr=0.1), lambda p: torch.optim.SGD(p, lr=0.1)),
-    ("Moment", dict(lr=0.05, momentum=0.9),
-     lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
-    ("RMSprop", dict(lr=0.01, alpha=0.9, eps=1e-6),
-     lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6)),
-    ("Adam", dict(lr=0.02, betas=(0.8, 0.99)),
-     lambda p: torch.optim.Adam(p, lr=0.02, betas=(0.8, 0.99))),
-    ("Adam", dict(lr=0.02, weight_decay=0.1),
-     lambda p: torch.optim.Adam(p, lr=0.02, weight_decay=0.1)),
-    ("AdamW", dict(lr=0.02, weight_decay=0.5),
-     lambda p: torch.optim.AdamW(p, lr=0.02, weight_decay=0.5)),
-    ("AdamW", dict(lr=0.01),   # défaut de torch : λ = 0,01
-     lambda p: torch.optim.AdamW(p, lr=0.01)),
+    ("Moment", dict(lr=0.05, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.9)),
+    (
+        "RMSprop",
+        dict(lr=0.01, alpha=0.9, eps=1e-6),
+        lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, eps=1e-6),
+    ),
+    (
+        "Adam",
+        dict(lr=0.02, betas=(0.8, 0.99)),
+        lambda p: torch.optim.Adam(p, lr=0.02, betas=(0.8, 0.99)),
+    ),
+    (
+        "Adam",
+        dict(lr=0.02, weight_decay=0.1),
+        lambda p: torch.optim.Adam(p, lr=0.02, weight_decay=0.1),
+    ),
+    (
+        "AdamW",
+        dict(lr=0.02, weight_decay=0.5),
+        lambda p: torch.optim.AdamW(p, lr=0.02, weight_decay=0.5),
+    ),
+    (
+        "AdamW",
+        dict(lr=0.01),  # défaut de torch : λ = 0,01
+        lambda p: torch.optim.AdamW(p, lr=0.01),
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, kwargs, reference", CASES,
-                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "name, kwargs, reference", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_same_weights_as_torch_step_after_step(name, kwargs, reference):
     ours = _run(lambda p: optim.make_optimizer(name, p, **kwargs))
     theirs = _run(reference)
     for step, (a, b) in enumerate(zip(ours, theirs), start=1):
         for pa, pb in zip(a, b):
-            torch.testing.assert_close(pa, pb, rtol=1e-5, atol=1e-6,
-                                       msg=f"{name}, pas {step}")
+            torch.testing.assert_close(pa, pb, rtol=1e-5, atol=1e-6, msg=f"{name}, pas {step}")
     # les poids ont bien bougé : le test compare des pas, pas l'état initial
     assert not torch.equal(ours[-1][0], _problem()[2][0])
 
@@ -82,14 +95,15 @@ def test_adam_step_by_hand_matches_the_class():
     w_hand, m, v = 0.5, 0.0, 0.0
     for t in range(1, 4):
         opt.zero_grad()
-        (w ** 2).sum().backward()
+        (w**2).sum().backward()
         g = 2 * w_hand
         opt.step()
         w_hand, m, v = optim.adam_step_by_hand(w_hand, g, m, v, t, lr=0.1)
         assert float(w.detach()) == pytest.approx(w_hand, rel=1e-6)
     # au premier pas, Adam avance de lr (au signe près), quel que soit |g|
-    assert optim.adam_step_by_hand(3.0, 1e-3, 0.0, 0.0, 1, lr=0.1)[0] \
-        == pytest.approx(2.9, abs=1e-4)
+    assert optim.adam_step_by_hand(3.0, 1e-3, 0.0, 0.0, 1, lr=0.1)[0] == pytest.approx(
+        2.9, abs=1e-4
+    )
 
 
 def test_trajectories_reach_the_minimum():

@@ -6,6 +6,7 @@ sous Linux, ce sont des copies (fork) du processus de pytest, prêtes en une fra
 seconde. Le test de `torchrun` lance de vrais nouveaux interpréteurs (chacun recharge
 torch) : il est marqué ``slow``.
 """
+
 import os
 import subprocess
 import sys
@@ -27,8 +28,10 @@ WORLD = 2
 
 def _tokens(seed, batch=4):
     gen = torch.Generator().manual_seed(seed)
-    return (torch.randint(TINY.vocab_size, (batch, TINY.context_length), generator=gen),
-            torch.randint(TINY.vocab_size, (batch, TINY.context_length), generator=gen))
+    return (
+        torch.randint(TINY.vocab_size, (batch, TINY.context_length), generator=gen),
+        torch.randint(TINY.vocab_size, (batch, TINY.context_length), generator=gen),
+    )
 
 
 X, Y = _tokens(0)
@@ -39,8 +42,9 @@ BATCHES = [_tokens(seed) for seed in (2, 3, 4)]
 @pytest.fixture(scope="module")
 def checks():
     """Les résultats des deux rangs : (a), (b) et (c) dans un seul groupe."""
-    return distributed.launch(parallel.run_checks, TINY, X, Y, X_FF, BATCHES,
-                              world_size=WORLD, timeout=300)
+    return distributed.launch(
+        parallel.run_checks, TINY, X, Y, X_FF, BATCHES, world_size=WORLD, timeout=300
+    )
 
 
 def _close(a, b, atol=1e-6):
@@ -48,6 +52,7 @@ def _close(a, b, atol=1e-6):
 
 
 # --- (a) données --------------------------------------------------------------------------
+
 
 def test_ddp_averaged_gradients_equal_the_full_batch_gradient(checks):
     results = checks
@@ -76,14 +81,15 @@ def test_shard_refuses_unequal_parts():
 
 # --- (b) tenseurs -------------------------------------------------------------------------
 
+
 def test_tensor_parallel_mlp_equals_the_whole_mlp(checks):
     results = checks
     ref = parallel.full_feedforward(TINY, X_FF)
     parts = [r["tensor"] for r in results]
     hidden = 4 * TINY.n_embd
-    assert parts[0]["fc_weight"].shape == (hidden // WORLD, TINY.n_embd)   # A par colonnes
+    assert parts[0]["fc_weight"].shape == (hidden // WORLD, TINY.n_embd)  # A par colonnes
     assert parts[0]["proj_weight"].shape == (TINY.n_embd, hidden // WORLD)  # B par lignes
-    for part in parts:   # chaque rang a la sortie entière et le gradient entier de x
+    for part in parts:  # chaque rang a la sortie entière et le gradient entier de x
         _close(part["y"], ref["y"])
         _close(part["x_grad"], ref["x_grad"])
         _close(part["proj_bias"], ref["proj_bias"])
@@ -107,15 +113,16 @@ def test_without_the_all_reduce_one_rank_gets_only_a_partial_output():
 
 # --- (c) ZeRO 1 ---------------------------------------------------------------------------
 
+
 def test_zero_stage_1_keeps_about_half_of_adam_states_per_rank(checks):
     results = checks
     ref = parallel.adam_reference(TINY, BATCHES)
     per_rank = [r["zero"]["state_bytes"] for r in results]
-    assert sum(per_rank) == ref["state_bytes"]       # chaque état sur un seul rang
+    assert sum(per_rank) == ref["state_bytes"]  # chaque état sur un seul rang
     for b in per_rank:
         assert abs(b / ref["state_bytes"] - 1 / WORLD) < 0.05
     n_params = sum(p.numel() for p in GPT(TINY).parameters())
-    assert ref["state_bytes"] >= 2 * 4 * n_params    # m et v en float32
+    assert ref["state_bytes"] >= 2 * 4 * n_params  # m et v en float32
     assert sum(r["zero"]["n_params"] for r in results) == n_params
 
 
@@ -124,7 +131,7 @@ def test_zero_training_gives_the_weights_of_plain_adam(checks):
     ref = parallel.adam_reference(TINY, BATCHES)
     start = parallel.adam_reference(TINY, [])["weights"]
     moved = max(float((ref["weights"][k] - start[k]).abs().max()) for k in start)
-    assert moved > 1e-4                              # trois pas ont changé les poids
+    assert moved > 1e-4  # trois pas ont changé les poids
     for rank in range(WORLD):
         for name, w in ref["weights"].items():
             _close(results[rank]["zero"]["weights"][name], w, atol=1e-5)
@@ -142,6 +149,7 @@ def test_optimizer_state_bytes_counts_adam_moments():
 
 
 # --- le lancement -------------------------------------------------------------------------
+
 
 def test_launch_reports_the_error_of_a_rank():
     with pytest.raises(RuntimeError, match=r"(?s)rang \d a échoué.*parts égales"):
@@ -179,13 +187,31 @@ def test_the_module_runs_under_torchrun(tmp_path):
     port = distributed.free_port()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     run = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--nnodes", "1",
-         "--nproc-per-node", "2", "--rdzv-backend", "c10d",
-         "--rdzv-endpoint", f"127.0.0.1:{port}", "-m", "llmlab.parallel", "ddp",
-         "--pas", "2"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nnodes",
+            "1",
+            "--nproc-per-node",
+            "2",
+            "--rdzv-backend",
+            "c10d",
+            "--rdzv-endpoint",
+            f"127.0.0.1:{port}",
+            "-m",
+            "llmlab.parallel",
+            "ddp",
+            "--pas",
+            "2",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "2 processus (gloo, cpu" in run.stdout
     gap = float(run.stdout.split("écart relatif maximal ")[1].split(".\n")[0].replace(",", "."))
     assert gap < 1e-5
-

@@ -1,5 +1,6 @@
 """scripts/post_render.py : Quarto le lance après le rendu ; il retire des pages le polyfill de
 cdnjs que le gabarit HTML de Quarto ajoute à toute page dont les formules passent par MathJax."""
+
 from __future__ import annotations
 
 import subprocess
@@ -29,7 +30,9 @@ def test_only_the_polyfill_tag_is_removed():
     cleaned = post_render.strip_polyfill(HEAD)
     assert "cdnjs" not in cleaned and "polyfill" not in cleaned
     assert cleaned == HEAD.replace(
-        '  <script src="https://cdnjs.cloudflare.com/polyfill/v3/polyfill.min.js?features=es6"></script>\n', "")
+        '  <script src="https://cdnjs.cloudflare.com/polyfill/v3/polyfill.min.js?features=es6"></script>\n',
+        "",
+    )
     assert post_render.strip_polyfill(cleaned) == cleaned  # une seconde fois : rien à faire
 
 
@@ -47,10 +50,19 @@ def test_the_pages_quarto_announces_are_cleaned(tmp_path):
         path.write_text(HEAD, encoding="utf-8")
     listing = tmp_path / "fichiers.txt"
     listing.write_text(f"{page}\n{deck}\n", encoding="utf-8")  # index.html n'a pas été rendu
-    env = {"PATH": "/usr/bin:/bin", "QUARTO_USE_FILE_FOR_PROJECT_OUTPUT_FILES": str(listing),
-           "QUARTO_PROJECT_OUTPUT_DIR": str(site)}
-    result = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True,
-                            cwd=tmp_path, timeout=60)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "QUARTO_USE_FILE_FOR_PROJECT_OUTPUT_FILES": str(listing),
+        "QUARTO_PROJECT_OUTPUT_DIR": str(site),
+    }
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "retiré de 2 pages" in result.stdout
     assert "polyfill" not in page.read_text(encoding="utf-8")

@@ -1,5 +1,6 @@
 """Préparation des données (`llmlab.prep`) contre SciPy, scikit-learn et les défauts
 qu'on a soi-même mis dans la table."""
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -38,7 +39,7 @@ def test_mahalanobis_matches_scipy(boston):
     ref = [distance.mahalanobis(row, mean, inv) for row in x[:50]]
     np.testing.assert_allclose(ours[:50], ref, rtol=1e-10)
     # au carré, la moyenne vaut p (n − 1) / n : une identité de la covariance empirique
-    assert np.mean(ours ** 2) == pytest.approx(13 * (len(x) - 1) / len(x))
+    assert np.mean(ours**2) == pytest.approx(13 * (len(x) - 1) / len(x))
 
 
 @pytest.mark.parametrize("k", [1, 2, 5, 13])
@@ -67,7 +68,7 @@ def test_dirty_table_is_cleaned_back(boston):
     clean, steps = prep.clean_boston(dirty)
     assert [s[2] for s in steps] == [512, 506, 503]
     assert clean.isna().sum().sum() == 0 and not clean.duplicated().any()
-    assert clean["RM"].max() < 10       # les 628 pièces sont parties
+    assert clean["RM"].max() < 10  # les 628 pièces sont parties
 
 
 def test_impute_median():

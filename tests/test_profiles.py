@@ -6,6 +6,7 @@ s'ajoutent à celles de ``_quarto.yml``), le filtre des notes passe par le vrai 
 contrôle des fuites (``harness/leaks.py``, lancé par ``tests/check_site.py`` sur le vrai rendu)
 est essayé sur de petits sites fabriqués ici.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,7 @@ import yaml
 
 from harness import site
 from harness.leaks import solution_leaks
-from llmlab.exercises import solved_notebook, solutions_path
+from llmlab.exercises import solutions_path, solved_notebook
 from llmlab.exercises.notebooks import SOLUTION_MARKER, exercise_cells
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,8 +52,10 @@ def test_the_student_site_renders_no_solution_and_the_teacher_site_adds_them():
     patterns = config("_quarto-enseignant.yml")["project"]["render"]
     assert "notebooks/corriges/*.ipynb" in patterns
     # Le dossier de sortie du site de l'enseignant n'écrase pas celui des élèves.
-    assert config("_quarto-enseignant.yml")["project"]["output-dir"] != config(
-        "_quarto.yml")["project"]["output-dir"]
+    assert (
+        config("_quarto-enseignant.yml")["project"]["output-dir"]
+        != config("_quarto.yml")["project"]["output-dir"]
+    )
 
 
 def test_the_teacher_site_writes_its_solutions_before_rendering():
@@ -70,12 +73,26 @@ def test_notes_are_removed_only_by_the_student_profile():
 
 def test_the_notes_filter_drops_notes_and_keeps_every_other_block():
     pypandoc = pytest.importorskip("pypandoc")
-    source = ("## Titre\n\nTexte visible.\n\n::: {.notes}\nNote secrète.\n:::\n\n"
-              "::: {.callout-note}\nEncadré.\n:::\n")
+    source = (
+        "## Titre\n\nTexte visible.\n\n::: {.notes}\nNote secrète.\n:::\n\n"
+        "::: {.callout-note}\nEncadré.\n:::\n"
+    )
     html = subprocess.run(
-        [pypandoc.get_pandoc_path(), "--lua-filter", str(ROOT / "filters" / "sans-notes.lua"),
-         "-f", "markdown", "-t", "html"],
-        input=source, capture_output=True, text=True, encoding="utf-8", check=True).stdout
+        [
+            pypandoc.get_pandoc_path(),
+            "--lua-filter",
+            str(ROOT / "filters" / "sans-notes.lua"),
+            "-f",
+            "markdown",
+            "-t",
+            "html",
+        ],
+        input=source,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        check=True,
+    ).stdout
     assert "Note secrète" not in html and "notes" not in html
     assert "Texte visible" in html and "Encadré" in html and "callout-note" in html
 
@@ -109,8 +126,10 @@ def _write(path: Path, text: str) -> None:
 def test_the_leak_check_finds_solutions_and_notes_in_a_rendered_site(tmp_path):
     clean = tmp_path / "propre"
     _write(clean / "index.html", "<p>Un corrigé sera distribué plus tard.</p>")
-    _write(clean / "slides" / "tp4.html",
-           '<section><h2>Titre</h2><aside class="footer">pied</aside></section>')
+    _write(
+        clean / "slides" / "tp4.html",
+        '<section><h2>Titre</h2><aside class="footer">pied</aside></section>',
+    )
     _write(clean / "notebooks" / "tp4-1.ipynb", nbformat.writes(nbformat.v4.new_notebook()))
     assert solution_leaks(clean) == []
 
@@ -123,8 +142,9 @@ def test_the_leak_check_finds_solutions_and_notes_in_a_rendered_site(tmp_path):
     leaks = solution_leaks(leaky)
     assert len(leaks) == 3
     assert any("corriges/tp4-1-corrige.html" in leak for leak in leaks)
-    assert any(leak.startswith("notebooks/tp4-2.html") and "cellule corrigée" in leak
-               for leak in leaks)
+    assert any(
+        leak.startswith("notebooks/tp4-2.html") and "cellule corrigée" in leak for leak in leaks
+    )
     assert any(leak.startswith("slides/tp4.html") and "notes" in leak for leak in leaks)
 
 

@@ -1,4 +1,5 @@
 """Élagage : densités exactes, motif 2:4, poids élagués nuls et poids gardés intacts."""
+
 import pytest
 import torch
 from torch import nn
@@ -36,10 +37,10 @@ def test_semi_structured_mask_keeps_two_largest_of_each_four():
 def test_prune_model_zeroes_the_masked_weights_and_keeps_the_others(scope, pattern):
     model = _model()
     pruned, masks = prune_model(model, 0.6, scope, pattern, skip=())
-    for (name, mask), old, new in zip(masks.items(), (model[0], model[2]), (pruned[0], pruned[2])):
+    for (_name, mask), old, new in zip(masks.items(), (model[0], model[2]), (pruned[0], pruned[2])):
         assert (new.weight[~mask] == 0).all()
         assert torch.equal(new.weight[mask], old.weight[mask])
-        assert torch.equal(new.bias, old.bias)                  # les biais ne sont pas élagués
+        assert torch.equal(new.bias, old.bias)  # les biais ne sont pas élagués
         if pattern:
             assert (mask.reshape(mask.shape[0], -1, 4).sum(-1) == 2).all()
         elif scope == "layer":
@@ -48,16 +49,16 @@ def test_prune_model_zeroes_the_masked_weights_and_keeps_the_others(scope, patte
     total = sum(m.numel() for m in masks.values())
     assert sparsity_of(pruned, skip=()) == pytest.approx(zeros / total)
     assert sparsity_of(pruned, skip=()) == pytest.approx(0.5 if pattern else 0.6, abs=1e-3)
-    assert sparsity_of(model, skip=()) == 0                     # l'original n'a pas bougé
+    assert sparsity_of(model, skip=()) == 0  # l'original n'a pas bougé
 
 
 def test_global_threshold_prunes_small_layers_more():
     model = _model()
     with torch.no_grad():
-        model[2].weight.mul_(0.01)                               # une couche de petits poids
+        model[2].weight.mul_(0.01)  # une couche de petits poids
     _, masks = prune_model(model, 0.5, "global", skip=())
     first, second = ((~m).float().mean() for m in masks.values())
-    assert second == 1.0 and first < 0.5                         # tout le petit d'abord
+    assert second == 1.0 and first < 0.5  # tout le petit d'abord
 
 
 def test_bad_arguments_are_refused_in_french():

@@ -1,5 +1,6 @@
 """La référence de l'API (``reference/*.qmd``, ``scripts/reference.py``) : à jour, en français,
 complète pour les modules du paquet et pour chaque nom de llmlab qu'un deck utilise."""
+
 from __future__ import annotations
 
 import importlib
@@ -38,32 +39,43 @@ def test_the_committed_pages_are_what_the_script_writes_today(tmp_path):
     written = reference.build(tmp_path)
     committed = sorted(REFERENCE.glob("*.qmd"))
     assert [p.name for p in written] == [p.name for p in committed], (
-        "reference/ n'est plus à jour : uv run python scripts/reference.py")
-    stale = [p.name for p in committed
-             if p.read_text(encoding="utf-8") != (tmp_path / "reference" / p.name).read_text(
-                 encoding="utf-8")]
+        "reference/ n'est plus à jour : uv run python scripts/reference.py"
+    )
+    stale = [
+        p.name
+        for p in committed
+        if p.read_text(encoding="utf-8")
+        != (tmp_path / "reference" / p.name).read_text(encoding="utf-8")
+    ]
     assert not stale, f"pages à refaire (uv run python scripts/reference.py) : {stale}"
 
 
 def test_pages_have_french_headings_and_no_sphinx_roles():
     for page in REFERENCE.glob("*.qmd"):
         text = page.read_text(encoding="utf-8")
-        assert not re.search(r"^#+ (Functions|Methods|Parameters|Returns|Attributes)\s*$",
-                             text, re.MULTILINE), page.name
+        assert not re.search(
+            r"^#+ (Functions|Methods|Parameters|Returns|Attributes)\s*$", text, re.MULTILINE
+        ), page.name
         assert "| Name |" not in text and not re.search(r":(func|class|mod|meth):`", text)
 
 
 def test_francize_translates_headings_tables_and_roles():
     text = "## Functions\n\n| Name | Description |\n\n#### Parameters\n\nVoir :func:`train`."
     assert reference.francize(text) == (
-        "## Fonctions\n\n| Nom | Description |\n\n#### Paramètres\n\nVoir `train`.")
+        "## Fonctions\n\n| Nom | Description |\n\n#### Paramètres\n\nVoir `train`."
+    )
 
 
 def test_commented_constants_are_read_from_sphinx_comments():
-    source = ("#: La taille.\n#: En octets.\nSIZE = 3\n\nOTHER = 4\n#: Privé.\n_HIDDEN = 1\n"
-              "#: Deux sorts.\nA, _B, C = 1, 2, 3\ndef f():\n    pass\n")
+    source = (
+        "#: La taille.\n#: En octets.\nSIZE = 3\n\nOTHER = 4\n#: Privé.\n_HIDDEN = 1\n"
+        "#: Deux sorts.\nA, _B, C = 1, 2, 3\ndef f():\n    pass\n"
+    )
     assert reference.commented_constants(source) == [
-        ("SIZE", "La taille. En octets."), ("A", "Deux sorts."), ("C", "Deux sorts.")]
+        ("SIZE", "La taille. En octets."),
+        ("A", "Deux sorts."),
+        ("C", "Deux sorts."),
+    ]
 
 
 _IMPORT = re.compile(r"^[ \t]*from llmlab(?:\.(\w+))? import (\([^)]*\)|[^\n]+)", re.MULTILINE)
@@ -93,12 +105,18 @@ def names_used_in(text: str) -> set[tuple[str, str]]:
 
 
 def test_names_used_reads_imports_aliases_and_attributes():
-    text = ("from llmlab.display import (french_number,\n    markdown_table)\n"
-            "from llmlab import hardware as hw, tokenizers\n"
-            "x = hw.MACHINES\ny = tokenizers.load_gpt2()\nz = llmlab.gpt.GPT2_124M\n")
+    text = (
+        "from llmlab.display import (french_number,\n    markdown_table)\n"
+        "from llmlab import hardware as hw, tokenizers\n"
+        "x = hw.MACHINES\ny = tokenizers.load_gpt2()\nz = llmlab.gpt.GPT2_124M\n"
+    )
     assert names_used_in(text) == {
-        ("display", "french_number"), ("display", "markdown_table"),
-        ("hardware", "MACHINES"), ("tokenizers", "load_gpt2"), ("gpt", "GPT2_124M")}
+        ("display", "french_number"),
+        ("display", "markdown_table"),
+        ("hardware", "MACHINES"),
+        ("tokenizers", "load_gpt2"),
+        ("gpt", "GPT2_124M"),
+    }
 
 
 def test_every_public_name_a_deck_uses_has_its_section():
@@ -113,8 +131,11 @@ def test_every_public_name_a_deck_uses_has_its_section():
         obj = getattr(importlib.import_module(f"llmlab.{module}"), name, None)
         if obj is None or isinstance(obj, types.ModuleType):
             continue
-        home = getattr(obj, "__module__", "") if (inspect.isfunction(obj) or
-                                                  inspect.isclass(obj)) else ""
+        home = (
+            getattr(obj, "__module__", "")
+            if (inspect.isfunction(obj) or inspect.isclass(obj))
+            else ""
+        )
         home = home if home.startswith("llmlab.") else f"llmlab.{module}"
         page = REFERENCE / f"{home.split('.', 1)[1]}.qmd"
         if not page.is_file() or f"{{ #{home}.{name} }}" not in page.read_text(encoding="utf-8"):

@@ -1,4 +1,5 @@
 """L1, L2 et arrêt précoce (`llmlab.regularisation`) contre scikit-learn."""
+
 import numpy as np
 import pytest
 from sklearn.linear_model import Lasso, LinearRegression, Ridge
@@ -38,8 +39,8 @@ def test_l2_is_sklearn_ridge_and_only_shrinks(boston):
     ref = Ridge(alpha=0.5 * len(x)).fit(x, y)
     np.testing.assert_allclose(w, ref.coef_, atol=1e-8)
     w0, _ = R.fit_linear(x, y)
-    assert (w != 0).all()                           # aucun zéro
-    assert np.linalg.norm(w) < np.linalg.norm(w0)   # mais plus petits
+    assert (w != 0).all()  # aucun zéro
+    assert np.linalg.norm(w) < np.linalg.norm(w0)  # mais plus petits
 
 
 def test_paths(boston):

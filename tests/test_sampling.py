@@ -1,5 +1,6 @@
 """Tests de llmlab.sampling : chaque opération contre sa référence torch (ou une forme
 close), les erreurs en français, et les comptes du corpus pour « Bonjour mon … »."""
+
 import math
 
 import numpy as np
@@ -8,8 +9,16 @@ import torch
 import torch.nn.functional as F
 
 from llmlab import data, sampling
-from llmlab.sampling import (NGramModel, cross_entropy, greedy, perplexity, sample,
-                             softmax, top_k_filter, top_p_filter)
+from llmlab.sampling import (
+    NGramModel,
+    cross_entropy,
+    greedy,
+    perplexity,
+    sample,
+    softmax,
+    top_k_filter,
+    top_p_filter,
+)
 
 RNG = np.random.default_rng(0)
 LOGITS = RNG.normal(0, 3, size=(6, 11))
@@ -20,6 +29,7 @@ def t(a):
 
 
 # --- références torch, écrites comme dans transformers (generation/logits_process.py) ----
+
 
 def torch_top_k(logits, k):
     """TopKLogitsWarper : tout logit < k-ième plus grand passe à -inf."""
@@ -41,6 +51,7 @@ def torch_top_p(logits, p):
 
 
 # --- softmax et température ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("temperature", [0.1, 0.5, 1.0, 2.0, 10.0])
 def test_softmax_matches_torch(temperature):
@@ -81,6 +92,7 @@ def test_all_minus_infinity_is_refused():
 
 # --- top-k et top-p -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("k", [1, 2, 5, 11, 50])
 def test_top_k_matches_torch(k):
     np.testing.assert_array_equal(top_k_filter(LOGITS, k), torch_top_k(LOGITS, min(k, 11)))
@@ -109,11 +121,11 @@ def test_top_p_keeps_the_minimal_nucleus():
     probs = np.array([0.05, 0.5, 0.15, 0.3])
     z = np.log(probs)
     kept = lambda p: set(np.flatnonzero(np.isfinite(top_p_filter(z, p))))  # noqa: E731
-    assert kept(0.4) == {1}                 # 0,5 suffit
-    assert kept(0.75) == {1, 3}             # 0,5 + 0,3 = 0,8 >= 0,75
-    assert kept(0.9) == {1, 3, 2}           # 0,95
+    assert kept(0.4) == {1}  # 0,5 suffit
+    assert kept(0.75) == {1, 3}  # 0,5 + 0,3 = 0,8 >= 0,75
+    assert kept(0.9) == {1, 3, 2}  # 0,95
     assert kept(0.99) == {0, 1, 2, 3}
-    assert kept(1e-9) == {1}                # le plus probable reste toujours
+    assert kept(1e-9) == {1}  # le plus probable reste toujours
 
 
 @pytest.mark.parametrize("p", [0, -0.1, 1.5])
@@ -123,6 +135,7 @@ def test_top_p_refuses_p_outside_0_1(p):
 
 
 # --- glouton et tirage ----------------------------------------------------------------------
+
 
 def test_greedy_is_argmax():
     for row in LOGITS:
@@ -150,8 +163,12 @@ def test_sample_frequencies_follow_softmax():
         if top_k:
             x = x.masked_fill(x < torch.topk(x, top_k)[0][-1], -float("inf"))
         expected = torch.softmax(x, dim=-1).numpy()
-        freq = np.bincount([sample(z, temperature, top_k=top_k, rng=gen) for _ in range(n)],
-                           minlength=5) / n
+        freq = (
+            np.bincount(
+                [sample(z, temperature, top_k=top_k, rng=gen) for _ in range(n)], minlength=5
+            )
+            / n
+        )
         sigma = np.sqrt(expected * (1 - expected) / n) + 1e-12
         assert (np.abs(freq - expected) <= 4 * sigma + 1e-9).all(), (temperature, freq, expected)
 
@@ -164,6 +181,7 @@ def test_sample_never_draws_a_filtered_token():
 
 
 # --- entropie croisée et perplexité ---------------------------------------------------------
+
 
 def test_cross_entropy_matches_torch():
     probs = softmax(LOGITS)
@@ -204,6 +222,7 @@ def test_probabilities_must_sum_to_one():
 
 # --- le modèle de comptage ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def ngram():
     return NGramModel.train(data.load_french_corpus())
@@ -214,7 +233,14 @@ def test_bonjour_mon_counts_from_the_corpus(ngram):
     table = ngram.next_distribution("Bonjour mon")
     assert list(table.columns) == ["mot", "compte", "probabilité"]
     assert dict(zip(table["mot"], table["compte"])) == {
-        "cœur": 6, "ami": 5, "trésor": 3, "voisin": 2, "chéri": 2, "petit": 1, "grand": 1}
+        "cœur": 6,
+        "ami": 5,
+        "trésor": 3,
+        "voisin": 2,
+        "chéri": 2,
+        "petit": 1,
+        "grand": 1,
+    }
     assert list(table["mot"][:3]) == ["cœur", "ami", "trésor"]
     np.testing.assert_allclose(table["probabilité"], table["compte"] / 20)
     assert "choeur" not in ngram.vocab
@@ -233,9 +259,10 @@ def test_counts_agree_with_a_plain_text_search(ngram):
 
 def test_ngram_uses_only_the_last_two_words(ngram):
     after_mon = ngram.next_distribution("mon")
-    assert after_mon["compte"].sum() > 20           # « mon » seul : tout le corpus
+    assert after_mon["compte"].sum() > 20  # « mon » seul : tout le corpus
     assert ngram.next_distribution("Il dit bonjour mon").equals(
-        ngram.next_distribution("bonjour mon"))
+        ngram.next_distribution("bonjour mon")
+    )
     assert len(ngram.next_distribution("mon", k=3)) == 3
     assert ngram.next_distribution("mon", k=3)["probabilité"].sum() < 1
 
@@ -250,7 +277,7 @@ def test_two_words_of_context_by_default_one_with_max_context_1(ngram):
     after_mon = Counter(re.findall(r"\bmon (\w+)", text))
     one = NGramModel.train(data.load_french_corpus(), max_context=1)
     assert one.max_context == 1 and ngram.max_context == 2
-    table = one.next_distribution("bonjour mon")        # seul « mon » compte
+    table = one.next_distribution("bonjour mon")  # seul « mon » compte
     assert table.equals(ngram.next_distribution("mon"))
     p_one = dict(zip(table["mot"], table["probabilité"]))["cœur"]
     assert p_one == pytest.approx(after_mon["cœur"] / sum(after_mon.values()))
@@ -277,7 +304,15 @@ def test_unknown_context_is_explained(ngram):
 
 def test_split_words_french_elision():
     assert sampling.split_words("L'école, aujourd’hui ? Grand-mère qu'il") == [
-        "l'", "école", ",", "aujourd'hui", "?", "grand-mère", "qu'", "il"]
+        "l'",
+        "école",
+        ",",
+        "aujourd'hui",
+        "?",
+        "grand-mère",
+        "qu'",
+        "il",
+    ]
 
 
 def test_generate_follows_the_corpus(ngram):
@@ -285,13 +320,14 @@ def test_generate_follows_the_corpus(ngram):
     assert text == ngram.generate("Bonjour mon", 8, rng=0)
     words = sampling.split_words(text)
     assert len(words) == 10 and words[:2] == ["bonjour", "mon"]
-    for a, b, c in zip(words, words[1:], words[2:]):   # chaque trigramme a été vu
+    for a, b, c in zip(words, words[1:], words[2:]):  # chaque trigramme a été vu
         assert c in ngram.counts[(a, b)]
     greedy_text = ngram.generate("Bonjour mon", 1, temperature=1e-6)
     assert greedy_text == "bonjour mon cœur"
 
 
 # --- une fonction montrée sur une diapositive tient en 62 caractères -------------------------
+
 
 def shown_width_problems(module, width=62):
     """Lignes trop longues dans la source des fonctions et méthodes publiques du module
@@ -304,8 +340,11 @@ def shown_width_problems(module, width=62):
             continue
         members = [(name, obj)]
         if inspect.isclass(obj):
-            members = [(f"{name}.{n}", getattr(obj, n)) for n, m in vars(obj).items()
-                       if isinstance(m, classmethod) or inspect.isfunction(m)]
+            members = [
+                (f"{name}.{n}", getattr(obj, n))
+                for n, m in vars(obj).items()
+                if isinstance(m, classmethod) or inspect.isfunction(m)
+            ]
         for label, member in members:
             if not inspect.isroutine(member):
                 continue
@@ -323,13 +362,11 @@ def test_generate_text_is_seeded_and_new_only_drops_the_start():
     from llmlab.shipped import load_shipped_gpt, load_shipped_gru
 
     for model, tok, _, _ in (load_shipped_gpt(), load_shipped_gru()):
-        full = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3,
-                                      temperature=0.8)
-        again = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3,
-                                       temperature=0.8)
-        new = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3,
-                                     new_only=True, temperature=0.8)
-        other = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=4,
-                                       temperature=0.8)
+        full = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3, temperature=0.8)
+        again = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=3, temperature=0.8)
+        new = sampling.generate_text(
+            model, tok, "ROMEO:\n", 30, seed=3, new_only=True, temperature=0.8
+        )
+        other = sampling.generate_text(model, tok, "ROMEO:\n", 30, seed=4, temperature=0.8)
         assert full == again and full == "ROMEO:\n" + new and len(new) == 30
         assert other != full

@@ -1,5 +1,6 @@
 """Lois d'échelle : la calculatrice de Chinchilla contre ses formes closes et l'article, les
 ajustements contre des lois connues, la frontière du calcul."""
+
 import math
 
 import numpy as np
@@ -14,7 +15,7 @@ def test_compute_optimal_closed_form():
         n, d = scale.compute_optimal(c)
         assert n == pytest.approx(math.sqrt(c / 120), rel=1e-12)
         assert d == pytest.approx(20 * n, rel=1e-12)
-        assert training_flops(n, d) == pytest.approx(c, rel=1e-12)   # C = 6·N·D
+        assert training_flops(n, d) == pytest.approx(c, rel=1e-12)  # C = 6·N·D
 
 
 def test_compute_optimal_recovers_chinchilla():
@@ -78,7 +79,7 @@ def test_compute_frontier():
 
 def test_exact_match_from_accuracy():
     p = np.array([0.5, 0.8, 0.9])
-    np.testing.assert_allclose(scale.exact_match_from_accuracy(p, 5), p ** 5)
+    np.testing.assert_allclose(scale.exact_match_from_accuracy(p, 5), p**5)
     assert scale.exact_match_from_accuracy(0.5, 10) < 0.001 < 0.5
 
 
@@ -93,8 +94,9 @@ def test_plots_draw(monkeypatch):
     loss = np.array([2.4, 2.2, 2.0])
     ax = scale.plot_loss_vs_params(n, loss, scale.fit_power_law(n, loss), labels=list("abc"))
     assert len(ax.lines) == 3
-    history = pd.DataFrame({"name": ["a", "a", "b", "b"], "tokens": [0, 100, 0, 100],
-                            "val_loss": [4.0, 2.5, 4.0, 2.2]})
+    history = pd.DataFrame(
+        {"name": ["a", "a", "b", "b"], "tokens": [0, 100, 0, 100], "val_loss": [4.0, 2.5, 4.0, 2.2]}
+    )
     ax = scale.plot_loss_vs_compute(history, {"a": 1e4, "b": 3e4})
     assert len(ax.lines) == 3
     ax = scale.plot_compute_optimal()

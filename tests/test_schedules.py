@@ -1,6 +1,5 @@
 """Les plannings du taux (`llmlab.schedules`) contre ``torch.optim.lr_scheduler``,
 et le planning dans la boucle d'entraînement."""
-import math
 
 import pytest
 import torch
@@ -28,8 +27,9 @@ def test_step_schedule_equals_steplr():
 
 
 def test_cosine_equals_cosineannealinglr():
-    ref = _torch_lrs(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(
-        o, T_max=200, eta_min=1e-4), 201, 3e-3)
+    ref = _torch_lrs(
+        lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=200, eta_min=1e-4), 201, 3e-3
+    )
     ours = [S.cosine_lr(t, 3e-3, 200, 1e-4) for t in range(201)]
     assert ours == pytest.approx(ref, rel=1e-9, abs=1e-12)
     assert ours[0] == 3e-3 and ours[-1] == pytest.approx(1e-4)
@@ -39,8 +39,7 @@ def test_warmup_cosine_equals_linear_then_cosine():
     W, T, lr, low = 10, 120, 2e-3, 2e-4
 
     def make(o):
-        warm = torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / W,
-                                                 total_iters=W - 1)
+        warm = torch.optim.lr_scheduler.LinearLR(o, start_factor=1 / W, total_iters=W - 1)
         cos = torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=T - W, eta_min=low)
         return torch.optim.lr_scheduler.SequentialLR(o, [warm, cos], milestones=[W])
 
@@ -49,8 +48,7 @@ def test_warmup_cosine_equals_linear_then_cosine():
     assert ours == pytest.approx(ref, rel=1e-9, abs=1e-12)
     assert ours[0] == pytest.approx(lr / W) and max(ours) == pytest.approx(lr)
     # learning_rate_at : le même planning, par son nom
-    assert S.schedule_curve(T, lr=lr, schedule="cosinus", warmup_steps=W,
-                            min_lr=low) == ours
+    assert S.schedule_curve(T, lr=lr, schedule="cosinus", warmup_steps=W, min_lr=low) == ours
 
 
 def test_constant_with_warmup():
@@ -58,12 +56,15 @@ def test_constant_with_warmup():
     assert lrs == [0.25, 0.5, 0.75, 1.0, 1.0, 1.0, 1.0, 1.0]
 
 
-@pytest.mark.parametrize("args, words", [
-    (("lineaire", 0, 100, 1e-3, 0.0), "inconnu"),
-    (("cosinus", 100, 100, 1e-3, 0.0), "plus court"),
-    (("cosinus", -1, 100, 1e-3, 0.0), "≥ 0"),
-    (("cosinus", 10, 100, 1e-3, 1e-2), "taux minimal"),
-])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (("lineaire", 0, 100, 1e-3, 0.0), "inconnu"),
+        (("cosinus", 100, 100, 1e-3, 0.0), "plus court"),
+        (("cosinus", -1, 100, 1e-3, 0.0), "≥ 0"),
+        (("cosinus", 10, 100, 1e-3, 1e-2), "taux minimal"),
+    ],
+)
 def test_nonsense_schedules_are_refused_in_french(args, words):
     with pytest.raises(ValueError, match=words):
         S.check_schedule(*args)

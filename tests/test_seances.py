@@ -1,5 +1,6 @@
 """Une page par séance du planning : le planning y mène, et chaque notebook cité se lit en ligne,
 se télécharge (format ipynb des pages de notebooks) et s'ouvre dans VS Code par sa commande."""
+
 from __future__ import annotations
 
 import re

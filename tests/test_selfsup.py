@@ -1,5 +1,6 @@
 """Auto-supervision : les paires de GPT sont un décalage, le masquage de BERT suit 15 % puis
 80/10/10 (bornes binomiales), la perte ne voit que les positions choisies (contre torch)."""
+
 import math
 
 import numpy as np
@@ -33,7 +34,7 @@ def test_gpt_pairs_are_the_text_shifted_by_one():
     assert len(inputs) == len(targets) == len(ids) - 1
     np.testing.assert_array_equal(inputs, ids[:-1])
     np.testing.assert_array_equal(targets, ids[1:])
-    np.testing.assert_array_equal(targets[:-1], inputs[1:])   # la cible d'hier est l'entrée
+    np.testing.assert_array_equal(targets[:-1], inputs[1:])  # la cible d'hier est l'entrée
 
 
 def test_gpt_pairs_match_the_training_batches():
@@ -67,7 +68,7 @@ def test_masking_proportions_on_a_long_text(long_ids):
     # positions choisies : des tokens intacts et des tokens au hasard (parfois le même id)
     kept = ex.action == selfsup.KEPT
     np.testing.assert_array_equal(ex.inputs[kept], ids[kept])
-    assert (ex.inputs[ex.action == selfsup.MASKED] == vocab).all()   # [MASK] = vocab_size
+    assert (ex.inputs[ex.action == selfsup.MASKED] == vocab).all()  # [MASK] = vocab_size
     randoms = ex.action == selfsup.RANDOM
     same = (ex.inputs[randoms] == ids[randoms]).sum()
     assert same <= binomial_bounds(int(randoms.sum()), 1 / vocab)[1]
@@ -77,15 +78,18 @@ def test_random_replacements_are_uniform_over_the_vocabulary(long_ids):
     """Les tokens tirés au hasard couvrent le vocabulaire uniformément (χ² à vocab − 1
     degrés de liberté, sous une borne à 5 écarts types)."""
     ids, vocab = long_ids
-    draws = np.concatenate([
-        (ex := selfsup.masked_lm_pairs(ids, vocab, seed=s)).inputs[ex.action == selfsup.RANDOM]
-        for s in range(10)])
+    draws = np.concatenate(
+        [
+            (ex := selfsup.masked_lm_pairs(ids, vocab, seed=s)).inputs[ex.action == selfsup.RANDOM]
+            for s in range(10)
+        ]
+    )
     counts = np.bincount(draws, minlength=vocab)
     expected = len(draws) / vocab
     chi2 = ((counts - expected) ** 2 / expected).sum()
     dof = vocab - 1
     assert chi2 < dof + 5 * math.sqrt(2 * dof)
-    assert (draws < vocab).all()                       # jamais [MASK] par hasard
+    assert (draws < vocab).all()  # jamais [MASK] par hasard
 
 
 def test_every_position_has_the_same_chance_to_be_chosen():
@@ -94,7 +98,7 @@ def test_every_position_has_the_same_chance_to_be_chosen():
     runs = 4000
     for s in range(runs):
         hits += selfsup.masked_lm_pairs(ids, 20, seed=s).chosen
-    assert hits.sum() == 3 * runs                      # toujours round(15 % × 20) = 3
+    assert hits.sum() == 3 * runs  # toujours round(15 % × 20) = 3
     low, high = binomial_bounds(runs, 3 / 20)
     assert ((low <= hits) & (hits <= high)).all()
 

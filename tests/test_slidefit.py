@@ -8,6 +8,7 @@
 3. Les decks actuels de ``slides/`` : exécutés (une seule fois, avec ``test_slides.py``), toutes
    leurs diapositives doivent tenir.
 """
+
 import json
 import re
 from pathlib import Path
@@ -28,8 +29,9 @@ def lines_of(text: str, name: str = "deck.qmd") -> list[Line]:
 def fixture_fits() -> list[sf.Fit]:
     data = json.loads((FIXTURE / "outputs.json").read_text(encoding="utf-8"))
     lines = lines_of((FIXTURE / "deck.qmd").read_text(encoding="utf-8"), str(FIXTURE / "deck.qmd"))
-    return sf.fit_deck(lines, data["chunks"], execute=data["execute"],
-                       format_options=data["format_options"])
+    return sf.fit_deck(
+        lines, data["chunks"], execute=data["execute"], format_options=data["format_options"]
+    )
 
 
 MEASURED = json.loads((FIXTURE / "slides-measured.json").read_text(encoding="utf-8"))
@@ -43,12 +45,13 @@ def same_title(a: str, b: str) -> bool:
 
 # --- 1. calibration sur la version mesurée ------------------------------------------------------
 
+
 def test_split_finds_the_measured_slides():
     # 38 diapositives ; la mesure a avancé 38 fois avec « suivant » : la diapositive à fragment
     # (B) compte deux vues, et la dernière diapositive n'a donc pas été mesurée.
     assert len(FITS) == 38
     assert len(MEASURED) == 38
-    titles = [v.title for v in VIEWS[:len(MEASURED)]]
+    titles = [v.title for v in VIEWS[: len(MEASURED)]]
     for view, measured in zip(titles, MEASURED):
         assert same_title(view, measured["title"]), (view, measured["title"])
     assert [f.title for f in FITS if f.slide.fragments] == ["Une variable qui pose problème : B"]
@@ -64,7 +67,8 @@ def test_prediction_matches_chromium(measured):
         f"{'déborde' if fit.overflows else 'tient'} (bas {fit.below:+.0f} px, droite "
         f"{fit.beyond:+.0f} px ; {' ; '.join(fit.reasons) or 'aucune raison'}), mesuré "
         f"{'déborde' if overflows else 'tient'} (bas {measured['px_below']} px, "
-        f"droite {measured['px_right']} px)")
+        f"droite {measured['px_right']} px)"
+    )
 
 
 def test_code_width_is_exact_on_the_measured_deck():
@@ -77,7 +81,9 @@ def test_code_width_is_exact_on_the_measured_deck():
 
 def test_reasons_are_readable():
     reasons = {f.title: " ; ".join(f.reasons) for f in FITS}
-    assert re.search(r"ligne de code de 82 caractères : 13\d px de trop à droite", reasons["3. Installer uv"])
+    assert re.search(
+        r"ligne de code de 82 caractères : 13\d px de trop à droite", reasons["3. Installer uv"]
+    )
     assert "hauteur estimée" in reasons["La perte (MSE) diminue"]
     assert "figure" in reasons["La perte (MSE) diminue"]
     assert "code mermaid affiché" in reasons["Du dossier au notebook"]
@@ -85,19 +91,27 @@ def test_reasons_are_readable():
 
 # --- 1 bis. le rendu du 2026-12-07 (commit 562b379) : 157 vues, deux decks --------------------
 
-FIXTURES_562 = [ROOT / "tests" / "fixtures" / "slidefit" / f"{deck}-562b379"
-                for deck in ("tp4", "construire-un-llm")]
+FIXTURES_562 = [
+    ROOT / "tests" / "fixtures" / "slidefit" / f"{deck}-562b379"
+    for deck in ("tp4", "construire-un-llm")
+]
 
 
 def views_of(fixture: Path) -> list[sf.Fit]:
     data = json.loads((fixture / "outputs.json").read_text(encoding="utf-8"))
     lines = lines_of((fixture / "deck.qmd").read_text(encoding="utf-8"), str(fixture / "deck.qmd"))
-    return sf.views(sf.fit_deck(lines, data["chunks"], execute=data["execute"],
-                                format_options=data["format_options"]))
+    return sf.views(
+        sf.fit_deck(
+            lines, data["chunks"], execute=data["execute"], format_options=data["format_options"]
+        )
+    )
 
 
-MEASURED_562 = [(fixture, m) for fixture in FIXTURES_562
-                for m in json.loads((fixture / "slides-measured.json").read_text(encoding="utf-8"))]
+MEASURED_562 = [
+    (fixture, m)
+    for fixture in FIXTURES_562
+    for m in json.loads((fixture / "slides-measured.json").read_text(encoding="utf-8"))
+]
 VIEWS_562 = {fixture: views_of(fixture) for fixture in FIXTURES_562}
 
 
@@ -112,12 +126,16 @@ def test_the_157_measured_views_are_the_predicted_ones_in_order():
     for fixture, measured in MEASURED_562:
         view = VIEWS_562[fixture][measured["slide"] - 1]
         expected = view.title.split("$")[0]
-        assert rendered_title(measured["title"]).startswith(rendered_title(expected).replace("'", "’")), (
-            fixture.name, measured["slide"], view.title, measured["title"])
+        assert rendered_title(measured["title"]).startswith(
+            rendered_title(expected).replace("'", "’")
+        ), (fixture.name, measured["slide"], view.title, measured["title"])
 
 
-@pytest.mark.parametrize("fixture,measured", MEASURED_562,
-                         ids=[f"{f.name.split('-562b379')[0]}-s{m['slide']:03d}" for f, m in MEASURED_562])
+@pytest.mark.parametrize(
+    "fixture,measured",
+    MEASURED_562,
+    ids=[f"{f.name.split('-562b379')[0]}-s{m['slide']:03d}" for f, m in MEASURED_562],
+)
 def test_prediction_matches_the_render_of_562b379(fixture, measured):
     """Mesure de la revue : ce qui est dessiné (boîtes et texte), à l'échelle 1 ; une
     diapositive déborde au-delà de la tolérance du contrôle du site (4 px)."""
@@ -130,7 +148,8 @@ def test_prediction_matches_the_render_of_562b379(fixture, measured):
         f"{'déborde' if fit.overflows else 'tient'} (bas {fit.below:+.0f} px, droite "
         f"{fit.beyond:+.0f} px ; {' ; '.join(fit.reasons) or 'aucune raison'}), mesuré "
         f"{'déborde' if overflows else 'tient'} (bas {measured['px_below']} px, "
-        f"droite {measured['px_right']} px)")
+        f"droite {measured['px_right']} px)"
+    )
 
 
 # Lignes mesurées sur les captures de la revue (shared/review/shots/), en px à l'échelle 1.
@@ -146,11 +165,15 @@ MEASURED_LINES = [
 
 @pytest.mark.parametrize("text,font,px", MEASURED_LINES, ids=[t[:20] for t, _, _ in MEASURED_LINES])
 def test_text_width_is_the_rendered_width(text, font, px):
-    width = sum(w for w, _ in sf.tokens(text)) * font + sf.char_em(" ") * font * (len(sf.tokens(text)) - 1)
+    width = sum(w for w, _ in sf.tokens(text)) * font + sf.char_em(" ") * font * (
+        len(sf.tokens(text)) - 1
+    )
     assert width == pytest.approx(px, rel=0.015)  # sans le crénage (« L’a ») : 1 % au plus
 
 
-MATHJAX = json.loads((ROOT / "tests" / "fixtures" / "slidefit" / "mathjax2-widths.json").read_text(encoding="utf-8"))
+MATHJAX = json.loads(
+    (ROOT / "tests" / "fixtures" / "slidefit" / "mathjax2-widths.json").read_text(encoding="utf-8")
+)
 
 
 def test_formula_widths_follow_mathjax():
@@ -160,7 +183,7 @@ def test_formula_widths_follow_mathjax():
     font = MATHJAX["font_px"]
     ratios = []
     for formula in MATHJAX["formulas"]:
-        if formula["px"] < 40:       # une lettre seule : quelques pixels d'écart
+        if formula["px"] < 40:  # une lettre seule : quelques pixels d'écart
             continue
         ratio = sf.math_em(formula["tex"], formula["display"]) * font / formula["px"]
         assert 0.9 <= ratio <= 1.2, (formula, ratio)
@@ -170,7 +193,9 @@ def test_formula_widths_follow_mathjax():
 
 
 def test_a_fully_connected_network_in_mermaid_overflows():
-    layers = "flowchart LR\n  a & b & c & d --> e & f & g & h & i\n  e & f & g & h & i --> j & k & l\n"
+    layers = (
+        "flowchart LR\n  a & b & c & d --> e & f & g & h & i\n  e & f & g & h & i --> j & k & l\n"
+    )
     assert sf.dense_edges(layers) == 35
     result = fit("```{mermaid}\n%%| echo: false\n" + layers + "```")
     assert result.overflows and "matplotlib" in result.reasons[0]
@@ -179,6 +204,7 @@ def test_a_fully_connected_network_in_mermaid_overflows():
 
 
 # --- 2. le modèle -------------------------------------------------------------------------------
+
 
 def fit(body: str, title: str = "## Essai", echo: bool = True, outputs=None) -> sf.Fit:
     lines = lines_of(f"{title}\n\n{body}\n")
@@ -223,14 +249,16 @@ def test_columns_change_the_verdict():
     left = "\n".join(f"- à gauche {i}" for i in range(6))
     right = "\n".join(f"- à droite {i}" for i in range(6))
     stacked = fit(f"{left}\n\n{right}")
-    side = fit(f":::: {{.columns}}\n::: {{.column width=\"50%\"}}\n{left}\n:::\n\n"
-               f"::: {{.column width=\"50%\"}}\n{right}\n:::\n::::")
+    side = fit(
+        f':::: {{.columns}}\n::: {{.column width="50%"}}\n{left}\n:::\n\n'
+        f'::: {{.column width="50%"}}\n{right}\n:::\n::::'
+    )
     assert stacked.overflows and not side.overflows
 
 
 def test_a_long_line_in_the_left_column_scrolls_under_the_right_one():
     code = "```python\n" + "y" * 60 + "\n```"
-    in_column = fit(f":::: {{.columns}}\n::: {{.column width=\"50%\"}}\n{code}\n:::\n::::")
+    in_column = fit(f':::: {{.columns}}\n::: {{.column width="50%"}}\n{code}\n:::\n::::')
     assert not in_column.overflows
     full = fit("```python\n" + "y" * 80 + "\n```")
     assert full.overflows
@@ -250,9 +278,13 @@ def test_notes_are_not_shown_fragments_are():
     assert len(sf.views([result])) == 2
 
 
-MERMAID = "```{mermaid}\nflowchart TD\n" + "\n".join(
-    f"  A{i} --> A{i + 1}" for i in range(3)) + "\n" + "\n".join(
-    f"  classDef c{i} fill:#111111" for i in range(14)) + "\n```"
+MERMAID = (
+    "```{mermaid}\nflowchart TD\n"
+    + "\n".join(f"  A{i} --> A{i + 1}" for i in range(3))
+    + "\n"
+    + "\n".join(f"  classDef c{i} fill:#111111" for i in range(14))
+    + "\n```"
+)
 
 
 def test_an_echoed_mermaid_cell_counts_its_code():
@@ -264,8 +296,13 @@ def test_an_echoed_mermaid_cell_counts_its_code():
 
 
 def test_a_wide_mermaid_diagram_is_scaled_not_cut():
-    wide = "```{mermaid}\n%%| echo: false\nflowchart LR\n" + "\n".join(
-        f"  N{i}[\"étape numéro {i}\"] --> N{i + 1}[\"étape numéro {i + 1}\"]" for i in range(12)) + "\n```"
+    wide = (
+        "```{mermaid}\n%%| echo: false\nflowchart LR\n"
+        + "\n".join(
+            f'  N{i}["étape numéro {i}"] --> N{i + 1}["étape numéro {i + 1}"]' for i in range(12)
+        )
+        + "\n```"
+    )
     result = fit(wide)
     assert result.beyond <= 0
 
@@ -278,7 +315,9 @@ def test_figure_height_counts_and_output_location_column_helps():
     assert not fit(code, outputs=small).overflows
     text = [[{"type": "stream", "name": "stdout", "text": "\n".join(str(i) for i in range(12))}]]
     below = fit(code, outputs=text)
-    column = fit(code.replace("```{python}\n", "```{python}\n#| output-location: column\n"), outputs=text)
+    column = fit(
+        code.replace("```{python}\n", "```{python}\n#| output-location: column\n"), outputs=text
+    )
     assert column.height < below.height
 
 
@@ -306,6 +345,7 @@ def test_constants_follow_the_theme():
 
 # --- 3. les decks actuels -----------------------------------------------------------------------
 
+
 def revealjs_decks() -> list[Path]:
     decks = []
     for path in sorted((ROOT / "slides").glob("*.qmd")):
@@ -322,32 +362,49 @@ def test_every_slide_of_the_deck_fits(deck, document_runs):
     from harness.qmd import QmdError
 
     try:
-        doc, cells = document_runs.get(deck)   # exécution partagée avec test_slides.py
+        doc, cells = document_runs.get(deck)  # exécution partagée avec test_slides.py
     except (QmdError, KernelRunError) as e:
         pytest.fail(f"le deck ne s'exécute pas (voir test_slides.py) :\n{e}", pytrace=False)
     fits = sf.fit_document(doc, cells)
     bad = [f for f in fits if f.overflows]
     if bad:
-        pytest.fail(f"{len(bad)} diapositive(s) de {deck.relative_to(ROOT)} débordent de "
-                     f"{sf.SLIDE_WIDTH} × {sf.SLIDE_HEIGHT} :\n" + "\n".join(
-                         f"  n° {f.slide.number} « {f.title} » : {' ; '.join(f.reasons)}" for f in bad)
-                     + "\n(détail : uv run python tests/slidefit.py " + deck.relative_to(ROOT).as_posix() + ")",
-                    pytrace=False)
+        pytest.fail(
+            f"{len(bad)} diapositive(s) de {deck.relative_to(ROOT)} débordent de "
+            f"{sf.SLIDE_WIDTH} × {sf.SLIDE_HEIGHT} :\n"
+            + "\n".join(
+                f"  n° {f.slide.number} « {f.title} » : {' ; '.join(f.reasons)}" for f in bad
+            )
+            + "\n(détail : uv run python tests/slidefit.py "
+            + deck.relative_to(ROOT).as_posix()
+            + ")",
+            pytrace=False,
+        )
 
 
 def test_a_fragment_inside_a_column_is_counted():
-    body = (":::: {.columns}\n::: {.column width=\"50%\"}\nà gauche\n:::\n\n"
-            "::: {.column width=\"50%\"}\n::: {.fragment}\nà droite, plus tard\n:::\n:::\n::::")
+    body = (
+        ':::: {.columns}\n::: {.column width="50%"}\nà gauche\n:::\n\n'
+        '::: {.column width="50%"}\n::: {.fragment}\nà droite, plus tard\n:::\n:::\n::::'
+    )
     assert fit(body).slide.fragments == 1
 
 
 def test_raw_html_printed_by_an_asis_chunk_counts_its_visible_text():
     from llmlab.display import html_block
 
-    spans = "".join(f'<span title="id {i}" style="background:#EEE">mot{i} </span>' for i in range(20))
+    spans = "".join(
+        f'<span title="id {i}" style="background:#EEE">mot{i} </span>' for i in range(20)
+    )
     code = "```{python}\n#| output: asis\nprint_html(tokens_html(texte))\n```"
-    printed = [[{"type": "stream", "name": "stdout", "text": "vocabulaire : 513 tokens\n"
-                 + html_block(f"<div>{spans}</div>")}]]
+    printed = [
+        [
+            {
+                "type": "stream",
+                "name": "stdout",
+                "text": "vocabulaire : 513 tokens\n" + html_block(f"<div>{spans}</div>"),
+            }
+        ]
+    ]
     result = fit(code, outputs=printed)
     # deux lignes de texte, pas une « ligne de code » de 10 000 caractères
     assert not result.overflows and result.beyond < 0

@@ -4,6 +4,7 @@ dans un seul noyau Jupyter neuf, réseau coupé (voir ``harness/kernel.py`` et `
 Un échec nomme le fichier (et le fichier inclus), la ligne du chunk, son code et la trace du
 noyau. Les partiels ``_*.qmd`` sont testés à travers le document qui les inclut.
 """
+
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,14 @@ DOCUMENTS = site.site_documents(ROOT)
 
 def _params():
     if not DOCUMENTS:
-        return [pytest.param(None, marks=pytest.mark.skip(
-            reason="aucun .qmd dans le dépôt pour l'instant (hors _site/, _freeze/, partiels _*.qmd)"))]
+        return [
+            pytest.param(
+                None,
+                marks=pytest.mark.skip(
+                    reason="aucun .qmd dans le dépôt pour l'instant (hors _site/, _freeze/, partiels _*.qmd)"
+                ),
+            )
+        ]
     return [pytest.param(p, id=p.relative_to(ROOT).as_posix()) for p in DOCUMENTS]
 
 
@@ -28,7 +35,7 @@ def _params():
 @pytest.mark.parametrize("qmd", _params())
 def test_qmd_runs_like_quarto(qmd, document_runs):
     try:
-        doc, cells = document_runs.get(qmd)   # exécution partagée avec test_slidefit.py
+        doc, cells = document_runs.get(qmd)  # exécution partagée avec test_slidefit.py
     except (QmdError, KernelRunError) as e:
         pytest.fail(str(e), pytrace=False)
     # chaque chunk à évaluer a bien été exécuté par le noyau (aucun sauté en silence)
@@ -46,11 +53,15 @@ def test_no_output_pulls_require_js_or_jquery(qmd, document_runs):
     try:
         doc, cells = document_runs.get(qmd)
     except (QmdError, KernelRunError) as e:
-        pytest.fail(f"le document ne s'exécute pas (voir test_qmd_runs_like_quarto) :\n{e}", pytrace=False)
+        pytest.fail(
+            f"le document ne s'exécute pas (voir test_qmd_runs_like_quarto) :\n{e}", pytrace=False
+        )
     found = widget_outputs(doc, cells)
-    assert not found, ("résultats qui ajouteraient require.js et jQuery d'un CDN ; imprimez le HTML "
-                       "avec llmlab.display.print_html dans un chunk « #| output: asis » :\n  "
-                       + "\n  ".join(found))
+    assert not found, (
+        "résultats qui ajouteraient require.js et jQuery d'un CDN ; imprimez le HTML "
+        "avec llmlab.display.print_html dans un chunk « #| output: asis » :\n  "
+        + "\n  ".join(found)
+    )
 
 
 @pytest.mark.slow
@@ -64,7 +75,11 @@ def test_figure_ticks_have_decimal_commas(qmd, document_runs):
     try:
         doc, cells = document_runs.get(qmd)
     except (QmdError, KernelRunError) as e:
-        pytest.fail(f"le document ne s'exécute pas (voir test_qmd_runs_like_quarto) :\n{e}", pytrace=False)
+        pytest.fail(
+            f"le document ne s'exécute pas (voir test_qmd_runs_like_quarto) :\n{e}", pytrace=False
+        )
     found = decimal_point_ticks(cells, lambda i, _: doc.runnable[i].start.where(doc.root))
-    assert not found, ("graduations à point décimal ; appelez llmlab.display.french_ticks(ax) "
-                       "(ou sur la barre de couleur) :\n  " + "\n  ".join(found))
+    assert not found, (
+        "graduations à point décimal ; appelez llmlab.display.french_ticks(ax) "
+        "(ou sur la barre de couleur) :\n  " + "\n  ".join(found)
+    )

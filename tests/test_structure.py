@@ -6,6 +6,7 @@ en bref, un deck ou un notebook doit être cité par la navbar/sidebar de ``_qua
 glob, dossier) ou lié depuis une page atteignable (lien relatif, ou page de listing dont
 ``listing: contents:`` le couvre), en partant de ``index.qmd``.
 """
+
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,8 @@ def test_every_deck_and_notebook_is_reachable():
     assert not missing, (
         "pages que la navigation n'atteint pas (ajoutez-les à la navbar/sidebar de _quarto.yml, "
         "ou liez-les depuis une page atteignable) :\n  "
-        + "\n  ".join(p.relative_to(ROOT).as_posix() for p in missing))
+        + "\n  ".join(p.relative_to(ROOT).as_posix() for p in missing)
+    )
 
 
 def test_every_partial_is_included():
@@ -36,7 +38,8 @@ def test_every_partial_is_included():
     assert not unused, (
         "partiels _*.qmd qu'aucun document n'inclut (ni rendus ni testés) : incluez-les avec "
         "{{< include … >}} ou supprimez-les :\n  "
-        + "\n  ".join(p.relative_to(ROOT).as_posix() for p in unused))
+        + "\n  ".join(p.relative_to(ROOT).as_posix() for p in unused)
+    )
 
 
 def test_every_link_and_image_resolves():

@@ -4,6 +4,7 @@ Références : les gris du deck de l'enseignant (seed 000), le fichier Sass lui-
 par une autre méthode que `llmlab.style`), les variables mermaid documentées par Quarto et
 les seuils de contraste WCAG 2.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,14 +28,32 @@ THEMES = [STYLES_DIR / "site.scss", STYLES_DIR / "slides.scss"]
 MERMAID_THEME = STYLES_DIR / "_mermaid-theme.scss"
 
 #: Les gris des diagrammes et des figures du deck de l'enseignant (seed 000).
-SEED_GRAYS = {"#111111", "#F5F5F5", "#EBEBEB", "#666666", "#AAAAAA", "#FAFAFA",
-              "#DDDDDD", "#BBBBBB", "#999999", "#555555", "#CCCCCC"}
+SEED_GRAYS = {
+    "#111111",
+    "#F5F5F5",
+    "#EBEBEB",
+    "#666666",
+    "#AAAAAA",
+    "#FAFAFA",
+    "#DDDDDD",
+    "#BBBBBB",
+    "#999999",
+    "#555555",
+    "#CCCCCC",
+}
 
 #: Variables mermaid de Quarto (« Diagrams › Customizing the Mermaid Theme »).
 QUARTO_MERMAID_VARIABLES = {
-    "mermaid-bg-color", "mermaid-edge-color", "mermaid-node-fg-color", "mermaid-fg-color",
-    "mermaid-fg-color--lighter", "mermaid-fg-color--lightest", "mermaid-font-family",
-    "mermaid-font-weight", "mermaid-label-bg-color", "mermaid-label-fg-color",
+    "mermaid-bg-color",
+    "mermaid-edge-color",
+    "mermaid-node-fg-color",
+    "mermaid-fg-color",
+    "mermaid-fg-color--lighter",
+    "mermaid-fg-color--lightest",
+    "mermaid-font-family",
+    "mermaid-font-weight",
+    "mermaid-label-bg-color",
+    "mermaid-label-fg-color",
     "mermaid-node-bg-color",
 }
 
@@ -50,8 +69,9 @@ def scss_declarations(path: Path) -> dict[str, str]:
 
 def sections(path: Path) -> dict[str, str]:
     """Les sections /*-- scss:xxx --*/ d'un thème Quarto."""
-    parts = re.split(r"^/\*--\s*scss:(\w+)\s*--\*/\s*$", path.read_text(encoding="utf-8"),
-                     flags=re.M)
+    parts = re.split(
+        r"^/\*--\s*scss:(\w+)\s*--\*/\s*$", path.read_text(encoding="utf-8"), flags=re.M
+    )
     return dict(zip(parts[1::2], parts[2::2]))
 
 
@@ -70,9 +90,13 @@ def contrast(a: str, b: str) -> float:
 
 # --- la palette ------------------------------------------------------------------------------
 
+
 def test_palette_read_by_python_is_exactly_the_scss_colors():
-    declared = {name.removeprefix("ars-"): value.upper()
-                for name, value in scss_declarations(PALETTE).items() if HEX.fullmatch(value)}
+    declared = {
+        name.removeprefix("ars-"): value.upper()
+        for name, value in scss_declarations(PALETTE).items()
+        if HEX.fullmatch(value)
+    }
     assert style.read_palette() == declared
 
 
@@ -85,10 +109,17 @@ def test_palette_is_the_seed_grays_plus_at_most_one_accent():
         assert mcolors.rgb_to_hsv(mcolors.to_rgb(accent))[2] < 0.7
 
 
-@pytest.mark.parametrize("text, background", [
-    ("ink", "paper"), ("ink", "sheet"), ("muted", "paper"), ("muted", "tint"),
-    ("paper", "ink"), ("accent", "paper"),
-])
+@pytest.mark.parametrize(
+    "text, background",
+    [
+        ("ink", "paper"),
+        ("ink", "sheet"),
+        ("muted", "paper"),
+        ("muted", "tint"),
+        ("paper", "ink"),
+        ("accent", "paper"),
+    ],
+)
 def test_text_colors_are_readable(text, background):
     """WCAG 2, niveau AA : contraste d'au moins 4,5:1 pour du texte courant."""
     palette = style.read_palette()
@@ -118,6 +149,7 @@ def test_register_warns_instead_of_breaking_import(monkeypatch, tmp_path):
 
 # --- le style matplotlib ---------------------------------------------------------------------
 
+
 def test_style_available_after_import_in_fresh_process():
     code = (
         "import json, llmlab, sys\n"
@@ -130,8 +162,9 @@ def test_style_available_after_import_in_fresh_process():
         "                  'face': rc['axes.facecolor'], 'text': rc['text.color']}))\n"
     )
     env = {**os.environ, "MPLBACKEND": "Agg"}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=env, cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120
+    )
     assert out.returncode == 0, out.stderr
     used = json.loads(out.stdout.strip().splitlines()[-1])
     palette = style.read_palette()
@@ -143,9 +176,13 @@ def test_style_available_after_import_in_fresh_process():
 def test_every_color_of_the_style_comes_from_the_palette():
     palette_colors = set(style.read_palette().values())
     params = style.rc_params()
-    colors = {key: value for key, value in params.items()
-              if isinstance(value, str) and mcolors.is_color_like(value)
-              and key not in {"image.cmap", "scatter.edgecolors"}}
+    colors = {
+        key: value
+        for key, value in params.items()
+        if isinstance(value, str)
+        and mcolors.is_color_like(value)
+        and key not in {"image.cmap", "scatter.edgecolors"}
+    }
     colors["cycle"] = params["axes.prop_cycle"].by_key()["color"]
     assert len(colors) >= 10
     for key, value in colors.items():
@@ -173,6 +210,7 @@ def test_palette_change_flows_into_the_style(tmp_path):
 
 
 # --- les thèmes Sass du site, des diapositives et de mermaid ---------------------------------
+
 
 @pytest.mark.parametrize("theme", THEMES, ids=lambda p: p.name)
 def test_theme_imports_the_palette_before_using_it(theme):
@@ -210,8 +248,9 @@ def theme_layers() -> dict[str, list[Path]]:
     as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731
     return {
         "site": [(ROOT / f).resolve() for f in as_list(config["format"]["html"]["theme"])],
-        "slides": [(ROOT / "slides" / f).resolve()
-                   for f in as_list(shared["format"]["revealjs"]["theme"])],
+        "slides": [
+            (ROOT / "slides" / f).resolve() for f in as_list(shared["format"]["revealjs"]["theme"])
+        ],
     }
 
 
@@ -230,8 +269,9 @@ def test_assembled_defaults_declare_each_palette_color_before_its_use(target):
     sont assemblés du dernier fichier au premier. Son analyseur ne suit pas les @import
     (quarto-cli #11824) : chaque $ars-* doit être déclarée en clair avant son premier usage,
     sinon le rendu affiche « variable used before declaration » pour chacune."""
-    bundle = "\n".join(sections(path).get("defaults", "")
-                       for path in reversed(theme_layers()[target]))
+    bundle = "\n".join(
+        sections(path).get("defaults", "") for path in reversed(theme_layers()[target])
+    )
     bundle = re.sub(r"//[^\n]*", "", bundle)
     declared = {}
     for m in re.finditer(r"\$(ars-[\w-]+)\s*:", bundle):

@@ -1,8 +1,9 @@
 """``llmlab.tokenizers`` contre ses références : tiktoken (ids de GPT-2), un entraîneur BPE
 naïf qui recompte tout à chaque fusion, et l'encodeur JavaScript exécuté par node."""
+
 import json
-import shutil
 import re
+import shutil
 import subprocess
 from collections import Counter
 from itertools import combinations
@@ -38,13 +39,13 @@ TEXTS = [
     "'s 'll 'VE '' ''' 123456789 3.14159",
 ]
 
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Tout texte Unicode sauf les surrogates isolés, qui n'ont pas d'UTF-8.
 unicode_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 # Des textes proches du réel : morceaux de texte assemblés au hasard.
-mixed_text = st.lists(st.sampled_from(TEXTS + [" ", "\n", "  ", "é", "'", "🙂"]),
-                      max_size=6).map("".join)
+mixed_text = st.lists(st.sampled_from(TEXTS + [" ", "\n", "  ", "é", "'", "🙂"]), max_size=6).map(
+    "".join
+)
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +65,13 @@ def tiktoken_gpt2():
 
 # --- briques -----------------------------------------------------------------------------------
 
+
 def test_pair_counts_and_merge():
     assert T.get_pair_counts([1, 2, 1, 2]) == {(1, 2): 2, (2, 1): 1}
     counts = T.get_pair_counts([1, 2], {(1, 2): 3})
     assert counts == {(1, 2): 4}
     assert T.merge([1, 2, 3, 1, 2], (1, 2), 9) == [9, 3, 9]
-    assert T.merge([5, 5, 5], (5, 5), 9) == [9, 5]          # sans chevauchement
+    assert T.merge([5, 5, 5], (5, 5), 9) == [9, 5]  # sans chevauchement
     assert T.merge([5, 5, 5, 5], (5, 5), 9) == [9, 9]
     assert T.merge([], (1, 2), 9) == [] and T.merge([1], (1, 2), 9) == [1]
 
@@ -84,10 +86,19 @@ def test_char_tokenizer():
 
 def test_word_tokenizer_splits_elision_and_punctuation():
     assert T.WordTokenizer.split("L'arbre d'Hélène, aujourd'hui : là !") == [
-        "L'", "arbre", "d'", "Hélène", ",", "aujourd'hui", ":", "là", "!"]
+        "L'",
+        "arbre",
+        "d'",
+        "Hélène",
+        ",",
+        "aujourd'hui",
+        ":",
+        "là",
+        "!",
+    ]
     tok = T.WordTokenizer.train("le chat et le chien. le chat dort.", max_size=4)
     assert tok.vocab_size == 4
-    assert tok.words == ["<inconnu>", "le", "chat", "."]          # les plus fréquents
+    assert tok.words == ["<inconnu>", "le", "chat", "."]  # les plus fréquents
     ids = tok.encode("le chat mange.")
     assert ids == [1, 2, 0, 3]
     assert tok.decode(ids) == "le chat <inconnu>."
@@ -95,6 +106,7 @@ def test_word_tokenizer_splits_elision_and_punctuation():
 
 
 # --- entraînement ------------------------------------------------------------------------------
+
 
 def naive_merges(text: str, n_merges: int):
     """La référence directe (à la minbpe) : recompter toutes les paires après chaque fusion."""
@@ -127,7 +139,7 @@ def test_merge_steps_are_the_merges_of_train():
     for s, ((a, b), new) in zip(steps, tok.merges.items()):
         assert s["pair"] == (tok.decode([a]), tok.decode([b]))
         assert s["new_token"] == tok.decode([new])
-    assert steps[0]["pair"] == (" ", "l")                    # la fusion la plus fréquente
+    assert steps[0]["pair"] == (" ", "l")  # la fusion la plus fréquente
     # n_tokens : la longueur du texte encodé avec les fusions apprises jusque-là
     assert steps[-1]["n_tokens"] == len(tok.encode(text))
     partial = T.BPETokenizer().train(text, 256 + 10)
@@ -151,6 +163,7 @@ def test_training_is_deterministic_and_reproduces_shipped_file(course):
 
 # --- GPT-2 identique à tiktoken ----------------------------------------------------------------
 
+
 def test_gpt2_table_of_bytes(gpt2):
     assert gpt2.vocab_size == 50257
     assert gpt2.byte_ids[ord("!")] == 0 and gpt2.byte_ids[ord(" ")] == 220
@@ -171,17 +184,20 @@ def test_gpt2_ids_equal_tiktoken_on_any_text(gpt2, tiktoken_gpt2, text):
 
 def test_gpt2_special_token(gpt2, tiktoken_gpt2):
     text = "fin<|endoftext|>début"
-    assert (gpt2.encode(text, allowed_special="all")
-            == tiktoken_gpt2.encode(text, allowed_special="all"))
+    assert gpt2.encode(text, allowed_special="all") == tiktoken_gpt2.encode(
+        text, allowed_special="all"
+    )
     assert 50256 in gpt2.encode(text, allowed_special={T.ENDOFTEXT})
-    assert (gpt2.encode(text, allowed_special="none")
-            == tiktoken_gpt2.encode(text, disallowed_special=()))
+    assert gpt2.encode(text, allowed_special="none") == tiktoken_gpt2.encode(
+        text, disallowed_special=()
+    )
     with pytest.raises(T.DisallowedSpecialTokenError, match="« <|endoftext|> »"):
         gpt2.encode(text)
     assert gpt2.decode(gpt2.encode(text, allowed_special="all")) == text
 
 
 # --- tokens spéciaux : exactement tiktoken -----------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def tiktoken_cl100k():
@@ -191,8 +207,9 @@ def tiktoken_cl100k():
 @pytest.fixture(scope="module")
 def cl100k(tiktoken_cl100k):
     enc = tiktoken_cl100k  # attributs que le README de tiktoken montre pour l'étendre
-    return T.BPETokenizer.from_ranks(enc._mergeable_ranks, enc._special_tokens,
-                                     pattern=enc._pat_str, name="cl100k_base")
+    return T.BPETokenizer.from_ranks(
+        enc._mergeable_ranks, enc._special_tokens, pattern=enc._pat_str, name="cl100k_base"
+    )
 
 
 SPECIAL_TEXTS = [
@@ -222,8 +239,11 @@ def special_arguments(enc):
     names = sorted(enc.special_tokens_set)
     allowed = [set(c) for k in range(len(names) + 1) for c in combinations(names, k)]
     disallowed = ["all", (), *({n} for n in names)]
-    return [{"allowed_special": a, "disallowed_special": d}
-            for a in [*allowed, "all"] for d in disallowed]
+    return [
+        {"allowed_special": a, "disallowed_special": d}
+        for a in [*allowed, "all"]
+        for d in disallowed
+    ]
 
 
 @pytest.mark.parametrize("which", ["gpt2", "cl100k"])
@@ -234,24 +254,41 @@ def test_special_tokens_exactly_as_tiktoken(request, which, text):
     cases = special_arguments(theirs)
     assert len(cases) == (3 * 3 if which == "gpt2" else 33 * 7)
     for kwargs in [*cases, {}]:  # {} : les valeurs par défaut
-        assert (outcome(ours.encode, text, **kwargs)
-                == outcome(theirs.encode, text, **kwargs)), kwargs
+        assert outcome(ours.encode, text, **kwargs) == outcome(theirs.encode, text, **kwargs), (
+            kwargs
+        )
     # le raccourci de llmlab : tout token spécial en texte ordinaire
-    assert (ours.encode(text, allowed_special="none")
-            == theirs.encode(text, disallowed_special=()))
+    assert ours.encode(text, allowed_special="none") == theirs.encode(text, disallowed_special=())
 
 
-special_mix = st.lists(st.sampled_from([
-    "<|endoftext|>", "<|fim_prefix|>", "<|fim_middle|>", "<|endofprompt|>", "<|", "|>",
-    "endoftext", " ", "\n", "  ", "é", "Bonjour", "x=1", "😀"]), max_size=12).map("".join)
+special_mix = st.lists(
+    st.sampled_from(
+        [
+            "<|endoftext|>",
+            "<|fim_prefix|>",
+            "<|fim_middle|>",
+            "<|endofprompt|>",
+            "<|",
+            "|>",
+            "endoftext",
+            " ",
+            "\n",
+            "  ",
+            "é",
+            "Bonjour",
+            "x=1",
+            "😀",
+        ]
+    ),
+    max_size=12,
+).map("".join)
 
 
 @SETTINGS
 @given(special_mix, st.data())
 def test_special_tokens_as_tiktoken_on_any_mix(cl100k, tiktoken_cl100k, text, data):
     kwargs = data.draw(st.sampled_from(special_arguments(tiktoken_cl100k)))
-    assert (outcome(cl100k.encode, text, **kwargs)
-            == outcome(tiktoken_cl100k.encode, text, **kwargs))
+    assert outcome(cl100k.encode, text, **kwargs) == outcome(tiktoken_cl100k.encode, text, **kwargs)
 
 
 def test_disallowed_special_token_message_says_how_to_encode_it(gpt2):
@@ -265,7 +302,8 @@ def test_disallowed_special_token_message_says_how_to_encode_it(gpt2):
     # et la recette donnée marche
     assert gpt2.encode("a<|endoftext|>b", allowed_special={T.ENDOFTEXT})[1] == 50256
     assert gpt2.encode("a<|endoftext|>b", disallowed_special=()) == gpt2.encode_ordinary(
-        "a<|endoftext|>b")
+        "a<|endoftext|>b"
+    )
 
 
 def test_special_token_arguments_are_checked(gpt2):
@@ -280,6 +318,7 @@ def test_special_token_arguments_are_checked(gpt2):
 
 
 # --- export tiktoken ---------------------------------------------------------------------------
+
 
 @SETTINGS
 @given(st.one_of(unicode_text, mixed_text))
@@ -296,6 +335,7 @@ def test_to_tiktoken_of_gpt2_is_tiktoken_gpt2(gpt2, tiktoken_gpt2):
 
 
 # --- ids des tokens spéciaux et taille du vocabulaire --------------------------------------------
+
 
 def suggested_id(message):
     return int(re.search(r"par exemple (\d+)\.", message).group(1))
@@ -342,7 +382,8 @@ def test_vocab_size_is_tiktoken_n_vocab(request, which):
     assert ours.vocab_size == theirs.n_vocab == T.to_tiktoken(ours).n_vocab
     # cl100k : 100256 et 100261 à 100275 sont vides (<|endofprompt|> = 100276)
     assert ours.vocab_size - len(ours.vocab) - len(ours.special_tokens) == (
-        0 if which == "gpt2" else 16)
+        0 if which == "gpt2" else 16
+    )
 
 
 def test_sparse_special_ids_fit_an_embedding_sized_by_vocab_size(course):
@@ -360,6 +401,7 @@ def test_sparse_special_ids_fit_an_embedding_sized_by_vocab_size(course):
 
 
 # --- aller-retour sur tout texte ---------------------------------------------------------------
+
 
 @SETTINGS
 @given(unicode_text)
@@ -383,6 +425,7 @@ def test_isolated_surrogate_is_refused_with_a_clear_rule(course):
 
 
 # --- erreurs en français -----------------------------------------------------------------------
+
 
 def test_training_errors():
     with pytest.raises(ValueError, match="au moins 256"):
@@ -413,7 +456,8 @@ def test_save_load_identical(course, tmp_path):
 
 def test_save_load_keeps_gpt2_byte_table(gpt2, tmp_path):
     small = T.BPETokenizer.from_ranks(
-        {t: i for t, i in T._gpt2_ranks().items() if i < 600}, {T.ENDOFTEXT: 600})
+        {t: i for t, i in T._gpt2_ranks().items() if i < 600}, {T.ENDOFTEXT: 600}
+    )
     path = tmp_path / "gpt2-600.txt"
     small.save(path)
     again = T.BPETokenizer.load(path)
@@ -432,9 +476,9 @@ def test_truncated_or_foreign_files_are_refused(course, tmp_path):
     text = course.to_text()
     lines = text.split("\n")
     cases = {
-        "tronqué": "\n".join(lines[:100]),                          # coupé au milieu
-        "tronqué ou modifié": text.replace("\nfin\n", "\n"),        # sans « fin »
-        "llmlab-bpe 1": "bonjour\n",                                # autre format
+        "tronqué": "\n".join(lines[:100]),  # coupé au milieu
+        "tronqué ou modifié": text.replace("\nfin\n", "\n"),  # sans « fin »
+        "llmlab-bpe 1": "bonjour\n",  # autre format
         "vocabulaire .tiktoken": (DATA_DIR / "vocab/r50k_base.tiktoken").read_text()[:500],
         "ne correspond pas": text.replace("\t␣ + l → ␣l", "\t␣ + m → ␣m"),  # ids modifiés
         "impossible": text.replace("256 = 32 + 108", "256 = 32 + 999"),
@@ -455,33 +499,37 @@ def test_truncated_or_foreign_files_are_refused(course, tmp_path):
 
 # --- affichage et comptes ----------------------------------------------------------------------
 
+
 def test_tokens_html_has_one_span_per_token_with_its_id(course):
     import html
     import re
 
     text = "Le <b>chat</b> & l'arbre\nsuite"
     out = T.tokens_html(text, course)
-    spans = re.findall(r'<span class="llmlab-token" title="id (\d+)"[^>]*>(.*?)</span>', out,
-                       re.S)
+    spans = re.findall(r'<span class="llmlab-token" title="id (\d+)"[^>]*>(.*?)</span>', out, re.S)
     ids = course.encode(text)
     assert [int(i) for i, _ in spans] == ids
     assert "<b>" not in out and "&lt;" in out and "&amp;" in out
     assert "".join(html.unescape(p) for _, p in spans).replace("↵", "") == text
-    others = {"gpt2": len(tiktoken.get_encoding("gpt2").encode(text)),
-              tiktoken.get_encoding("cl100k_base"):
-                  len(tiktoken.get_encoding("cl100k_base").encode(text)),
-              T.CharTokenizer.train(text): len(text),
-              T.WordTokenizer.train(text): len(T.WordTokenizer.split(text))}
+    others = {
+        "gpt2": len(tiktoken.get_encoding("gpt2").encode(text)),
+        tiktoken.get_encoding("cl100k_base"): len(
+            tiktoken.get_encoding("cl100k_base").encode(text)
+        ),
+        T.CharTokenizer.train(text): len(text),
+        T.WordTokenizer.train(text): len(T.WordTokenizer.split(text)),
+    }
     for tokenizer, n in others.items():
         assert T.tokens_html(text, tokenizer).count('class="llmlab-token"') == n
 
 
 def test_token_counts_are_tiktoken_counts(course):
-    sentences = {"français": "Le chat dort sur le canapé du salon.",
-                 "anglais": "The cat is sleeping on the living-room sofa."}
+    sentences = {
+        "français": "Le chat dort sur le canapé du salon.",
+        "anglais": "The cat is sleeping on the living-room sofa.",
+    }
     frame = T.token_counts(sentences, ("gpt2", "cl100k_base", "o200k_base", course))
-    assert list(frame.columns) == ["caractères", "gpt2", "cl100k_base", "o200k_base",
-                                   "bpe-cours"]
+    assert list(frame.columns) == ["caractères", "gpt2", "cl100k_base", "o200k_base", "bpe-cours"]
     assert list(frame.index) == ["français", "anglais"]
     for label, text in sentences.items():
         assert frame.loc[label, "caractères"] == len(text)
@@ -509,10 +557,17 @@ console.log(JSON.stringify(input.texts.map((t) => {
 def run_node(tmp_path, exported, texts):
     shutil.copy(ROOT / "interactif" / "bpe.js", tmp_path / "bpe.mjs")
     (tmp_path / "run.mjs").write_text(RUNNER, encoding="utf-8")
-    (tmp_path / "input.json").write_text(json.dumps({"bpe": exported, "texts": texts}),
-                                         encoding="utf-8")
-    done = subprocess.run(["node", "run.mjs", "input.json"], cwd=tmp_path, capture_output=True,
-                          text=True, encoding="utf-8", timeout=120)
+    (tmp_path / "input.json").write_text(
+        json.dumps({"bpe": exported, "texts": texts}), encoding="utf-8"
+    )
+    done = subprocess.run(
+        ["node", "run.mjs", "input.json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -530,13 +585,15 @@ def test_javascript_encoder_matches_python(request, tmp_path, which):
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node n'est pas installé")
-@settings(max_examples=5, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=5,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(st.lists(st.one_of(unicode_text, mixed_text), min_size=30, max_size=30))
 def test_javascript_encoder_matches_python_on_any_text(course, tmp_path, texts):
     results = run_node(tmp_path, T.export_json(course), texts)
-    assert [r["ids"] for r in results] == [course.encode(t, allowed_special="none")
-                                          for t in texts]
+    assert [r["ids"] for r in results] == [course.encode(t, allowed_special="none") for t in texts]
 
 
 def test_export_json_is_plain_json(course):
@@ -563,8 +620,12 @@ def test_hugging_face_trainer_learns_the_same_first_merges():
     words = ["".join(table[b] for b in chunk) for chunk, n in chunks.items() for _ in range(n)]
     hf = Tokenizer(models.BPE())
     hf.pre_tokenizer = pre_tokenizers.Split("\n", behavior="removed")
-    trainer = trainers.BpeTrainer(vocab_size=1000, initial_alphabet=sorted(table.values()),
-                                  show_progress=False, special_tokens=[])
+    trainer = trainers.BpeTrainer(
+        vocab_size=1000,
+        initial_alphabet=sorted(table.values()),
+        show_progress=False,
+        special_tokens=[],
+    )
     hf.train_from_iterator(["\n".join(words)], trainer)
     hf_merges = json.loads(hf.to_str())["model"]["merges"][:20]
     ours = T.BPETokenizer().train(text, 256 + 20)

@@ -6,6 +6,7 @@ Références : un run d'un trait pour la reprise, deux runs pour la
 répétabilité, les données elles-mêmes (identifiants = positions) pour
 les lots.
 """
+
 import json
 import os
 import signal
@@ -20,8 +21,14 @@ from llmlab.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from llmlab.display import source_code
 from llmlab.evaluation import estimate_loss
 from llmlab.tokenizers import BPETokenizer, CharTokenizer
-from llmlab.training import (TokenData, TrainConfig, pick_device, plot_history,
-                             seed_everything, train)
+from llmlab.training import (
+    TokenData,
+    TrainConfig,
+    pick_device,
+    plot_history,
+    seed_everything,
+    train,
+)
 
 TEXT = "le petit chat dort sur le tapis rouge. " * 60
 
@@ -67,8 +74,15 @@ def data(tok):
 
 
 def config(**kw):
-    base = dict(max_steps=30, batch_size=8, block_size=8, eval_every=10,
-                eval_batches=2, learning_rate=1e-2, seed=7)
+    base = dict(
+        max_steps=30,
+        batch_size=8,
+        block_size=8,
+        eval_every=10,
+        eval_batches=2,
+        learning_rate=1e-2,
+        seed=7,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -92,6 +106,7 @@ def reference(tok, data):
 
 
 # --- données ------------------------------------------------------------------------------
+
 
 def test_split_is_contiguous_and_batches_are_shifted_windows():
     ids = list(range(1000))
@@ -129,10 +144,13 @@ def test_from_text_with_the_course_tokenizers(tok):
     assert torch.cat([d.train, d.val]).tolist() == bpe.encode(TEXT)
 
 
-@pytest.mark.parametrize("n, block, why", [
-    (50, 8, "validation a 5 tokens"),   # 45 | 5 : la validation est trop courte
-    (5, 8, "entraînement"),
-])
+@pytest.mark.parametrize(
+    "n, block, why",
+    [
+        (50, 8, "validation a 5 tokens"),  # 45 | 5 : la validation est trop courte
+        (5, 8, "entraînement"),
+    ],
+)
 def test_text_shorter_than_a_window_says_what_to_do(n, block, why):
     with pytest.raises(ValueError, match="Corpus trop court") as info:
         TokenData(list(range(n)), block_size=block)
@@ -149,6 +167,7 @@ def test_other_data_errors():
 
 
 # --- appareil, graines, réglages ----------------------------------------------------------
+
 
 def test_pick_device_cpu_then_mps_only_on_request(monkeypatch):
     monkeypatch.delenv("LLMLAB_DEVICE", raising=False)
@@ -201,6 +220,7 @@ def test_wrong_output_shape_is_explained(data):
 
 # --- la boucle ----------------------------------------------------------------------------
 
+
 def test_training_lowers_the_loss_and_records_history(reference, tok):
     model, result = reference
     h = result.history
@@ -230,7 +250,7 @@ def test_estimate_loss_leaves_the_run_alone(tok, data):
     before = torch.get_rng_state()
     a = estimate_loss(model, data, batches=3, batch_size=4)
     b = estimate_loss(model, data, batches=3, batch_size=4)
-    assert a == b and set(a) == {"train", "val"}     # mêmes lots, pas de dropout
+    assert a == b and set(a) == {"train", "val"}  # mêmes lots, pas de dropout
     assert torch.equal(torch.get_rng_state(), before) and model.training
 
 
@@ -242,7 +262,7 @@ def test_progress_bar_shows_losses_and_speed(tok, data, capsys):
 
 def test_samples_at_several_stages_do_not_change_the_run(reference, tok, data):
     def sample(model):
-        torch.rand(100)      # l'échantillonnage consomme de l'aléa…
+        torch.rand(100)  # l'échantillonnage consomme de l'aléa…
         assert not model.training
         return f"échantillon {torch.randint(10, (1,)).item()}"
 
@@ -250,17 +270,17 @@ def test_samples_at_several_stages_do_not_change_the_run(reference, tok, data):
     result = train(model, data, config(), progress=False, sample_fn=sample, sample_every=10)
     assert sorted(result.samples) == [10, 20, 30]
     assert all(s.startswith("échantillon") for s in result.samples.values())
-    assert same_weights(model, reference[0])   # …sans changer l'entraînement
+    assert same_weights(model, reference[0])  # …sans changer l'entraînement
 
 
 # --- reprise : un run interrompu puis repris = un run d'un trait ---------------------------
 
+
 def resume_and_compare(tmp_path, tok, data, reference, interrupted):
     ckpt = tmp_path / "ckpt"
     assert interrupted.interrupted and interrupted.checkpoint == ckpt
-    model = fresh(tok, seed=123)           # autre initialisation : écrasée par la reprise
-    resumed = train(model, data, config(), checkpoint_path=ckpt, resume=True,
-                    progress=False)
+    model = fresh(tok, seed=123)  # autre initialisation : écrasée par la reprise
+    resumed = train(model, data, config(), checkpoint_path=ckpt, resume=True, progress=False)
     assert not resumed.interrupted and resumed.step == 30
     assert same_weights(model, reference[0])
     ref = reference[1].history
@@ -269,11 +289,9 @@ def resume_and_compare(tmp_path, tok, data, reference, interrupted):
     return resumed
 
 
-def test_interrupt_mid_step_then_resume_is_bit_identical(tmp_path, tok, data, reference,
-                                                         capsys):
+def test_interrupt_mid_step_then_resume_is_bit_identical(tmp_path, tok, data, reference, capsys):
     model = fresh(tok, cls=InterruptAt, at=17)
-    result = train(model, data, config(), checkpoint_path=tmp_path / "ckpt",
-                   progress=False)
+    result = train(model, data, config(), checkpoint_path=tmp_path / "ckpt", progress=False)
     assert result.step == 16 and result.history["step"].tolist() == [0, 10]
     out = capsys.readouterr().out
     assert "interrompu au pas 16/30" in out and "resume=True" in out
@@ -285,9 +303,15 @@ def test_interrupt_in_sample_fn_then_resume(tmp_path, tok, data, reference):
     def sample(model):
         raise KeyboardInterrupt
 
-    result = train(fresh(tok), data, config(checkpoint_every=5),
-                   checkpoint_path=tmp_path / "ckpt", progress=False,
-                   sample_fn=sample, sample_every=20)
+    result = train(
+        fresh(tok),
+        data,
+        config(checkpoint_every=5),
+        checkpoint_path=tmp_path / "ckpt",
+        progress=False,
+        sample_fn=sample,
+        sample_every=20,
+    )
     assert result.step == 20
     resume_and_compare(tmp_path, tok, data, reference, result)
 
@@ -303,9 +327,10 @@ def test_real_ctrl_c_finishes_the_step_then_stops(tmp_path, tok, data, reference
                     os.kill(os.getpid(), signal.SIGINT)
             return super().forward(idx)
 
-    result = train(fresh(tok, cls=CtrlC), data, config(),
-                   checkpoint_path=tmp_path / "ckpt", progress=False)
-    assert result.step == 12      # le pas commencé est fini, pas un de plus
+    result = train(
+        fresh(tok, cls=CtrlC), data, config(), checkpoint_path=tmp_path / "ckpt", progress=False
+    )
+    assert result.step == 12  # le pas commencé est fini, pas un de plus
     resume_and_compare(tmp_path, tok, data, reference, result)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
@@ -314,19 +339,27 @@ def test_resume_can_extend_max_steps(tmp_path, tok, data):
     ckpt = tmp_path / "ckpt"
     model = fresh(tok)
     train(model, data, config(max_steps=10), checkpoint_path=ckpt, progress=False)
-    longer = train(model, data, config(max_steps=20), checkpoint_path=ckpt,
-                   resume=True, progress=False)
+    longer = train(
+        model, data, config(max_steps=20), checkpoint_path=ckpt, resume=True, progress=False
+    )
     assert longer.history["step"].tolist() == [0, 10, 20]
     assert load_checkpoint(ckpt)["state"]["step"] == 20
 
 
 def test_resume_without_checkpoint_starts_from_scratch(tmp_path, tok, data, capsys):
-    result = train(fresh(tok), data, config(max_steps=5), checkpoint_path=tmp_path / "new",
-                   resume=True, progress=False)
+    result = train(
+        fresh(tok),
+        data,
+        config(max_steps=5),
+        checkpoint_path=tmp_path / "new",
+        resume=True,
+        progress=False,
+    )
     assert result.step == 5 and "départ de zéro" in capsys.readouterr().out
 
 
 # --- enregistrer sans qu'on le demande : à chaque évaluation, et selon le temps -------------
+
 
 def saves_of(monkeypatch, tok, data, clock=None, **kw):
     """Les pas où `train` enregistre, avec une horloge qui avance de ``clock`` s par lecture."""
@@ -346,32 +379,54 @@ def saves_of(monkeypatch, tok, data, clock=None, **kw):
 
 
 def test_a_checkpoint_at_every_evaluation_and_at_the_end(tmp_path, tok, data, monkeypatch):
-    assert TrainConfig().checkpoint_seconds == 60.0     # une minute par défaut
-    assert saves_of(monkeypatch, tok, data, path=tmp_path / "c",
-                    checkpoint_seconds=None) == [10, 20, 30]
+    assert TrainConfig().checkpoint_seconds == 60.0  # une minute par défaut
+    assert saves_of(monkeypatch, tok, data, path=tmp_path / "c", checkpoint_seconds=None) == [
+        10,
+        20,
+        30,
+    ]
 
 
 def test_a_checkpoint_when_a_minute_has_passed(tmp_path, tok, data, monkeypatch):
     # 21 s par lecture de l'horloge : une lecture par pas, une de plus après chaque
     # enregistrement ; les 60 s sont passées au 3e pas après le dernier enregistrement
-    assert saves_of(monkeypatch, tok, data, clock=21, path=tmp_path / "c", max_steps=10,
-                    eval_every=100) == [3, 6, 9, 10]
+    assert saves_of(
+        monkeypatch, tok, data, clock=21, path=tmp_path / "c", max_steps=10, eval_every=100
+    ) == [3, 6, 9, 10]
 
 
 def test_checkpoint_seconds_zero_saves_every_step(tmp_path, tok, data, monkeypatch):
-    assert saves_of(monkeypatch, tok, data, path=tmp_path / "c", max_steps=5, eval_every=100,
-                    checkpoint_seconds=0) == [1, 2, 3, 4, 5]
+    assert saves_of(
+        monkeypatch,
+        tok,
+        data,
+        path=tmp_path / "c",
+        max_steps=5,
+        eval_every=100,
+        checkpoint_seconds=0,
+    ) == [1, 2, 3, 4, 5]
 
 
 # --- format et atomicité des checkpoints --------------------------------------------------
 
+
 def test_checkpoint_format_loads_without_code(tmp_path, tok, data):
     model = fresh(tok)
-    result = train(model, data, config(max_steps=5), checkpoint_path=tmp_path / "c",
-                   progress=False, extra={"chars": tok.chars})
+    result = train(
+        model,
+        data,
+        config(max_steps=5),
+        checkpoint_path=tmp_path / "c",
+        progress=False,
+        extra={"chars": tok.chars},
+    )
     path = result.checkpoint
     assert sorted(p.name for p in path.iterdir()) == [
-        "history.csv", "optimizer.pt", "state.json", "weights.pt"]
+        "history.csv",
+        "optimizer.pt",
+        "state.json",
+        "weights.pt",
+    ]
     weights = torch.load(path / "weights.pt", weights_only=True)
     assert weights.keys() == model.state_dict().keys()
     torch.load(path / "optimizer.pt", weights_only=True)
@@ -397,14 +452,14 @@ def test_interrupted_save_keeps_the_previous_checkpoint(tmp_path, tok, monkeypat
 
     def crash(obj, f, *a, **kw):
         if str(f).endswith("optimizer.pt"):
-            raise KeyboardInterrupt          # Ctrl-C pendant l'écriture
+            raise KeyboardInterrupt  # Ctrl-C pendant l'écriture
         return real_save(obj, f, *a, **kw)
 
     monkeypatch.setattr(torch, "save", crash)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(path, model, step=2)
     assert load_checkpoint(path)["state"]["step"] == 1
-    assert [p.name for p in tmp_path.iterdir()] == ["c"]     # pas de reste temporaire
+    assert [p.name for p in tmp_path.iterdir()] == ["c"]  # pas de reste temporaire
     monkeypatch.setattr(torch, "save", real_save)
     save_checkpoint(path, model, step=3)
     assert [p.name for p in tmp_path.iterdir()] == ["c"]
@@ -418,7 +473,7 @@ def test_a_temporary_folder_is_never_taken_for_a_checkpoint(tmp_path, tok, monke
 
     def crash_before_rename(src, dst):
         seen.append(src)
-        raise KeyboardInterrupt              # tout écrit, pas encore renommé
+        raise KeyboardInterrupt  # tout écrit, pas encore renommé
 
     monkeypatch.setattr(checkpoints.os, "replace", crash_before_rename)
     with pytest.raises(KeyboardInterrupt):
@@ -444,10 +499,15 @@ def test_never_overwrites_a_folder_that_is_not_a_checkpoint(tmp_path, tok):
 
 # --- erreurs de chargement : en français, sans trace de torch -----------------------------
 
+
 @pytest.fixture
 def saved(tmp_path, tok):
-    return save_checkpoint(tmp_path / "c", Tiny(tok.vocab_size), step=4,
-                           model_config={"vocab_size": tok.vocab_size, "n_embd": 16})
+    return save_checkpoint(
+        tmp_path / "c",
+        Tiny(tok.vocab_size),
+        step=4,
+        model_config={"vocab_size": tok.vocab_size, "n_embd": 16},
+    )
 
 
 def french(excinfo, *words):
@@ -513,8 +573,14 @@ def test_checkpoint_of_another_model(tmp_path, tok, data):
     french(info, "autre modèle", "size mismatch")
     # configuration déclarée différente : refusée avant même les poids
     with pytest.raises(CheckpointError) as info:
-        train(Tiny(tok.vocab_size, n_embd=32), data, config(), checkpoint_path=ckpt,
-              resume=True, progress=False)
+        train(
+            Tiny(tok.vocab_size, n_embd=32),
+            data,
+            config(),
+            checkpoint_path=ckpt,
+            resume=True,
+            progress=False,
+        )
     french(info, "autre modèle", "'n_embd': 32")
 
 
@@ -522,15 +588,23 @@ def test_resume_with_other_settings_is_refused(tmp_path, tok, data):
     ckpt = tmp_path / "c"
     train(fresh(tok), data, config(max_steps=3), checkpoint_path=ckpt, progress=False)
     with pytest.raises(CheckpointError) as info:
-        train(fresh(tok), data, config(learning_rate=0.5), checkpoint_path=ckpt,
-              resume=True, progress=False)
+        train(
+            fresh(tok),
+            data,
+            config(learning_rate=0.5),
+            checkpoint_path=ckpt,
+            resume=True,
+            progress=False,
+        )
     french(info, "learning_rate", "resume=False")
 
 
 # --- figure et largeur des sources montrables ---------------------------------------------
 
+
 def test_plot_history(reference):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

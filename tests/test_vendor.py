@@ -3,6 +3,7 @@
 Sans réseau : chaque fichier du manifeste est là avec son sha256, et le vérificateur du script
 ``scripts/vendor_assets.py --check`` repère bien un fichier abîmé, manquant ou sans provenance.
 """
+
 import hashlib
 import importlib.util
 import json
@@ -17,7 +18,9 @@ MANIFEST = ROOT / "assets" / "vendor" / "manifest.json"
 
 
 def load_script():
-    spec = importlib.util.spec_from_file_location("vendor_assets", ROOT / "scripts" / "vendor_assets.py")
+    spec = importlib.util.spec_from_file_location(
+        "vendor_assets", ROOT / "scripts" / "vendor_assets.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -36,15 +39,17 @@ def manifest_files():
 def test_manifest_pins_exact_versions_and_archive_integrity():
     for package in manifest()["packages"]:
         version = package["version"]
-        assert version.count(".") == 2 and all(part.isdigit() for part in version.split(".")), \
+        assert version.count(".") == 2 and all(part.isdigit() for part in version.split(".")), (
             f"{package['name']} : version non exacte {version!r}"
+        )
         assert package["integrity"].startswith("sha512-"), package["name"]
         assert package["license"], package["name"]
         assert package["files"], package["name"]
 
 
-@pytest.mark.parametrize("package", manifest()["packages"],
-                         ids=lambda p: f"{p['name']}@{p['version']}")
+@pytest.mark.parametrize(
+    "package", manifest()["packages"], ids=lambda p: f"{p['name']}@{p['version']}"
+)
 def test_every_manifest_file_is_present_with_its_sha256(package):
     wrong = []
     for name, digest in package["files"].items():
@@ -92,8 +97,16 @@ def test_check_accepts_the_repository_and_flags_damage(tmp_path):
 
 # --- la configuration du site pointe vers ces fichiers, jamais vers un CDN ------------------
 
-CDN_HOSTS = ("cdn.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com", "fonts.googleapis.com",
-             "fonts.gstatic.com", "polyfill.io", "esm.sh", "cdn.observableusercontent.com")
+CDN_HOSTS = (
+    "cdn.jsdelivr.net",
+    "unpkg.com",
+    "cdnjs.cloudflare.com",
+    "fonts.googleapis.com",
+    "fonts.gstatic.com",
+    "polyfill.io",
+    "esm.sh",
+    "cdn.observableusercontent.com",
+)
 
 
 def load_yaml(path: Path) -> dict:
@@ -118,8 +131,9 @@ def rendered_pages() -> list[Path]:
             excluded.append(pattern[1:])
         else:
             pages |= {p for p in ROOT.glob(pattern) if not p.name.startswith("_")}
-    return sorted(p for p in pages
-                  if not any(p.relative_to(ROOT).as_posix().startswith(e) for e in excluded))
+    return sorted(
+        p for p in pages if not any(p.relative_to(ROOT).as_posix().startswith(e) for e in excluded)
+    )
 
 
 def is_deck(page: Path) -> bool:
@@ -137,9 +151,13 @@ def math_url(page: Path) -> str:
             deck = load_yaml(page.parent / name).get("format", {}).get("revealjs", {})
             if "html-math-method" in deck:
                 return deck["html-math-method"]["url"]
-    for layer in (meta, load_yaml(page.parent / "_metadata.yml")
-                  if (page.parent / "_metadata.yml").exists() else {},
-                  load_yaml(ROOT / "_quarto.yml")):
+    for layer in (
+        meta,
+        load_yaml(page.parent / "_metadata.yml")
+        if (page.parent / "_metadata.yml").exists()
+        else {},
+        load_yaml(ROOT / "_quarto.yml"),
+    ):
         if "html-math-method" in layer:
             return layer["html-math-method"]["url"]
     raise AssertionError(f"{page.relative_to(ROOT)} : aucune html-math-method (CDN par défaut)")
@@ -173,8 +191,14 @@ def test_decks_and_pages_were_found():
 
 
 def test_no_configuration_points_to_a_cdn():
-    files = [ROOT / "_quarto.yml", *ROOT.glob("**/_metadata.yml"), *ROOT.glob("slides/*.yml"),
-             *ROOT.glob("styles/*.scss"), *ROOT.glob("interactif/*.qmd"), *rendered_pages()]
+    files = [
+        ROOT / "_quarto.yml",
+        *ROOT.glob("**/_metadata.yml"),
+        *ROOT.glob("slides/*.yml"),
+        *ROOT.glob("styles/*.scss"),
+        *ROOT.glob("interactif/*.qmd"),
+        *rendered_pages(),
+    ]
     for path in files:
         if ".venv" in path.parts:
             continue

@@ -13,6 +13,7 @@ Le site est servi par un petit serveur sur 127.0.0.1 ; Chromium refuse toute aut
 note chaque requête refusée et chaque fichier local absent (un 404 = un fichier de MathJax oublié
 dans la sélection du manifeste).
 """
+
 from __future__ import annotations
 
 import functools
@@ -59,7 +60,9 @@ def ojs_loader() -> tuple[dict, dict]:
 
 
 def interactive_page() -> str:
-    url = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["html-math-method"]["url"]
+    url = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["html-math-method"][
+        "url"
+    ]
     aliases, calls = ojs_loader()
     return f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
 <script>
@@ -120,7 +123,8 @@ def site(tmp_path_factory):
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(root))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -133,8 +137,14 @@ def browser():
     with sync_playwright() as p:
         chromium = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield chromium
         chromium.close()
 
@@ -168,8 +178,9 @@ def test_mathjax3_plot_and_inputs_work_in_an_interactive_page(browser, site):
     assert page.locator("mjx-container").count() == 3
     assert "\\(" not in page.inner_text("#inline")
     # Polices MathJax réellement chargées depuis le site (pas de repli sur une police système).
-    assert page.evaluate("[...document.fonts].some(f => f.family.startsWith('MJXTEX') "
-                         "&& f.status === 'loaded')")
+    assert page.evaluate(
+        "[...document.fonts].some(f => f.family.startsWith('MJXTEX') && f.status === 'loaded')"
+    )
     assert refused == [] and missing == []
     page.close()
 

@@ -1,4 +1,5 @@
 """Vocabulaires tiktoken hors ligne : tiktoken lui-même les charge, réseau coupé."""
+
 import hashlib
 import json
 import os
@@ -44,11 +45,17 @@ print(json.dumps(out))
 
 
 def run_offline(env_updates, encodings):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")
+    }
     env.update(env_updates)
-    done = subprocess.run([sys.executable, "-c", OFFLINE_SCRIPT, *encodings], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", OFFLINE_SCRIPT, *encodings],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -72,8 +79,9 @@ def test_user_cache_is_completed_not_replaced(tmp_path):
     user = tmp_path / "mon-cache"
     user.mkdir()
     (user / "autre-fichier").write_text("à garder")
-    out = run_offline({"TIKTOKEN_CACHE_DIR": str(user), "LLMLAB_CACHE": str(tmp_path / "x")},
-                      ["gpt2"])
+    out = run_offline(
+        {"TIKTOKEN_CACHE_DIR": str(user), "LLMLAB_CACHE": str(tmp_path / "x")}, ["gpt2"]
+    )
     assert out["cache"] == str(user)
     assert out["gpt2"]["ids"] == [15496, 995]
     assert (user / "autre-fichier").read_text() == "à garder"
@@ -90,8 +98,9 @@ def tiktoken_expectations(monkeypatch):
         seen[url.rsplit("/", 1)[-1]] = (url, expected_hash)
         return {}
 
-    def fake_data_gym(vocab_bpe_file, encoder_json_file, vocab_bpe_hash, encoder_json_hash,
-                      **kwargs):
+    def fake_data_gym(
+        vocab_bpe_file, encoder_json_file, vocab_bpe_hash, encoder_json_hash, **kwargs
+    ):
         seen["vocab.bpe"] = (vocab_bpe_file, vocab_bpe_hash)
         seen["encoder.json"] = (encoder_json_file, encoder_json_hash)
         return {}
@@ -125,8 +134,10 @@ def test_fill_cache_once_then_repairs_truncated_file(tmp_path):
     target = tmp_path / vocab.cache_name(url)
     target.write_bytes(target.read_bytes()[:1000])  # copie interrompue
     assert vocab.fill_cache(tmp_path) == ["o200k_base.tiktoken"]
-    assert hashlib.sha256(target.read_bytes()).hexdigest() == vocab.TIKTOKEN_FILES[
-        "o200k_base.tiktoken"][1]
+    assert (
+        hashlib.sha256(target.read_bytes()).hexdigest()
+        == vocab.TIKTOKEN_FILES["o200k_base.tiktoken"][1]
+    )
 
 
 def test_available_encodings_detects_altered_file(tmp_path, monkeypatch):
@@ -161,14 +172,17 @@ def test_plain_tiktoken_works_offline_without_importing_llmlab(tmp_path):
         "import tiktoken\n"
         "enc = tiktoken.get_encoding('gpt2')\n"
         "print(json.dumps({'before': before, 'ids': enc.encode('Hello world'),\n"
-        "                  'cache': os.environ.get('TIKTOKEN_CACHE_DIR')}))\n")
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")}
+        "                  'cache': os.environ.get('TIKTOKEN_CACHE_DIR')}))\n"
+    )
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR")
+    }
     env["LLMLAB_CACHE"] = str(tmp_path)
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out["before"] is False          # personne n'a importé llmlab avant tiktoken
-    assert out["ids"] == [15496, 995]      # identifiants publiés de GPT-2
+    assert out["before"] is False  # personne n'a importé llmlab avant tiktoken
+    assert out["ids"] == [15496, 995]  # identifiants publiés de GPT-2
     assert out["cache"] == str(tmp_path / "tiktoken")

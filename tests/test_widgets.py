@@ -1,4 +1,5 @@
 """Widgets des TP : ils se construisent sans frontend et suivent leurs curseurs."""
+
 import ipywidgets
 import numpy as np
 import pytest
@@ -57,7 +58,9 @@ def test_gradient_descent_explorer_replays_the_reference_descent(data):
     expected = linear.mse(y_n, w * x_n + b)
     assert explorer.mse == pytest.approx(expected) == pytest.approx(history.loss[25])
     assert f"MSE (normalisée) = {expected:.4g}".replace(".", ",") in explorer.label.value
-    assert explorer.line() == pytest.approx(linear.denormalize_line(w, b, x_mean, x_std, y_mean, y_std))
+    assert explorer.line() == pytest.approx(
+        linear.denormalize_line(w, b, x_mean, x_std, y_mean, y_std)
+    )
     assert explorer._dot.get_xdata()[0] == 25
     assert bytes(explorer.image.value) != before
     # la dernière epoch s'approche de la forme close
@@ -76,6 +79,7 @@ def test_gradient_descent_explorer_shows_a_divergence_without_crashing(data):
 
 # --- TP 4.3 et 4.4 -----------------------------------------------------------------------------
 
+
 def test_sampling_explorer_follows_its_three_sliders():
     from llmlab import sampling
     from llmlab.widgets import sampling_explorer
@@ -92,16 +96,16 @@ def test_sampling_explorer_follows_its_three_sliders():
     readouts = [box.children[1] for box in explorer.children[:3:2]]
     assert not explorer.temperature.readout and not explorer.top_p.readout
     assert [r.value for r in readouts] == ["1,00", "1,00"]
-    explorer.temperature.value = 0.5               # plus pointue : softmax(2 · logits)
+    explorer.temperature.value = 0.5  # plus pointue : softmax(2 · logits)
     assert readouts[0].value == "0,50"
     assert explorer.probabilities() == pytest.approx(sampling.softmax(logits, 0.5))
     assert explorer.probabilities()[0] > 6 / 20
-    explorer.top_k.value = 2                        # seuls cœur et ami restent
+    explorer.top_k.value = 2  # seuls cœur et ami restent
     probs = explorer.probabilities()
     assert np.count_nonzero(probs) == 2 and probs[:2] == pytest.approx([36 / 61, 25 / 61])
     assert "2 mot(s) possible(s)" in explorer.label.value
     explorer.temperature.value, explorer.top_k.value, explorer.top_p.value = 1.0, 7, 0.5
-    probs = explorer.probabilities()                # 30 % + 25 % ≥ 50 % : deux mots
+    probs = explorer.probabilities()  # 30 % + 25 % ≥ 50 % : deux mots
     assert np.count_nonzero(probs) == 2 and probs[:2] == pytest.approx([6 / 11, 5 / 11])
     assert bytes(explorer.image.value) != before
 
@@ -123,22 +127,30 @@ def test_token_explorer_counts_the_tokens_of_the_typed_text():
     n = len(tok.encode("Les élèves"))
     assert f"<b>{n} tokens</b>" in explorer.output.value
     assert "10 caractères, 12 octets" in explorer.output.value
-    assert explorer.output.value.count("title=") == n     # un id au survol par token
+    assert explorer.output.value.count("title=") == n  # un id au survol par token
 
 
 def _tick_labels(fig):
     fig.canvas.draw()
-    return [t.get_text() for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-            for t in axis.get_ticklabels() if t.get_text()]
+    return [
+        t.get_text()
+        for ax in fig.axes
+        for axis in (ax.xaxis, ax.yaxis)
+        for t in axis.get_ticklabels()
+        if t.get_text()
+    ]
 
 
 def test_every_widget_figure_has_decimal_commas(data):
     from llmlab.widgets import sampling_explorer
 
     x, y = data
-    explorers = [line_fit_explorer(x, y), gradient_descent_explorer(x, y, lr=0.05, epochs=60),
-                 sampling_explorer(["cœur", "ami", "trésor"], np.log([6, 5, 3]))]
-    explorers[2].temperature.value = 0.7     # redessinée après ax.clear()
+    explorers = [
+        line_fit_explorer(x, y),
+        gradient_descent_explorer(x, y, lr=0.05, epochs=60),
+        sampling_explorer(["cœur", "ami", "trésor"], np.log([6, 5, 3])),
+    ]
+    explorers[2].temperature.value = 0.7  # redessinée après ax.clear()
     for explorer in explorers:
         labels = _tick_labels(explorer.fig)
         assert labels, type(explorer).__name__

@@ -1,4 +1,5 @@
 """Les workflows GitHub Actions : mêmes tests que .ci/run, rendu Quarto, publication Pages."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,8 +25,12 @@ def steps(workflow: dict) -> list[dict]:
 
 
 def commands(workflow: dict) -> list[str]:
-    return [line.strip() for step in steps(workflow) for line in step.get("run", "").splitlines()
-            if line.strip() and not line.strip().startswith("#")]
+    return [
+        line.strip()
+        for step in steps(workflow)
+        for line in step.get("run", "").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
 
 
 def uses(workflow: dict) -> list[str]:
@@ -47,10 +52,15 @@ def test_tests_workflow_runs_the_ci_command_on_three_systems():
     workflow = load("tests.yml")
     assert {"push", "pull_request"} <= set(workflow["on"])
     (job,) = workflow["jobs"].values()
-    assert set(job["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest",
-                                                     "windows-latest"}
+    assert set(job["strategy"]["matrix"]["os"]) == {
+        "ubuntu-latest",
+        "macos-latest",
+        "windows-latest",
+    }
     assert "astral-sh/setup-uv" in uses(workflow)
-    setup_uv = next(s for s in steps(workflow) if s.get("uses", "").startswith("astral-sh/setup-uv"))
+    setup_uv = next(
+        s for s in steps(workflow) if s.get("uses", "").startswith("astral-sh/setup-uv")
+    )
     assert setup_uv["with"]["enable-cache"] is True
     for command in ci_test_commands():
         assert command in commands(workflow)
@@ -60,22 +70,35 @@ def test_site_workflow_renders_with_quarto_and_publishes_pages():
     workflow = load("site.yml")
     assert workflow["on"]["push"]["branches"] == ["main"]
     used = uses(workflow)
-    for action in ("actions/checkout", "quarto-dev/quarto-actions/setup", "astral-sh/setup-uv",
-                   "actions/upload-pages-artifact", "actions/deploy-pages"):
+    for action in (
+        "actions/checkout",
+        "quarto-dev/quarto-actions/setup",
+        "astral-sh/setup-uv",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    ):
         assert action in used, action
     run = commands(workflow)
     assert any(c.startswith("uv sync") for c in run)
     assert "uv run quarto render" in run
     # L'ordre compte : l'environnement existe avant le rendu, le rendu avant le téléversement.
-    order = [s.get("uses", s.get("run", "")).split("@")[0] for s in workflow["jobs"]["build"]["steps"]]
-    assert order.index("uv sync --locked") < order.index("uv run quarto render") \
+    order = [
+        s.get("uses", s.get("run", "")).split("@")[0] for s in workflow["jobs"]["build"]["steps"]
+    ]
+    assert (
+        order.index("uv sync --locked")
+        < order.index("uv run quarto render")
         < order.index("actions/upload-pages-artifact")
+    )
 
 
 def test_site_artifact_is_the_quarto_output_dir():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
-    upload = next(s for s in steps(load("site.yml"))
-                  if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    upload = next(
+        s
+        for s in steps(load("site.yml"))
+        if s.get("uses", "").startswith("actions/upload-pages-artifact")
+    )
     assert Path(upload["with"]["path"]) == Path(config["project"]["output-dir"])
 
 
@@ -98,15 +121,25 @@ def test_site_workflow_checks_the_rendered_site_in_chromium():
     install = "uv run playwright install --with-deps chromium"
     check = next(c for c in order if c.startswith("uv run python tests/check_site.py _site"))
     # Après le rendu, avant la publication : un site cassé n'est pas publié.
-    assert order.index("uv run quarto render") < order.index(install) < order.index(check) \
+    assert (
+        order.index("uv run quarto render")
+        < order.index(install)
+        < order.index(check)
         < order.index("actions/upload-pages-artifact")
+    )
     upload = next(s for s in build if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["uses"] == "actions/upload-artifact@v4"
     assert order.index(check) < build.index(upload)
     # Les captures sont téléversées même quand le contrôle échoue.
-    assert upload["if"].replace(" ", "") in {"${{!cancelled()}}", "${{always()}}", "always()",
-                                             "!cancelled()"}
-    captures = check.split("--captures")[1].split()[0] if "--captures" in check else "_site-captures"
+    assert upload["if"].replace(" ", "") in {
+        "${{!cancelled()}}",
+        "${{always()}}",
+        "always()",
+        "!cancelled()",
+    }
+    captures = (
+        check.split("--captures")[1].split()[0] if "--captures" in check else "_site-captures"
+    )
     assert Path(upload["with"]["path"]) == Path(captures)
 
 
@@ -125,9 +158,13 @@ def test_site_workflow_renders_and_checks_both_profiles_and_ships_pdfs_and_a_zip
     assert teacher < check < publish
     assert not any("_site-enseignant" in str(s.get("with", {})) for s in build)
     # Les PDF sont écrits dans _site avant sa publication ; le zip est joint au run.
-    assert index("uv run python tests/check_site.py _site ") < index(
-        "uv run python scripts/decks_pdf.py _site") < publish
+    assert (
+        index("uv run python tests/check_site.py _site ")
+        < index("uv run python scripts/decks_pdf.py _site")
+        < publish
+    )
     zipping = index("uv run python scripts/site_zip.py _site")
-    attach = next(i for i, s in enumerate(build) if s.get("with", {}).get("name") ==
-                  "module-ia-hors-ligne")
+    attach = next(
+        i for i, s in enumerate(build) if s.get("with", {}).get("name") == "module-ia-hors-ligne"
+    )
     assert zipping < attach and build[attach]["with"]["path"] in runs[zipping]

@@ -1,4 +1,5 @@
 """Emplacements des dossiers du cours (données, styles), calculés une seule fois."""
+
 import os
 from pathlib import Path
 

@@ -17,6 +17,7 @@ le compte). La commande ``uv run python scripts/train_lora.py``
 refait l'expérience et écrit ``data/lora/`` : l'adaptateur, les
 historiques et les pertes, que le deck relit.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,7 @@ from collections import Counter
 LORA_DIR = "lora"
 ADAPTER_FILE = "lora/adapter.pt"
 RESULTS_FILE = "lora/results.json"
-HISTORY_FILES = {"lora": "lora/history-lora.csv",
-                 "full": "lora/history-full.csv"}
+HISTORY_FILES = {"lora": "lora/history-lora.csv", "full": "lora/history-full.csv"}
 COMMAND = "uv run python scripts/train_lora.py"
 
 #: L'adaptateur : rang, α, couches visées.
@@ -36,14 +36,28 @@ LORA = {"r": 4, "alpha": 8.0, "targets": ("qkv", "out_proj")}
 
 #: Réglages des deux affinages (mêmes lots, mêmes pas) ; LoRA prend
 #: un taux plus grand, comme d'usage : il part de B = 0.
-FINETUNE = {"steps": 300, "batch_size": 12, "eval_every": 50,
-            "eval_batches": 20, "seed": 1337,
-            "lr": {"lora": 3e-3, "full": 3e-4}}
+FINETUNE = {
+    "steps": 300,
+    "batch_size": 12,
+    "eval_every": 50,
+    "eval_batches": 20,
+    "seed": 1337,
+    "lr": {"lora": 3e-3, "full": 3e-4},
+}
 
 #: Ce que la décomposition NFD ne défait pas.
-REPLACEMENTS = {"œ": "oe", "Œ": "Oe", "æ": "ae", "«": '"', "»": '"',
-                "…": "...", "’": "'", "‘": "'", "\u00a0": " ",
-                "\u202f": " "}
+REPLACEMENTS = {
+    "œ": "oe",
+    "Œ": "Oe",
+    "æ": "ae",
+    "«": '"',
+    "»": '"',
+    "…": "...",
+    "’": "'",
+    "‘": "'",
+    "\u00a0": " ",
+    "\u202f": " ",
+}
 
 
 def fit_to_vocabulary(text: str, chars) -> tuple[str, dict]:
@@ -63,8 +77,7 @@ def fit_to_vocabulary(text: str, chars) -> tuple[str, dict]:
         new = REPLACEMENTS.get(ch)
         if new is None:
             base = unicodedata.normalize("NFD", ch)
-            new = "".join(c for c in base
-                          if not unicodedata.combining(c))
+            new = "".join(c for c in base if not unicodedata.combining(c))
         if new and all(c in known for c in new):
             out.append(new)
             replaced[ch] += 1
@@ -89,8 +102,7 @@ def french_split(tokenizer) -> tuple[str, str]:
     return split_text(french_text(tokenizer))
 
 
-def finetune(model, tokenizer, mode: str = "lora", steps=None,
-             progress=True):
+def finetune(model, tokenizer, mode: str = "lora", steps=None, progress=True):
     """Affine ``model`` (sur place) sur le français : ``mode`` vaut
     « lora » (`apply_lora` avec `LORA`, puis seuls A et B
     apprennent) ou « full » (tous les poids). Rend le
@@ -102,21 +114,23 @@ def finetune(model, tokenizer, mode: str = "lora", steps=None,
     from llmlab.training import TokenData, TrainConfig, train
 
     if mode not in FINETUNE["lr"]:
-        raise ValueError(f"mode vaut « lora » ou « full » (reçu : "
-                         f"{mode!r}).")
+        raise ValueError(f"mode vaut « lora » ou « full » (reçu : {mode!r}).")
     cfg = FINETUNE
     block = model.cfg.context_length
-    data = TokenData.from_split_text(french_text(tokenizer), tokenizer,
-                                     block)
+    data = TokenData.from_split_text(french_text(tokenizer), tokenizer, block)
     if mode == "lora":
-        torch.manual_seed(cfg["seed"])      # les tirages de A
+        torch.manual_seed(cfg["seed"])  # les tirages de A
         apply_lora(model, LORA["targets"], LORA["r"], LORA["alpha"])
-    config = TrainConfig(max_steps=steps or cfg["steps"],
-                         batch_size=cfg["batch_size"], block_size=block,
-                         learning_rate=cfg["lr"][mode],
-                         eval_every=cfg["eval_every"],
-                         eval_batches=cfg["eval_batches"],
-                         seed=cfg["seed"], checkpoint_seconds=None)
+    config = TrainConfig(
+        max_steps=steps or cfg["steps"],
+        batch_size=cfg["batch_size"],
+        block_size=block,
+        learning_rate=cfg["lr"][mode],
+        eval_every=cfg["eval_every"],
+        eval_batches=cfg["eval_batches"],
+        seed=cfg["seed"],
+        checkpoint_seconds=None,
+    )
     return train(model, data, config, device="cpu", progress=progress)
 
 
@@ -126,15 +140,16 @@ def losses(model, tokenizer, shakespeare: str) -> dict:
     from llmlab.evaluation import nll_per_char
 
     block = model.cfg.context_length
-    return {"french": nll_per_char(model, tokenizer,
-                                   french_split(tokenizer)[1], block),
-            "shakespeare": nll_per_char(model, tokenizer, shakespeare,
-                                        block)}
+    return {
+        "french": nll_per_char(model, tokenizer, french_split(tokenizer)[1], block),
+        "shakespeare": nll_per_char(model, tokenizer, shakespeare, block),
+    }
 
 
 # --------------------------------------------------------------------------
 # Les résultats livrés
 # --------------------------------------------------------------------------
+
 
 def load_lora_results() -> dict:
     """Le contenu de ``data/lora/results.json``."""
@@ -149,8 +164,7 @@ def load_histories() -> dict:
 
     from llmlab.data import data_path
 
-    return {mode: pd.read_csv(data_path(name))
-            for mode, name in HISTORY_FILES.items()}
+    return {mode: pd.read_csv(data_path(name)) for mode, name in HISTORY_FILES.items()}
 
 
 def load_lora_model(merge: bool = False):
@@ -177,17 +191,21 @@ def forgetting_table(results: dict) -> str:
     sur le français et sur Shakespeare, et les paramètres appris."""
     from llmlab.display import french_count, french_number, table_markdown
 
-    names = {"base": "modèle livré", "lora": "LoRA (r = 4)",
-             "full": "affinage complet"}
+    names = {"base": "modèle livré", "lora": "LoRA (r = 4)", "full": "affinage complet"}
     rows = []
     for key, label in names.items():
         r = results[key]
-        rows.append((label, french_count(r["trainable"]),
-                     french_number(r["french"], 2),
-                     french_number(r["shakespeare"], 2)))
-    return table_markdown(rows, ["", "paramètres appris",
-                                 "perte français", "perte Shakespeare"],
-                          align="lrrr")
+        rows.append(
+            (
+                label,
+                french_count(r["trainable"]),
+                french_number(r["french"], 2),
+                french_number(r["shakespeare"], 2),
+            )
+        )
+    return table_markdown(
+        rows, ["", "paramètres appris", "perte français", "perte Shakespeare"], align="lrrr"
+    )
 
 
 def plot_histories(histories: dict, ax=None):
@@ -203,12 +221,10 @@ def plot_histories(histories: dict, ax=None):
         _, ax = plt.subplots(figsize=(9, 3.6), layout="constrained")
     labels = {"lora": "LoRA", "full": "affinage complet"}
     for mode, history in histories.items():
-        ax.plot(history["step"], history["val_loss"], marker="o",
-                label=labels.get(mode, mode))
+        ax.plot(history["step"], history["val_loss"], marker="o", label=labels.get(mode, mode))
     ax.set_xlabel("pas d'affinage")
     ax.set_ylabel("perte de validation (français)")
-    ax.yaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: french_number(v, 1)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: french_number(v, 1)))
     ax.legend()
     return ax
 
@@ -230,23 +246,26 @@ def plot_lora_shapes(d_out: int, d_in: int, r: int, ax=None):
     h, w, t = d_out * unit, d_in * unit, max(r * unit, 0.012)
     xb = w + 0.25
     xa = xb + t + 0.25
-    boxes = [(0, 0, w, h, "0.85", f"W, gelée\n{d_out} × {d_in}"),
-             (xb, 0, t, h, accent, f"B\n{d_out} × {r}"),
-             (xa, h - t, w, t, accent, f"A\n{r} × {d_in}")]
+    boxes = [
+        (0, 0, w, h, "0.85", f"W, gelée\n{d_out} × {d_in}"),
+        (xb, 0, t, h, accent, f"B\n{d_out} × {r}"),
+        (xa, h - t, w, t, accent, f"A\n{r} × {d_in}"),
+    ]
     for x, y, bw, bh, color, label in boxes:
-        ax.add_patch(Rectangle((x, y), bw, bh, facecolor=color,
-                               edgecolor="black"))
+        ax.add_patch(Rectangle((x, y), bw, bh, facecolor=color, edgecolor="black"))
         ax.text(x + bw / 2, -0.04, label, ha="center", va="top")
-    ax.text(w + 0.125, h / 2, "+", ha="center", va="center",
-            fontsize=26)
-    ax.text(xb + t + 0.125, h - t / 2, "·", ha="center",
-            va="center", fontsize=26)
+    ax.text(w + 0.125, h / 2, "+", ha="center", va="center", fontsize=26)
+    ax.text(xb + t + 0.125, h - t / 2, "·", ha="center", va="center", fontsize=26)
     share = r * (d_in + d_out) / (d_in * d_out)
-    ax.text(xa + w + 0.12, h / 2,
-            f"appris : r·(entrée + sortie)\n"
-            f"= {french_number(r * (d_in + d_out), 0)} nombres\n"
-            f"au lieu de {french_number(d_in * d_out, 0)}\n"
-            f"({french_number(100 * share, 1)} %)", va="center")
+    ax.text(
+        xa + w + 0.12,
+        h / 2,
+        f"appris : r·(entrée + sortie)\n"
+        f"= {french_number(r * (d_in + d_out), 0)} nombres\n"
+        f"au lieu de {french_number(d_in * d_out, 0)}\n"
+        f"({french_number(100 * share, 1)} %)",
+        va="center",
+    )
     ax.set_xlim(-0.05, xa + w + 1.1)
     ax.set_ylim(-0.3, h + 0.05)
     ax.set_aspect("equal")

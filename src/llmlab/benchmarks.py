@@ -10,6 +10,7 @@ Règle de toute mesure ici : synchroniser l'appareil avant de lire l'horloge (`t
 chauffer avant de mesurer, garder la médiane, ne jamais dépasser le temps alloué ni la
 mémoire libre. torch n'est importé que dans les fonctions qui mesurent.
 """
+
 from __future__ import annotations
 
 import gc
@@ -21,10 +22,17 @@ import pandas as pd
 
 from llmlab.costs import matmul_flops
 from llmlab.display import french_number
-from llmlab.hardware import (DTYPE_BYTES, available_devices, check_memory,
-                             device_peak_gflops, machine_label, normalize_dtype)
+from llmlab.hardware import (
+    DTYPE_BYTES,
+    available_devices,
+    check_memory,
+    device_peak_gflops,
+    machine_label,
+    normalize_dtype,
+)
 
 # --- Chronométrer sur CPU, CUDA, MPS -------------------------------------------------------
+
 
 def synchronize(device: str) -> None:
     """Attend la fin des calculs lancés. CUDA et MPS rendent
@@ -68,7 +76,7 @@ def time_calls(fn, device: str, calls: int = 1) -> float:
             fn()
         end.record()
         end.synchronize()
-        return start.elapsed_time(end) / 1000   # ms → s
+        return start.elapsed_time(end) / 1000  # ms → s
     synchronize(device)
     t0 = time.perf_counter()
     for _ in range(calls):
@@ -86,11 +94,13 @@ def dtype_unsupported(device: str, dtype: str) -> str | None:
     if device.startswith("cuda") and dtype == "bfloat16":
         try:
             ok = torch.cuda.is_bf16_supported(including_emulation=False)
-        except TypeError:   # torch plus ancien : pas d'option d'émulation
+        except TypeError:  # torch plus ancien : pas d'option d'émulation
             ok = torch.cuda.is_bf16_supported()
         if not ok:
-            return ("bfloat16 non pris en charge par ce GPU (il faut une carte "
-                    "Ampere ou plus récente) : ligne sautée")
+            return (
+                "bfloat16 non pris en charge par ce GPU (il faut une carte "
+                "Ampere ou plus récente) : ligne sautée"
+            )
     try:
         a = torch.ones(4, 4, dtype=tdtype, device=device)
         (a @ a).sum().item()
@@ -133,10 +143,15 @@ def _measure_matmul(device, dtype, n, repeats, warmup, budget):
 BENCH_DTYPES = ("float64", "float32", "bfloat16", "float16")
 
 
-def matmul_benchmark(sizes=(128, 256, 512, 1024, 2048),
-                     dtypes=("float32", "bfloat16", "float16"), devices=None,
-                     repeats: int = 5, warmup: int = 2, progress: bool = True,
-                     max_seconds: float = 40.0) -> pd.DataFrame:
+def matmul_benchmark(
+    sizes=(128, 256, 512, 1024, 2048),
+    dtypes=("float32", "bfloat16", "float16"),
+    devices=None,
+    repeats: int = 5,
+    warmup: int = 2,
+    progress: bool = True,
+    max_seconds: float = 40.0,
+) -> pd.DataFrame:
     """Chronomètre C = A @ B (matrices n×n) par appareil, type et taille.
 
     Une ligne par mesure : ``device``, ``dtype``, ``n``, ``seconds`` (médiane
@@ -167,11 +182,18 @@ def matmul_benchmark(sizes=(128, 256, 512, 1024, 2048),
                 else:
                     skip = dtype_unsupported(device, dtype)
                 peak, peak_note = (None, "") if skip else device_peak_gflops(device, dtype)
-                last = None   # (n, secondes) de la taille précédente
+                last = None  # (n, secondes) de la taille précédente
                 for n in sizes:
-                    row = {"device": device, "dtype": dtype, "n": n, "seconds": math.nan,
-                           "gflops": math.nan, "peak_gflops": peak if peak else math.nan,
-                           "fraction_of_peak": math.nan, "note": skip or peak_note}
+                    row = {
+                        "device": device,
+                        "dtype": dtype,
+                        "n": n,
+                        "seconds": math.nan,
+                        "gflops": math.nan,
+                        "peak_gflops": peak if peak else math.nan,
+                        "fraction_of_peak": math.nan,
+                        "note": skip or peak_note,
+                    }
                     left = total - len(rows)
                     share = max(0.0, max_seconds - (time.perf_counter() - start)) / left
                     # Durée prévue d'un produit, d'après la taille précédente. On
@@ -181,14 +203,20 @@ def matmul_benchmark(sizes=(128, 256, 512, 1024, 2048),
                     if skip:
                         pass
                     elif guess * 3 > share:
-                        row["note"] = (f"sautée : environ {french_number(guess, 1)} s par "
-                                       "produit, plus que le temps alloué (max_seconds)")
+                        row["note"] = (
+                            f"sautée : environ {french_number(guess, 1)} s par "
+                            "produit, plus que le temps alloué (max_seconds)"
+                        )
                     else:
                         try:
-                            check_memory(device, 3 * n * n * DTYPE_BYTES[dtype],
-                                         f"trois matrices {n} × {n} en {dtype}")
-                            seconds, done = _measure_matmul(device, dtype, n, repeats,
-                                                            warmup, share)
+                            check_memory(
+                                device,
+                                3 * n * n * DTYPE_BYTES[dtype],
+                                f"trois matrices {n} × {n} en {dtype}",
+                            )
+                            seconds, done = _measure_matmul(
+                                device, dtype, n, repeats, warmup, share
+                            )
                         except MemoryError as exc:
                             row["note"] = str(exc)
                         else:
@@ -207,15 +235,24 @@ def matmul_benchmark(sizes=(128, 256, 512, 1024, 2048),
         for device in devices:
             if device.split(":")[0] in present:
                 free_device_memory(device)
-    df = pd.DataFrame(rows, columns=["device", "dtype", "n", "seconds", "gflops",
-                                     "peak_gflops", "fraction_of_peak", "note"])
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "device",
+            "dtype",
+            "n",
+            "seconds",
+            "gflops",
+            "peak_gflops",
+            "fraction_of_peak",
+            "note",
+        ],
+    )
     df.attrs["machine"] = machine_label(devices)
     return df
 
 
-def memory_bandwidth(device: str | None = None,
-                     megabytes: int = 256,
-                     repeats: int = 5) -> float:
+def memory_bandwidth(device: str | None = None, megabytes: int = 256, repeats: int = 5) -> float:
     """Bande passante mémoire en Go/s : on copie un tableau de
     ``megabytes`` Mo ; chaque octet est lu puis écrit, soit
     2 × taille par copie. ``device`` : « cpu » par défaut (la
@@ -224,8 +261,7 @@ def memory_bandwidth(device: str | None = None,
 
     device = device or "cpu"
     nbytes = int(megabytes * 2**20)
-    check_memory(device, 2 * nbytes,
-                 f"deux tableaux de {megabytes} Mo")
+    check_memory(device, 2 * nbytes, f"deux tableaux de {megabytes} Mo")
     try:
         src = torch.ones(nbytes // 4, device=device)
         dst = torch.empty_like(src)
@@ -233,9 +269,8 @@ def memory_bandwidth(device: str | None = None,
         def copy():
             dst.copy_(src)
 
-        copy()   # échauffement
-        times = [time_calls(copy, device)
-                 for _ in range(max(1, repeats))]
+        copy()  # échauffement
+        times = [time_calls(copy, device) for _ in range(max(1, repeats))]
         return 2 * src.nbytes / statistics.median(times) / 1e9
     finally:
         src = dst = None
@@ -244,6 +279,7 @@ def memory_bandwidth(device: str | None = None,
 
 # --- Figures ---------------------------------------------------------------------------------
 
+
 def _plain_log_ticks(ax, sizes=None):
     """Axes logarithmiques lisibles : « 64 », « 0,1 », « 1 000 »
     au lieu de 2⁶ ou 10², et les tailles mesurées sur l'axe x."""
@@ -251,7 +287,7 @@ def _plain_log_ticks(ax, sizes=None):
 
     from llmlab.display import french_tick
 
-    plain = FuncFormatter(lambda v, _: french_tick(v, 3))   # « 1 024 », « 0,1 »
+    plain = FuncFormatter(lambda v, _: french_tick(v, 3))  # « 1 024 », « 0,1 »
     if sizes is not None:
         ax.set_xticks(sorted(set(int(n) for n in sizes)))
     for axis in (ax.xaxis, ax.yaxis):
@@ -269,8 +305,9 @@ def plot_matmul_benchmark(df: pd.DataFrame, ax=None):
     style.use()
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
-    for (device, dtype), part in df.dropna(subset=["gflops"]).groupby(["device", "dtype"],
-                                                                      sort=False):
+    for (device, dtype), part in df.dropna(subset=["gflops"]).groupby(
+        ["device", "dtype"], sort=False
+    ):
         (line,) = ax.plot(part["n"], part["gflops"], marker="o", label=f"{device} {dtype}")
         peak = part["peak_gflops"].dropna()
         if len(peak):
@@ -309,24 +346,34 @@ def plot_roofline(peak_gflops: float, bandwidth_gbs: float, points=None, ax=None
     ax.plot(x, np.minimum(peak_gflops, bandwidth_gbs * x), color="black")
     ax.axvline(ridge, linestyle=":", color="gray", linewidth=1)
     # en bas du pointillé : le haut est pour les points mesurés
-    ax.annotate(f"coude : {french_number(ridge, 1)} FLOP/octet", (ridge, 0.04),
-                xycoords=ax.get_xaxis_transform(), xytext=(6, 0),
-                textcoords="offset points", fontsize="small")
+    ax.annotate(
+        f"coude : {french_number(ridge, 1)} FLOP/octet",
+        (ridge, 0.04),
+        xycoords=ax.get_xaxis_transform(),
+        xytext=(6, 0),
+        textcoords="offset points",
+        fontsize="small",
+    )
     for name, intensity, gflops in points or []:
         ax.plot(intensity, gflops, marker="o", linestyle="none")
-        ax.annotate(name, (intensity, gflops), xytext=(6, 4), textcoords="offset points",
-                    fontsize="small")
+        ax.annotate(
+            name, (intensity, gflops), xytext=(6, 4), textcoords="offset points", fontsize="small"
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     _plain_log_ticks(ax)
     ax.set_xlabel("intensité arithmétique (FLOP par octet lu ou écrit)")
     ax.set_ylabel("GFLOP/s")
-    ax.set_title(f"crête {french_number(peak_gflops, 0)} GFLOP/s, "
-                 f"bande passante {french_number(bandwidth_gbs, 1)} Go/s", fontsize="medium")
+    ax.set_title(
+        f"crête {french_number(peak_gflops, 0)} GFLOP/s, "
+        f"bande passante {french_number(bandwidth_gbs, 1)} Go/s",
+        fontsize="medium",
+    )
     return ax
 
 
 # --- Python, NumPy, torch : le même produit ---------------------------------------------------
+
 
 def matmul_python(a: list, b: list) -> list:
     """Le produit de matrices en Python pur, trois boucles."""
@@ -343,12 +390,12 @@ def matmul_python(a: list, b: list) -> list:
 
 def _best_time(fn, min_seconds: float = 0.05, rounds: int = 5) -> float:
     """Meilleur temps par appel : on répète ``fn`` assez pour durer ``min_seconds``."""
-    fn()                            # échauffement (threads, caches)
+    fn()  # échauffement (threads, caches)
     t0 = time.perf_counter()
     fn()
     once = time.perf_counter() - t0
     calls = max(1, int(min_seconds / max(once, 1e-7)))
-    if once > min_seconds:          # déjà lent (Python pur) : une mesure suffit
+    if once > min_seconds:  # déjà lent (Python pur) : une mesure suffit
         return once
     best = math.inf
     for _ in range(rounds):
@@ -377,11 +424,20 @@ def python_vs_numpy_vs_torch(sizes=(16, 32, 64, 128), progress: bool = True) -> 
         a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
         la, lb = a.tolist(), b.tolist()
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)
-        for name, fn in (("Python pur", lambda: matmul_python(la, lb)),
-                         ("NumPy", lambda: a @ b), ("torch", lambda: ta @ tb)):
+        for name, fn in (
+            ("Python pur", lambda la=la, lb=lb: matmul_python(la, lb)),
+            ("NumPy", lambda a=a, b=b: a @ b),
+            ("torch", lambda ta=ta, tb=tb: ta @ tb),
+        ):
             seconds = _best_time(fn)
-            rows.append({"n": n, "implementation": name, "seconds": seconds,
-                         "gflops": matmul_flops(n, n, n) / seconds / 1e9})
+            rows.append(
+                {
+                    "n": n,
+                    "implementation": name,
+                    "seconds": seconds,
+                    "gflops": matmul_flops(n, n, n) / seconds / 1e9,
+                }
+            )
     return pd.DataFrame(rows, columns=["n", "implementation", "seconds", "gflops"])
 
 
@@ -401,8 +457,13 @@ def plot_python_vs_numpy_vs_torch(df: pd.DataFrame, ax=None):
     last = df[df["n"] == n].set_index("implementation")["gflops"]
     if {"Python pur", "torch"} <= set(last.index):
         ratio = last["torch"] / last["Python pur"]
-        ax.annotate(f"torch : × {french_number(ratio, 0)}", (n, last["torch"]),
-                    xytext=(-10, -18), textcoords="offset points", ha="right")
+        ax.annotate(
+            f"torch : × {french_number(ratio, 0)}",
+            (n, last["torch"]),
+            xytext=(-10, -18),
+            textcoords="offset points",
+            ha="right",
+        )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     _plain_log_ticks(ax, df["n"])
@@ -414,6 +475,7 @@ def plot_python_vs_numpy_vs_torch(df: pd.DataFrame, ax=None):
 
 # --- Affichage -----------------------------------------------------------------------------
 
+
 def _fr(x, decimals: int) -> str:
     return "—" if x is None or pd.isna(x) else french_number(x, decimals)
 
@@ -421,17 +483,36 @@ def _fr(x, decimals: int) -> str:
 def format_benchmark(df: pd.DataFrame) -> str:
     """Le tableau de `matmul_benchmark` en texte aligné, à la française
     (virgule décimale, temps en millisecondes, fraction de la crête en %)."""
-    headers = ["appareil", "type", "n", "temps (ms)", "GFLOP/s", "crête GFLOP/s",
-               "fraction", "note"]
-    rows = [[r.device, r.dtype, str(r.n), _fr(r.seconds * 1000, 3), _fr(r.gflops, 1),
-             _fr(r.peak_gflops, 0),
-             "—" if pd.isna(r.fraction_of_peak) else f"{_fr(100 * r.fraction_of_peak, 1)} %",
-             r.note] for r in df.itertuples()]
+    headers = [
+        "appareil",
+        "type",
+        "n",
+        "temps (ms)",
+        "GFLOP/s",
+        "crête GFLOP/s",
+        "fraction",
+        "note",
+    ]
+    rows = [
+        [
+            r.device,
+            r.dtype,
+            str(r.n),
+            _fr(r.seconds * 1000, 3),
+            _fr(r.gflops, 1),
+            _fr(r.peak_gflops, 0),
+            "—" if pd.isna(r.fraction_of_peak) else f"{_fr(100 * r.fraction_of_peak, 1)} %",
+            r.note,
+        ]
+        for r in df.itertuples()
+    ]
     widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
     right = {2, 3, 4, 5, 6}
     lines = []
     for row in [headers] + rows:
-        cells = [str(x).rjust(w) if i in right else str(x).ljust(w)
-                 for i, (x, w) in enumerate(zip(row[:-1], widths))]
+        cells = [
+            str(x).rjust(w) if i in right else str(x).ljust(w)
+            for i, (x, w) in enumerate(zip(row[:-1], widths))
+        ]
         lines.append("  ".join(cells + [str(row[-1])]).rstrip())
     return "\n".join(lines)

@@ -6,6 +6,7 @@ range ces fusions, encode et décode comme ``tiktoken`` (mêmes ids sur les rang
 tokens spéciaux compris), s'enregistre et se relit. La leçon qui l'utilise, avec les
 tokenizers de caractères et de mots et l'affichage des tokens, est :mod:`llmlab.tokenizers`.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,15 +20,19 @@ from llmlab.display import visible
 #: Découpage préalable de GPT-2, celui de tiktoken (``r50k_pat_str``) : contractions
 #: anglaises, lettres précédées d'au plus une espace, chiffres, ponctuation, espaces.
 #: Une fusion BPE ne traverse jamais la frontière de deux morceaux.
-GPT2_SPLIT_PATTERN = (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++"""
-                      r"""|\s++$|\s+(?!\S)|\s""")
+GPT2_SPLIT_PATTERN = (
+    r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++"""
+    r"""|\s++$|\s+(?!\S)|\s"""
+)
 
 #: Le même découpage écrit pour les expressions régulières de JavaScript (drapeaux ``gu``) :
 #: ni quantificateurs possessifs (sans effet ici), et ``\s`` remplacé par
 #: ``\p{White_Space}``, car le ``\s`` de JavaScript compte U+FEFF et oublie U+0085.
-GPT2_SPLIT_PATTERN_JS = (r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+"""
-                         r"""| ?[^\p{White_Space}\p{L}\p{N}]+"""
-                         r"""|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}""")
+GPT2_SPLIT_PATTERN_JS = (
+    r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+"""
+    r"""| ?[^\p{White_Space}\p{L}\p{N}]+"""
+    r"""|\p{White_Space}+(?!\P{White_Space})|\p{White_Space}"""
+)
 
 #: Le token spécial qui sépare deux documents chez GPT-2.
 ENDOFTEXT = "<|endoftext|>"
@@ -35,8 +40,8 @@ ENDOFTEXT = "<|endoftext|>"
 
 # --- Les deux briques du BPE -----------------------------------------------------------------
 
-def get_pair_counts(ids: list[int], counts: dict | None = None
-                    ) -> dict[tuple[int, int], int]:
+
+def get_pair_counts(ids: list[int], counts: dict | None = None) -> dict[tuple[int, int], int]:
     """Compte chaque paire de tokens voisins.
 
     ``[1, 2, 1, 2]`` donne ``{(1, 2): 2, (2, 1): 1}``.
@@ -48,8 +53,7 @@ def get_pair_counts(ids: list[int], counts: dict | None = None
     return counts
 
 
-def merge(ids: list[int], pair: tuple[int, int],
-          new_id: int) -> list[int]:
+def merge(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
     """Remplace chaque ``pair`` par ``new_id``.
 
     De gauche à droite, sans chevauchement :
@@ -57,8 +61,7 @@ def merge(ids: list[int], pair: tuple[int, int],
     """
     out, i = [], 0
     while i < len(ids):
-        if (i + 1 < len(ids) and ids[i] == pair[0]
-                and ids[i + 1] == pair[1]):
+        if i + 1 < len(ids) and ids[i] == pair[0] and ids[i + 1] == pair[1]:
             out.append(new_id)
             i += 2
         else:
@@ -68,6 +71,7 @@ def merge(ids: list[int], pair: tuple[int, int],
 
 
 # --- BPE au niveau des octets ----------------------------------------------------------------
+
 
 class NotEnoughTextError(ValueError):
     """Le texte d'entraînement n'a plus aucune paire à fusionner."""
@@ -87,11 +91,11 @@ def _check_text(text: str) -> bytes:
             f"Le texte contient un demi-caractère isolé (surrogate U+{bad:04X}, position "
             f"{exc.start}), qui n'existe pas en UTF-8. Il vient souvent d'un emoji coupé en "
             "deux ou d'un fichier mal décodé : relisez le fichier en UTF-8, ou nettoyez le "
-            "texte avec texte.encode('utf-8', 'replace').decode('utf-8').") from None
+            "texte avec texte.encode('utf-8', 'replace').decode('utf-8')."
+        ) from None
 
 
-def learn_merges(chunks: Counter, n_merges: int,
-                  first_id: int = 256, progress=False):
+def learn_merges(chunks: Counter, n_merges: int, first_id: int = 256, progress=False):
     """Apprend ``n_merges`` fusions, une à une.
 
     Produit ``(paire, nouvel id, compte, nb de tokens)``.
@@ -109,8 +113,7 @@ def learn_merges(chunks: Counter, n_merges: int,
         for pair in zip(ids, ids[1:]):
             counts[pair] += freqs[w]
             where[pair].add(w)
-    n_tokens = sum(len(ids) * f
-                   for ids, f in zip(pieces, freqs))
+    n_tokens = sum(len(ids) * f for ids, f in zip(pieces, freqs))
     steps = range(n_merges)
     if progress:
         from tqdm.auto import tqdm
@@ -119,8 +122,7 @@ def learn_merges(chunks: Counter, n_merges: int,
     for step in steps:
         if not counts:
             raise NotEnoughTextError(step)
-        pair = max(counts,
-                   key=lambda p: (counts[p], -p[0], -p[1]))
+        pair = max(counts, key=lambda p: (counts[p], -p[0], -p[1]))
         count, new_id = counts[pair], first_id + step
         for w in where.pop(pair):
             old, f = pieces[w], freqs[w]
@@ -151,7 +153,8 @@ class DisallowedSpecialTokenError(ValueError):
         super().__init__(
             f"Le texte contient le token spécial « {token} », non autorisé. Pour l'encoder "
             f"comme token spécial : allowed_special={{{token!r}}} (ou 'all') ; pour l'encoder "
-            "comme du texte ordinaire : disallowed_special=() (ou allowed_special='none').")
+            "comme du texte ordinaire : disallowed_special=() (ou allowed_special='none')."
+        )
 
 
 def _first_special(names, text: str, start: int = 0):
@@ -189,8 +192,10 @@ class BPETokenizer:
         self._cache: dict[bytes, list[int]] = {}
 
     def __repr__(self):
-        return (f"BPETokenizer(name={self.name!r}, vocab_size={self.vocab_size}, "
-                f"fusions={len(self.merges)})")
+        return (
+            f"BPETokenizer(name={self.name!r}, vocab_size={self.vocab_size}, "
+            f"fusions={len(self.merges)})"
+        )
 
     @property
     def vocab_size(self) -> int:
@@ -208,7 +213,7 @@ class BPETokenizer:
     def _chunks(self, text: str) -> list[bytes]:
         return [c.encode("utf-8") for c in self._split.findall(text)]
 
-    def train(self, text: str, vocab_size: int, *, progress: bool = False) -> "BPETokenizer":
+    def train(self, text: str, vocab_size: int, *, progress: bool = False) -> BPETokenizer:
         """Apprend ``vocab_size - 256`` fusions sur ``text`` ; renvoie le tokenizer.
 
         Repart de zéro (les 256 octets) ; les tokens spéciaux s'ajoutent ensuite avec
@@ -219,15 +224,15 @@ class BPETokenizer:
         if vocab_size < 256:
             raise ValueError(
                 f"vocab_size = {vocab_size} : un BPE au niveau des octets a au moins 256 "
-                "tokens (un par octet). Demandez 256 + le nombre de fusions voulu.")
+                "tokens (un par octet). Demandez 256 + le nombre de fusions voulu."
+            )
         if not text:
             raise ValueError("Texte d'entraînement vide : donnez du texte au tokenizer.")
         _check_text(text)
         self.__init__(self.pattern, self.name)
         chunks = Counter(self._chunks(text))
         try:
-            for pair, new_id, _, _ in learn_merges(chunks, vocab_size - 256,
-                                                    progress=progress):
+            for pair, new_id, _, _ in learn_merges(chunks, vocab_size - 256, progress=progress):
                 self.merges[pair] = new_id
                 self.vocab[new_id] = self.vocab[pair[0]] + self.vocab[pair[1]]
         except NotEnoughTextError as exc:
@@ -235,7 +240,8 @@ class BPETokenizer:
             raise NotEnoughTextError(
                 f"Texte trop court : après {done} fusions, plus aucune paire de tokens "
                 f"voisins n'est à fusionner ({vocab_size - 256} demandées). Donnez plus de "
-                f"texte, ou demandez vocab_size ≤ {256 + done}.") from None
+                f"texte, ou demandez vocab_size ≤ {256 + done}."
+            ) from None
         return self
 
     def register_special_tokens(self, tokens: dict[str, int]) -> None:
@@ -255,8 +261,10 @@ class BPETokenizer:
         """Refuse un nom vide, un id qui n'est pas un entier ≥ 0 ou un id déjà pris
         (l'erreur propose alors le premier id libre après tous les autres)."""
         if not isinstance(name, str) or not name:
-            raise ValueError(f"Nom de token spécial invalide : {name!r} (un texte non "
-                             "vide, par ex. « <|endoftext|> »).")
+            raise ValueError(
+                f"Nom de token spécial invalide : {name!r} (un texte non "
+                "vide, par ex. « <|endoftext|> »)."
+            )
         if not isinstance(i, int) or isinstance(i, bool) or i < 0:
             raise ValueError(f"L'id de « {name} » doit être un entier ≥ 0 (reçu {i!r}).")
         if specials.get(name, i) != i:
@@ -264,10 +272,15 @@ class BPETokenizer:
         owner = next((s for s, j in specials.items() if j == i and s != name), None)
         if i in self.vocab or owner is not None:
             free = max([max(self.vocab), *specials.values()]) + 1
-            taken = (f"le token spécial « {owner} »" if owner is not None
-                     else f"le token « {visible(self.vocab[i])} »")
-            raise ValueError(f"L'id {i} de « {name} » est déjà pris par {taken} : "
-                             f"choisissez un id libre, par exemple {free}.")
+            taken = (
+                f"le token spécial « {owner} »"
+                if owner is not None
+                else f"le token « {visible(self.vocab[i])} »"
+            )
+            raise ValueError(
+                f"L'id {i} de « {name} » est déjà pris par {taken} : "
+                f"choisissez un id libre, par exemple {free}."
+            )
 
     # -- encodage et décodage --
 
@@ -279,9 +292,8 @@ class BPETokenizer:
         ids = self._cache.get(chunk)
         if ids is None:
             ids = [self.byte_ids[b] for b in chunk]
-            rank = lambda p: self.merges.get(p, float("inf"))
             while len(ids) >= 2:
-                pair = min(zip(ids, ids[1:]), key=rank)
+                pair = min(zip(ids, ids[1:]), key=lambda p: self.merges.get(p, float("inf")))
                 if pair not in self.merges:
                     break  # plus aucune paire connue
                 ids = merge(ids, pair, self.merges[pair])
@@ -298,8 +310,9 @@ class BPETokenizer:
             ids.extend(self._encode_chunk(chunk))
         return ids
 
-    def encode(self, text: str, *, allowed_special=frozenset(),
-               disallowed_special="all") -> list[int]:
+    def encode(
+        self, text: str, *, allowed_special=frozenset(), disallowed_special="all"
+    ) -> list[int]:
         """Les identifiants des tokens de ``text``, comme ``tiktoken.Encoding.encode``.
 
         * ``allowed_special`` : les tokens spéciaux reconnus comme tels, un ensemble de
@@ -340,13 +353,17 @@ class BPETokenizer:
             return set(self.special_tokens)
         if isinstance(names, (str, bytes)) or not hasattr(names, "__iter__"):
             choices = "'all', 'none'" if argument == "allowed_special" else "'all', ()"
-            raise ValueError(f"{argument} = {names!r} : choisissez {choices} ou un ensemble "
-                             "de tokens spéciaux, par ex. {'<|endoftext|>'}.")
+            raise ValueError(
+                f"{argument} = {names!r} : choisissez {choices} ou un ensemble "
+                "de tokens spéciaux, par ex. {'<|endoftext|>'}."
+            )
         unknown = set(names) - set(self.special_tokens)
         if unknown:
-            raise ValueError(f"{argument} : token(s) spécial(aux) inconnu(s) "
-                             f"{sorted(unknown)} ; ce tokenizer connaît "
-                             f"{sorted(self.special_tokens)}.")
+            raise ValueError(
+                f"{argument} : token(s) spécial(aux) inconnu(s) "
+                f"{sorted(unknown)} ; ce tokenizer connaît "
+                f"{sorted(self.special_tokens)}."
+            )
         return set(names)
 
     def _encode_with_special(self, text: str, allowed: set[str]) -> list[int]:
@@ -374,9 +391,11 @@ class BPETokenizer:
             elif i in inverse:
                 out.append(inverse[i])
             else:
-                raise ValueError(f"Identifiant de token inconnu : {i!r}. Ce tokenizer "
-                                 f"connaît {self._known_ids()} : ces ids viennent-ils "
-                                 "d'un autre tokenizer ?")
+                raise ValueError(
+                    f"Identifiant de token inconnu : {i!r}. Ce tokenizer "
+                    f"connaît {self._known_ids()} : ces ids viennent-ils "
+                    "d'un autre tokenizer ?"
+                )
         return b"".join(out)
 
     def _known_ids(self) -> str:
@@ -414,8 +433,9 @@ class BPETokenizer:
             f"fusions {len(self.merges)}",
         ]
         for (a, b), new in self.merges.items():
-            shown = (f"{visible(self.vocab[a])} + {visible(self.vocab[b])} → "
-                     f"{visible(self.vocab[new])}")
+            shown = (
+                f"{visible(self.vocab[a])} + {visible(self.vocab[b])} → {visible(self.vocab[new])}"
+            )
             lines.append(f"{new} = {a} + {b}\t{shown}")
         lines.append("fin")
         return "\n".join(lines) + "\n"
@@ -425,18 +445,23 @@ class BPETokenizer:
         Path(path).write_text(self.to_text(), encoding="utf-8", newline="\n")
 
     @classmethod
-    def from_text(cls, text: str, source: str = "le fichier") -> "BPETokenizer":
+    def from_text(cls, text: str, source: str = "le fichier") -> BPETokenizer:
         """Relit le format de :meth:`to_text` ; toute incohérence est une erreur."""
+
         def fail(why: str):
             raise TokenizerFileError(f"{source} : {why}")
 
         lines = text.split("\n")
         if lines[0].strip() != _FORMAT:
             if re.fullmatch(r"[A-Za-z0-9+/=]+ \d+", lines[0].strip()):
-                fail("c'est un vocabulaire .tiktoken (rangs), pas un fichier llmlab-bpe : "
-                     "pour GPT-2, utilisez load_gpt2().")
-            fail(f"ce n'est pas un tokenizer llmlab (la première ligne doit être « {_FORMAT} »,"
-                 f" elle vaut « {lines[0][:40]} »).")
+                fail(
+                    "c'est un vocabulaire .tiktoken (rangs), pas un fichier llmlab-bpe : "
+                    "pour GPT-2, utilisez load_gpt2()."
+                )
+            fail(
+                f"ce n'est pas un tokenizer llmlab (la première ligne doit être « {_FORMAT} »,"
+                f" elle vaut « {lines[0][:40]} »)."
+            )
         header, n_merges, body = {}, None, []
         rest = iter(enumerate(lines[1:], start=2))
         for number, line in rest:
@@ -466,9 +491,11 @@ class BPETokenizer:
         body = [(n, line) for n, line in body if line]
         if not body or body[-1][1] != "fin" or len(body) - 1 != n_merges:
             found = sum(1 for _, line in body if _MERGE_LINE.fullmatch(line))
-            fail(f"fichier tronqué ou modifié : {n_merges} fusions annoncées, {found} lues"
-                 f"{'' if body and body[-1][1] == 'fin' else ', et pas de ligne « fin »'}. "
-                 "Régénérez-le (uv run python scripts/train_bpe.py pour celui du cours).")
+            fail(
+                f"fichier tronqué ou modifié : {n_merges} fusions annoncées, {found} lues"
+                f"{'' if body and body[-1][1] == 'fin' else ', et pas de ligne « fin »'}. "
+                "Régénérez-le (uv run python scripts/train_bpe.py pour celui du cours)."
+            )
         try:
             tok = cls(header["motif"], header.get("nom", "bpe"))
         except regex.error as exc:
@@ -487,17 +514,22 @@ class BPETokenizer:
                 fail(f"ligne {number} illisible : « {line[:60]} » (attendu « 300 = 101 + 32 »).")
             new, a, b = (int(g) for g in m.group(1, 2, 3))
             if a not in tok.vocab or b not in tok.vocab or new in tok.vocab:
-                fail(f"ligne {number} : fusion {new} = {a} + {b} impossible (un id gauche ou "
-                     "droit pas encore défini, ou un nouvel id déjà pris).")
+                fail(
+                    f"ligne {number} : fusion {new} = {a} + {b} impossible (un id gauche ou "
+                    "droit pas encore défini, ou un nouvel id déjà pris)."
+                )
             if tok.merges and new < max(tok.merges.values()):
-                fail(f"ligne {number} : les ids des fusions doivent croître (ordre "
-                     "d'apprentissage).")
+                fail(
+                    f"ligne {number} : les ids des fusions doivent croître (ordre d'apprentissage)."
+                )
             tok.merges[(a, b)] = new
             tok.vocab[new] = tok.vocab[a] + tok.vocab[b]
             shown = f"{visible(tok.vocab[a])} + {visible(tok.vocab[b])} → {visible(tok.vocab[new])}"
             if m.group(4) is not None and m.group(4) != shown:
-                fail(f"ligne {number} : le texte lisible « {m.group(4)} » ne correspond pas aux "
-                     f"ids (attendu « {shown} »).")
+                fail(
+                    f"ligne {number} : le texte lisible « {m.group(4)} » ne correspond pas aux "
+                    f"ids (attendu « {shown} »)."
+                )
         try:
             tok.register_special_tokens(header.get("spécial", {}))
         except ValueError as exc:
@@ -505,15 +537,20 @@ class BPETokenizer:
         return tok
 
     @classmethod
-    def load(cls, path) -> "BPETokenizer":
+    def load(cls, path) -> BPETokenizer:
         """Relit un fichier écrit par :meth:`save`."""
         from llmlab.data import load_tokenizer_text
 
         return cls.from_text(load_tokenizer_text(path), source=str(path))
 
     @classmethod
-    def from_ranks(cls, ranks: dict[bytes, int], special_tokens: dict[str, int] | None = None,
-                   pattern: str = GPT2_SPLIT_PATTERN, name: str = "bpe") -> "BPETokenizer":
+    def from_ranks(
+        cls,
+        ranks: dict[bytes, int],
+        special_tokens: dict[str, int] | None = None,
+        pattern: str = GPT2_SPLIT_PATTERN,
+        name: str = "bpe",
+    ) -> BPETokenizer:
         """Un tokenizer depuis des rangs tiktoken (token en octets -> id).
 
         Chaque token de plus d'un octet est né d'une fusion de deux tokens plus anciens :

@@ -20,6 +20,7 @@ Ce que le module garantit, parce que c'est ce qui casse en classe :
 `llmlab.training.train` écrit et reprend ces checkpoints ;
 `llmlab.shipped` en charge les modèles livrés dans ``data/``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -44,13 +45,20 @@ CHECKPOINT_VERSION = 1
 #: ``eval_batches`` lots de chaque partie, la vitesse depuis la mesure
 #: précédente et le temps d'entraînement cumulé (évaluations exclues,
 #: reprises comprises). Au pas 0, la vitesse n'existe pas encore (NaN).
-HISTORY_COLUMNS = ["step", "train_loss", "val_loss", "tokens_per_s",
-                   "elapsed_s"]
+HISTORY_COLUMNS = ["step", "train_loss", "val_loss", "tokens_per_s", "elapsed_s"]
 _FILES = ("weights.pt", "optimizer.pt", "history.csv")
 #: Paramètres qui changent les poids : une reprise doit les garder.
-_RESUME_KEYS = ("batch_size", "block_size", "learning_rate",
-                "weight_decay", "grad_clip", "seed", "lr_schedule",
-                "warmup_steps", "min_lr")
+_RESUME_KEYS = (
+    "batch_size",
+    "block_size",
+    "learning_rate",
+    "weight_decay",
+    "grad_clip",
+    "seed",
+    "lr_schedule",
+    "warmup_steps",
+    "min_lr",
+)
 
 
 class CheckpointError(ValueError):
@@ -60,6 +68,7 @@ class CheckpointError(ValueError):
 # --------------------------------------------------------------------------
 # États aléatoires <-> JSON
 # --------------------------------------------------------------------------
+
 
 def _b64(t: torch.Tensor) -> str:
     return base64.b64encode(t.cpu().numpy().tobytes()).decode("ascii")
@@ -85,8 +94,7 @@ def capture_rng(generator: torch.Generator) -> dict:
 
 def _u32_b64(values) -> str:
     """Des entiers < 2**32 en base64 : un state.json qui reste lisible."""
-    return base64.b64encode(
-        np.asarray(values, dtype="<u4").tobytes()).decode("ascii")
+    return base64.b64encode(np.asarray(values, dtype="<u4").tobytes()).decode("ascii")
 
 
 def _u32_unb64(s: str) -> np.ndarray:
@@ -101,8 +109,7 @@ def rng_to_json(state: dict) -> dict:
         "batches": _b64(state["batches"]),
         "torch": _b64(state["torch"]),
         "python": [version, _u32_b64(internal), gauss],
-        "numpy": [name, _u32_b64(keys), int(pos), int(has_gauss),
-                  float(cached)],
+        "numpy": [name, _u32_b64(keys), int(pos), int(has_gauss), float(cached)],
     }
     if "cuda" in state:
         out["cuda"] = [_b64(s) for s in state["cuda"]]
@@ -118,17 +125,16 @@ def restore_rng(state: dict, generator: torch.Generator) -> None:
     internal = tuple(int(v) for v in _u32_unb64(internal))
     random.setstate((version, internal, gauss))
     name, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((name, _u32_unb64(keys), pos, has_gauss,
-                         cached))
+    np.random.set_state((name, _u32_unb64(keys), pos, has_gauss, cached))
     cuda = state.get("cuda")
-    if cuda and torch.cuda.is_available() \
-            and len(cuda) == torch.cuda.device_count():
+    if cuda and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all([_unb64(s) for s in cuda])
 
 
 # --------------------------------------------------------------------------
 # Écrire et relire
 # --------------------------------------------------------------------------
+
 
 def _is_checkpoint_dir(path: Path) -> bool:
     try:
@@ -159,10 +165,19 @@ def recover_checkpoint(path) -> Path | None:
     return backups[-1]
 
 
-def save_checkpoint(path, model, *, optimizer=None, step=0,
-                    train_config=None, model_config=None, history=None,
-                    rng_state=None, extra=None,
-                    elapsed_s: float = 0.0) -> Path:
+def save_checkpoint(
+    path,
+    model,
+    *,
+    optimizer=None,
+    step=0,
+    train_config=None,
+    model_config=None,
+    history=None,
+    rng_state=None,
+    extra=None,
+    elapsed_s: float = 0.0,
+) -> Path:
     """Écrit un checkpoint dans le dossier ``path`` et le renvoie.
 
     Tout est d'abord écrit dans un dossier temporaire voisin (nom
@@ -175,13 +190,15 @@ def save_checkpoint(path, model, *, optimizer=None, step=0,
     import pandas as pd
 
     path = Path(path)
-    if path.exists() and not (path.is_dir() and (
-            _is_checkpoint_dir(path) or not any(path.iterdir()))):
+    if path.exists() and not (
+        path.is_dir() and (_is_checkpoint_dir(path) or not any(path.iterdir()))
+    ):
         raise CheckpointError(
             f"« {path} » existe et n'est pas un checkpoint llmlab : il n'est "
             "pas écrasé. Choisissez un autre checkpoint_path (un dossier "
-            "nouveau, par exemple « checkpoints/gru »).")
-    if is_dataclass(train_config):       # un TrainConfig
+            "nouveau, par exemple « checkpoints/gru »)."
+        )
+    if is_dataclass(train_config):  # un TrainConfig
         train_config = asdict(train_config)
     state = {
         "format": CHECKPOINT_FORMAT,
@@ -207,11 +224,9 @@ def save_checkpoint(path, model, *, optimizer=None, step=0,
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        weights = {k: v.detach().cpu()
-                   for k, v in model.state_dict().items()}
+        weights = {k: v.detach().cpu() for k, v in model.state_dict().items()}
         torch.save(weights, tmp / "weights.pt")
-        torch.save(optimizer.state_dict() if optimizer else {},
-                   tmp / "optimizer.pt")
+        torch.save(optimizer.state_dict() if optimizer else {}, tmp / "optimizer.pt")
         if history is None:
             history = pd.DataFrame(columns=HISTORY_COLUMNS)
         pd.DataFrame(history).to_csv(tmp / "history.csv", index=False)
@@ -249,60 +264,68 @@ def load_checkpoint(path, map_location="cpu") -> dict:
         hint = ""
         backups = sorted(path.parent.glob(f".{path.name}.old-*"))
         if backups:
-            hint = (f" Un enregistrement a été interrompu : l'ancien "
-                    f"checkpoint est dans « {backups[-1]} » ; renommez-le "
-                    f"en « {path} ».")
+            hint = (
+                f" Un enregistrement a été interrompu : l'ancien "
+                f"checkpoint est dans « {backups[-1]} » ; renommez-le "
+                f"en « {path} »."
+            )
         raise CheckpointError(
             f"Aucun checkpoint dans « {path} » : vérifiez le chemin, ou "
-            "entraînez d'abord avec train(..., checkpoint_path=...)."
-            + hint)
+            "entraînez d'abord avec train(..., checkpoint_path=...)." + hint
+        )
     if not path.is_dir():
         raise CheckpointError(
             f"« {path} » n'est pas un checkpoint llmlab : un checkpoint "
             "est un dossier (weights.pt, optimizer.pt, state.json, "
-            "history.csv) écrit par train() ou save_checkpoint().")
+            "history.csv) écrit par train() ou save_checkpoint()."
+        )
     state_file = path / "state.json"
     if not state_file.exists():
-        what = ("incomplet (state.json manque)"
-                if (path / "weights.pt").exists()
-                else "pas un checkpoint llmlab (pas de state.json)")
+        what = (
+            "incomplet (state.json manque)"
+            if (path / "weights.pt").exists()
+            else "pas un checkpoint llmlab (pas de state.json)"
+        )
         raise CheckpointError(
-            f"« {path} » est {what}. Relancez l'entraînement pour en "
-            "écrire un nouveau.")
+            f"« {path} » est {what}. Relancez l'entraînement pour en écrire un nouveau."
+        )
     try:
         state = json.loads(state_file.read_text("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise CheckpointError(
             f"« {state_file} » est tronqué ou corrompu (JSON illisible). "
             "Relancez l'entraînement pour écrire un nouveau "
-            "checkpoint.") from None
+            "checkpoint."
+        ) from None
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(
             f"« {path} » n'est pas un checkpoint llmlab (state.json sans "
-            f"la marque « {CHECKPOINT_FORMAT} »).")
+            f"la marque « {CHECKPOINT_FORMAT} »)."
+        )
     for name, digest in state.get("sha256", {}).items():
         file = path / name
         if not file.exists():
             raise CheckpointError(
                 f"Checkpoint incomplet : « {file} » manque. Relancez "
-                "l'entraînement pour en écrire un nouveau.")
+                "l'entraînement pour en écrire un nouveau."
+            )
         if sha256_file(file) != digest:
             raise CheckpointError(
                 f"« {file} » est tronqué ou corrompu (son empreinte "
                 "sha256 ne correspond plus à celle enregistrée). Relancez "
-                "l'entraînement pour écrire un nouveau checkpoint.")
+                "l'entraînement pour écrire un nouveau checkpoint."
+            )
     out = {"state": state}
     for key in ("weights", "optimizer"):
         try:
-            out[key] = torch.load(path / f"{key}.pt",
-                                  map_location=map_location,
-                                  weights_only=True)
+            out[key] = torch.load(path / f"{key}.pt", map_location=map_location, weights_only=True)
         except Exception as exc:  # noqa: BLE001 - toute erreur de torch
             raise CheckpointError(
                 f"« {path / (key + '.pt')} » est illisible (tronqué, "
                 f"corrompu, ou pas un state dict) : {type(exc).__name__}. "
                 "Relancez l'entraînement pour écrire un nouveau "
-                "checkpoint.") from None
+                "checkpoint."
+            ) from None
     try:
         out["history"] = pd.read_csv(path / "history.csv")
     except (OSError, ValueError):
@@ -334,7 +357,8 @@ def tokenizer_extra(tokenizer) -> dict:
         return {"tokenizer": "bpe", "bpe": tokenizer.to_text()}
     raise ValueError(
         "Un checkpoint sait garder un CharTokenizer ou un BPETokenizer, "
-        f"pas un {type(tokenizer).__name__}.")
+        f"pas un {type(tokenizer).__name__}."
+    )
 
 
 def _tokenizer_from_extra(extra: dict, vocab_size: int, kind: str):
@@ -345,27 +369,32 @@ def _tokenizer_from_extra(extra: dict, vocab_size: int, kind: str):
         raise ValueError(
             f"Ce checkpoint de {kind.upper()} annonce un tokenizer inconnu "
             f"(« {name} ») ; llmlab lit « car » et « bpe ». Réentraînez avec "
-            f"`llmlab entrainer {kind}`.")
+            f"`llmlab entrainer {kind}`."
+        )
     if name == "bpe":
         text = extra.get("bpe")
         if not isinstance(text, str):
             raise ValueError(
                 f"Ce checkpoint de {kind.upper()} n'a pas de tokenizer BPE "
                 f"(extra['bpe']) : réentraînez avec `llmlab entrainer {kind} "
-                "--tokenizer bpe`.")
+                "--tokenizer bpe`."
+            )
         tokenizer = BPETokenizer.from_text(
-            text, source=f"le tokenizer BPE du checkpoint de {kind.upper()}")
+            text, source=f"le tokenizer BPE du checkpoint de {kind.upper()}"
+        )
         if tokenizer.vocab_size != vocab_size:
             raise ValueError(
                 f"Le tokenizer BPE de ce checkpoint a {tokenizer.vocab_size} "
                 f"tokens, le modèle en attend {vocab_size} : checkpoint "
-                "abîmé ou assemblé à la main.")
+                "abîmé ou assemblé à la main."
+            )
         return tokenizer
     chars = extra.get("vocab")
     if not isinstance(chars, list) or len(chars) != vocab_size:
         raise ValueError(
             f"Ce checkpoint de {kind.upper()} n'a pas de vocabulaire de caractères "
-            f"utilisable (extra['vocab']) : réentraînez avec `llmlab entrainer {kind}`.")
+            f"utilisable (extra['vocab']) : réentraînez avec `llmlab entrainer {kind}`."
+        )
     return CharTokenizer(chars)
 
 
@@ -388,13 +417,18 @@ def model_from_checkpoint(ckpt: dict, model_cls, kind: str):
     except RuntimeError:
         raise ValueError(
             "Les poids de ce checkpoint ne correspondent pas à sa configuration "
-            f"{model.config} : checkpoint abîmé ou d'un autre modèle.") from None
+            f"{model.config} : checkpoint abîmé ou d'un autre modèle."
+        ) from None
     model.eval()
     samples = {int(k): v for k, v in (extra.get("samples") or {}).items()}
-    infos = {"samples": samples, "train_config": state.get("train_config"),
-             "corpus": extra.get("corpus"), "step": state.get("step"),
-             "tokenizer": extra.get("tokenizer", "car")}
-    if "bpe_train_chars" in extra:   # caractères sur lesquels le BPE a appris
+    infos = {
+        "samples": samples,
+        "train_config": state.get("train_config"),
+        "corpus": extra.get("corpus"),
+        "step": state.get("step"),
+        "tokenizer": extra.get("tokenizer", "car"),
+    }
+    if "bpe_train_chars" in extra:  # caractères sur lesquels le BPE a appris
         infos["bpe_train_chars"] = extra["bpe_train_chars"]
     return model, tokenizer, ckpt["history"], infos
 
@@ -402,6 +436,7 @@ def model_from_checkpoint(ckpt: dict, model_cls, kind: str):
 # --------------------------------------------------------------------------
 # Recharger des poids, reprendre un run
 # --------------------------------------------------------------------------
+
 
 def _load_weights(model, weights) -> None:
     try:
@@ -413,7 +448,8 @@ def _load_weights(model, weights) -> None:
             "Ce checkpoint vient d'un autre modèle : ses poids ne vont pas "
             f"dans celui-ci ({detail}). Construisez le modèle avec la "
             "configuration enregistrée (state['model_config']) ou "
-            "choisissez un autre checkpoint.") from None
+            "choisissez un autre checkpoint."
+        ) from None
 
 
 def load_weights(model, path, map_location="cpu") -> dict:
@@ -436,30 +472,32 @@ def resume_into(ckpt, model, optimizer, config, model_config):
     remet à part, avec `restore_rng`."""
     state = ckpt["state"]
     saved_model = state.get("model_config")
-    if model_config:   # comparé tel que relu du JSON
+    if model_config:  # comparé tel que relu du JSON
         model_config = json.loads(json.dumps(model_config))
     if saved_model and model_config and saved_model != model_config:
         raise CheckpointError(
             "Ce checkpoint vient d'un autre modèle : configuration "
             f"enregistrée {saved_model}, modèle actuel {model_config}. "
             "Construisez le modèle avec la configuration enregistrée, ou "
-            "choisissez un autre checkpoint_path.")
+            "choisissez un autre checkpoint_path."
+        )
     saved = dict(state.get("train_config") or {})
-    if saved and "lr_schedule" not in saved:   # écrit avant les plannings
+    if saved and "lr_schedule" not in saved:  # écrit avant les plannings
         saved.update(lr_schedule="constant", warmup_steps=0, min_lr=0.0)
-    diff = [k for k in _RESUME_KEYS
-            if k in saved and saved[k] != getattr(config, k)]
-    if saved.get("lr_schedule") == "cosinus" == config.lr_schedule \
-            and saved.get("max_steps") != config.max_steps:
-        diff.append("max_steps")   # le cosinus finit au dernier pas
+    diff = [k for k in _RESUME_KEYS if k in saved and saved[k] != getattr(config, k)]
+    if (
+        saved.get("lr_schedule") == "cosinus" == config.lr_schedule
+        and saved.get("max_steps") != config.max_steps
+    ):
+        diff.append("max_steps")  # le cosinus finit au dernier pas
     if diff:
-        shown = ", ".join(f"{k} : {saved[k]!r} → {getattr(config, k)!r}"
-                          for k in diff)
+        shown = ", ".join(f"{k} : {saved[k]!r} → {getattr(config, k)!r}" for k in diff)
         raise CheckpointError(
             "Reprendre, c'est continuer le même run : ces réglages "
             f"diffèrent du checkpoint ({shown}). Remettez-les, ou "
             "repartez de zéro avec resume=False. (max_steps peut changer, "
-            "sauf avec le planning cosinus, qui descend jusqu'au dernier pas.)")
+            "sauf avec le planning cosinus, qui descend jusqu'au dernier pas.)"
+        )
     _load_weights(model, ckpt["weights"])
     if ckpt["optimizer"]:
         optimizer.load_state_dict(ckpt["optimizer"])

@@ -12,6 +12,7 @@ Les fragments d'entraînement et de test viennent de parties disjointes
 des deux textes : le test mesure ce que le modèle a appris, pas ce
 qu'il a retenu.
 """
+
 from __future__ import annotations
 
 import string
@@ -32,8 +33,7 @@ def plain(text: str) -> str:
     une espace, hors de l'alphabet retiré."""
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
     text = unicodedata.normalize("NFD", text)
-    kept = "".join(c if c in ALPHABET else " " if c.isspace() else ""
-                   for c in text)
+    kept = "".join(c if c in ALPHABET else " " if c.isspace() else "" for c in text)
     return " ".join(kept.split())
 
 
@@ -41,9 +41,8 @@ def _english_speeches(n_chars: int) -> str:
     """Des répliques de Shakespeare (sans les noms des personnages),
     à peu près ``n_chars`` caractères pris au milieu des pièces."""
     text = load_shakespeare()
-    middle = text[len(text) // 2:]
-    lines = [l for l in middle.splitlines()
-             if l and not l.rstrip().endswith(":")]
+    middle = text[len(text) // 2 :]
+    lines = [line for line in middle.splitlines() if line and not line.rstrip().endswith(":")]
     out, size = [], 0
     for line in lines:
         out.append(line)
@@ -57,11 +56,16 @@ def fragments(text: str, length: int, n: int, rng) -> list[str]:
     """``n`` fragments de ``length`` caractères pris au hasard dans
     ``text`` (déjà passé par `plain`)."""
     starts = rng.integers(0, len(text) - length, size=n)
-    return [text[s:s + length] for s in starts]
+    return [text[s : s + length] for s in starts]
 
 
-def language_data(length: int = 12, n_train: int = 600, n_test: int = 200,
-                  seed: int = 0, test_fraction: float = 0.25):
+def language_data(
+    length: int = 12,
+    n_train: int = 600,
+    n_test: int = 200,
+    seed: int = 0,
+    test_fraction: float = 0.25,
+):
     """``(train, test)``, chacun ``(fragments, étiquettes)`` : autant de
     fragments français (1) qu'anglais (0), les derniers
     ``test_fraction`` de chaque texte gardés pour le test."""
@@ -111,7 +115,7 @@ class LanguageClassifier:
         x = self.features(texts)
         y = np.asarray(labels, dtype=float)
         self.w, self.b = np.zeros(x.shape[1]), 0.0
-        for _ in range(self.epochs):     # descente de gradient (lot entier)
+        for _ in range(self.epochs):  # descente de gradient (lot entier)
             p = 1 / (1 + np.exp(-(x @ self.w + self.b)))
             self.w -= self.lr * x.T @ (p - y) / len(y)
             self.b -= self.lr * float(np.mean(p - y))

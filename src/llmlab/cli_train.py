@@ -4,6 +4,7 @@ Séparée de `llmlab.cli` (qui garde l'analyse des arguments et les autres comma
 chaque fichier se lise d'une traite : ici les réglages par défaut des modèles livrés, le choix
 du corpus et du tokenizer, la reprise d'un checkpoint, l'échelle des lois d'échelle.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,15 +13,31 @@ from pathlib import Path
 
 from llmlab.display import french_general, french_number
 
-
 #: Configuration par défaut du GRU : environ une minute sur un processeur à 2 cœurs.
-GRU_DEFAULTS = {"steps": 800, "batch_size": 32, "block_size": 64, "lr": 3e-3,
-                "n_embd": 64, "n_hidden": 256, "n_layers": 1, "seed": 1337}
+GRU_DEFAULTS = {
+    "steps": 800,
+    "batch_size": 32,
+    "block_size": 64,
+    "lr": 3e-3,
+    "n_embd": 64,
+    "n_hidden": 256,
+    "n_layers": 1,
+    "seed": 1337,
+}
 
 #: Configuration par défaut du mini-GPT : celle de nanoGPT « sur un portable »
 #: (4 couches, 4 têtes, 128 dimensions, contexte 64, lots de 12, 2 000 pas, lr 1e-3).
-GPT_DEFAULTS = {"steps": 2000, "batch_size": 12, "block_size": 64, "lr": 1e-3,
-                "n_embd": 128, "n_head": 4, "n_layer": 4, "dropout": 0.0, "seed": 1337}
+GPT_DEFAULTS = {
+    "steps": 2000,
+    "batch_size": 12,
+    "block_size": 64,
+    "lr": 1e-3,
+    "n_embd": 128,
+    "n_head": 4,
+    "n_layer": 4,
+    "dropout": 0.0,
+    "seed": 1337,
+}
 
 
 def _fail(message) -> int:
@@ -71,13 +88,15 @@ def _make_tokenizer(args, text: str):
     seconds = time.perf_counter() - t0
     data = TokenData.from_split_text(text, tokenizer, args.block_size)
     per_token = len(text) / (len(data.train) + len(data.val))
-    lines = [f"BPE du cours appris en {french_number(seconds, 1)} s sur les "
-             f"{french_number(len(train_text), 0)} caractères de la partie "
-             f"entraînement (les 10 % de validation n'y sont pas) ; un token couvre "
-             f"{french_number(per_token, 2)} "
-             f"caractère{'s' if per_token >= 2 else ''} en moyenne, "
-             f"le contexte de {args.block_size} tokens environ "
-             f"{french_number(per_token * args.block_size, 0)} caractères."]
+    lines = [
+        f"BPE du cours appris en {french_number(seconds, 1)} s sur les "
+        f"{french_number(len(train_text), 0)} caractères de la partie "
+        f"entraînement (les 10 % de validation n'y sont pas) ; un token couvre "
+        f"{french_number(per_token, 2)} "
+        f"caractère{'s' if per_token >= 2 else ''} en moyenne, "
+        f"le contexte de {args.block_size} tokens environ "
+        f"{french_number(per_token * args.block_size, 0)} caractères."
+    ]
     return tokenizer, data, lines, {"bpe_train_chars": len(train_text)}
 
 
@@ -90,22 +109,28 @@ def _tokenizer_mismatch(folder: Path, tokenizer) -> str | None:
     try:
         saved = json.loads((folder / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None   # pas de checkpoint lisible : `train` le dira
+        return None  # pas de checkpoint lisible : `train` le dira
     from llmlab.checkpoints import tokenizer_extra
 
     saved_extra = saved.get("extra") or {}
     if all(saved_extra.get(k) == v for k, v in tokenizer_extra(tokenizer).items()):
         return None
-    return (f"le checkpoint de « {folder} » a été entraîné avec d'autres tokens que "
-            "ceux de ce corpus (autre texte, autre --tokenizer ou autre --vocab-size) : "
-            "reprenez avec les mêmes réglages, ou changez de --dossier.")
+    return (
+        f"le checkpoint de « {folder} » a été entraîné avec d'autres tokens que "
+        "ceux de ce corpus (autre texte, autre --tokenizer ou autre --vocab-size) : "
+        "reprenez avec les mêmes réglages, ou changez de --dossier."
+    )
 
 
 #: Les options du planning : (option, réglage de TrainConfig, défaut). Non données avec
 #: --reprendre, elles viennent du checkpoint : la reprise continue le même planning.
-SCHEDULE_OPTIONS = (("lr", "learning_rate", None), ("planning", "lr_schedule", "constant"),
-                    ("echauffement", "warmup_steps", 0), ("lr_min", "min_lr", None),
-                    ("decroissance_poids", "weight_decay", 0.0))
+SCHEDULE_OPTIONS = (
+    ("lr", "learning_rate", None),
+    ("planning", "lr_schedule", "constant"),
+    ("echauffement", "warmup_steps", 0),
+    ("lr_min", "min_lr", None),
+    ("decroissance_poids", "weight_decay", 0.0),
+)
 
 
 def _schedule_settings(args, defaults: dict, folder: Path | None) -> dict:
@@ -128,8 +153,7 @@ def _schedule_settings(args, defaults: dict, folder: Path | None) -> dict:
             value = saved.get(key, defaults.get("lr") if option == "lr" else default)
         out[key] = value
     if out["min_lr"] is None:
-        out["min_lr"] = out["learning_rate"] / 10 if out["lr_schedule"] == "cosinus" \
-            else 0.0
+        out["min_lr"] = out["learning_rate"] / 10 if out["lr_schedule"] == "cosinus" else 0.0
     return out
 
 
@@ -143,15 +167,19 @@ def _train_model(args, kind: str, build) -> int:
     if args.livrer and args.corpus:
         return _fail("--livrer entraîne le modèle livré sur Shakespeare : retirez --corpus.")
     if getattr(args, "vocab_size", None) is not None and not bpe:
-        return _fail("--vocab-size ne sert qu'avec --tokenizer bpe : un modèle de caractères "
-                     "prend pour vocabulaire les caractères du corpus.")
+        return _fail(
+            "--vocab-size ne sert qu'avec --tokenizer bpe : un modèle de caractères "
+            "prend pour vocabulaire les caractères du corpus."
+        )
     if bpe and args.vocab_size is None:
         args.vocab_size = BPE_VOCAB_DEFAULT
     if bpe and not BPE_VOCAB_MIN <= args.vocab_size <= BPE_VOCAB_MAX:
-        return _fail(f"--vocab-size vaut {args.vocab_size} : un BPE au niveau des octets "
-                     f"a 256 tokens de base plus ses fusions ; choisissez entre "
-                     f"{BPE_VOCAB_MIN} et {french_number(BPE_VOCAB_MAX, 0)} (défaut : "
-                     f"{BPE_VOCAB_DEFAULT}).")
+        return _fail(
+            f"--vocab-size vaut {args.vocab_size} : un BPE au niveau des octets "
+            f"a 256 tokens de base plus ses fusions ; choisissez entre "
+            f"{BPE_VOCAB_MIN} et {french_number(BPE_VOCAB_MAX, 0)} (défaut : "
+            f"{BPE_VOCAB_DEFAULT})."
+        )
     try:
         text, corpus = _load_text(args)
     except (OSError, ValueError) as exc:
@@ -178,12 +206,22 @@ def _train_model(args, kind: str, build) -> int:
     defaults = GPT_DEFAULTS if kind == "gpt" else GRU_DEFAULTS
     schedule = _schedule_settings(args, defaults, target if resuming else None)
     try:
-        config = TrainConfig(max_steps=args.steps, batch_size=args.batch_size,
-                             block_size=args.block_size, **schedule,
-                             eval_every=max(1, min(100, args.steps // 8)), seed=args.seed,
-                             checkpoint_seconds=args.sauvegarde)
-        check_schedule(config.lr_schedule, config.warmup_steps, config.max_steps,
-                       config.learning_rate, config.min_lr)
+        config = TrainConfig(
+            max_steps=args.steps,
+            batch_size=args.batch_size,
+            block_size=args.block_size,
+            **schedule,
+            eval_every=max(1, min(100, args.steps // 8)),
+            seed=args.seed,
+            checkpoint_seconds=args.sauvegarde,
+        )
+        check_schedule(
+            config.lr_schedule,
+            config.warmup_steps,
+            config.max_steps,
+            config.learning_rate,
+            config.min_lr,
+        )
     except ValueError as exc:
         return _fail(exc)
     torch.manual_seed(args.seed)
@@ -198,11 +236,13 @@ def _train_model(args, kind: str, build) -> int:
         return generate_text(m, tokenizer, start, 200, seed=args.seed, temperature=0.8)
 
     extra = {**tokenizer_extra(tokenizer), "corpus": corpus, **extra_bpe}
-    untrained = sample_fn(model)   # l'état de départ : des tokens au hasard
+    untrained = sample_fn(model)  # l'état de départ : des tokens au hasard
     unit = "tokens BPE" if bpe else "caractères"
-    print(f"Corpus {corpus} : {french_number(len(text), 0)} caractères, vocabulaire de "
-          f"{french_number(tokenizer.vocab_size, 0)} {unit} ; modèle {kind} de "
-          f"{french_number(sum(p.numel() for p in model.parameters()), 0)} paramètres.")
+    print(
+        f"Corpus {corpus} : {french_number(len(text), 0)} caractères, vocabulaire de "
+        f"{french_number(tokenizer.vocab_size, 0)} {unit} ; modèle {kind} de "
+        f"{french_number(sum(p.numel() for p in model.parameters()), 0)} paramètres."
+    )
     for line in lines:
         print(line)
     print(_describe_schedule(config))
@@ -211,63 +251,85 @@ def _train_model(args, kind: str, build) -> int:
         if problem:
             return _fail(problem)
     try:
-        result = train(model, data, config, resume=resuming,
-                       checkpoint_path=None if args.livrer else target,
-                       device="cpu" if args.livrer else None, sample_fn=sample_fn,
-                       sample_every=every, extra=extra)
+        result = train(
+            model,
+            data,
+            config,
+            resume=resuming,
+            checkpoint_path=None if args.livrer else target,
+            device="cpu" if args.livrer else None,
+            sample_fn=sample_fn,
+            sample_every=every,
+            extra=extra,
+        )
     except (OSError, ValueError) as exc:
         return _fail(exc)
-    samples = {0: untrained, **result.samples} if result.history.step.iloc[0] == 0 \
+    samples = (
+        {0: untrained, **result.samples}
+        if result.history.step.iloc[0] == 0
         else dict(result.samples)
+    )
     for step, sample in samples.items():
         print(f"\n--- après {step} pas ---\n{sample}")
     last = result.history.iloc[-1]
     val = f"{last.val_loss:.3f}".replace(".", ",")
     per = " par token" if bpe else ""
-    print(f"\nPerte de validation finale{per} : {val} (pas {int(last.step)}, "
-          f"{last.elapsed_s:.0f} s d'entraînement).")
-    if bpe:   # une perte par token BPE ne se compare pas : on la ramène au caractère
+    print(
+        f"\nPerte de validation finale{per} : {val} (pas {int(last.step)}, "
+        f"{last.elapsed_s:.0f} s d'entraînement)."
+    )
+    if bpe:  # une perte par token BPE ne se compare pas : on la ramène au caractère
         import math
 
         from llmlab.evaluation import nll_per_char
         from llmlab.training import split_text
 
         nats = nll_per_char(model, tokenizer, split_text(text)[1], args.block_size)
-        print(f"Par caractère de la validation : {french_number(nats, 3)} nat "
-              f"({french_number(nats / math.log(2), 2)} bits), le nombre à comparer à "
-              "la perte d'un modèle de caractères (llmlab.evaluation.nll_per_char).")
+        print(
+            f"Par caractère de la validation : {french_number(nats, 3)} nat "
+            f"({french_number(nats / math.log(2), 2)} bits), le nombre à comparer à "
+            "la perte d'un modèle de caractères (llmlab.evaluation.nll_per_char)."
+        )
     if args.livrer:
         if result.interrupted:
             return _fail("entraînement interrompu : le modèle livré n'a pas été remplacé.")
         from llmlab._paths import DATA_DIR
 
         extra["samples"] = {str(k): v for k, v in samples.items()}
-        folder = save_checkpoint(DATA_DIR / shipped, model.cpu(), step=int(last.step),
-                                 train_config=config, model_config=model.config,
-                                 history=result.history, extra=extra,
-                                 elapsed_s=float(last.elapsed_s))
-        print(f"Modèle livré écrit dans {folder}. Empreintes pour data/README.md "
-              "et DATA_FILES :")
+        folder = save_checkpoint(
+            DATA_DIR / shipped,
+            model.cpu(),
+            step=int(last.step),
+            train_config=config,
+            model_config=model.config,
+            history=result.history,
+            extra=extra,
+            elapsed_s=float(last.elapsed_s),
+        )
+        print(f"Modèle livré écrit dans {folder}. Empreintes pour data/README.md et DATA_FILES :")
         for f in sorted(folder.iterdir()):
             print(f"  {shipped}/{f.name} : {D.sha256_file(f)}")
     elif result.checkpoint:
-        print(f"Checkpoint : {result.checkpoint}. Pour générer : "
-              f"uv run llmlab generer --modele {result.checkpoint}")
+        print(
+            f"Checkpoint : {result.checkpoint}. Pour générer : "
+            f"uv run llmlab generer --modele {result.checkpoint}"
+        )
     return 0
 
 
 def _describe_schedule(config) -> str:
     """Une ligne qui dit le planning du taux d'apprentissage."""
+
     def lr(v):
         return f"{v:.2g}".replace(".", ",")
 
-    warm = (f", échauffement de {config.warmup_steps} pas" if config.warmup_steps
-            else "")
-    wd = (f", décroissance des poids {lr(config.weight_decay)}"
-          if config.weight_decay else "")
+    warm = f", échauffement de {config.warmup_steps} pas" if config.warmup_steps else ""
+    wd = f", décroissance des poids {lr(config.weight_decay)}" if config.weight_decay else ""
     if config.lr_schedule == "cosinus":
-        what = (f"cosinus de {lr(config.learning_rate)} à {lr(config.min_lr)} "
-                f"en {french_number(config.max_steps, 0)} pas")
+        what = (
+            f"cosinus de {lr(config.learning_rate)} à {lr(config.min_lr)} "
+            f"en {french_number(config.max_steps, 0)} pas"
+        )
     else:
         what = f"constant à {lr(config.learning_rate)}"
     return f"Taux d'apprentissage : {what}{warm}{wd}."
@@ -277,8 +339,7 @@ def cmd_entrainer_gru(args: argparse.Namespace) -> int:
     def build(tokenizer):
         from llmlab.gru import GRULanguageModel
 
-        return GRULanguageModel(tokenizer.vocab_size, args.n_embd, args.n_hidden,
-                                args.n_layers)
+        return GRULanguageModel(tokenizer.vocab_size, args.n_embd, args.n_hidden, args.n_layers)
 
     return _train_model(args, "gru", build)
 
@@ -287,10 +348,16 @@ def cmd_entrainer_gpt(args: argparse.Namespace) -> int:
     def build(tokenizer):
         from llmlab.gpt import GPT, GPTConfig
 
-        return GPT(GPTConfig(vocab_size=tokenizer.vocab_size,
-                             context_length=args.block_size, n_embd=args.n_embd,
-                             n_head=args.n_head, n_layer=args.n_layer,
-                             dropout=args.dropout))
+        return GPT(
+            GPTConfig(
+                vocab_size=tokenizer.vocab_size,
+                context_length=args.block_size,
+                n_embd=args.n_embd,
+                n_head=args.n_head,
+                n_layer=args.n_layer,
+                dropout=args.dropout,
+            )
+        )
 
     return _train_model(args, "gpt", build)
 
@@ -310,8 +377,9 @@ def cmd_entrainer_echelle(args: argparse.Namespace) -> int:
     if args.processus < 1 or args.evaluations < 1:
         return _fail("--processus et --evaluations doivent être des entiers ≥ 1.")
     if args.processus > 1 and args.threads not in (None, 1):
-        return _fail("avec --processus, chaque processus calcule sur un seul fil : "
-                     "retirez --threads.")
+        return _fail(
+            "avec --processus, chaque processus calcule sur un seul fil : retirez --threads."
+        )
     try:
         rungs = [LD.Rung.parse(r) for r in args.modeles]
         text, corpus = _load_text(args)
@@ -324,36 +392,56 @@ def cmd_entrainer_echelle(args: argparse.Namespace) -> int:
     target = Path(args.dossier or "checkpoints/echelle")
     t0 = time.perf_counter()
     try:
-        settings = LD.LadderSettings(tokens=args.tokens, batch_size=args.batch_size,
-                                     block_size=args.block_size, seed=args.seed,
-                                     evals=args.evaluations, corpus=corpus)
-        results = LD.run_ladder(text, rungs, settings, folder=target / "modeles",
-                                resume=args.reprendre, device="cpu" if args.livrer else None,
-                                progress=not args.sans_barre, processes=args.processus)
+        settings = LD.LadderSettings(
+            tokens=args.tokens,
+            batch_size=args.batch_size,
+            block_size=args.block_size,
+            seed=args.seed,
+            evals=args.evaluations,
+            corpus=corpus,
+        )
+        results = LD.run_ladder(
+            text,
+            rungs,
+            settings,
+            folder=target / "modeles",
+            resume=args.reprendre,
+            device="cpu" if args.livrer else None,
+            progress=not args.sans_barre,
+            processes=args.processus,
+        )
     except KeyboardInterrupt:
-        return _fail(f"échelle interrompue : relancez avec --reprendre (checkpoints dans "
-                     f"{target / 'modeles'}).")
+        return _fail(
+            f"échelle interrompue : relancez avec --reprendre (checkpoints dans "
+            f"{target / 'modeles'})."
+        )
     except (OSError, ValueError) as exc:
         return _fail(exc)
     total = time.perf_counter() - t0
     results.settings["command_seconds"] = total
     if args.livrer:
-        results.settings["command"] = "uv run llmlab entrainer echelle --livrer" + (
-            f" --threads {args.threads}" if args.threads else "") + (
-            f" --processus {args.processus}" if args.processus > 1 else "")
+        results.settings["command"] = (
+            "uv run llmlab entrainer echelle --livrer"
+            + (f" --threads {args.threads}" if args.threads else "")
+            + (f" --processus {args.processus}" if args.processus > 1 else "")
+        )
     lad = results.ladder
     print("\néchelon   N hors emb.   D/N   C (FLOP)    perte val.   justesse   durée")
     for row in lad.itertuples():
-        print(f"{row.name:>7} {french_number(row.n_nonembedding, 0):>13} "
-              f"{french_number(row.tokens_per_param, 0):>5} {french_general(row.flops, 2):>10} "
-              f"{french_number(row.val_loss, 3):>11} "
-              f"{french_number(100 * row.char_accuracy, 1):>8} % "
-              f"{french_number(row.train_seconds, 0):>6} s")
+        print(
+            f"{row.name:>7} {french_number(row.n_nonembedding, 0):>13} "
+            f"{french_number(row.tokens_per_param, 0):>5} {french_general(row.flops, 2):>10} "
+            f"{french_number(row.val_loss, 3):>11} "
+            f"{french_number(100 * row.char_accuracy, 1):>8} % "
+            f"{french_number(row.train_seconds, 0):>6} s"
+        )
     if len(lad) >= 2:
         try:
             fit_n = scale.fit_power_law(lad.n_nonembedding, lad.val_loss)
-            print(f"\nL(N) = (N_c / N)^α_N : α_N = {french_number(fit_n.alpha, 3)} "
-                  f"(Kaplan : {french_number(scale.KAPLAN['alpha_N'], 3)}).")
+            print(
+                f"\nL(N) = (N_c / N)^α_N : α_N = {french_number(fit_n.alpha, 3)} "
+                f"(Kaplan : {french_number(scale.KAPLAN['alpha_N'], 3)})."
+            )
         except ValueError as exc:
             print(f"\nPas de loi L(N) : {exc}")
     print(f"Durée totale : {french_number(total / 60, 1)} min.")
@@ -389,132 +477,285 @@ def _ladder_evals() -> int:
 
 def _common_train_args(g, d, kind: str) -> None:
     """Les options partagées par `entrainer gru` et `entrainer gpt`."""
-    g.add_argument("--corpus", metavar="FICHIER",
-                   help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)")
-    g.add_argument("--steps", type=int, default=d["steps"], metavar="N",
-                   help=f"nombre de pas d'entraînement (défaut : {d['steps']})")
-    g.add_argument("--batch-size", type=int, default=d["batch_size"], metavar="B",
-                   help=f"séquences par lot (défaut : {d['batch_size']})")
-    g.add_argument("--block-size", type=int, default=d["block_size"], metavar="T",
-                   help=f"longueur des séquences (défaut : {d['block_size']})")
-    g.add_argument("--lr", "--lr-max", dest="lr", type=float, default=None,
-                   help=f"taux d'apprentissage d'AdamW, le maximum s'il est planifié "
-                   f"(défaut : {d['lr']})")
-    g.add_argument("--planning", choices=["constant", "cosinus"], default=None,
-                   help="planning du taux : constant (défaut) ou cosinus (du maximum --lr "
-                   "au minimum --lr-min, au dernier pas)")
-    g.add_argument("--echauffement", type=int, default=None, metavar="N",
-                   help="pas d'échauffement : le taux monte linéairement jusqu'à --lr "
-                   "(défaut : 0)")
-    g.add_argument("--lr-min", type=float, default=None, metavar="LR",
-                   help="taux à la fin du cosinus (défaut : le dixième de --lr)")
-    g.add_argument("--decroissance-poids", type=float, default=None, metavar="WD",
-                   help="décroissance des poids d'AdamW, sur les matrices seulement "
-                   "(défaut : 0)")
-    g.add_argument("--seed", type=int, default=d["seed"],
-                   help=f"graine (défaut : {d['seed']})")
-    g.add_argument("--dossier", default=None,
-                   help=f"dossier du checkpoint (défaut : checkpoints/{kind}"
-                   + (", checkpoints/gpt-bpe avec --tokenizer bpe)" if kind == "gpt"
-                      else ")"))
-    g.add_argument("--reprendre", action="store_true",
-                   help="reprendre le checkpoint de --dossier là où il s'est arrêté (même "
-                   "après un arrêt brutal : il est enregistré à chaque évaluation et au "
-                   "moins toutes les --sauvegarde secondes) ; le planning du taux non "
-                   "redonné est celui du checkpoint")
-    g.add_argument("--sauvegarde", type=float, default=60.0, metavar="S",
-                   help="enregistrer le checkpoint au moins toutes les S secondes (défaut : "
-                   "60) : un arrêt brutal ne coûte que ce qui a suivi")
-    g.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="fils de calcul de torch (défaut : ceux de torch ; 1 va souvent "
-                   "plus vite sur une machine chargée par d'autres calculs)")
-    g.add_argument("--livrer", action="store_true",
-                   help=f"refaire le modèle livré dans data/{kind} (Shakespeare, CPU)"
-                   + (" ; data/gpt-bpe avec --tokenizer bpe" if kind == "gpt" else ""))
+    g.add_argument(
+        "--corpus",
+        metavar="FICHIER",
+        help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)",
+    )
+    g.add_argument(
+        "--steps",
+        type=int,
+        default=d["steps"],
+        metavar="N",
+        help=f"nombre de pas d'entraînement (défaut : {d['steps']})",
+    )
+    g.add_argument(
+        "--batch-size",
+        type=int,
+        default=d["batch_size"],
+        metavar="B",
+        help=f"séquences par lot (défaut : {d['batch_size']})",
+    )
+    g.add_argument(
+        "--block-size",
+        type=int,
+        default=d["block_size"],
+        metavar="T",
+        help=f"longueur des séquences (défaut : {d['block_size']})",
+    )
+    g.add_argument(
+        "--lr",
+        "--lr-max",
+        dest="lr",
+        type=float,
+        default=None,
+        help=f"taux d'apprentissage d'AdamW, le maximum s'il est planifié (défaut : {d['lr']})",
+    )
+    g.add_argument(
+        "--planning",
+        choices=["constant", "cosinus"],
+        default=None,
+        help="planning du taux : constant (défaut) ou cosinus (du maximum --lr "
+        "au minimum --lr-min, au dernier pas)",
+    )
+    g.add_argument(
+        "--echauffement",
+        type=int,
+        default=None,
+        metavar="N",
+        help="pas d'échauffement : le taux monte linéairement jusqu'à --lr (défaut : 0)",
+    )
+    g.add_argument(
+        "--lr-min",
+        type=float,
+        default=None,
+        metavar="LR",
+        help="taux à la fin du cosinus (défaut : le dixième de --lr)",
+    )
+    g.add_argument(
+        "--decroissance-poids",
+        type=float,
+        default=None,
+        metavar="WD",
+        help="décroissance des poids d'AdamW, sur les matrices seulement (défaut : 0)",
+    )
+    g.add_argument("--seed", type=int, default=d["seed"], help=f"graine (défaut : {d['seed']})")
+    g.add_argument(
+        "--dossier",
+        default=None,
+        help=f"dossier du checkpoint (défaut : checkpoints/{kind}"
+        + (", checkpoints/gpt-bpe avec --tokenizer bpe)" if kind == "gpt" else ")"),
+    )
+    g.add_argument(
+        "--reprendre",
+        action="store_true",
+        help="reprendre le checkpoint de --dossier là où il s'est arrêté (même "
+        "après un arrêt brutal : il est enregistré à chaque évaluation et au "
+        "moins toutes les --sauvegarde secondes) ; le planning du taux non "
+        "redonné est celui du checkpoint",
+    )
+    g.add_argument(
+        "--sauvegarde",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="enregistrer le checkpoint au moins toutes les S secondes (défaut : "
+        "60) : un arrêt brutal ne coûte que ce qui a suivi",
+    )
+    g.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="fils de calcul de torch (défaut : ceux de torch ; 1 va souvent "
+        "plus vite sur une machine chargée par d'autres calculs)",
+    )
+    g.add_argument(
+        "--livrer",
+        action="store_true",
+        help=f"refaire le modèle livré dans data/{kind} (Shakespeare, CPU)"
+        + (" ; data/gpt-bpe avec --tokenizer bpe" if kind == "gpt" else ""),
+    )
 
 
 def add_train_parser(sub, parser_class) -> None:
     """Ajoute la commande `entrainer` (et ses modèles gru, gpt, echelle) aux sous-commandes."""
-    p = sub.add_parser("entrainer", help="entraîner un modèle de langage (gru, gpt) ou une échelle de GPT (echelle)")
-    models = p.add_subparsers(dest="modele", metavar="MODELE", required=True,
-                              parser_class=parser_class)
-    g = models.add_parser("gru", help="GRU de caractères (environ une minute sur CPU)",
-                          description="Entraîne un GRU de caractères et enregistre un "
-                          "checkpoint (Ctrl-C : arrêt propre, --reprendre pour continuer).")
+    p = sub.add_parser(
+        "entrainer",
+        help="entraîner un modèle de langage (gru, gpt) ou une échelle de GPT (echelle)",
+    )
+    models = p.add_subparsers(
+        dest="modele", metavar="MODELE", required=True, parser_class=parser_class
+    )
+    g = models.add_parser(
+        "gru",
+        help="GRU de caractères (environ une minute sur CPU)",
+        description="Entraîne un GRU de caractères et enregistre un "
+        "checkpoint (Ctrl-C : arrêt propre, --reprendre pour continuer).",
+    )
     d = GRU_DEFAULTS
     _common_train_args(g, d, "gru")
-    g.add_argument("--n-embd", type=int, default=d["n_embd"], metavar="E",
-                   help=f"taille des embeddings (défaut : {d['n_embd']})")
-    g.add_argument("--n-hidden", type=int, default=d["n_hidden"], metavar="H",
-                   help=f"taille de l'état du GRU (défaut : {d['n_hidden']})")
-    g.add_argument("--n-layers", type=int, default=d["n_layers"], metavar="L",
-                   help=f"nombre de couches GRU (défaut : {d['n_layers']})")
+    g.add_argument(
+        "--n-embd",
+        type=int,
+        default=d["n_embd"],
+        metavar="E",
+        help=f"taille des embeddings (défaut : {d['n_embd']})",
+    )
+    g.add_argument(
+        "--n-hidden",
+        type=int,
+        default=d["n_hidden"],
+        metavar="H",
+        help=f"taille de l'état du GRU (défaut : {d['n_hidden']})",
+    )
+    g.add_argument(
+        "--n-layers",
+        type=int,
+        default=d["n_layers"],
+        metavar="L",
+        help=f"nombre de couches GRU (défaut : {d['n_layers']})",
+    )
     g.set_defaults(func=cmd_entrainer_gru)
 
-    g = models.add_parser("gpt", help="mini-GPT de caractères ou de tokens BPE (quelques "
-                          "minutes sur CPU)",
-                          description="Entraîne un mini-GPT (config nanoGPT « portable »), sur "
-                          "des caractères ou, avec --tokenizer bpe, sur des tokens BPE, et "
-                          "enregistre un checkpoint (Ctrl-C : arrêt propre, --reprendre pour "
-                          "continuer).")
+    g = models.add_parser(
+        "gpt",
+        help="mini-GPT de caractères ou de tokens BPE (quelques minutes sur CPU)",
+        description="Entraîne un mini-GPT (config nanoGPT « portable »), sur "
+        "des caractères ou, avec --tokenizer bpe, sur des tokens BPE, et "
+        "enregistre un checkpoint (Ctrl-C : arrêt propre, --reprendre pour "
+        "continuer).",
+    )
     d = GPT_DEFAULTS
     _common_train_args(g, d, "gpt")
-    g.add_argument("--n-embd", type=int, default=d["n_embd"], metavar="E",
-                   help=f"taille des embeddings (défaut : {d['n_embd']})")
-    g.add_argument("--n-head", type=int, default=d["n_head"], metavar="H",
-                   help=f"têtes d'attention (défaut : {d['n_head']})")
-    g.add_argument("--n-layer", type=int, default=d["n_layer"], metavar="L",
-                   help=f"blocs Transformer (défaut : {d['n_layer']})")
-    g.add_argument("--dropout", type=float, default=d["dropout"], metavar="P",
-                   help=f"dropout (défaut : {d['dropout']})")
-    g.add_argument("--tokenizer", choices=["car", "bpe"], default="car",
-                   help="car : un token par caractère (défaut) ; bpe : le BPE du cours, "
-                   "appris sur la partie entraînement du corpus (le contexte --block-size "
-                   "compte alors des tokens BPE)")
-    g.add_argument("--vocab-size", type=int, default=None, metavar="V",
-                   help=f"taille du vocabulaire BPE, de {BPE_VOCAB_MIN} à "
-                   f"{french_number(BPE_VOCAB_MAX, 0)} (défaut : {BPE_VOCAB_DEFAULT} ; "
-                   "seulement avec --tokenizer bpe)")
+    g.add_argument(
+        "--n-embd",
+        type=int,
+        default=d["n_embd"],
+        metavar="E",
+        help=f"taille des embeddings (défaut : {d['n_embd']})",
+    )
+    g.add_argument(
+        "--n-head",
+        type=int,
+        default=d["n_head"],
+        metavar="H",
+        help=f"têtes d'attention (défaut : {d['n_head']})",
+    )
+    g.add_argument(
+        "--n-layer",
+        type=int,
+        default=d["n_layer"],
+        metavar="L",
+        help=f"blocs Transformer (défaut : {d['n_layer']})",
+    )
+    g.add_argument(
+        "--dropout",
+        type=float,
+        default=d["dropout"],
+        metavar="P",
+        help=f"dropout (défaut : {d['dropout']})",
+    )
+    g.add_argument(
+        "--tokenizer",
+        choices=["car", "bpe"],
+        default="car",
+        help="car : un token par caractère (défaut) ; bpe : le BPE du cours, "
+        "appris sur la partie entraînement du corpus (le contexte --block-size "
+        "compte alors des tokens BPE)",
+    )
+    g.add_argument(
+        "--vocab-size",
+        type=int,
+        default=None,
+        metavar="V",
+        help=f"taille du vocabulaire BPE, de {BPE_VOCAB_MIN} à "
+        f"{french_number(BPE_VOCAB_MAX, 0)} (défaut : {BPE_VOCAB_DEFAULT} ; "
+        "seulement avec --tokenizer bpe)",
+    )
     g.set_defaults(func=cmd_entrainer_gpt)
 
     from llmlab.data import SHIPPED_SCALING
 
-    g = models.add_parser("echelle", help="six GPT de tailles croissantes, même budget de "
-                          "tokens : les lois d'échelle mesurées (environ une demi-heure sur deux cœurs)",
-                          description="Entraîne l'échelle de GPT de llmlab.ladder (même "
-                          "nombre de tokens pour chaque taille), mesure leurs pertes et "
-                          "ajuste la loi de puissance L(N). Un checkpoint par échelon : "
-                          "--reprendre continue une échelle interrompue.")
-    g.add_argument("--corpus", metavar="FICHIER",
-                   help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)")
-    g.add_argument("--modeles", nargs="+", metavar="LxD",
-                   default=[r.name for r in _ladder_defaults()],
-                   help="échelons : COUCHESxLARGEUR, 4 têtes chacun (défaut : "
-                   + " ".join(r.name for r in _ladder_defaults()) + ")")
-    g.add_argument("--tokens", type=int, default=_ladder_tokens(), metavar="D",
-                   help=f"tokens vus par chaque échelon (défaut : "
-                   f"{french_number(_ladder_tokens(), 0)})")
-    g.add_argument("--batch-size", type=int, default=16, metavar="B",
-                   help="séquences par lot (défaut : 16)")
-    g.add_argument("--block-size", type=int, default=64, metavar="T",
-                   help="longueur des séquences (défaut : 64)")
+    g = models.add_parser(
+        "echelle",
+        help="six GPT de tailles croissantes, même budget de "
+        "tokens : les lois d'échelle mesurées (environ une demi-heure sur deux cœurs)",
+        description="Entraîne l'échelle de GPT de llmlab.ladder (même "
+        "nombre de tokens pour chaque taille), mesure leurs pertes et "
+        "ajuste la loi de puissance L(N). Un checkpoint par échelon : "
+        "--reprendre continue une échelle interrompue.",
+    )
+    g.add_argument(
+        "--corpus",
+        metavar="FICHIER",
+        help="fichier texte UTF-8 (défaut : les pièces de Shakespeare)",
+    )
+    g.add_argument(
+        "--modeles",
+        nargs="+",
+        metavar="LxD",
+        default=[r.name for r in _ladder_defaults()],
+        help="échelons : COUCHESxLARGEUR, 4 têtes chacun (défaut : "
+        + " ".join(r.name for r in _ladder_defaults())
+        + ")",
+    )
+    g.add_argument(
+        "--tokens",
+        type=int,
+        default=_ladder_tokens(),
+        metavar="D",
+        help=f"tokens vus par chaque échelon (défaut : {french_number(_ladder_tokens(), 0)})",
+    )
+    g.add_argument(
+        "--batch-size", type=int, default=16, metavar="B", help="séquences par lot (défaut : 16)"
+    )
+    g.add_argument(
+        "--block-size",
+        type=int,
+        default=64,
+        metavar="T",
+        help="longueur des séquences (défaut : 64)",
+    )
     g.add_argument("--seed", type=int, default=1337, help="graine (défaut : 1337)")
-    g.add_argument("--evaluations", type=int, default=_ladder_evals(), metavar="E",
-                   help="points de chaque courbe d'apprentissage, les pertes de L(C) "
-                   f"(défaut : {_ladder_evals()})")
-    g.add_argument("--dossier", default=None,
-                   help="dossier des checkpoints et des résultats (défaut : "
-                   "checkpoints/echelle)")
-    g.add_argument("--reprendre", action="store_true",
-                   help="reprendre une échelle interrompue (mêmes réglages)")
-    g.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="fils de calcul de torch (1 : poids identiques d'une exécution à "
-                   "l'autre, et souvent plus rapide sur une machine chargée)")
-    g.add_argument("--processus", type=int, default=1, metavar="P",
-                   help="entraîner P échelons à la fois, un processus d'un fil chacun "
-                   "(défaut : 1 ; 2 sur deux cœurs libres : deux fois plus court)")
+    g.add_argument(
+        "--evaluations",
+        type=int,
+        default=_ladder_evals(),
+        metavar="E",
+        help="points de chaque courbe d'apprentissage, les pertes de L(C) "
+        f"(défaut : {_ladder_evals()})",
+    )
+    g.add_argument(
+        "--dossier",
+        default=None,
+        help="dossier des checkpoints et des résultats (défaut : checkpoints/echelle)",
+    )
+    g.add_argument(
+        "--reprendre",
+        action="store_true",
+        help="reprendre une échelle interrompue (mêmes réglages)",
+    )
+    g.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="fils de calcul de torch (1 : poids identiques d'une exécution à "
+        "l'autre, et souvent plus rapide sur une machine chargée)",
+    )
+    g.add_argument(
+        "--processus",
+        type=int,
+        default=1,
+        metavar="P",
+        help="entraîner P échelons à la fois, un processus d'un fil chacun "
+        "(défaut : 1 ; 2 sur deux cœurs libres : deux fois plus court)",
+    )
     g.add_argument("--sans-barre", action="store_true", help="sans barres de progression")
-    g.add_argument("--livrer", action="store_true",
-                   help=f"refaire les résultats livrés dans data/{SHIPPED_SCALING} "
-                   "(Shakespeare, CPU)")
+    g.add_argument(
+        "--livrer",
+        action="store_true",
+        help=f"refaire les résultats livrés dans data/{SHIPPED_SCALING} (Shakespeare, CPU)",
+    )
     g.set_defaults(func=cmd_entrainer_echelle)

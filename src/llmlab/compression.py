@@ -9,6 +9,7 @@ pour la validation). Un balayage prend quelques minutes : la commande
 ``uv run python scripts/measure_compression.py`` écrit les résultats
 dans ``data/compression/`` et le deck les relit.
 """
+
 from __future__ import annotations
 
 from llmlab.display import french_number, table_markdown
@@ -41,8 +42,7 @@ def validation_loss(model, tokenizer, text) -> float:
     modèle)."""
     from llmlab.evaluation import nll_per_char
 
-    return nll_per_char(model, tokenizer, text,
-                        model.cfg.context_length)
+    return nll_per_char(model, tokenizer, text, model.cfg.context_length)
 
 
 def _progress(items, progress, desc):
@@ -51,37 +51,56 @@ def _progress(items, progress, desc):
     return tqdm(items, desc=desc, disable=not progress)
 
 
-def measure_quantization(model, tokenizer, text,
-                         variants=QUANT_VARIANTS, progress=True):
+def measure_quantization(model, tokenizer, text, variants=QUANT_VARIANTS, progress=True):
     """Un DataFrame, une ligne par variante (et FP32 en tête) :
     octets du fichier, rapport à FP32, erreur relative des poids,
     perte de validation et son écart à FP32."""
     import pandas as pd
 
-    from llmlab.quantize import (fp32_size, quantize_model,
-                                 quantized_state, serialized_size,
-                                 weight_error)
+    from llmlab.quantize import (
+        fp32_size,
+        quantize_model,
+        quantized_state,
+        serialized_size,
+        weight_error,
+    )
 
     full = fp32_size(model)
     base = validation_loss(model, tokenizer, text)
-    rows = [{"label": "FP32 (référence)", "bits": 32, "per": "",
-             "method": "", "bytes": full, "ratio": 1.0,
-             "weight_error": 0.0, "val_loss": base, "delta": 0.0}]
-    for label, bits, per, method in _progress(variants, progress,
-                                              "quantification"):
+    rows = [
+        {
+            "label": "FP32 (référence)",
+            "bits": 32,
+            "per": "",
+            "method": "",
+            "bytes": full,
+            "ratio": 1.0,
+            "weight_error": 0.0,
+            "val_loss": base,
+            "delta": 0.0,
+        }
+    ]
+    for label, bits, per, method in _progress(variants, progress, "quantification"):
         quantized, codes = quantize_model(model, bits, per, method)
         size = serialized_size(quantized_state(quantized, codes))
         loss = validation_loss(quantized, tokenizer, text)
-        rows.append({"label": label, "bits": bits, "per": str(per),
-                     "method": method, "bytes": size,
-                     "ratio": size / full,
-                     "weight_error": weight_error(model, quantized),
-                     "val_loss": loss, "delta": loss - base})
+        rows.append(
+            {
+                "label": label,
+                "bits": bits,
+                "per": str(per),
+                "method": method,
+                "bytes": size,
+                "ratio": size / full,
+                "weight_error": weight_error(model, quantized),
+                "val_loss": loss,
+                "delta": loss - base,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def measure_pruning(model, tokenizer, text, levels=PRUNE_LEVELS,
-                    progress=True):
+def measure_pruning(model, tokenizer, text, levels=PRUNE_LEVELS, progress=True):
     """Un DataFrame : perte de validation après élagage par
     magnitude, par couche puis global, à chaque taux, et en 2:4.
     Colonnes : scope, sparsity (mesurée), val_loss, delta."""
@@ -90,20 +109,31 @@ def measure_pruning(model, tokenizer, text, levels=PRUNE_LEVELS,
     from llmlab.prune import prune_model, sparsity_of
 
     base = validation_loss(model, tokenizer, text)
-    runs = [("dense", 0.0)] \
-        + [(scope, s) for scope in ("layer", "global") for s in levels] \
+    runs = (
+        [("dense", 0.0)]
+        + [(scope, s) for scope in ("layer", "global") for s in levels]
         + [("2:4", 0.5)]
+    )
     rows = []
     for scope, level in _progress(runs, progress, "élagage"):
         if scope == "dense":
             pruned, loss = model, base
         else:
             pruned, _ = prune_model(
-                model, level, "layer" if scope == "2:4" else scope,
-                pattern="2:4" if scope == "2:4" else None)
+                model,
+                level,
+                "layer" if scope == "2:4" else scope,
+                pattern="2:4" if scope == "2:4" else None,
+            )
             loss = validation_loss(pruned, tokenizer, text)
-        rows.append({"scope": scope, "sparsity": sparsity_of(pruned),
-                     "val_loss": loss, "delta": loss - base})
+        rows.append(
+            {
+                "scope": scope,
+                "sparsity": sparsity_of(pruned),
+                "val_loss": loss,
+                "delta": loss - base,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -132,6 +162,7 @@ def _read(name):
 # Pour le deck
 # --------------------------------------------------------------------------
 
+
 def quantization_table(df) -> str:
     """Le tableau Markdown des quantifications : taille, rapport,
     erreur des poids, perte et écart (nats par caractère)."""
@@ -141,16 +172,22 @@ def quantization_table(df) -> str:
         return "—" if math.isnan(x) else f"{french_number(100 * x, 1)} %"
 
     def signed(x):
-        return ("+" if x > 0 else "−" if x < 0 else "") \
-            + french_number(abs(x), 4)
+        return ("+" if x > 0 else "−" if x < 0 else "") + french_number(abs(x), 4)
 
-    rows = [(r.label, f"{french_number(r.bytes / 1000, 0)} ko",
-             f"{french_number(r.ratio, 3)}×", error(r.weight_error),
-             french_number(r.val_loss, 3), signed(r.delta))
-            for r in df.itertuples()]
-    return table_markdown(rows, ["format", "fichier", "rapport",
-                                 "erreur des poids", "perte", "écart"],
-                          align="lrrrrr")
+    rows = [
+        (
+            r.label,
+            f"{french_number(r.bytes / 1000, 0)} ko",
+            f"{french_number(r.ratio, 3)}×",
+            error(r.weight_error),
+            french_number(r.val_loss, 3),
+            signed(r.delta),
+        )
+        for r in df.itertuples()
+    ]
+    return table_markdown(
+        rows, ["format", "fichier", "rapport", "erreur des poids", "perte", "écart"], align="lrrrrr"
+    )
 
 
 def plot_pruning(df, ax=None):
@@ -165,22 +202,24 @@ def plot_pruning(df, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
     dense = float(df.loc[df["scope"] == "dense", "val_loss"].iloc[0])
-    labels = {"layer": "magnitude, par couche",
-              "global": "magnitude, seuil global"}
+    labels = {"layer": "magnitude, par couche", "global": "magnitude, seuil global"}
     for scope, label in labels.items():
         part = df[df["scope"].isin([scope, "dense"])]
-        ax.plot(100 * part["sparsity"], part["val_loss"], marker="o",
-                label=label)
+        ax.plot(100 * part["sparsity"], part["val_loss"], marker="o", label=label)
     semi = df[df["scope"] == "2:4"]
-    ax.plot(100 * semi["sparsity"], semi["val_loss"], marker="*",
-            markersize=16, linestyle="none", label="2:4 semi-structuré")
+    ax.plot(
+        100 * semi["sparsity"],
+        semi["val_loss"],
+        marker="*",
+        markersize=16,
+        linestyle="none",
+        label="2:4 semi-structuré",
+    )
     ax.axhline(dense, linestyle=":", color="gray", label="modèle dense")
     ax.set_xlabel("poids nuls dans les couches linéaires (%)")
     ax.set_ylabel("perte de validation (nats/car.)")
-    ax.xaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: french_number(v, 0)))
-    ax.yaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: french_number(v, 1)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: french_number(v, 0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: french_number(v, 1)))
     ax.legend()
     return ax
 
@@ -200,10 +239,8 @@ def memory_table(models: dict) -> str:
                 return f"{french_general(n_bytes / scale, 3)} {unit}"
         return f"{french_number(n_bytes, 0)} o"
 
-    rows = [(name, *(size(n * b) for b in BYTES_PER_WEIGHT.values()))
-            for name, n in models.items()]
-    return table_markdown(rows, ["modèle", *BYTES_PER_WEIGHT],
-                          align="lrrrr")
+    rows = [(name, *(size(n * b) for b in BYTES_PER_WEIGHT.values())) for name, n in models.items()]
+    return table_markdown(rows, ["modèle", *BYTES_PER_WEIGHT], align="lrrrr")
 
 
 def plot_row_errors(w, ax=None):
@@ -219,12 +256,12 @@ def plot_row_errors(w, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.4), layout="constrained")
     rows = np.arange(w.shape[0])
-    for shift, (per, label) in zip((-0.2, 0.2), (
-            ("tensor", "une échelle pour la matrice"),
-            ("channel", "une échelle par ligne"))):
-        err = (absmax_dequantize(*absmax_quantize(w, 8, per)) - w)
-        ax.bar(rows + shift, err.abs().mean(dim=1).numpy(), width=0.4,
-               label=label)
+    for shift, (per, label) in zip(
+        (-0.2, 0.2),
+        (("tensor", "une échelle pour la matrice"), ("channel", "une échelle par ligne")),
+    ):
+        err = absmax_dequantize(*absmax_quantize(w, 8, per)) - w
+        ax.bar(rows + shift, err.abs().mean(dim=1).numpy(), width=0.4, label=label)
     ax.set_yscale("log")
     ax.set_xlabel("ligne de la matrice (canal de sortie)")
     ax.set_ylabel("erreur moyenne |W − Ŵ|")
@@ -243,18 +280,18 @@ def plot_masks(w, sparsity: float = 0.5, axes=None):
 
     style.use()
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(10, 2.6),
-                               layout="constrained")
-    panels = [("|W|", w.abs()),
-              (f"magnitude, {french_number(100 * sparsity, 0)} %",
-               w.abs() * magnitude_mask(w, sparsity)),
-              ("2:4", w.abs() * semi_structured_mask(w))]
+        _, axes = plt.subplots(1, 3, figsize=(10, 2.6), layout="constrained")
+    panels = [
+        ("|W|", w.abs()),
+        (f"magnitude, {french_number(100 * sparsity, 0)} %", w.abs() * magnitude_mask(w, sparsity)),
+        ("2:4", w.abs() * semi_structured_mask(w)),
+    ]
     for ax, (title, values) in zip(axes, panels):
         ax.imshow(values.numpy(), cmap="Greys", vmin=0)
         ax.set_title(title)
         ax.set_xticks([])
         ax.set_yticks([])
     accent = style.read_palette()["accent"]
-    for x in range(3, w.shape[1] - 1, 4):           # les groupes de 4
+    for x in range(3, w.shape[1] - 1, 4):  # les groupes de 4
         axes[2].axvline(x + 0.5, color=accent, linewidth=1.5)
     return axes

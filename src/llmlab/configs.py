@@ -5,6 +5,7 @@ d'un modèle (`llmlab.gpt.GPTConfig`) en JSON. Les relire, c'est ``cls(**d)`` ; 
 de frappe dans un nom de réglage donnerait une erreur anglaise de Python. Ce petit module,
 sans dépendance, est partagé par les deux : il est tout en bas des couches du paquet.
 """
+
 from __future__ import annotations
 
 from dataclasses import fields
@@ -20,5 +21,6 @@ def config_from_dict(cls, d: dict, what: str = ""):
         raise ValueError(
             f"Réglage(s) inconnu(s){' ' + what if what else ''} : "
             f"{', '.join(unknown)} ; réglages possibles : "
-            f"{', '.join(sorted(known))}.")
+            f"{', '.join(sorted(known))}."
+        )
     return cls(**d)

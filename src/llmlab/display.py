@@ -11,6 +11,7 @@ Dans un chunk, ``#| echo: false`` cache l'appel pour ne garder que le résultat.
 Le reste met en forme pour un lecteur français : `visible` écrit un token sur une ligne
 (« ␣ », « ↵ »), `french_number` et ses voisines écrivent les nombres avec une virgule.
 """
+
 from __future__ import annotations
 
 import ast
@@ -41,12 +42,16 @@ def _without_docstring(source: str) -> str:
     """
     node = ast.parse(source).body[0]
     body = getattr(node, "body", [])
-    if not (body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
-            and isinstance(body[0].value.value, str)):
+    if not (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         return source
     first, last = body[0].lineno, body[0].end_lineno  # numéros de ligne à partir de 1
     lines = source.splitlines(keepends=True)
-    return "".join(lines[:first - 1] + lines[last:])
+    return "".join(lines[: first - 1] + lines[last:])
 
 
 def source_code(obj, docstring: bool = True) -> str:
@@ -60,7 +65,8 @@ def source_code(obj, docstring: bool = True) -> str:
     except (TypeError, OSError) as exc:
         raise TypeError(
             f"Impossible de lire la source de {obj!r} : show_source attend une fonction, une "
-            "méthode ou une classe écrite en Python (pas une fonction intégrée).") from exc
+            "méthode ou une classe écrite en Python (pas une fonction intégrée)."
+        ) from exc
     if not docstring:
         source = _without_docstring(source)
     return source.rstrip() + "\n"
@@ -95,7 +101,7 @@ def _escape_dollars(text: str) -> str:
     (« MSE (k$²) | Erreur (k$) » devenait des maths). Un ``\\$`` déjà protégé reste tel quel."""
     out, last = [], 0
     for m in _CODE_SPAN.finditer(text):
-        out += [_DOLLAR.sub(r"\\$", text[last:m.start()]), m.group(0)]
+        out += [_DOLLAR.sub(r"\\$", text[last : m.start()]), m.group(0)]
         last = m.end()
     out.append(_DOLLAR.sub(r"\\$", text[last:]))
     return "".join(out)
@@ -113,7 +119,8 @@ def table_markdown(rows, headers, align: str | None = None) -> str:
     align = align or "l" * len(headers)
     if len(align) != len(headers) or set(align) - set(_ALIGN):
         raise ValueError(
-            f"align doit avoir une lettre l, r ou c par colonne ({len(headers)}) ; reçu {align!r}.")
+            f"align doit avoir une lettre l, r ou c par colonne ({len(headers)}) ; reçu {align!r}."
+        )
     body = []
     for row in rows:
         row = list(row)
@@ -139,6 +146,7 @@ def markdown_table(rows, headers, align: str | None = None) -> Markdown:
 
 # --- Un token lisible ------------------------------------------------------------------------
 
+
 def visible(token: bytes) -> str:
     """Un token lisible sur une ligne : « ␣ » pour l'espace, « ↵ » pour le saut de ligne.
 
@@ -162,6 +170,7 @@ def visible(token: bytes) -> str:
 
 
 # --- Nombres à la française -----------------------------------------------------------------
+
 
 def french_number(x: float, decimals: int = 1) -> str:
     """Un nombre à la française : virgule décimale, espace fine insécable pour les milliers.
@@ -208,7 +217,7 @@ def french_ticks(ax, axis: str = "both", digits: int = 3):
 
     if axis not in ("x", "y", "both"):
         raise ValueError(f"axis vaut « x », « y » ou « both » (reçu {axis!r}).")
-    target = getattr(ax, "ax", ax) if not hasattr(ax, "xaxis") else ax   # Colorbar → ses axes
+    target = getattr(ax, "ax", ax) if not hasattr(ax, "xaxis") else ax  # Colorbar → ses axes
     formatter = FuncFormatter(lambda value, _: french_tick(value, digits))
     for name in ("x", "y"):
         part = getattr(target, f"{name}axis")

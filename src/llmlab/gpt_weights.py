@@ -7,6 +7,7 @@ V fusionnés ; l'écrit à la main, Q, K, V séparés) : mêmes poids, mêmes lo
 « Les poids » du deck « Construire un LLM », celle qui charge les poids publiés d'OpenAI.
 Rien ne se télécharge ici : les deux modèles sont construits au hasard.
 """
+
 from __future__ import annotations
 
 import torch
@@ -19,8 +20,7 @@ def _qkv_of(attn):
     if isinstance(attn, CausalSelfAttention):
         C = attn.n_embd
         w = attn.qkv.weight.split(C, dim=0)
-        b = attn.qkv.bias.split(C) if attn.qkv.bias is not None \
-            else (None,) * 3
+        b = attn.qkv.bias.split(C) if attn.qkv.bias is not None else (None,) * 3
         return w, b
     lin = (attn.W_query, attn.W_key, attn.W_value)
     return tuple(x.weight for x in lin), tuple(x.bias for x in lin)
@@ -32,8 +32,7 @@ def _set_qkv(attn, w, b):
         if attn.qkv.bias is not None:
             attn.qkv.bias.copy_(torch.cat(b))
         return
-    for lin, wi, bi in zip((attn.W_query, attn.W_key, attn.W_value),
-                           w, b):
+    for lin, wi, bi in zip((attn.W_query, attn.W_key, attn.W_value), w, b):
         lin.weight.copy_(wi)
         if lin.bias is not None:
             lin.bias.copy_(bi)
@@ -47,13 +46,13 @@ def _copy_linear(dst, src):
 
 def _check_same_size(dst, src_cfg: GPTConfig):
     a, b = dst.cfg.to_dict(), src_cfg.to_dict()
-    diff = [k for k in a if k not in ("dropout", "tie_weights")
-            and a[k] != b[k]]
+    diff = [k for k in a if k not in ("dropout", "tie_weights") and a[k] != b[k]]
     if diff:
         shown = ", ".join(f"{k} : {b[k]} ≠ {a[k]}" for k in diff)
         raise ValueError(
             f"Les deux modèles n'ont pas la même taille ({shown}) : "
-            "construisez le GPT avec la même configuration.")
+            "construisez le GPT avec la même configuration."
+        )
 
 
 @torch.no_grad()
@@ -62,8 +61,9 @@ def copy_gpt_weights(dst: GPT, src: GPT) -> GPT:
     pédagogique mélangés permis (Q, K, V fusionnés ou non)."""
     _check_same_size(dst, src.cfg)
     if dst.cfg.tie_weights and not src.cfg.tie_weights:
-        raise ValueError("dst partage tête et embedding, pas src : "
-                         "construisez dst avec tie_weights=False.")
+        raise ValueError(
+            "dst partage tête et embedding, pas src : construisez dst avec tie_weights=False."
+        )
     dst.tok_emb.weight.copy_(src.tok_emb.weight)
     dst.pos_emb.weight.copy_(src.pos_emb.weight)
     for bd, bs in zip(dst.blocks, src.blocks):
@@ -90,27 +90,29 @@ def load_gptmodel_weights(model: GPT, gptmodel) -> GPT:
     if model.cfg.tie_weights:
         raise ValueError(
             "GPTModel ne partage pas la tête et l'embedding des "
-            "tokens : construisez le GPT avec tie_weights=False.")
+            "tokens : construisez le GPT avec tie_weights=False."
+        )
     blocks = list(gptmodel.trf_blocks)
     first = blocks[0].att
     src_cfg = GPTConfig(
         vocab_size=gptmodel.tok_emb.num_embeddings,
         context_length=gptmodel.pos_emb.num_embeddings,
         n_embd=gptmodel.tok_emb.embedding_dim,
-        n_head=first.num_heads, n_layer=len(blocks),
-        qkv_bias=first.W_query.bias is not None, tie_weights=False)
+        n_head=first.num_heads,
+        n_layer=len(blocks),
+        qkv_bias=first.W_query.bias is not None,
+        tie_weights=False,
+    )
     _check_same_size(model, src_cfg)
     model.tok_emb.weight.copy_(gptmodel.tok_emb.weight)
     model.pos_emb.weight.copy_(gptmodel.pos_emb.weight)
     for ours, theirs in zip(model.blocks, blocks):
-        for dst, src in ((ours.ln_1, theirs.norm1),
-                         (ours.ln_2, theirs.norm2)):
+        for dst, src in ((ours.ln_1, theirs.norm1), (ours.ln_2, theirs.norm2)):
             dst.weight.copy_(src.scale)
             dst.bias.copy_(src.shift)
         att = theirs.att
         lin = (att.W_query, att.W_key, att.W_value)
-        _set_qkv(ours.attn, tuple(x.weight for x in lin),
-                 tuple(x.bias for x in lin))
+        _set_qkv(ours.attn, tuple(x.weight for x in lin), tuple(x.bias for x in lin))
         _copy_linear(ours.attn.out_proj, att.out_proj)
         _copy_linear(ours.mlp.fc, theirs.ff.layers[0])
         _copy_linear(ours.mlp.proj, theirs.ff.layers[2])

@@ -15,6 +15,7 @@ calcul sur toute la séquence d'un coup, bien plus vite.
 Ce module ne lit aucun fichier : le modèle livré se charge avec
 ``llmlab.shipped.load_shipped_gru()``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -23,6 +24,7 @@ from torch import nn
 from llmlab.sampling import next_token_probs
 
 
+# fmt: off
 def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     """Un pas de GRU : le nouvel état h' à partir de x et h.
 
@@ -42,6 +44,7 @@ def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
     z = torch.sigmoid(i_z + h_z)
     n = torch.tanh(i_n + r * h_n)
     return (1 - z) * n + z * h
+# fmt: on
 
 
 class GRUCell(nn.Module):
@@ -60,7 +63,7 @@ class GRUCell(nn.Module):
         self.bias_ih = nn.Parameter(torch.empty(3 * hidden_size))
         self.bias_hh = nn.Parameter(torch.empty(3 * hidden_size))
         # Même initialisation que torch : uniforme dans [-1/√H, 1/√H].
-        bound = hidden_size ** -0.5
+        bound = hidden_size**-0.5
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
 
@@ -77,27 +80,44 @@ class GRULanguageModel(nn.Module):
     ``config`` contient de quoi reconstruire le modèle : ``GRULanguageModel(**config)``.
     """
 
-    def __init__(self, vocab_size: int, n_embd: int = 64, n_hidden: int = 256,
-                 n_layers: int = 1, dropout: float = 0.0):
+    def __init__(
+        self,
+        vocab_size: int,
+        n_embd: int = 64,
+        n_hidden: int = 256,
+        n_layers: int = 1,
+        dropout: float = 0.0,
+    ):
         super().__init__()
-        self.config = {"model": "gru", "vocab_size": int(vocab_size), "n_embd": int(n_embd),
-                       "n_hidden": int(n_hidden), "n_layers": int(n_layers),
-                       "dropout": float(dropout)}
+        self.config = {
+            "model": "gru",
+            "vocab_size": int(vocab_size),
+            "n_embd": int(n_embd),
+            "n_hidden": int(n_hidden),
+            "n_layers": int(n_layers),
+            "dropout": float(dropout),
+        }
         self.embedding = nn.Embedding(vocab_size, n_embd)
-        self.gru = nn.GRU(n_embd, n_hidden, num_layers=n_layers, batch_first=True,
-                          dropout=dropout if n_layers > 1 else 0.0)
+        self.gru = nn.GRU(
+            n_embd,
+            n_hidden,
+            num_layers=n_layers,
+            batch_first=True,
+            dropout=dropout if n_layers > 1 else 0.0,
+        )
         # Sans dropout, rien à calculer (nn.Dropout(0) ferait quand même une copie).
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(n_hidden, vocab_size)
 
     @classmethod
-    def from_config(cls, config: dict) -> "GRULanguageModel":
+    def from_config(cls, config: dict) -> GRULanguageModel:
         """Le modèle décrit par ``config`` ; refuse la config d'un autre modèle."""
         if not isinstance(config, dict) or config.get("model") != "gru":
             kind = config.get("model") if isinstance(config, dict) else None
             raise ValueError(
                 f"Ce checkpoint n'est pas celui d'un GRU (modèle : {kind!r}) : "
-                "chargez-le avec la classe du modèle qui l'a produit.")
+                "chargez-le avec la classe du modèle qui l'a produit."
+            )
         args = {k: v for k, v in config.items() if k != "model"}
         return cls(**args)
 
@@ -107,8 +127,14 @@ class GRULanguageModel(nn.Module):
         return (logits, h) if return_state else logits
 
     @torch.no_grad()
-    def generate(self, idx, max_new_tokens: int, temperature: float = 1.0,
-                 top_k: int | None = None, generator: torch.Generator | None = None):
+    def generate(
+        self,
+        idx,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+    ):
         """Prolonge ``idx`` (B, T) de ``max_new_tokens`` tokens tirés un à un.
 
         Le début est lu une fois ; ensuite on ne donne au GRU que le dernier token et

@@ -9,6 +9,7 @@ Ce module ne chronomètre rien : les mesures sont dans `llmlab.benchmarks`, qui 
 aux crêtes d'ici ; les calculatrices (FLOP, mémoire, temps et coût d'un entraînement) dans
 `llmlab.costs`. torch n'est importé que dans les fonctions qui interrogent un appareil.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,12 +20,18 @@ from pathlib import Path
 
 from llmlab.display import french_number
 
-DTYPE_BYTES = {"float64": 8, "float32": 4, "tf32": 4, "bfloat16": 2, "float16": 2,
-               "float8": 1}
+DTYPE_BYTES = {"float64": 8, "float32": 4, "tf32": 4, "bfloat16": 2, "float16": 2, "float8": 1}
 
-_DTYPE_ALIASES = {"fp64": "float64", "double": "float64", "fp32": "float32",
-                  "float": "float32", "bf16": "bfloat16", "fp16": "float16",
-                  "half": "float16", "fp8": "float8"}
+_DTYPE_ALIASES = {
+    "fp64": "float64",
+    "double": "float64",
+    "fp32": "float32",
+    "float": "float32",
+    "bf16": "bfloat16",
+    "fp16": "float16",
+    "half": "float16",
+    "fp8": "float8",
+}
 
 
 def normalize_dtype(dtype) -> str:
@@ -32,12 +39,12 @@ def normalize_dtype(dtype) -> str:
     name = str(dtype).replace("torch.", "").lower()
     name = _DTYPE_ALIASES.get(name, name)
     if name not in DTYPE_BYTES:
-        raise ValueError(f"Type inconnu : {dtype!r}. Choisir parmi : "
-                         f"{', '.join(DTYPE_BYTES)}.")
+        raise ValueError(f"Type inconnu : {dtype!r}. Choisir parmi : {', '.join(DTYPE_BYTES)}.")
     return name
 
 
 # --- Ce que la machine déclare ---------------------------------------------------------------
+
 
 def _run(cmd: list[str]) -> str:
     """Sortie d'une commande système, ou « » si elle n'existe pas ou échoue."""
@@ -112,47 +119,60 @@ def _linux_cpu(info: dict) -> None:
         info["ghz"], info["ghz_source"] = khz / 1e6, "fréquence maximale (turbo) lue dans /sys"
         info["ghz_is_max"] = True
     elif lscpu.get("CPU max MHz"):
-        info["ghz"], info["ghz_source"] = (float(lscpu["CPU max MHz"].replace(",", "."))
-                                           / 1000, "fréquence maximale (turbo) selon lscpu")
+        info["ghz"], info["ghz_source"] = (
+            float(lscpu["CPU max MHz"].replace(",", ".")) / 1000,
+            "fréquence maximale (turbo) selon lscpu",
+        )
         info["ghz_is_max"] = True
     elif nominal:
-        info["ghz"], info["ghz_source"] = (float(nominal.group(1)),
-                                           "fréquence de base du nom du modèle, le turbo "
-                                           "peut la dépasser")
+        info["ghz"], info["ghz_source"] = (
+            float(nominal.group(1)),
+            "fréquence de base du nom du modèle, le turbo peut la dépasser",
+        )
     elif fields.get("cpu mhz"):
-        info["ghz"], info["ghz_source"] = (float(fields["cpu mhz"]) / 1000,
-                                           "fréquence du moment lue dans /proc/cpuinfo, "
-                                           "le turbo peut la dépasser")
+        info["ghz"], info["ghz_source"] = (
+            float(fields["cpu mhz"]) / 1000,
+            "fréquence du moment lue dans /proc/cpuinfo, le turbo peut la dépasser",
+        )
     elif fields.get("bogomips") and info["arch"] in ("x86_64", "amd64", "i686"):
         info["ghz"] = float(fields["bogomips"]) / 2000
-        info["ghz_source"] = ("BogoMIPS / 2, fréquence de base : "
-                              "le turbo peut la dépasser")
+        info["ghz_source"] = "BogoMIPS / 2, fréquence de base : le turbo peut la dépasser"
 
 
 def _macos_cpu(info: dict) -> None:
     """Complète ``info`` avec sysctl (macOS)."""
+
     def sysctl(name):
         return _run(["sysctl", "-n", name]).strip()
 
     info["name"] = sysctl("machdep.cpu.brand_string") or info["name"]
     info["vendor"] = sysctl("machdep.cpu.vendor")
-    perf = sysctl("hw.perflevel0.physicalcpu")   # puces Apple : les cœurs performants
+    perf = sysctl("hw.perflevel0.physicalcpu")  # puces Apple : les cœurs performants
     cores = perf or sysctl("hw.physicalcpu")
     if cores.isdigit():
         info["cores"] = int(cores)
         info["cores_source"] = "performants, selon sysctl" if perf else "selon sysctl"
-    features = (sysctl("machdep.cpu.features") + " " + sysctl("machdep.cpu.leaf7_features"))
+    features = sysctl("machdep.cpu.features") + " " + sysctl("machdep.cpu.leaf7_features")
     info["flags"] = {f.lower().replace(".", "_") for f in features.split()}
     hz = sysctl("hw.cpufrequency_max") or sysctl("hw.cpufrequency")
     if hz.isdigit():
-        info["ghz"], info["ghz_source"] = (int(hz) / 1e9, "selon sysctl (sur un Mac Intel, "
-                                           "la fréquence de base : le turbo peut la dépasser)")
+        info["ghz"], info["ghz_source"] = (
+            int(hz) / 1e9,
+            "selon sysctl (sur un Mac Intel, la fréquence de base : le turbo peut la dépasser)",
+        )
 
 
 #: Noms de NumPy (``__cpu_features__``) → drapeaux de /proc/cpuinfo.
-_NUMPY_FLAGS = {"SSE2": "sse2", "AVX": "avx", "AVX2": "avx2", "FMA3": "fma",
-                "AVX512F": "avx512f", "AVX512BF16": "avx512_bf16",
-                "AVX512FP16": "avx512_fp16", "ASIMD": "asimd"}
+_NUMPY_FLAGS = {
+    "SSE2": "sse2",
+    "AVX": "avx",
+    "AVX2": "avx2",
+    "FMA3": "fma",
+    "AVX512F": "avx512f",
+    "AVX512BF16": "avx512_bf16",
+    "AVX512FP16": "avx512_fp16",
+    "ASIMD": "asimd",
+}
 
 
 def _fallback_cpu(info: dict) -> None:
@@ -163,8 +183,7 @@ def _fallback_cpu(info: dict) -> None:
             from numpy._core._multiarray_umath import __cpu_features__
         except ImportError:
             __cpu_features__ = {}
-        info["flags"] = {flag for name, flag in _NUMPY_FLAGS.items()
-                         if __cpu_features__.get(name)}
+        info["flags"] = {flag for name, flag in _NUMPY_FLAGS.items() if __cpu_features__.get(name)}
     try:
         import psutil
     except ImportError:
@@ -175,8 +194,9 @@ def _fallback_cpu(info: dict) -> None:
     freq = psutil.cpu_freq() if info["ghz"] is None else None
     if freq and (freq.max or freq.current):
         info["ghz"] = (freq.max or freq.current) / 1000
-        info["ghz_source"] = ("selon psutil (sous Windows, la fréquence de base : le turbo "
-                              "peut la dépasser)")
+        info["ghz_source"] = (
+            "selon psutil (sous Windows, la fréquence de base : le turbo peut la dépasser)"
+        )
 
 
 def cpu_info() -> dict:
@@ -186,10 +206,19 @@ def cpu_info() -> dict:
     ``ghz_is_max`` : la fréquence est la maximale (turbo) déclarée par le système.
     Sinon (fréquence de base, ou du moment), une mesure peut dépasser la crête.
     """
-    info = {"name": platform.processor() or platform.machine(), "vendor": "",
-            "family": None, "flags": set(), "cores": None, "cores_source": "",
-            "ghz": None, "ghz_source": "", "ghz_is_max": False,
-            "arch": platform.machine().lower(), "system": platform.system()}
+    info = {
+        "name": platform.processor() or platform.machine(),
+        "vendor": "",
+        "family": None,
+        "flags": set(),
+        "cores": None,
+        "cores_source": "",
+        "ghz": None,
+        "ghz_source": "",
+        "ghz_is_max": False,
+        "arch": platform.machine().lower(),
+        "system": platform.system(),
+    }
     if info["system"] == "Linux":
         _linux_cpu(info)
     elif info["system"] == "Darwin":
@@ -231,8 +260,13 @@ def cpu_peak_gflops(dtype: str = "float32", info: dict | None = None) -> dict:
     """
     dtype = normalize_dtype(dtype)
     info = cpu_info() if info is None else info
-    result = {"gflops": None, "method": "", "cores": info["cores"], "ghz": info["ghz"],
-              "flops_per_cycle": None}
+    result = {
+        "gflops": None,
+        "method": "",
+        "cores": info["cores"],
+        "ghz": info["ghz"],
+        "flops_per_cycle": None,
+    }
     width, fma, simd = _simd(info)
     if width is None:
         result["method"] = f"Crête inconnue : {simd} pour « {info['name']} »."
@@ -245,34 +279,46 @@ def cpu_peak_gflops(dtype: str = "float32", info: dict | None = None) -> dict:
         native = {"bfloat16": "avx512_bf16", "float16": "avx512_fp16"}[dtype]
         amx = {"bfloat16": "amx_bf16", "float16": "amx_fp16"}[dtype]
         if amx in flags:
-            result["method"] = (f"Crête {dtype} inconnue : les unités AMX (matrices) ne "
-                                "suivent pas la formule des registres SIMD.")
+            result["method"] = (
+                f"Crête {dtype} inconnue : les unités AMX (matrices) ne "
+                "suivent pas la formule des registres SIMD."
+            )
             return result
         if native in flags:
-            element_bits = 16   # produits scalaires de paires : deux fois plus de FLOP
+            element_bits = 16  # produits scalaires de paires : deux fois plus de FLOP
             extra = f", instructions {native}"
         else:
-            extra = (f", pas d'instruction {dtype} : on compare à la crête float32 "
-                     "(le processeur convertit)")
+            extra = (
+                f", pas d'instruction {dtype} : on compare à la crête float32 "
+                "(le processeur convertit)"
+            )
     lanes = width // element_bits
     # Cœurs performants des puces Apple : 4 unités NEON avec FMA.
     units = 4 if info["system"] == "Darwin" and info["arch"] == "arm64" else 2
     per_cycle = lanes * 2 * units if fma else lanes * 2
     result["flops_per_cycle"] = per_cycle
     if not info["ghz"]:
-        result["method"] = (f"Crête inconnue : la machine ne déclare pas sa fréquence "
-                            f"({simd}, {per_cycle} FLOP/cycle/cœur).")
+        result["method"] = (
+            f"Crête inconnue : la machine ne déclare pas sa fréquence "
+            f"({simd}, {per_cycle} FLOP/cycle/cœur)."
+        )
         return result
     result["gflops"] = info["cores"] * info["ghz"] * per_cycle
-    how = (f"{lanes} × 2 FLOP (FMA) × {units} unités" if fma
-           else f"{lanes} × (1 multiplication + 1 addition)")
+    how = (
+        f"{lanes} × 2 FLOP (FMA) × {units} unités"
+        if fma
+        else f"{lanes} × (1 multiplication + 1 addition)"
+    )
     if units == 4:
-        extra += ("; le coprocesseur matriciel d'Apple (AMX), que torch "
-                  "peut utiliser, n'est pas compté : la fraction peut dépasser 1")
+        extra += (
+            "; le coprocesseur matriciel d'Apple (AMX), que torch "
+            "peut utiliser, n'est pas compté : la fraction peut dépasser 1"
+        )
     result["method"] = (
         f"{info['cores']} cœurs ({info['cores_source']}) × "
         f"{french_number(info['ghz'], 2)} GHz ({info['ghz_source']}) × "
-        f"{per_cycle} FLOP/cycle ({simd} : {how}{extra})")
+        f"{per_cycle} FLOP/cycle ({simd} : {how}{extra})"
+    )
     return result
 
 
@@ -283,54 +329,130 @@ def cpu_peak_gflops(dtype: str = "float32", info: dict | None = None) -> dict:
 #: on divise par deux. « tf32 » : float32 sur les cœurs tensoriels (si torch l'autorise).
 #: Les GeForce calculent à demi-vitesse quand elles accumulent en float32, ce que fait torch.
 GPU_PEAKS = {
-    "H100 SXM": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4,
-                 "float8": 1978.9, "memory_gb": 80, "bandwidth_gbs": 3350,
-                 "source": "NVIDIA, fiche H100 : 1 979 TFLOPS FP16/BF16 « avec sparsité », "
-                           "soit 989 dense ; 3 958 en FP8 avec sparsité, soit 1 979 dense ; "
-                           "67 TFLOPS FP32 ; 3,35 To/s"},
-    "H100 PCIe": {"float32": 51.0, "tf32": 378.0, "bfloat16": 756.0, "float16": 756.0,
-                  "float8": 1513.0, "memory_gb": 80, "bandwidth_gbs": 2000,
-                  "source": "NVIDIA, fiche H100 : 1 513 TFLOPS FP16 avec sparsité, "
-                            "756 dense ; 3 026 en FP8 avec sparsité, 1 513 dense ; "
-                            "51 TFLOPS FP32"},
-    "H800 SXM": {"float32": 67.0, "tf32": 494.7, "bfloat16": 989.4, "float16": 989.4,
-                 "float8": 1978.9, "memory_gb": 80, "bandwidth_gbs": 3350,
-                 "source": "NVIDIA, fiche H800 : calcul du H100 SXM, liaison NVLink "
-                           "bridée (400 Go/s au lieu de 900) pour l'export vers la Chine"},
-    "A100": {"float32": 19.5, "tf32": 156.0, "bfloat16": 312.0, "float16": 312.0,
-             "memory_gb": 80, "bandwidth_gbs": 2039,
-             "source": "NVIDIA, fiche A100 80 Go : 624 TFLOPS FP16 avec sparsité, "
-                       "312 dense ; 19,5 TFLOPS FP32"},
-    "V100": {"float32": 15.7, "float16": 125.0, "memory_gb": 32, "bandwidth_gbs": 900,
-             "source": "NVIDIA, fiche V100 SXM2 : 125 TFLOPS tensoriels FP16 ; "
-                       "pas de bfloat16 (architecture Volta)"},
-    "RTX 5090": {"float32": 104.8, "bfloat16": 209.5, "float16": 209.5,
-                 "memory_gb": 32, "bandwidth_gbs": 1792,
-                 "source": "NVIDIA, livre blanc RTX Blackwell : FP16 tensoriel dense à "
-                           "accumulation FP32 ; 104,8 TFLOPS FP32 (pas 125)"},
-    "RTX 4090": {"float32": 82.6, "bfloat16": 165.2, "float16": 165.2,
-                 "memory_gb": 24, "bandwidth_gbs": 1008,
-                 "source": "NVIDIA, livre blanc Ada Lovelace : FP16 tensoriel dense à "
-                           "accumulation FP32 (330 avec accumulation FP16)"},
-    "L4": {"float32": 30.3, "tf32": 60.0, "bfloat16": 121.0, "float16": 121.0,
-           "memory_gb": 24, "bandwidth_gbs": 300,
-           "source": "NVIDIA, fiche L4 : 242 TFLOPS FP16 avec sparsité, 121 dense"},
-    "T4": {"float32": 8.1, "float16": 65.0, "memory_gb": 16, "bandwidth_gbs": 320,
-           "source": "NVIDIA, fiche T4 : 65 TFLOPS FP16 (précision mixte) ; "
-                     "pas de bfloat16 (architecture Turing)"},
-    "Apple M5 Max": {"memory_gb": 128, "bandwidth_gbs": 614,
-                     "source": "Apple, annonce du 3 mars 2026 : jusqu'à 128 Go de mémoire "
-                               "unifiée, 614 Go/s ; pas de TFLOPS publiés"},
-    "Apple M1 Ultra": {"float32": 21.0, "memory_gb": 128, "bandwidth_gbs": 800,
-                       "source": "Apple, annonce du M1 Ultra (mars 2022) : 21 TFLOPS"},
-    "Apple M1 Max": {"float32": 10.4, "memory_gb": 64, "bandwidth_gbs": 400,
-                     "source": "Apple, annonce des M1 Pro et M1 Max (octobre 2021)"},
-    "Apple M1 Pro": {"float32": 5.2, "memory_gb": 32, "bandwidth_gbs": 200,
-                     "source": "Apple, annonce des M1 Pro et M1 Max (octobre 2021)"},
-    "Apple M1": {"float32": 2.6, "memory_gb": 16, "bandwidth_gbs": 68,
-                 "source": "Apple, annonce du M1 (novembre 2020) : 2,6 TFLOPS"},
-    "Apple M2": {"float32": 3.6, "memory_gb": 24, "bandwidth_gbs": 100,
-                 "source": "Apple, annonce du M2 (juin 2022) : 3,6 TFLOPS"},
+    "H100 SXM": {
+        "float32": 67.0,
+        "tf32": 494.7,
+        "bfloat16": 989.4,
+        "float16": 989.4,
+        "float8": 1978.9,
+        "memory_gb": 80,
+        "bandwidth_gbs": 3350,
+        "source": "NVIDIA, fiche H100 : 1 979 TFLOPS FP16/BF16 « avec sparsité », "
+        "soit 989 dense ; 3 958 en FP8 avec sparsité, soit 1 979 dense ; "
+        "67 TFLOPS FP32 ; 3,35 To/s",
+    },
+    "H100 PCIe": {
+        "float32": 51.0,
+        "tf32": 378.0,
+        "bfloat16": 756.0,
+        "float16": 756.0,
+        "float8": 1513.0,
+        "memory_gb": 80,
+        "bandwidth_gbs": 2000,
+        "source": "NVIDIA, fiche H100 : 1 513 TFLOPS FP16 avec sparsité, "
+        "756 dense ; 3 026 en FP8 avec sparsité, 1 513 dense ; "
+        "51 TFLOPS FP32",
+    },
+    "H800 SXM": {
+        "float32": 67.0,
+        "tf32": 494.7,
+        "bfloat16": 989.4,
+        "float16": 989.4,
+        "float8": 1978.9,
+        "memory_gb": 80,
+        "bandwidth_gbs": 3350,
+        "source": "NVIDIA, fiche H800 : calcul du H100 SXM, liaison NVLink "
+        "bridée (400 Go/s au lieu de 900) pour l'export vers la Chine",
+    },
+    "A100": {
+        "float32": 19.5,
+        "tf32": 156.0,
+        "bfloat16": 312.0,
+        "float16": 312.0,
+        "memory_gb": 80,
+        "bandwidth_gbs": 2039,
+        "source": "NVIDIA, fiche A100 80 Go : 624 TFLOPS FP16 avec sparsité, "
+        "312 dense ; 19,5 TFLOPS FP32",
+    },
+    "V100": {
+        "float32": 15.7,
+        "float16": 125.0,
+        "memory_gb": 32,
+        "bandwidth_gbs": 900,
+        "source": "NVIDIA, fiche V100 SXM2 : 125 TFLOPS tensoriels FP16 ; "
+        "pas de bfloat16 (architecture Volta)",
+    },
+    "RTX 5090": {
+        "float32": 104.8,
+        "bfloat16": 209.5,
+        "float16": 209.5,
+        "memory_gb": 32,
+        "bandwidth_gbs": 1792,
+        "source": "NVIDIA, livre blanc RTX Blackwell : FP16 tensoriel dense à "
+        "accumulation FP32 ; 104,8 TFLOPS FP32 (pas 125)",
+    },
+    "RTX 4090": {
+        "float32": 82.6,
+        "bfloat16": 165.2,
+        "float16": 165.2,
+        "memory_gb": 24,
+        "bandwidth_gbs": 1008,
+        "source": "NVIDIA, livre blanc Ada Lovelace : FP16 tensoriel dense à "
+        "accumulation FP32 (330 avec accumulation FP16)",
+    },
+    "L4": {
+        "float32": 30.3,
+        "tf32": 60.0,
+        "bfloat16": 121.0,
+        "float16": 121.0,
+        "memory_gb": 24,
+        "bandwidth_gbs": 300,
+        "source": "NVIDIA, fiche L4 : 242 TFLOPS FP16 avec sparsité, 121 dense",
+    },
+    "T4": {
+        "float32": 8.1,
+        "float16": 65.0,
+        "memory_gb": 16,
+        "bandwidth_gbs": 320,
+        "source": "NVIDIA, fiche T4 : 65 TFLOPS FP16 (précision mixte) ; "
+        "pas de bfloat16 (architecture Turing)",
+    },
+    "Apple M5 Max": {
+        "memory_gb": 128,
+        "bandwidth_gbs": 614,
+        "source": "Apple, annonce du 3 mars 2026 : jusqu'à 128 Go de mémoire "
+        "unifiée, 614 Go/s ; pas de TFLOPS publiés",
+    },
+    "Apple M1 Ultra": {
+        "float32": 21.0,
+        "memory_gb": 128,
+        "bandwidth_gbs": 800,
+        "source": "Apple, annonce du M1 Ultra (mars 2022) : 21 TFLOPS",
+    },
+    "Apple M1 Max": {
+        "float32": 10.4,
+        "memory_gb": 64,
+        "bandwidth_gbs": 400,
+        "source": "Apple, annonce des M1 Pro et M1 Max (octobre 2021)",
+    },
+    "Apple M1 Pro": {
+        "float32": 5.2,
+        "memory_gb": 32,
+        "bandwidth_gbs": 200,
+        "source": "Apple, annonce des M1 Pro et M1 Max (octobre 2021)",
+    },
+    "Apple M1": {
+        "float32": 2.6,
+        "memory_gb": 16,
+        "bandwidth_gbs": 68,
+        "source": "Apple, annonce du M1 (novembre 2020) : 2,6 TFLOPS",
+    },
+    "Apple M2": {
+        "float32": 3.6,
+        "memory_gb": 24,
+        "bandwidth_gbs": 100,
+        "source": "Apple, annonce du M2 (juin 2022) : 3,6 TFLOPS",
+    },
 }
 
 #: Les trois machines comparées dans le cours (clés de `GPU_PEAKS`, qui donne leurs crêtes,
@@ -339,40 +461,64 @@ GPU_PEAKS = {
 #: pas publié pour la puce seule.
 MACHINES = {
     "Apple M5 Max": {
-        "year": 2026, "where": "portable", "memory_kind": "unifiée", "units": "40 cœurs GPU",
+        "year": 2026,
+        "where": "portable",
+        "memory_kind": "unifiée",
+        "units": "40 cœurs GPU",
         "power": "non publiée",
-        "cooling": "ventilateurs du portable", "price_usd": None,
+        "cooling": "ventilateurs du portable",
+        "price_usd": None,
         "price": "le portable entier : des milliers de francs",
         "ai_use": "LLM moyens en local",
-        "source": "Apple, annonce du 3 mars 2026 ; la puce ne se vend pas seule"},
+        "source": "Apple, annonce du 3 mars 2026 ; la puce ne se vend pas seule",
+    },
     "RTX 5090": {
-        "year": 2025, "where": "PC de bureau", "memory_kind": "GDDR7",
-        "units": "21 760 cœurs CUDA", "power": "575 W",
-        "cooling": "ventilateurs de la carte", "price_usd": 1999,
+        "year": 2025,
+        "where": "PC de bureau",
+        "memory_kind": "GDDR7",
+        "units": "21 760 cœurs CUDA",
+        "power": "575 W",
+        "cooling": "ventilateurs de la carte",
+        "price_usd": 1999,
         "price": "1 999 $ au lancement",
         "ai_use": "LLM en local, petits affinages",
-        "source": "NVIDIA, annonce du CES (janvier 2025) et livre blanc RTX Blackwell"},
+        "source": "NVIDIA, annonce du CES (janvier 2025) et livre blanc RTX Blackwell",
+    },
     "H100 SXM": {
-        "year": 2022, "where": "centre de données", "memory_kind": "HBM3",
+        "year": 2022,
+        "where": "centre de données",
+        "memory_kind": "HBM3",
         "units": "16 896 cœurs CUDA",
-        "power": "jusqu'à 700 W", "cooling": "serveur ventilé, ou liquide",
-        "price_usd": (25_000, 40_000), "resale_usd": 40_000,
+        "power": "jusqu'à 700 W",
+        "cooling": "serveur ventilé, ou liquide",
+        "price_usd": (25_000, 40_000),
+        "resale_usd": 40_000,
         "price": "25 000 à 40 000 $ (presse)",
         "ai_use": "entraîner et servir, par milliers",
         "source": "NVIDIA, fiche H100 (700 W, module SXM pour serveurs) ; prix : estimations "
-                  "de la presse, NVIDIA ne publie pas de prix ; revente : plus de 40 000 $ "
-                  "sur eBay en avril 2023 (CNBC), au plus fort de la pénurie"},
+        "de la presse, NVIDIA ne publie pas de prix ; revente : plus de 40 000 $ "
+        "sur eBay en avril 2023 (CNBC), au plus fort de la pénurie",
+    },
 }
 
 # Nom déclaré (torch.cuda.get_device_name, nom de la puce Apple) → clé de GPU_PEAKS.
 # Le plus précis d'abord : « H100 PCIe » avant « H100 ».
 _GPU_PATTERNS = [
-    ("H100 PCIe", r"H100.*PCIE"), ("H800 SXM", r"H800"), ("H100 SXM", r"H100"),
-    ("A100", r"A100"), ("V100", r"V100"), ("RTX 5090", r"5090"), ("RTX 4090", r"4090"),
-    ("L4", r"\bL4\b"), ("T4", r"\bT4\b"), ("Apple M5 Max", r"M5 MAX"),
+    ("H100 PCIe", r"H100.*PCIE"),
+    ("H800 SXM", r"H800"),
+    ("H100 SXM", r"H100"),
+    ("A100", r"A100"),
+    ("V100", r"V100"),
+    ("RTX 5090", r"5090"),
+    ("RTX 4090", r"4090"),
+    ("L4", r"\bL4\b"),
+    ("T4", r"\bT4\b"),
+    ("Apple M5 Max", r"M5 MAX"),
     ("Apple M1 Ultra", r"M1 ULTRA"),
-    ("Apple M1 Max", r"M1 MAX"), ("Apple M1 Pro", r"M1 PRO"),
-    ("Apple M1", r"\bM1\b(?! (PRO|MAX|ULTRA))"), ("Apple M2", r"\bM2\b(?! (PRO|MAX|ULTRA))"),
+    ("Apple M1 Max", r"M1 MAX"),
+    ("Apple M1 Pro", r"M1 PRO"),
+    ("Apple M1", r"\bM1\b(?! (PRO|MAX|ULTRA))"),
+    ("Apple M2", r"\bM2\b(?! (PRO|MAX|ULTRA))"),
 ]
 
 
@@ -385,8 +531,7 @@ def gpu_key(name: str) -> str | None:
     return None
 
 
-def gpu_peak_tflops(name: str,
-                    dtype: str = "bfloat16") -> float | None:
+def gpu_peak_tflops(name: str, dtype: str = "bfloat16") -> float | None:
     """Crête dense publiée (TFLOPS) de la carte ``name`` pour
     ``dtype`` ; None si elle n'est pas dans `GPU_PEAKS`."""
     key = gpu_key(name)
@@ -396,6 +541,7 @@ def gpu_peak_tflops(name: str,
 
 
 # --- La mémoire disponible -------------------------------------------------------------------
+
 
 def available_memory(device: str = "cpu") -> int | None:
     """Octets libres sur ``device`` (None si on ne peut pas le savoir)."""
@@ -411,7 +557,7 @@ def available_memory(device: str = "cpu") -> int | None:
     for line in _read("/proc/meminfo").splitlines():
         if line.startswith("MemAvailable:"):
             return int(line.split()[1]) * 1024
-    try:   # macOS, Windows : psutil (installé avec Jupyter)
+    try:  # macOS, Windows : psutil (installé avec Jupyter)
         import psutil
 
         return int(psutil.virtual_memory().available)
@@ -423,8 +569,7 @@ def available_memory(device: str = "cpu") -> int | None:
         return None
 
 
-def check_memory(device: str, nbytes: int,
-                 what: str = "") -> None:
+def check_memory(device: str, nbytes: int, what: str = "") -> None:
     """Refuse *avant* d'allouer ``nbytes`` octets qui ne
     tiendraient pas dans 80 % de la mémoire libre de
     ``device`` : une MemoryError qui dit quoi faire."""
@@ -436,10 +581,12 @@ def check_memory(device: str, nbytes: int,
             f"Refusé avant allocation : il faudrait {need} "
             f"Go sur {device} pour {what or 'ce calcul'}, or "
             f"il n'y a que {have} Go libres. Choisissez une "
-            "taille plus petite.")
+            "taille plus petite."
+        )
 
 
 # --- Les appareils présents ----------------------------------------------------------------
+
 
 def available_devices() -> list[str]:
     """Les appareils de calcul présents : « cpu », puis « cuda » et « mps » s'ils existent."""
@@ -472,10 +619,16 @@ def device_peak_gflops(device: str, dtype: str) -> tuple[float | None, str]:
 
     name, kind = device_name(device), dtype
     matmul = torch.backends.cuda.matmul
-    if device.startswith("cuda") and dtype == "float32" and (
-            matmul.allow_tf32 or getattr(matmul, "fp32_precision", "") == "tf32"
-            or torch.get_float32_matmul_precision() != "highest"):
-        kind = "tf32"   # torch autorise les cœurs tensoriels en TF32
+    if (
+        device.startswith("cuda")
+        and dtype == "float32"
+        and (
+            matmul.allow_tf32
+            or getattr(matmul, "fp32_precision", "") == "tf32"
+            or torch.get_float32_matmul_precision() != "highest"
+        )
+    ):
+        kind = "tf32"  # torch autorise les cœurs tensoriels en TF32
     tflops = gpu_peak_tflops(name, kind)
     if tflops is None:
         return None, f"crête {kind} de « {name} » inconnue (absente de GPU_PEAKS)"
@@ -505,17 +658,23 @@ def over_peak_reason(device: str = "cpu", info: dict | None = None) -> str:
     ``info`` : le résultat de `cpu_info()` (par défaut, cette machine).
     """
     if device != "cpu":
-        return ("le chiffre publié de GPU_PEAKS est peut-être celui d'une autre version de "
-                "la carte, ou d'une autre précision que celle utilisée par torch")
+        return (
+            "le chiffre publié de GPU_PEAKS est peut-être celui d'une autre version de "
+            "la carte, ou d'une autre précision que celle utilisée par torch"
+        )
     info = cpu_info() if info is None else info
     if not info["ghz"]:
         return "la machine ne déclare pas sa fréquence : la crête est inconnue"
     ghz = french_number(info["ghz"], 2)
     if not info["ghz_is_max"]:
-        return (f"la crête est calculée à {ghz} GHz ({info['ghz_source']}) ; en turbo, le "
-                "processeur va plus vite, et la vraie crête est au moins la mesure")
-    return (f"la crête est calculée à la fréquence maximale déclarée ({ghz} GHz) ; une unité "
-            "que la formule ne compte pas (les unités matricielles AMX) peut aller au-delà")
+        return (
+            f"la crête est calculée à {ghz} GHz ({info['ghz_source']}) ; en turbo, le "
+            "processeur va plus vite, et la vraie crête est au moins la mesure"
+        )
+    return (
+        f"la crête est calculée à la fréquence maximale déclarée ({ghz} GHz) ; une unité "
+        "que la formule ne compte pas (les unités matricielles AMX) peut aller au-delà"
+    )
 
 
 def peak_description(device: str, dtype: str) -> str:
@@ -530,5 +689,7 @@ def peak_description(device: str, dtype: str) -> str:
     peak, note = device_peak_gflops(device, dtype)
     if peak is None:
         return f"crête {device} {dtype} : {note}"
-    return (f"crête {device} {dtype} : {french_number(peak, 0)} GFLOP/s, chiffre dense publié "
-            f"pour {key} ({GPU_PEAKS[key]['source']})")
+    return (
+        f"crête {device} {dtype} : {french_number(peak, 0)} GFLOP/s, chiffre dense publié "
+        f"pour {key} ({GPU_PEAKS[key]['source']})"
+    )

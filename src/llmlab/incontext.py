@@ -17,6 +17,7 @@ quelques tokens précédents la prédit comme la première.
 Sur le mini-GPT livré, la seconde copie n'est pas plus facile : il
 ne recopie pas (mesuré, voir le deck « Modèles fondateurs »).
 """
+
 from __future__ import annotations
 
 import torch
@@ -40,32 +41,31 @@ def token_losses(model, ids) -> torch.Tensor:
 
 
 @torch.no_grad()
-def continuation_logprob(model, tokenizer, context: str,
-                         continuation: str) -> float:
+def continuation_logprob(model, tokenizer, context: str, continuation: str) -> float:
     """ln P(continuation | context) : la somme des log-probabilités
     des tokens de la suite, en un seul passage avant."""
     ctx = tokenizer.encode(context)
     cont = tokenizer.encode(continuation)
     if not ctx or not cont:
-        raise ValueError("Le contexte et la suite doivent contenir "
-                         "au moins un token chacun.")
-    return -float(token_losses(model, ctx + cont)[len(ctx) - 1:].sum())
+        raise ValueError("Le contexte et la suite doivent contenir au moins un token chacun.")
+    return -float(token_losses(model, ctx + cont)[len(ctx) - 1 :].sum())
 
 
-def random_chunks(text: str, length: int = 32, n: int = 200,
-                  seed: int = 0) -> list[str]:
+def random_chunks(text: str, length: int = 32, n: int = 200, seed: int = 0) -> list[str]:
     """``n`` passages de ``length`` caractères pris au hasard
     (graine ``seed``) dans ``text``."""
     if len(text) <= length:
-        raise ValueError(f"Texte trop court ({len(text)} caractères) "
-                         f"pour des passages de {length}.")
+        raise ValueError(
+            f"Texte trop court ({len(text)} caractères) pour des passages de {length}."
+        )
     gen = torch.Generator().manual_seed(seed)
     starts = torch.randint(len(text) - length, (n,), generator=gen)
-    return [text[s:s + length] for s in starts.tolist()]
+    return [text[s : s + length] for s in starts.tolist()]
 
 
-def random_letters(length: int = 32, n: int = 200, seed: int = 0,
-                   alphabet: str = "abcdefghijklmnopqrstuvwxyz "):
+def random_letters(
+    length: int = 32, n: int = 200, seed: int = 0, alphabet: str = "abcdefghijklmnopqrstuvwxyz "
+):
     """``n`` suites de ``length`` caractères tirés au hasard dans
     ``alphabet`` : rien à deviner, tout à recopier."""
     gen = torch.Generator().manual_seed(seed)
@@ -89,15 +89,15 @@ def repeat_test(model, tokenizer, chunks):
         if length is None:
             length = len(ids)
         elif len(ids) != length:
-            raise ValueError("Les passages doivent avoir le même "
-                             "nombre de tokens.")
+            raise ValueError("Les passages doivent avoir le même nombre de tokens.")
         losses = token_losses(model, ids + ids)
         total = losses if total is None else total + losses
-    mean = (total / len(chunks)).tolist()     # cible = token t + 1
-    rows = [{"position": t + 1, "copy_no": 1, "loss": mean[t]}
-            for t in range(length - 1)]
-    rows += [{"position": t + 1 - length, "copy_no": 2, "loss": mean[t]}
-             for t in range(length - 1, 2 * length - 1)]
+    mean = (total / len(chunks)).tolist()  # cible = token t + 1
+    rows = [{"position": t + 1, "copy_no": 1, "loss": mean[t]} for t in range(length - 1)]
+    rows += [
+        {"position": t + 1 - length, "copy_no": 2, "loss": mean[t]}
+        for t in range(length - 1, 2 * length - 1)
+    ]
     return pd.DataFrame(rows)
 
 
@@ -123,12 +123,12 @@ def plot_repeat_test(tables: dict, ax=None):
         color = f"C{i}"
         for copy, line in ((1, "-"), (2, "--")):
             part = table[table["copy_no"] == copy]
-            ax.plot(part["position"], part["loss"], line, color=color,
-                    label=f"{label}, copie {copy}")
+            ax.plot(
+                part["position"], part["loss"], line, color=color, label=f"{label}, copie {copy}"
+            )
     ax.set_xlabel("position dans le passage (caractères)")
     ax.set_ylabel("perte (nats)")
     ax.set_ylim(bottom=0)
-    ax.yaxis.set_major_formatter(FuncFormatter(
-        lambda v, _: french_number(v, 0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: french_number(v, 0)))
     ax.legend(ncols=2)
     return ax

@@ -18,6 +18,7 @@ Les tirages suivent ``torch.nn.init`` (``xavier_uniform_``,
 les mêmes nombres. Les poids ont la forme de ``torch.nn.Linear`` :
 ``(n_out, n_in)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -30,6 +31,7 @@ INITS = ("zéros", "trop petite", "Xavier", "He")
 SMALL_STD = 0.01
 
 
+# fmt: off
 def init_weight(kind: str, n_in: int, n_out: int,
                 generator: torch.Generator | None = None
                 ) -> torch.Tensor:
@@ -47,10 +49,17 @@ def init_weight(kind: str, n_in: int, n_out: int,
         return w.normal_(0.0, std, generator=generator)
     raise ValueError(f"Initialisation inconnue : « {kind} »"
                      f" ; possibles : {', '.join(INITS)}.")
+# fmt: on
 
 
-def activation_stats(kind: str, activation: str = "tanh", depth: int = 10,
-                     width: int = 256, n: int = 1000, seed: int = 0):
+def activation_stats(
+    kind: str,
+    activation: str = "tanh",
+    depth: int = 10,
+    width: int = 256,
+    n: int = 1000,
+    seed: int = 0,
+):
     """L'écart type des activations après chaque couche d'un MLP de
     ``depth`` couches ``width → width`` (biais nuls), pour ``n``
     entrées gaussiennes. Rend ``depth + 1`` nombres (l'entrée d'abord)."""
@@ -79,14 +88,12 @@ def plot_activation_stats(depth: int = 10, width: int = 256, axes=None):
 
     style.use()
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True,
-                               layout="constrained")
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True, layout="constrained")
     markers = dict(zip(INITS, "xvos"))
     for ax, act in zip(axes, ("tanh", "relu")):
         for kind in INITS[1:]:
             stds = activation_stats(kind, act, depth, width)
-            ax.plot(range(depth + 1), stds, marker=markers[kind],
-                    label=kind)
+            ax.plot(range(depth + 1), stds, marker=markers[kind], label=kind)
         ax.set_yscale("log")
         ax.set_title("tanh" if act == "tanh" else "ReLU")
         ax.set_xlabel("couche")

@@ -19,6 +19,7 @@ Après l'entraînement, on mesure sur le début de la validation :
 ``data/scaling`` (``ladder.csv``, ``history.csv``, ``words.csv``, ``ladder.json``) ;
 :func:`load_ladder` les lit, les ajustements sont dans `llmlab.scale`.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from llmlab.display import french_number
 from llmlab.data import DATA_DIR, SCALING_FILES, SHIPPED_SCALING, MissingDataError
+from llmlab.display import french_number
 
 #: Les fichiers de résultats, dans l'ordre où `write_results` les écrit.
 RESULT_FILES = SCALING_FILES
@@ -62,24 +63,27 @@ class Rung:
         return f"{self.n_layer}x{self.n_embd}"
 
     @classmethod
-    def parse(cls, text: str) -> "Rung":
+    def parse(cls, text: str) -> Rung:
         """« 3x64 » : 3 blocs de 64 dimensions (4 têtes)."""
         match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
         if not match:
-            raise ValueError(f"Échelon « {text} » illisible : écrivez COUCHESxLARGEUR, "
-                             "par exemple 3x64.")
+            raise ValueError(
+                f"Échelon « {text} » illisible : écrivez COUCHESxLARGEUR, par exemple 3x64."
+            )
         n_layer, n_embd = int(match[1]), int(match[2])
         if n_layer < 1 or n_embd < 4 or n_embd % 4:
-            raise ValueError(f"Échelon « {text} » : il faut au moins une couche et une "
-                             "largeur multiple de 4 (4 têtes).")
+            raise ValueError(
+                f"Échelon « {text} » : il faut au moins une couche et une "
+                "largeur multiple de 4 (4 têtes)."
+            )
         return cls(n_layer, n_embd)
 
 
 #: L'échelle livrée : de 14 000 à 990 000 paramètres hors embeddings, un facteur 2 à 3
 #: d'un échelon au suivant. Pas d'échelon à une seule couche : Kaplan note que ces
 #: modèles sortent de la tendance.
-DEFAULT_LADDER = (Rung(2, 24), Rung(2, 32), Rung(2, 48), Rung(3, 64), Rung(4, 96),
-                  Rung(5, 128))
+DEFAULT_LADDER = (Rung(2, 24), Rung(2, 32), Rung(2, 48), Rung(3, 64), Rung(4, 96), Rung(5, 128))
+
 
 def kaplan_learning_rate(n_params: float) -> float:
     """Le taux que Kaplan et al. (2020, éq. D.1) trouvent bon
@@ -106,8 +110,15 @@ def build_model(rung: Rung, vocab_size: int, block_size: int, seed: int):
     from llmlab.gpt import GPT, GPTConfig
 
     torch.manual_seed(seed)
-    return GPT(GPTConfig(vocab_size=vocab_size, context_length=block_size,
-                         n_embd=rung.n_embd, n_head=rung.n_head, n_layer=rung.n_layer))
+    return GPT(
+        GPTConfig(
+            vocab_size=vocab_size,
+            context_length=block_size,
+            n_embd=rung.n_embd,
+            n_head=rung.n_head,
+            n_layer=rung.n_layer,
+        )
+    )
 
 
 # --- Mesures finales ---------------------------------------------------------------------------
@@ -132,24 +143,23 @@ def evaluate_text(model, tokenizer, text: str, block_size: int, device="cpu"):
     if n < 1:
         raise ValueError(f"Texte trop court pour une fenêtre de {block_size} tokens.")
     x = ids[: n * block_size].view(n, block_size)
-    y = ids[1: n * block_size + 1].view(n, block_size)
+    y = ids[1 : n * block_size + 1].view(n, block_size)
     was_training = model.training
     model.eval()
     total, preds = 0.0, []
     try:
         with torch.no_grad():
             for start in range(0, n, 64):
-                logits = model(x[start:start + 64].to(device)).float().cpu()
-                yb = y[start:start + 64]
-                total += F.cross_entropy(logits.flatten(0, 1), yb.flatten(),
-                                         reduction="sum").item()
+                logits = model(x[start : start + 64].to(device)).float().cpu()
+                yb = y[start : start + 64]
+                total += F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction="sum").item()
                 preds.append(logits.argmax(-1).flatten())
     finally:
         model.train(was_training)
     pred = torch.cat(preds)
     correct = (pred == y.flatten()).tolist()
     predicted = [tokenizer.decode([int(i)]) for i in pred]
-    target = text[1: n * block_size + 1]
+    target = text[1 : n * block_size + 1]
     measures = {"loss": total / (n * block_size), "char_accuracy": sum(correct) / len(correct)}
     return measures, pd.DataFrame(_word_counts(target, correct, predicted))
 
@@ -159,16 +169,17 @@ def _word_counts(target: str, correct: list, predicted: list) -> list[dict]:
     2 à k justes. Un mot est complété si ses lettres 2 à k sont
     les plus probables et qu'ensuite le modèle finit le mot
     (pas de lettre) : c'est ce qu'écrirait un décodage glouton."""
-    rows = {k: {"length": k, "words": 0, "exact": 0, "letters": 0, "letters_correct": 0}
-            for k in range(2, MAX_WORD_LENGTH + 1)}
+    rows = {
+        k: {"length": k, "words": 0, "exact": 0, "letters": 0, "letters_correct": 0}
+        for k in range(2, MAX_WORD_LENGTH + 1)
+    }
     for match in _WORD.finditer(target):
         start, end = match.span()
         # le caractère avant le mot doit faire partie du texte mesuré, celui après aussi
-        if start == 0 or end >= len(target) or target[start - 1].isalpha() \
-                or end - start < 2:
+        if start == 0 or end >= len(target) or target[start - 1].isalpha() or end - start < 2:
             continue
         row = rows[min(end - start, MAX_WORD_LENGTH)]
-        letters = correct[start + 1:end]
+        letters = correct[start + 1 : end]
         row["words"] += 1
         row["letters"] += len(letters)
         row["letters_correct"] += sum(letters)
@@ -178,14 +189,15 @@ def _word_counts(target: str, correct: list, predicted: list) -> list[dict]:
 
 # --- Entraîner l'échelle -----------------------------------------------------------------------
 
+
 class LadderResults(NamedTuple):
     """Les résultats d'une échelle : un rang par modèle
     (``ladder``), les courbes (``history``), les mots par
     longueur (``words``) et les réglages (``settings``)."""
 
-    ladder: "pandas.DataFrame"  # noqa: F821
-    history: "pandas.DataFrame"  # noqa: F821
-    words: "pandas.DataFrame"  # noqa: F821
+    ladder: pandas.DataFrame  # noqa: F821
+    history: pandas.DataFrame  # noqa: F821
+    words: pandas.DataFrame  # noqa: F821
     settings: dict
 
 
@@ -208,13 +220,24 @@ class LadderSettings:
         if self.batch_size < 1 or self.block_size < 1:
             raise ValueError("La taille des lots et le contexte doivent être ≥ 1.")
         if self.tokens < per_step:
-            raise ValueError(f"Budget de {self.tokens} tokens : moins d'un pas de "
-                             f"{self.batch_size} × {self.block_size} = {per_step} tokens.")
+            raise ValueError(
+                f"Budget de {self.tokens} tokens : moins d'un pas de "
+                f"{self.batch_size} × {self.block_size} = {per_step} tokens."
+            )
         return self.tokens // per_step
 
 
-def train_rung(rung: Rung, text: str, settings: LadderSettings, *, folder=None,
-               resume: bool = False, device=None, progress: bool = True, threads=None):
+def train_rung(
+    rung: Rung,
+    text: str,
+    settings: LadderSettings,
+    *,
+    folder=None,
+    resume: bool = False,
+    device=None,
+    progress: bool = True,
+    threads=None,
+):
     """Entraîne et mesure un échelon : ``(rang du tableau,
     historique, mots par longueur)``. ``threads`` fixe les fils
     de torch (1 dans un processus de `run_ladder`)."""
@@ -232,42 +255,76 @@ def train_rung(rung: Rung, text: str, settings: LadderSettings, *, folder=None,
     data = TokenData.from_split_text(text, tokenizer, s.block_size)
     model = build_model(rung, tokenizer.vocab_size, s.block_size, s.seed)
     n = non_embedding_params(model)
-    config = TrainConfig(max_steps=steps, batch_size=s.batch_size, block_size=s.block_size,
-                         learning_rate=round(kaplan_learning_rate(n), 6),
-                         eval_every=max(1, steps // s.evals), eval_batches=s.eval_batches,
-                         seed=s.seed)
+    config = TrainConfig(
+        max_steps=steps,
+        batch_size=s.batch_size,
+        block_size=s.block_size,
+        learning_rate=round(kaplan_learning_rate(n), 6),
+        eval_every=max(1, steps // s.evals),
+        eval_batches=s.eval_batches,
+        seed=s.seed,
+    )
     if progress:
-        print(f"Échelon {rung.name} : {n:,} paramètres hors embeddings, {steps:,} pas, "
-              f"taux {config.learning_rate:.2e}".replace(",", " "), flush=True)
+        print(
+            f"Échelon {rung.name} : {n:,} paramètres hors embeddings, {steps:,} pas, "
+            f"taux {config.learning_rate:.2e}".replace(",", " "),
+            flush=True,
+        )
     path = Path(folder) / rung.name if folder else None
     started, cpu = time.perf_counter(), time.process_time()
-    result = train(model, data, config, checkpoint_path=path,
-                   resume=resume and path is not None, device=device, progress=progress,
-                   extra={**tokenizer_extra(tokenizer), "corpus": s.corpus})
+    result = train(
+        model,
+        data,
+        config,
+        checkpoint_path=path,
+        resume=resume and path is not None,
+        device=device,
+        progress=progress,
+        extra={**tokenizer_extra(tokenizer), "corpus": s.corpus},
+    )
     if result.interrupted:
         raise KeyboardInterrupt
-    val_text = split_text(text)[1][:s.eval_chars]
-    measures, per_length = evaluate_text(model, tokenizer, val_text, s.block_size,
-                                         next(model.parameters()).device)
+    val_text = split_text(text)[1][: s.eval_chars]
+    measures, per_length = evaluate_text(
+        model, tokenizer, val_text, s.block_size, next(model.parameters()).device
+    )
     used = steps * s.batch_size * s.block_size
     history = result.history.assign(name=rung.name)
     history["tokens"] = history.step * s.batch_size * s.block_size
     last = history.iloc[-1]
-    row = {"name": rung.name, "n_layer": rung.n_layer, "n_embd": rung.n_embd,
-           "n_head": rung.n_head, "n_params": model.num_parameters(), "n_nonembedding": n,
-           "tokens": used, "flops": training_flops(n, used), "tokens_per_param": used / n,
-           "learning_rate": config.learning_rate, "steps": steps,
-           "train_loss": float(last.train_loss), "val_loss": measures["loss"],
-           "char_accuracy": measures["char_accuracy"],
-           "train_seconds": float(last.elapsed_s),
-           "wall_seconds": time.perf_counter() - started,
-           "cpu_seconds": time.process_time() - cpu}
+    row = {
+        "name": rung.name,
+        "n_layer": rung.n_layer,
+        "n_embd": rung.n_embd,
+        "n_head": rung.n_head,
+        "n_params": model.num_parameters(),
+        "n_nonembedding": n,
+        "tokens": used,
+        "flops": training_flops(n, used),
+        "tokens_per_param": used / n,
+        "learning_rate": config.learning_rate,
+        "steps": steps,
+        "train_loss": float(last.train_loss),
+        "val_loss": measures["loss"],
+        "char_accuracy": measures["char_accuracy"],
+        "train_seconds": float(last.elapsed_s),
+        "wall_seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu,
+    }
     return row, history, per_length.assign(name=rung.name)
 
 
-def run_ladder(text: str, rungs=DEFAULT_LADDER, settings: LadderSettings = LadderSettings(),
-               *, folder=None, resume: bool = False, device=None, progress: bool = True,
-               processes: int = 1) -> LadderResults:
+def run_ladder(
+    text: str,
+    rungs=DEFAULT_LADDER,
+    settings: LadderSettings = LadderSettings(),
+    *,
+    folder=None,
+    resume: bool = False,
+    device=None,
+    progress: bool = True,
+    processes: int = 1,
+) -> LadderResults:
     """Entraîne et mesure chaque échelon (:func:`train_rung`).
 
     ``folder`` garde un checkpoint par échelon : ``resume=True``
@@ -282,28 +339,37 @@ def run_ladder(text: str, rungs=DEFAULT_LADDER, settings: LadderSettings = Ladde
     rungs = [Rung.parse(r) if isinstance(r, str) else r for r in rungs]
     if not rungs or len({r.name for r in rungs}) != len(rungs):
         raise ValueError("Donnez au moins un échelon, et des échelons tous différents.")
-    settings.steps  # vérifie le budget avant de lancer quoi que ce soit
+    _ = settings.steps  # vérifie le budget avant de lancer quoi que ce soit
     if processes < 1:
         raise ValueError("processes doit être ≥ 1.")
     start = time.perf_counter()
     options = {"folder": folder, "resume": resume, "device": device}
     if processes == 1:
-        done = {r.name: train_rung(r, text, settings, progress=progress, **options)
-                for r in rungs}
+        done = {r.name: train_rung(r, text, settings, progress=progress, **options) for r in rungs}
     else:
         done = _run_in_processes(rungs, text, settings, processes, progress, options)
     rows, histories, words = zip(*(done[r.name] for r in rungs))
-    info = {**asdict(settings), "tokens": rows[0]["tokens"], "chars": len(text),
-            "steps": settings.steps, "eval_every": max(1, settings.steps // settings.evals),
-            "device": str(device or "auto"), "processes": processes,
-            "threads": 1 if processes > 1 else torch.get_num_threads(),
-            "torch": torch.__version__, "total_seconds": time.perf_counter() - start}
+    info = {
+        **asdict(settings),
+        "tokens": rows[0]["tokens"],
+        "chars": len(text),
+        "steps": settings.steps,
+        "eval_every": max(1, settings.steps // settings.evals),
+        "device": str(device or "auto"),
+        "processes": processes,
+        "threads": 1 if processes > 1 else torch.get_num_threads(),
+        "torch": torch.__version__,
+        "total_seconds": time.perf_counter() - start,
+    }
     columns = ["name", "tokens", "step", "train_loss", "val_loss", "tokens_per_s", "elapsed_s"]
-    return LadderResults(pd.DataFrame(list(rows)),
-                         pd.concat(histories)[columns].reset_index(drop=True),
-                         pd.concat(words)[["name", "length", "words", "exact", "letters",
-                                           "letters_correct"]].reset_index(drop=True),
-                         info)
+    return LadderResults(
+        pd.DataFrame(list(rows)),
+        pd.concat(histories)[columns].reset_index(drop=True),
+        pd.concat(words)[
+            ["name", "length", "words", "exact", "letters", "letters_correct"]
+        ].reset_index(drop=True),
+        info,
+    )
 
 
 def _run_in_processes(rungs, text, settings, processes, progress, options) -> dict:
@@ -312,24 +378,30 @@ def _run_in_processes(rungs, text, settings, processes, progress, options) -> di
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    by_size = sorted(rungs, key=lambda r: r.n_layer * r.n_embd ** 2, reverse=True)
+    by_size = sorted(rungs, key=lambda r: r.n_layer * r.n_embd**2, reverse=True)
     context = multiprocessing.get_context("spawn")
     done = {}
     with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = {pool.submit(train_rung, r, text, settings, progress=False, threads=1,
-                               **options): r for r in by_size}
+        futures = {
+            pool.submit(train_rung, r, text, settings, progress=False, threads=1, **options): r
+            for r in by_size
+        }
         for future in as_completed(futures):
             rung = futures[future]
             done[rung.name] = future.result()
             if progress:
                 row = done[rung.name][0]
-                print(f"Échelon {rung.name} fini : perte de validation "
-                      f"{french_number(row['val_loss'], 3)}, "
-                      f"{french_number(row['train_seconds'], 0)} s de pas.", flush=True)
+                print(
+                    f"Échelon {rung.name} fini : perte de validation "
+                    f"{french_number(row['val_loss'], 3)}, "
+                    f"{french_number(row['train_seconds'], 0)} s de pas.",
+                    flush=True,
+                )
     return done
 
 
 # --- Écrire et relire --------------------------------------------------------------------------
+
 
 def write_results(results: LadderResults, folder) -> list[Path]:
     """Écrit les quatre fichiers de ``results`` dans ``folder``."""
@@ -339,8 +411,9 @@ def write_results(results: LadderResults, folder) -> list[Path]:
     results.ladder.to_csv(paths[0], index=False)
     results.history.to_csv(paths[1], index=False)
     results.words.to_csv(paths[2], index=False)
-    paths[3].write_text(json.dumps(results.settings, ensure_ascii=False, indent=2) + "\n",
-                        encoding="utf-8")
+    paths[3].write_text(
+        json.dumps(results.settings, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     return paths
 
 
@@ -355,10 +428,15 @@ def load_ladder(folder=None) -> LadderResults:
         raise MissingDataError(
             f"Résultats de l'échelle absents de {folder} ({', '.join(missing)}). "
             "Restaurez-les avec `git checkout -- data/scaling` ou refaites-les avec "
-            "`uv run llmlab entrainer echelle --livrer`.")
+            "`uv run llmlab entrainer echelle --livrer`."
+        )
     settings = json.loads((folder / "ladder.json").read_text(encoding="utf-8"))
-    return LadderResults(pd.read_csv(folder / "ladder.csv"), pd.read_csv(folder / "history.csv"),
-                         pd.read_csv(folder / "words.csv"), settings)
+    return LadderResults(
+        pd.read_csv(folder / "ladder.csv"),
+        pd.read_csv(folder / "history.csv"),
+        pd.read_csv(folder / "words.csv"),
+        settings,
+    )
 
 
 def exact_match(words, min_length: int = 2, max_length: int = MAX_WORD_LENGTH):
@@ -366,11 +444,10 @@ def exact_match(words, min_length: int = 2, max_length: int = MAX_WORD_LENGTH):
     ``max_length`` lettres complétés exactement, et justesse de
     leurs lettres 2 à k (la métrique continue)."""
     part = words[(words.length >= min_length) & (words.length <= max_length)]
-    sums = part.groupby("name", sort=False)[["words", "exact", "letters",
-                                              "letters_correct"]].sum()
-    return (sums.assign(exact_match=sums.exact / sums.words,
-                        letter_accuracy=sums.letters_correct / sums.letters)
-            [["words", "exact_match", "letter_accuracy"]])
+    sums = part.groupby("name", sort=False)[["words", "exact", "letters", "letters_correct"]].sum()
+    return sums.assign(
+        exact_match=sums.exact / sums.words, letter_accuracy=sums.letters_correct / sums.letters
+    )[["words", "exact_match", "letter_accuracy"]]
 
 
 def plot_emergence(results: LadderResults, min_length: int = 8, axes=None):
@@ -394,16 +471,24 @@ def plot_emergence(results: LadderResults, min_length: int = 8, axes=None):
     long = exact_match(results.words, min_length).reindex(lad.name)
     words = results.words[results.words.length >= min_length]
     predicted = []
-    for name in lad.name:        # moyenne de p^(k − 1) sur les mots, p : justesse des lettres
+    for name in lad.name:  # moyenne de p^(k − 1) sur les mots, p : justesse des lettres
         w = words[words.name == name]
         p = w.letters_correct.sum() / w.letters.sum()
         predicted.append((w.words * p ** (w.length - 1)).sum() / w.words.sum())
     panels = [
         (axes[0], lad.val_loss, "perte de validation", None),
-        (axes[1], long.letter_accuracy, f"justesse des lettres\n(mots de {min_length}+ lettres)",
-         None),
-        (axes[2], long.exact_match, f"mots de {min_length}+ lettres\ncomplétés exactement",
-         np.array(predicted)),
+        (
+            axes[1],
+            long.letter_accuracy,
+            f"justesse des lettres\n(mots de {min_length}+ lettres)",
+            None,
+        ),
+        (
+            axes[2],
+            long.exact_match,
+            f"mots de {min_length}+ lettres\ncomplétés exactement",
+            np.array(predicted),
+        ),
     ]
     for ax, values, title, guess in panels:
         ax.plot(n, values, marker="o", label="mesure")

@@ -11,6 +11,7 @@ Quatre démonstrations, chacune sur les données ou les modèles du cours :
 * **la mémoire** : servir et entraîner, octets par paramètre lus dans `llmlab.costs`, et la
   règle « 4 Go par milliard, ~24 Go pour entraîner » du document source vérifiée.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,7 @@ class GaussianClasses:
     def density(self, x):
         """p(x | classe) pour chaque classe : tableau (len(x), classes)."""
         z = (np.asarray(x, dtype=float)[:, None] - self.mean) / self.std
-        return np.exp(-z ** 2 / 2) / (self.std * math.sqrt(2 * math.pi))
+        return np.exp(-(z**2) / 2) / (self.std * math.sqrt(2 * math.pi))
 
     def posterior(self, x):
         """p(classe | x) par la règle de Bayes : p(x | c)·p(c) / p(x)."""
@@ -95,21 +96,33 @@ def plot_generative_vs_discriminative(x, y, ax=None):
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.6))
     for label, color, name in ((0, colors["gray-3"], "autres"), (1, colors["accent"], "chers")):
         k = int(np.flatnonzero(gen.classes == label)[0])
-        left.hist(x[y == label], bins=30, range=(3.5, 9), density=True, color=color,
-                  alpha=0.35, label=f"quartiers {name}")
+        left.hist(
+            x[y == label],
+            bins=30,
+            range=(3.5, 9),
+            density=True,
+            color=color,
+            alpha=0.35,
+            label=f"quartiers {name}",
+        )
         left.plot(grid, gen.density(grid)[:, k], color=color)
     fake = gen.sample(8, 1, seed=1)
-    left.plot(fake, np.zeros_like(fake), "v", color=colors["ink"], ms=9,
-              label="inventés (chers)")
-    left.set(xlabel="pièces par logement", ylabel="densité",
-             title="génératif : p(pièces | classe)")
+    left.plot(fake, np.zeros_like(fake), "v", color=colors["ink"], ms=9, label="inventés (chers)")
+    left.set(xlabel="pièces par logement", ylabel="densité", title="génératif : p(pièces | classe)")
     left.legend(fontsize=9)
-    right.plot(grid, gen.posterior(grid)[:, 1], color=colors["accent"],
-               label="génératif + Bayes")
-    right.plot(grid, 1 / (1 + np.exp(-(w * grid + b))), "--", color=colors["ink"],
-               label="régression logistique")
-    right.set(xlabel="pièces par logement", ylabel="p(cher | pièces)",
-              title="discriminatif : p(classe | pièces)")
+    right.plot(grid, gen.posterior(grid)[:, 1], color=colors["accent"], label="génératif + Bayes")
+    right.plot(
+        grid,
+        1 / (1 + np.exp(-(w * grid + b))),
+        "--",
+        color=colors["ink"],
+        label="régression logistique",
+    )
+    right.set(
+        xlabel="pièces par logement",
+        ylabel="p(cher | pièces)",
+        title="discriminatif : p(classe | pièces)",
+    )
     right.legend(fontsize=9)
     for a in (left, right):
         french_ticks(a)
@@ -118,6 +131,7 @@ def plot_generative_vs_discriminative(x, y, ax=None):
 
 
 # --- Du RNN au Transformer --------------------------------------------------------------------
+
 
 def position_influence(model, embedding, windows) -> np.ndarray:
     """Influence moyenne de chaque position passée sur la prédiction du dernier token.
@@ -143,11 +157,11 @@ def position_influence(model, embedding, windows) -> np.ndarray:
         logits = logits[0] if isinstance(logits, tuple) else logits
         logp = torch.log_softmax(logits[:, -1], dim=-1)
         logp.gather(1, target[:, None]).sum().backward()
-        norms = kept["emb"].grad.norm(dim=-1).mean(dim=0)   # (T − 1,)
+        norms = kept["emb"].grad.norm(dim=-1).mean(dim=0)  # (T − 1,)
     finally:
         handle.remove()
         model.zero_grad(set_to_none=True)
-    return norms.flip(0).detach().numpy()   # distance 1 = le dernier token lu
+    return norms.flip(0).detach().numpy()  # distance 1 = le dernier token lu
 
 
 def text_windows(tokenizer, text: str, length: int, n: int, seed: int = 0):
@@ -158,7 +172,7 @@ def text_windows(tokenizer, text: str, length: int, n: int, seed: int = 0):
     if len(ids) <= length:
         raise ValueError(f"Texte trop court : il faut plus de {length} tokens.")
     starts = np.random.default_rng(seed).integers(0, len(ids) - length, n)
-    return torch.stack([ids[s:s + length] for s in starts])
+    return torch.stack([ids[s : s + length] for s in starts])
 
 
 def plot_influence(curves: dict, window: int | None = None, ax=None):
@@ -175,16 +189,17 @@ def plot_influence(curves: dict, window: int | None = None, ax=None):
     for (name, values), color in zip(curves.items(), (colors["accent"], colors["ink"])):
         ax.semilogy(np.arange(1, len(values) + 1), values / values[0], color=color, label=name)
     if window:
-        ax.axvline(window, color=colors["muted"], ls=":",
-                   label=f"fenêtre du Transformer ({window})")
-    ax.set(xlabel="distance au token prédit (caractères)",
-           ylabel="influence / influence à 1")
+        ax.axvline(
+            window, color=colors["muted"], ls=":", label=f"fenêtre du Transformer ({window})"
+        )
+    ax.set(xlabel="distance au token prédit (caractères)", ylabel="influence / influence à 1")
     ax.legend()
     ax.figure.tight_layout()
     return ax
 
 
 # --- Pré-entraîner : l'objectif causal --------------------------------------------------------
+
 
 def causal_pairs(ids, n: int | None = None) -> list[tuple[list[int], int]]:
     """Les exemples d'entraînement d'un modèle causal : (tokens 0…t−1, token t) pour chaque t.
@@ -202,11 +217,20 @@ def causal_pairs_table(text: str, tokenizer, n: int = 6) -> str:
     ids = tokenizer.encode(text)
 
     def show(token_id):
-        return "`" + visible(tokenizer.decode_bytes([token_id]) if hasattr(
-            tokenizer, "decode_bytes") else tokenizer.decode([token_id]).encode()) + "`"
+        return (
+            "`"
+            + visible(
+                tokenizer.decode_bytes([token_id])
+                if hasattr(tokenizer, "decode_bytes")
+                else tokenizer.decode([token_id]).encode()
+            )
+            + "`"
+        )
 
-    rows = [(" ".join(show(i) for i in context), "→", show(target))
-            for context, target in causal_pairs(ids, n)]
+    rows = [
+        (" ".join(show(i) for i in context), "→", show(target))
+        for context, target in causal_pairs(ids, n)
+    ]
     return table_markdown(rows, ["contexte (entrée)", "", "token à prédire"], align="lcl")
 
 
@@ -225,10 +249,13 @@ def seed_rule_rows(n_params: float = 1e9) -> list[tuple[str, float, float]]:
     `llmlab.costs.training_memory` (FP32, Adam) ; la dernière est l'ordre de grandeur
     `ACTIVATIONS_RULE_OF_THUMB`."""
     per = training_memory(1, precision="fp32", optimizer="adam")
-    rows = [("poids (FP32)", per["weights"]), ("gradients (FP32)", per["gradients"]),
-            ("Adam : moyenne m (FP32)", per["optimizer"] / 2),
-            ("Adam : moyenne v (FP32)", per["optimizer"] / 2),
-            ("activations, tampons (ordre de grandeur)", ACTIVATIONS_RULE_OF_THUMB)]
+    rows = [
+        ("poids (FP32)", per["weights"]),
+        ("gradients (FP32)", per["gradients"]),
+        ("Adam : moyenne m (FP32)", per["optimizer"] / 2),
+        ("Adam : moyenne v (FP32)", per["optimizer"] / 2),
+        ("activations, tampons (ordre de grandeur)", ACTIVATIONS_RULE_OF_THUMB),
+    ]
     return [(name, b, b * n_params) for name, b in rows]
 
 
@@ -237,24 +264,37 @@ def seed_rule_table(n_params: float = 1e9) -> str:
     rows = seed_rule_rows(n_params)
     total = sum(r[1] for r in rows)
     lines = [(name, french_number(b, 0), f"{french_number(v / 1e9, 0)} Go") for name, b, v in rows]
-    lines.append(("**total**", f"**{french_number(total, 0)}**",
-                  f"**{french_number(total * n_params / 1e9, 0)} Go**"))
+    lines.append(
+        (
+            "**total**",
+            f"**{french_number(total, 0)}**",
+            f"**{french_number(total * n_params / 1e9, 0)} Go**",
+        )
+    )
     billions = french_general(n_params / 1e9, 3)
     header = f"pour {billions} milliard{'s' if n_params >= 2e9 else ''}"
     return table_markdown(lines, ["pour chaque paramètre", "octets", header], align="lrr")
 
 
 #: Les lignes de `llmlab.costs.training_memory`, en français.
-MEMORY_LABELS = {"weights": "poids", "gradients": "gradients", "optimizer": "Adam",
-                 "master_weights": "copie FP32", "activations": "activations"}
+MEMORY_LABELS = {
+    "weights": "poids",
+    "gradients": "gradients",
+    "optimizer": "Adam",
+    "master_weights": "copie FP32",
+    "activations": "activations",
+}
 
 
 def training_breakdown(n_params: float, precision: str = "mixed") -> str:
     """Une ligne lisible : le total pour entraîner avec Adam et ses morceaux non nuls,
     en Go (« 16 Go : poids 2, gradients 2, Adam 8, copie FP32 4 »)."""
     m = training_memory(n_params, precision=precision, optimizer="adam")
-    parts = ", ".join(f"{MEMORY_LABELS[k]} {french_general(v / 1e9, 3)}"
-                      for k, v in m.items() if k != "total" and v)
+    parts = ", ".join(
+        f"{MEMORY_LABELS[k]} {french_general(v / 1e9, 3)}"
+        for k, v in m.items()
+        if k != "total" and v
+    )
     return f"{french_general(m['total'] / 1e9, 3)} Go : {parts}"
 
 
@@ -271,6 +311,7 @@ def memory_table(models: dict) -> str:
     """Le tableau Markdown : pour chaque modèle ({nom: paramètres}), la mémoire des poids
     pour servir en FP32, FP16, int4, et pour entraîner avec Adam en précision mixte (hors
     activations et cache KV)."""
+
     def size(n_bytes):
         for unit, scale in (("To", 1e12), ("Go", 1e9), ("Mo", 1e6)):
             if n_bytes >= scale:
@@ -294,14 +335,19 @@ SIZE_GUIDE = (
 def size_table(guide=SIZE_GUIDE) -> str:
     """Le tableau Markdown « taille selon la tâche », avec la place des poids en FP16
     (`llmlab.costs.model_memory`)."""
-    rows = [(f"{french_number(n / 1e9, 0)} milliard{'s' if n >= 2e9 else ''}",
-             f"{french_general(model_memory(n, 'float16') / 1e9, 3)} Go", task)
-            for n, task in guide]
-    return table_markdown(rows, ["paramètres", "poids en FP16", "tâches typiques"],
-                          align="lrl")
+    rows = [
+        (
+            f"{french_number(n / 1e9, 0)} milliard{'s' if n >= 2e9 else ''}",
+            f"{french_general(model_memory(n, 'float16') / 1e9, 3)} Go",
+            task,
+        )
+        for n, task in guide
+    ]
+    return table_markdown(rows, ["paramètres", "poids en FP16", "tâches typiques"], align="lrl")
 
 
 # --- INT8 à côté des flottants ------------------------------------------------------------------
+
 
 def int8_roundtrip(values, scale: float | None = None):
     """``values`` quantifiées en int8 absmax puis relues : (relues, échelle). Sans

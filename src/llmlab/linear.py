@@ -4,6 +4,7 @@ On ajuste une droite (ou un hyperplan) de trois façons qui doivent donner le m�
 la forme close des moindres carrés, une descente de gradient écrite à la main en NumPy, et un
 neurone Keras entraîné par SGD. Comparer les trois montre ce que fait un « entraînement ».
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ def child_height_data(n=7, seed=42):
 
 # --- Forme close -----------------------------------------------------------------------------
 
+
+# fmt: off
 def least_squares(x, y):
     """Pente et ordonnée à l'origine qui minimisent la MSE,
     pour une seule variable.
@@ -43,6 +46,7 @@ def least_squares(x, y):
     slope = cov / var
     intercept = y_mean - slope * x_mean
     return slope, intercept
+# fmt: on
 
 
 def least_squares_multi(X, y):
@@ -71,6 +75,7 @@ def mae(y_true, y_pred):
 
 # --- Normalisation ---------------------------------------------------------------------------
 
+
 def normalize(v):
     """Centre et réduit v (colonne par colonne) ; renvoie (v_n, moyenne, écart type).
 
@@ -93,6 +98,7 @@ def denormalize_line(w_n, b_n, x_mean, x_std, y_mean, y_std):
 
 
 # --- Descente de gradient en NumPy -----------------------------------------------------------
+
 
 def mse_gradient(x, y, w, b):
     """Gradient de la MSE de la droite w·x + b, calculé à la main.
@@ -131,6 +137,7 @@ def gradient_descent(x, y, lr=0.01, epochs=200, w0=0.0, b0=0.0):
 
 
 # --- Le même neurone avec Keras --------------------------------------------------------------
+
 
 def make_one_neuron(learning_rate=0.01, seed=42):
     """Un neurone sans activation (ŷ = w·x + b), entraîné par SGD sur la MSE.
@@ -213,6 +220,7 @@ def keras_loss_history(epochs=200, learning_rate=0.01, seed=42):
 
 
 # --- Régression multiple : Boston Housing ----------------------------------------------------
+
 
 def boston_closed_form(data=None):
     """Prix des logements (k$) prédit par les moindres carrés sur les 13 variables.

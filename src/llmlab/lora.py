@@ -18,6 +18,7 @@ retrouver le modèle de base intact.
 Même initialisation et même calcul que la bibliothèque ``peft`` de
 Hugging Face (testé : mêmes A, B et W, mêmes sorties).
 """
+
 from __future__ import annotations
 
 import math
@@ -40,30 +41,31 @@ class LoRALinear(nn.Module):
     (Kaiming uniforme), ``lora_B`` (sortie × r) vaut zéro.
     """
 
-    def __init__(self, base: nn.Linear, r: int = 4,
-                 alpha: float = 8.0):
+    def __init__(self, base: nn.Linear, r: int = 4, alpha: float = 8.0):
         super().__init__()
         if isinstance(r, bool) or not isinstance(r, int) or r < 1:
-            raise ValueError(f"Le rang r doit être un entier ≥ 1 "
-                             f"(reçu : {r!r}).")
+            raise ValueError(f"Le rang r doit être un entier ≥ 1 (reçu : {r!r}).")
         self.base, self.r, self.alpha = base, r, alpha
         self.scaling = alpha / r
         base.requires_grad_(False)
         w = base.weight
-        self.lora_A = nn.Parameter(torch.empty(
-            r, base.in_features, dtype=w.dtype, device=w.device))
-        self.lora_B = nn.Parameter(torch.zeros(
-            base.out_features, r, dtype=w.dtype, device=w.device))
+        self.lora_A = nn.Parameter(torch.empty(r, base.in_features, dtype=w.dtype, device=w.device))
+        self.lora_B = nn.Parameter(
+            torch.zeros(base.out_features, r, dtype=w.dtype, device=w.device)
+        )
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
 
+    # fmt: off
     def forward(self, x):
         update = x @ self.lora_A.T @ self.lora_B.T
         return self.base(x) + self.scaling * update
+    # fmt: on
 
     def delta_weight(self) -> torch.Tensor:
         """La mise à jour (α/r)·B·A, de la forme de W."""
         return self.scaling * self.lora_B @ self.lora_A
 
+    # fmt: off
     def merged(self) -> nn.Linear:
         """Un ``nn.Linear`` ordinaire de poids W + (α/r)·B·A."""
         base = self.base
@@ -76,6 +78,7 @@ class LoRALinear(nn.Module):
             if base.bias is not None:
                 out.bias.copy_(base.bias)
         return out
+    # fmt: on
 
     def extra_repr(self) -> str:
         return f"r={self.r}, alpha={self.alpha}"
@@ -83,12 +86,12 @@ class LoRALinear(nn.Module):
 
 def _replace(model: nn.Module, name: str, new: nn.Module) -> None:
     parent, _, child = name.rpartition(".")
-    setattr(model.get_submodule(parent) if parent else model,
-            child, new)
+    setattr(model.get_submodule(parent) if parent else model, child, new)
 
 
-def apply_lora(model: nn.Module, targets=("qkv", "out_proj"),
-               r: int = 4, alpha: float = 8.0) -> nn.Module:
+def apply_lora(
+    model: nn.Module, targets=("qkv", "out_proj"), r: int = 4, alpha: float = 8.0
+) -> nn.Module:
     """Gèle tout ``model`` et remplace chaque ``nn.Linear`` dont
     le nom finit par un des ``targets`` par un :class:`LoRALinear`
     (sur place ; rend ``model``). Les tirages de A suivent la
@@ -98,23 +101,25 @@ def apply_lora(model: nn.Module, targets=("qkv", "out_proj"),
     de GPT-2) : une seule mise à jour de rang r pour les trois.
     """
     model.requires_grad_(False)
-    names = [name for name, m in model.named_modules()
-             if isinstance(m, nn.Linear)
-             and name.rpartition(".")[2] in targets]
+    names = [
+        name
+        for name, m in model.named_modules()
+        if isinstance(m, nn.Linear) and name.rpartition(".")[2] in targets
+    ]
     if not names:
-        raise ValueError(f"Aucune couche nn.Linear nommée {targets} "
-                         "dans ce modèle : vérifiez les noms avec "
-                         "model.named_modules().")
+        raise ValueError(
+            f"Aucune couche nn.Linear nommée {targets} "
+            "dans ce modèle : vérifiez les noms avec "
+            "model.named_modules()."
+        )
     for name in names:
-        _replace(model, name,
-                 LoRALinear(model.get_submodule(name), r, alpha))
+        _replace(model, name, LoRALinear(model.get_submodule(name), r, alpha))
     return model
 
 
 def lora_layers(model: nn.Module):
     """(nom, LoRALinear) de chaque couche adaptée."""
-    return [(n, m) for n, m in model.named_modules()
-            if isinstance(m, LoRALinear)]
+    return [(n, m) for n, m in model.named_modules() if isinstance(m, LoRALinear)]
 
 
 def merge_lora(model: nn.Module) -> nn.Module:
@@ -136,9 +141,11 @@ def remove_lora(model: nn.Module) -> nn.Module:
 def lora_state_dict(model: nn.Module) -> dict:
     """Les seuls tenseurs de l'adaptateur (A et B de chaque
     couche) : ce qu'on enregistre et qu'on partage."""
-    return {k: v.detach().clone()
-            for k, v in model.state_dict().items()
-            if k.rpartition(".")[2] in ("lora_A", "lora_B")}
+    return {
+        k: v.detach().clone()
+        for k, v in model.state_dict().items()
+        if k.rpartition(".")[2] in ("lora_A", "lora_B")
+    }
 
 
 def load_lora(model: nn.Module, state: dict) -> nn.Module:
@@ -149,7 +156,8 @@ def load_lora(model: nn.Module, state: dict) -> nn.Module:
         raise ValueError(
             "Cet adaptateur ne correspond pas au modèle (clés en "
             f"trop ou manquantes : {sorted(missing)[:4]}) : appelez "
-            "apply_lora avec les mêmes cibles et le même rang.")
+            "apply_lora avec les mêmes cibles et le même rang."
+        )
     model.load_state_dict(state, strict=False)
     return model
 
@@ -157,5 +165,4 @@ def load_lora(model: nn.Module, state: dict) -> nn.Module:
 def trainable_share(model: nn.Module) -> tuple[int, int]:
     """(paramètres entraînables, paramètres en tout)."""
     params = list(model.parameters())
-    return (sum(p.numel() for p in params if p.requires_grad),
-            sum(p.numel() for p in params))
+    return (sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params))

@@ -18,16 +18,17 @@ vraie classe ; colonnes : la classe prédite, comme scikit-learn) :
 NumPy seulement ; les tests comparent à ``sklearn.metrics`` et à
 ``torch.nn.functional.cross_entropy``.
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-
 # --------------------------------------------------------------------------
 # Les métriques d'un modèle de langage
 # --------------------------------------------------------------------------
+
 
 def cross_entropy(probs, targets) -> float:
     """−ln p[cible], en moyenne sur les positions (en nats).
@@ -55,6 +56,7 @@ def bits_per_token(loss: float) -> float:
 # Classification
 # --------------------------------------------------------------------------
 
+
 def confusion_matrix(y_true, y_pred, labels=None) -> np.ndarray:
     """``M[i, j]`` : le nombre d'exemples de la classe ``labels[i]``
     prédits ``labels[j]``."""
@@ -74,7 +76,7 @@ def accuracy(y_true, y_pred) -> float:
 
 
 def _ratio(num: int, den: int) -> float:
-    return num / den if den else 0.0     # comme sklearn : 0 si vide
+    return num / den if den else 0.0  # comme sklearn : 0 si vide
 
 
 def precision(y_true, y_pred, positive=1) -> float:
@@ -103,9 +105,12 @@ def from_confusion(m) -> dict:
     (la classe positive en second, comme ``labels=[0, 1]``)."""
     (tn, fp), (fn, tp) = np.asarray(m).tolist()
     p, r = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
-    return {"exactitude": _ratio(tp + tn, tn + fp + fn + tp),
-            "précision": p, "rappel": r,
-            "F1": _ratio(2 * p * r, p + r) if p + r else 0.0}
+    return {
+        "exactitude": _ratio(tp + tn, tn + fp + fn + tp),
+        "précision": p,
+        "rappel": r,
+        "F1": _ratio(2 * p * r, p + r) if p + r else 0.0,
+    }
 
 
 def plot_confusion(m, labels, ax=None):
@@ -121,8 +126,7 @@ def plot_confusion(m, labels, ax=None):
     ax.imshow(m, cmap="Greys", vmin=0, vmax=m.max() * 1.6)
     for i in range(m.shape[0]):
         for j in range(m.shape[1]):
-            ax.text(j, i, str(m[i, j]), ha="center", va="center",
-                    fontsize=16)
+            ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=16)
     ax.set_xticks(range(len(labels)), labels)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlabel("classe prédite")

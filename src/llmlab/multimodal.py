@@ -11,6 +11,7 @@
   colonne (la légende cherche son image), moyennées (:func:`clip_loss`). Une image nouvelle
   se classe ensuite sans exemple : sa légende la plus proche (:func:`zero_shot_probs`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,10 @@ def vit_token_count(height: int, width: int, patch: int, cls_token: bool = False
         if not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{name} doit être un entier ≥ 1 (reçu {value!r}).")
     if height % patch or width % patch:
-        raise ValueError(f"Une image {height} × {width} ne se coupe pas en patchs de "
-                         f"{patch} × {patch} : chaque côté doit être un multiple de {patch}.")
+        raise ValueError(
+            f"Une image {height} × {width} ne se coupe pas en patchs de "
+            f"{patch} × {patch} : chaque côté doit être un multiple de {patch}."
+        )
     return (height // patch) * (width // patch) + int(cls_token)
 
 
@@ -43,7 +46,7 @@ def patchify(image, patch: int) -> np.ndarray:
     if image.ndim != 3:
         raise ValueError(f"Une image a la forme (H, W) ou (H, W, C) ; reçu {image.shape}.")
     h, w, c = image.shape
-    vit_token_count(h, w, patch)            # vérifie que les patchs tombent juste
+    vit_token_count(h, w, patch)  # vérifie que les patchs tombent juste
     grid = image.reshape(h // patch, patch, w // patch, patch, c)
     return grid.transpose(0, 2, 1, 3, 4).reshape(-1, patch * patch * c)
 
@@ -56,8 +59,10 @@ def clip_logits(image_emb, text_emb, temperature: float = 0.07) -> np.ndarray:
     image_emb = np.atleast_2d(np.asarray(image_emb, dtype=float))
     text_emb = np.atleast_2d(np.asarray(text_emb, dtype=float))
     if image_emb.shape[1] != text_emb.shape[1]:
-        raise ValueError("Images et textes doivent être des vecteurs de même dimension "
-                         f"(reçu {image_emb.shape} et {text_emb.shape}).")
+        raise ValueError(
+            "Images et textes doivent être des vecteurs de même dimension "
+            f"(reçu {image_emb.shape} et {text_emb.shape})."
+        )
     return cosine_similarity(image_emb, text_emb) / temperature
 
 
@@ -85,13 +90,16 @@ def clip_loss(image_emb, text_emb, temperature: float = 0.07) -> float:
     image), la bonne paire étant sur la diagonale, moyennées."""
     logits = clip_logits(image_emb, text_emb, temperature)
     if logits.shape[0] != logits.shape[1]:
-        raise ValueError("Il faut autant d'images que de légendes : la paire i est "
-                         f"(image i, légende i) ; reçu {logits.shape[0]} images et "
-                         f"{logits.shape[1]} légendes.")
+        raise ValueError(
+            "Il faut autant d'images que de légendes : la paire i est "
+            f"(image i, légende i) ; reçu {logits.shape[0]} images et "
+            f"{logits.shape[1]} légendes."
+        )
     return (_cross_entropy_diagonal(logits) + _cross_entropy_diagonal(logits.T)) / 2
 
 
 # --- Figures -----------------------------------------------------------------------------------
+
 
 def plot_patches(image, patch: int, axes=None):
     """L'image avec la grille de ses patchs numérotés, puis la
@@ -106,8 +114,9 @@ def plot_patches(image, patch: int, axes=None):
     image = np.asarray(image, dtype=float)
     tokens = patchify(image, patch)
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained",
-                               gridspec_kw={"width_ratios": [1, 1.6]})
+        _, axes = plt.subplots(
+            1, 2, figsize=(10, 4), layout="constrained", gridspec_kw={"width_ratios": [1, 1.6]}
+        )
     h, w = image.shape[:2]
     axes[0].imshow(image, cmap="gray_r", vmin=0, vmax=image.max() or 1)
     for i in range(0, h + 1, patch):
@@ -116,9 +125,16 @@ def plot_patches(image, patch: int, axes=None):
         axes[0].axvline(j - 0.5, color=accent, linewidth=2)
     for k in range(len(tokens)):
         row, col = divmod(k, w // patch)
-        axes[0].text(col * patch + patch / 2 - 0.5, row * patch + patch / 2 - 0.5, str(k),
-                     ha="center", va="center", color=accent, fontsize=18,
-                     fontweight="bold")
+        axes[0].text(
+            col * patch + patch / 2 - 0.5,
+            row * patch + patch / 2 - 0.5,
+            str(k),
+            ha="center",
+            va="center",
+            color=accent,
+            fontsize=18,
+            fontweight="bold",
+        )
     axes[0].set_title(f"image {h} × {w}, patchs {patch} × {patch}")
     axes[1].imshow(tokens, cmap="gray_r", vmin=0, vmax=image.max() or 1, aspect="auto")
     axes[1].set_yticks(range(len(tokens)))
@@ -148,9 +164,16 @@ def plot_similarity(matrix, image_labels, text_labels, ax=None, title=None):
     ax.imshow(matrix, cmap="Greys", vmin=matrix.min() - 0.3 * np.ptp(matrix))
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
-            ax.text(j, i, french_number(matrix[i, j], 2), ha="center", va="center",
-                    fontsize=14, color="white" if i == j else "black",
-                    fontweight="bold" if i == j else "normal")
+            ax.text(
+                j,
+                i,
+                french_number(matrix[i, j], 2),
+                ha="center",
+                va="center",
+                fontsize=14,
+                color="white" if i == j else "black",
+                fontweight="bold" if i == j else "normal",
+            )
     ax.set_xticks(range(len(text_labels)), text_labels)
     ax.set_yticks(range(len(image_labels)), image_labels)
     ax.set_xlabel("légendes")

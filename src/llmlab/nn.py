@@ -7,6 +7,7 @@ sur Boston Housing à celui de Keras.
 
 Convention : un lot de données ``x`` a la forme (batch, n_in), une ligne par exemple.
 """
+
 import math
 from typing import NamedTuple
 
@@ -119,6 +120,7 @@ def get_activation(name):
     if name not in ACTIVATIONS:
         raise ValueError(f"Activation inconnue : {name!r}. Choix : {', '.join(ACTIVATIONS)}.")
     return ACTIVATIONS[name]
+
 
 # ---------------------------------------------------------------------------
 # Fonctions de coût (pertes) et leur gradient par rapport à la sortie du réseau
@@ -236,6 +238,7 @@ class Dense:
         self.z = x @ self.W + self.b
         return self.h(self.z)
 
+    # fmt: off
     def backward(self, grad_y):
         """Reçoit dL/dy, remplit dW et db, renvoie dL/dx.
 
@@ -249,6 +252,7 @@ class Dense:
         self.dW = self.x.T @ grad_z
         self.db = grad_z.sum(axis=0)
         return grad_z @ self.W.T
+    # fmt: on
 
 
 class MLP:
@@ -263,11 +267,12 @@ class MLP:
         if isinstance(activations, str):
             activations = [activations] * (len(sizes) - 1)
         if len(activations) != len(sizes) - 1:
-            raise ValueError(
-                f"{len(sizes) - 1} couche(s) mais {len(activations)} activation(s)")
+            raise ValueError(f"{len(sizes) - 1} couche(s) mais {len(activations)} activation(s)")
         rng = np.random.default_rng(seed)
-        self.layers = [Dense(n_in, n_out, act, rng)
-                       for n_in, n_out, act in zip(sizes[:-1], sizes[1:], activations)]
+        self.layers = [
+            Dense(n_in, n_out, act, rng)
+            for n_in, n_out, act in zip(sizes[:-1], sizes[1:], activations)
+        ]
 
     def forward(self, x):
         """Passage avant : la sortie d'une couche est l'entrée de la suivante."""
@@ -277,6 +282,7 @@ class MLP:
 
     __call__ = forward
 
+    # fmt: off
     def backward(self, grad):
         """Passage arrière : la règle de chaîne, de la dernière
         couche à la première.
@@ -289,6 +295,7 @@ class MLP:
         for layer in reversed(self.layers):
             grad = layer.backward(grad)
         return grad
+    # fmt: on
 
     def parameters(self):
         """[W¹, b¹, W², b², …] : les tableaux eux-mêmes (modifiés sur place)."""
@@ -302,13 +309,14 @@ class MLP:
         """Nombre de paramètres : pour chaque couche n_in·n_out poids + n_out biais."""
         return sum(p.size for p in self.parameters())
 
+    # fmt: off
     def step(self, lr):
         """Un pas de descente de gradient : θ <- θ - lr·∇θL."""
         for p, g in zip(self.parameters(), self.gradients()):
             p -= lr * g  # sur place : le tableau du réseau change
+    # fmt: on
 
-    def fit(self, X, y, epochs=100, lr=0.01, batch_size=None, loss="mse",
-            seed=0, progress=False):
+    def fit(self, X, y, epochs=100, lr=0.01, batch_size=None, loss="mse", seed=0, progress=False):
         """Entraîne par descente de gradient ; renvoie la perte de chaque epoch.
 
         batch_size=None : un pas par epoch sur tout le jeu (plein lot, comme au cours).
@@ -325,13 +333,14 @@ class MLP:
             order = rng.permutation(n) if batch_size < n else np.arange(n)
             total = 0.0
             for start in range(0, n, batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 y_pred = self.forward(X[idx])
                 total += loss_fn(y_pred, y[idx]) * len(idx)
                 self.backward(loss_grad(y_pred, y[idx]))
                 self.step(lr)
             history.append(total / n)
         return history
+
 
 # ---------------------------------------------------------------------------
 # Vérification des gradients par différences finies
@@ -372,15 +381,16 @@ def gradient_check(f, params, grads, eps=1e-6):
     numeric = numerical_gradient(f, params, eps)
     return max(relative_error(g, n) for g, n in zip(grads, numeric))
 
+
 # ---------------------------------------------------------------------------
 # Boston Housing : la même régression en NumPy et en Keras
 # ---------------------------------------------------------------------------
 
 
 class TrainResult(NamedTuple):
-    model: object       # le réseau entraîné (MLP NumPy ou modèle Keras)
-    history: list       # perte (MSE du train) à chaque epoch
-    test_mse: float     # MSE sur le jeu de test, en (k$)²
+    model: object  # le réseau entraîné (MLP NumPy ou modèle Keras)
+    history: list  # perte (MSE du train) à chaque epoch
+    test_mse: float  # MSE sur le jeu de test, en (k$)²
 
 
 def boston_data(data=None):
@@ -392,6 +402,7 @@ def boston_data(data=None):
     """
     if data is None:
         from llmlab.data import load_boston_housing
+
         data = load_boston_housing()
     (x_train, y_train), (x_test, y_test) = data
     mean, std = x_train.mean(axis=0), x_train.std(axis=0)
@@ -419,8 +430,7 @@ def train_boston_numpy(hidden=None, epochs=500, lr=0.01, seed=0, data=None):
 
 
 #: Nos noms d'activation -> ceux de Keras.
-KERAS_ACTIVATIONS = {"identity": "linear", "sigmoid": "sigmoid", "tanh": "tanh",
-                     "relu": "relu"}
+KERAS_ACTIVATIONS = {"identity": "linear", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu"}
 
 
 def to_keras(mlp):
@@ -447,10 +457,12 @@ def train_boston_keras(hidden=None, epochs=500, lr=0.01, seed=0, data=None):
     (x_train, y_train), (x_test, y_test) = boston_data(data)
     model = to_keras(boston_mlp(x_train.shape[1], hidden, seed))
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss="mse")
-    fit = model.fit(x_train, y_train, epochs=epochs, batch_size=len(x_train),
-                    shuffle=False, verbose=0)
+    fit = model.fit(
+        x_train, y_train, epochs=epochs, batch_size=len(x_train), shuffle=False, verbose=0
+    )
     test_mse = model.evaluate(x_test, y_test, batch_size=len(x_test), verbose=0)
     return TrainResult(model, fit.history["loss"], float(test_mse))
+
 
 # ---------------------------------------------------------------------------
 # La taille des vrais modèles
@@ -459,9 +471,9 @@ def train_boston_keras(hidden=None, epochs=500, lr=0.01, seed=0, data=None):
 
 class ModelSize(NamedTuple):
     name: str
-    n_layers: int   # nombre de blocs Transformer empilés
-    d_model: int    # dimension cachée : taille du vecteur qui passe de couche en couche
-    n_params: int   # nombre total de paramètres
+    n_layers: int  # nombre de blocs Transformer empilés
+    d_model: int  # dimension cachée : taille du vecteur qui passe de couche en couche
+    n_params: int  # nombre total de paramètres
 
 
 #: Tailles de quelques LLM. Les nombres de paramètres se recomptent à partir
@@ -505,8 +517,7 @@ def plot_network(sizes, ax=None, labels=None):
     from llmlab.style import read_palette
 
     if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError("il faut au moins deux couches d'au moins un neurone, "
-                         f"pas {list(sizes)}")
+        raise ValueError(f"il faut au moins deux couches d'au moins un neurone, pas {list(sizes)}")
     colors = read_palette()
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 3.6))
@@ -520,13 +531,34 @@ def plot_network(sizes, ax=None, labels=None):
     for k, column in enumerate(columns):
         for i, (cx, cy) in enumerate(column, start=1):
             text = f"x{_subscript(i)}" if k == 0 else f"ŷ{_subscript(i)}" if k == last else "h"
-            ax.add_patch(plt.Circle((cx, cy), radius, zorder=2,
-                                    facecolor=colors["sheet"] if k == 0 else colors["ink"],
-                                    edgecolor=colors["rule"] if k == 0 else colors["ink"]))
-            ax.text(cx, cy, text, ha="center", va="center", zorder=3, fontsize=12,
-                    color=colors["ink"] if k == 0 else colors["paper"])
-        ax.text(k * gap, -(max(sizes) - 1) / 2 - 0.7, (labels or layer_labels(sizes))[k],
-                ha="center", va="top", color=colors["muted"], fontsize=13)
+            ax.add_patch(
+                plt.Circle(
+                    (cx, cy),
+                    radius,
+                    zorder=2,
+                    facecolor=colors["sheet"] if k == 0 else colors["ink"],
+                    edgecolor=colors["rule"] if k == 0 else colors["ink"],
+                )
+            )
+            ax.text(
+                cx,
+                cy,
+                text,
+                ha="center",
+                va="center",
+                zorder=3,
+                fontsize=12,
+                color=colors["ink"] if k == 0 else colors["paper"],
+            )
+        ax.text(
+            k * gap,
+            -(max(sizes) - 1) / 2 - 0.7,
+            (labels or layer_labels(sizes))[k],
+            ha="center",
+            va="top",
+            color=colors["muted"],
+            fontsize=13,
+        )
     half = (max(sizes) - 1) / 2
     ax.set_xlim(-gap / 2, last * gap + gap / 2)
     ax.set_ylim(-half - 1.4, half + 0.5)

@@ -18,6 +18,7 @@ hyperparamètres, mêmes valeurs par défaut) : les tests vérifient qu'elle
 fait les mêmes pas, pas après pas. Elles prennent une liste de
 tenseurs torch dont ``.grad`` est rempli par ``backward()``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -34,10 +35,9 @@ class Optimizer:
         if not self.params:
             raise ValueError("L'optimiseur n'a reçu aucun paramètre.")
         if not lr > 0:
-            raise ValueError(f"Le taux d'apprentissage doit être > 0 "
-                             f"(reçu : {lr!r}).")
+            raise ValueError(f"Le taux d'apprentissage doit être > 0 (reçu : {lr!r}).")
         self.lr = lr
-        self.t = 0                      # pas déjà faits
+        self.t = 0  # pas déjà faits
 
     def zero_grad(self):
         for p in self.params:
@@ -100,8 +100,7 @@ class Adam(Optimizer):
     il passe alors par la division par √v̂.
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                 weight_decay=0.0):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
         self.b1, self.b2 = betas
         self.eps, self.wd = eps, weight_decay
@@ -112,6 +111,7 @@ class Adam(Optimizer):
         """L2 couplé : λ·w s'ajoute au gradient."""
         return g + self.wd * p if self.wd else g
 
+    # fmt: off
     def update(self, i, p, g):
         g = self.decay(p, g)
         b1, b2, t = self.b1, self.b2, self.t
@@ -120,29 +120,29 @@ class Adam(Optimizer):
         m_hat = self.m[i] / (1 - b1 ** t)   # correction du biais
         v_hat = self.v[i] / (1 - b2 ** t)
         p -= self.lr * m_hat / (v_hat.sqrt() + self.eps)
+    # fmt: on
 
 
 class AdamW(Adam):
     """Adam, et la décroissance des poids découplée :
     w ← w − lr·λ·w, hors du gradient (défaut de torch : λ = 0,01)."""
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
-                 weight_decay=0.01):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
         super().__init__(params, lr, betas, eps, weight_decay)
 
+    # fmt: off
     def decay(self, p, g):
         p *= 1 - self.lr * self.wd     # les poids rétrécissent
         return g                       # le gradient reste intact
+    # fmt: on
 
 
 def make_optimizer(name: str, params, lr: float, **kwargs) -> Optimizer:
     """``make_optimizer("Adam", params, 1e-3)`` : un optimiseur par son
     nom (``OPTIMIZERS``)."""
-    classes = {"SGD": SGD, "Moment": Momentum, "RMSprop": RMSprop,
-               "Adam": Adam, "AdamW": AdamW}
+    classes = {"SGD": SGD, "Moment": Momentum, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW}
     if name not in classes:
-        raise ValueError(f"Optimiseur inconnu : « {name} » ; possibles : "
-                         f"{', '.join(OPTIMIZERS)}.")
+        raise ValueError(f"Optimiseur inconnu : « {name} » ; possibles : {', '.join(OPTIMIZERS)}.")
     return classes[name](params, lr, **kwargs)
 
 
@@ -150,25 +150,25 @@ def make_optimizer(name: str, params, lr: float, **kwargs) -> Optimizer:
 # Surfaces de perte à deux poids, pour voir les trajectoires
 # --------------------------------------------------------------------------
 
+
 def rosenbrock(w):
     """La vallée de Rosenbrock : un creux en banane, minimum
     0 en (1, 1). Facile à trouver, lent à parcourir."""
     x, y = w[..., 0], w[..., 1]
-    return (1 - x) ** 2 + 100 * (y - x ** 2) ** 2
+    return (1 - x) ** 2 + 100 * (y - x**2) ** 2
 
 
 def ravine(w):
     """Un ravin : une parabole 50 fois plus raide en y qu'en x,
     minimum 0 en (0, 0)."""
     x, y = w[..., 0], w[..., 1]
-    return 0.5 * x ** 2 + 25 * y ** 2
+    return 0.5 * x**2 + 25 * y**2
 
 
 SURFACES = {"rosenbrock": rosenbrock, "ravin": ravine}
 
 
-def trajectory(name: str, surface, start, lr: float, steps: int,
-               **kwargs):
+def trajectory(name: str, surface, start, lr: float, steps: int, **kwargs):
     """Les positions ``(steps + 1, 2)`` et les pertes ``(steps + 1,)``
     de l'optimiseur ``name`` parti de ``start`` sur ``surface``."""
     w = torch.tensor(start, dtype=torch.float64, requires_grad=True)
@@ -185,8 +185,7 @@ def trajectory(name: str, surface, start, lr: float, steps: int,
     return torch.stack(points).numpy(), losses
 
 
-def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
-                      ylim=(-1, 3)):
+def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2), ylim=(-1, 3)):
     """Lignes de niveau de ``surface`` et une trajectoire par run
     (``{nom: positions}``, les positions de `trajectory`)."""
     import matplotlib.pyplot as plt
@@ -201,13 +200,19 @@ def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
     xs = np.linspace(*xlim, 300)
     ys = np.linspace(*ylim, 300)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1)
-    z = np.log1p(surface(grid))        # échelle log : le creux se voit
+    z = np.log1p(surface(grid))  # échelle log : le creux se voit
     ax.contour(xs, ys, z, levels=14, colors="#bbbbbb", linewidths=0.7)
     markers = "os^Dv"
     for k, (label, pts) in enumerate(runs.items()):
-        ax.plot(pts[:, 0], pts[:, 1], marker=markers[k % 5], markevery=
-                max(1, len(pts) // 12), markersize=4, linewidth=1.4,
-                label=label)
+        ax.plot(
+            pts[:, 0],
+            pts[:, 1],
+            marker=markers[k % 5],
+            markevery=max(1, len(pts) // 12),
+            markersize=4,
+            linewidth=1.4,
+            label=label,
+        )
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("poids 1")
@@ -217,13 +222,12 @@ def plot_trajectories(runs: dict, surface, ax=None, xlim=(-2, 2),
     return ax
 
 
-def adam_step_by_hand(w, g, m, v, t, lr=1e-3, b1=0.9, b2=0.999,
-                      eps=1e-8):
+def adam_step_by_hand(w, g, m, v, t, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8):
     """Un pas d'Adam sur des nombres ou des tableaux : ``(w, m, v)``
     après le pas ``t`` (compté à partir de 1). Les formules
     d'`Adam.update`."""
     m = b1 * m + (1 - b1) * g
     v = b2 * v + (1 - b2) * g * g
-    m_hat = m / (1 - b1 ** t)
-    v_hat = v / (1 - b2 ** t)
-    return w - lr * m_hat / (v_hat ** 0.5 + eps), m, v
+    m_hat = m / (1 - b1**t)
+    v_hat = v / (1 - b2**t)
+    return w - lr * m_hat / (v_hat**0.5 + eps), m, v

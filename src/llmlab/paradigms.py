@@ -14,6 +14,7 @@
 
 NumPy seulement ; ``kmeans`` est comparé à ``sklearn.cluster.KMeans``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -39,7 +40,7 @@ def kmeans(x, k: int, steps: int = 100, seed: int = 0, centres=None):
             break
         groups = new
         for j in range(k):
-            if np.any(groups == j):        # un groupe vide garde son centre
+            if np.any(groups == j):  # un groupe vide garde son centre
                 centres[j] = x[groups == j].mean(axis=0)
     return centres, groups
 
@@ -48,11 +49,10 @@ def next_token_pairs(text: str, context: int, n: int | None = None):
     """Les exemples (contexte → caractère suivant) qu'un texte brut
     fournit sans aucune étiquette écrite à la main."""
     stop = len(text) - context if n is None else min(n, len(text) - context)
-    return [(text[i:i + context], text[i + context]) for i in range(stop)]
+    return [(text[i : i + context], text[i + context]) for i in range(stop)]
 
 
-def masked_words(sentence: str, rate: float = 0.15, seed: int = 0,
-                 mask: str = "[MASK]"):
+def masked_words(sentence: str, rate: float = 0.15, seed: int = 0, mask: str = "[MASK]"):
     """``(phrase masquée, mots à deviner)`` : chaque mot est caché avec
     probabilité ``rate`` (au moins un), comme dans le pré-entraînement
     de BERT."""

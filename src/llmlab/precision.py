@@ -17,6 +17,7 @@ faut choisir :
 Les valeurs viennent de ``torch.finfo`` : rien n'est recopié à la
 main (testé contre les définitions IEEE).
 """
+
 from __future__ import annotations
 
 import math
@@ -24,8 +25,7 @@ import math
 import torch
 
 #: Les trois formats comparés, dans l'ordre des tableaux.
-FORMATS = {"FP32": torch.float32, "FP16": torch.float16,
-           "BF16": torch.bfloat16}
+FORMATS = {"FP32": torch.float32, "FP16": torch.float16, "BF16": torch.bfloat16}
 
 #: Des valeurs qui montrent la différence : un débordement en FP16
 #: (70 000), un soupçon sous son plus petit nombre (10⁻⁸), et un
@@ -55,8 +55,7 @@ def float_formats():
     """Un DataFrame : une colonne par format (FP32, FP16, BF16)."""
     import pandas as pd
 
-    return pd.DataFrame({name: format_info(dtype)
-                         for name, dtype in FORMATS.items()})
+    return pd.DataFrame({name: format_info(dtype) for name, dtype in FORMATS.items()})
 
 
 def cast(value: float, dtype: torch.dtype) -> float:
@@ -72,9 +71,9 @@ def cast_examples(values=EXAMPLES):
     import pandas as pd
 
     return pd.DataFrame(
-        {name: [cast(v, dtype) for v in values]
-         for name, dtype in FORMATS.items()},
-        index=list(values))
+        {name: [cast(v, dtype) for v in values] for name, dtype in FORMATS.items()},
+        index=list(values),
+    )
 
 
 def _short(x: float) -> str:
@@ -91,8 +90,7 @@ def _short(x: float) -> str:
     if abs(x) >= 1e7 or abs(x) < 1e-2:
         mantissa, exponent = f"{x:.4e}".split("e")
         mantissa = mantissa.rstrip("0").rstrip(".")
-        return (f"{mantissa.replace('.', ',')}·10^"
-                f"{int(exponent)}^".replace("-", "−"))
+        return f"{mantissa.replace('.', ',')}·10^{int(exponent)}^".replace("-", "−")
     return french_general(x, 7)
 
 
@@ -101,11 +99,20 @@ def formats_table() -> str:
     from llmlab.display import french_number, table_markdown
 
     df = float_formats()
-    rows = [(label, *(french_number(v, 0) if label in
-                      ("bits", "exposant", "mantisse")
-                      else french_number(v, 1) if label == "chiffres"
-                      else _short(v) for v in df.loc[label]))
-            for label in df.index]
+    rows = [
+        (
+            label,
+            *(
+                french_number(v, 0)
+                if label in ("bits", "exposant", "mantisse")
+                else french_number(v, 1)
+                if label == "chiffres"
+                else _short(v)
+                for v in df.loc[label]
+            ),
+        )
+        for label in df.index
+    ]
     return table_markdown(rows, ["", *df.columns], align="lrrr")
 
 
@@ -114,7 +121,5 @@ def examples_table(values=EXAMPLES) -> str:
     from llmlab.display import table_markdown
 
     df = cast_examples(values)
-    rows = [(_short(v), *(_short(x) for x in df.loc[v]))
-            for v in df.index]
-    return table_markdown(rows, ["valeur", *df.columns],
-                          align="rrrr")
+    rows = [(_short(v), *(_short(x) for x in df.loc[v])) for v in df.index]
+    return table_markdown(rows, ["valeur", *df.columns], align="rrrr")

@@ -21,6 +21,7 @@ copie abîmée dont on connaît les défauts, pour vérifier que chaque étape
 les retrouve. NumPy et pandas seulement ; les tests comparent à SciPy
 et scikit-learn.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,13 +30,12 @@ import numpy as np
 
 from llmlab.data import boston_dataframe
 
-
 # --------------------------------------------------------------------------
 # Une copie abîmée, aux défauts connus
 # --------------------------------------------------------------------------
 
-def dirty_boston(seed: int = 0, n_missing: int = 12, n_duplicates: int = 6,
-                 n_unit_errors: int = 3):
+
+def dirty_boston(seed: int = 0, n_missing: int = 12, n_duplicates: int = 6, n_unit_errors: int = 3):
     """``(table abîmée, défauts)`` : Boston avec des trous, des lignes
     en double et des erreurs d'unité (RM saisi en centièmes : 628 pièces
     au lieu de 6,28). ``défauts`` dit où ils sont."""
@@ -44,15 +44,16 @@ def dirty_boston(seed: int = 0, n_missing: int = 12, n_duplicates: int = 6,
     n, cols = len(df), [c for c in df.columns if c != "MEDV"]
     rows = rng.choice(n, size=n_unit_errors, replace=False)
     df.loc[rows, "RM"] *= 100
-    holes = [(int(rng.integers(n)), str(rng.choice(cols)))
-             for _ in range(n_missing)]
+    holes = [(int(rng.integers(n)), str(rng.choice(cols))) for _ in range(n_missing)]
     for r, c in holes:
         df.loc[r, c] = np.nan
     copies = rng.choice(n, size=n_duplicates, replace=False)
     df = _append_rows(df, df.loc[copies])
-    defects = {"manquantes": sorted(set(holes)),
-               "doublons": sorted(int(i) for i in copies),
-               "unités": sorted(int(i) for i in rows)}
+    defects = {
+        "manquantes": sorted(set(holes)),
+        "doublons": sorted(int(i) for i in copies),
+        "unités": sorted(int(i) for i in rows),
+    }
     return df, defects
 
 
@@ -77,6 +78,7 @@ def impute_median(df):
 # --------------------------------------------------------------------------
 # Valeurs aberrantes
 # --------------------------------------------------------------------------
+
 
 def zscores(x):
     """``(x − moyenne) / écart type``, colonne par colonne
@@ -138,6 +140,7 @@ def mahalanobis_outliers(x, quantile: float = 0.999):
 # Nettoyer, étape par étape
 # --------------------------------------------------------------------------
 
+
 def clean_boston(df, z_threshold: float = 3.0):
     """Nettoie la table abîmée et raconte chaque étape : rend
     ``(table propre, [(étape, lignes avant, lignes après, détail)])``.
@@ -151,17 +154,16 @@ def clean_boston(df, z_threshold: float = 3.0):
     before = len(df)
     holes = int(df.isna().sum().sum())
     df = impute_median(df)
-    steps.append(("valeurs manquantes (médiane)", before, len(df),
-                  f"{holes} trous remplis"))
+    steps.append(("valeurs manquantes (médiane)", before, len(df), f"{holes} trous remplis"))
     before = len(df)
     df = df.drop_duplicates().reset_index(drop=True)
-    steps.append(("doublons", before, len(df),
-                  f"{before - len(df)} lignes retirées"))
+    steps.append(("doublons", before, len(df), f"{before - len(df)} lignes retirées"))
     before = len(df)
     bad = np.abs(zscores(df[["RM"]].to_numpy()))[:, 0] > z_threshold
     df = df[~bad].reset_index(drop=True)
-    steps.append((f"RM : |z| > {z_threshold:g}", before, len(df),
-                  f"{int(bad.sum())} lignes retirées"))
+    steps.append(
+        (f"RM : |z| > {z_threshold:g}", before, len(df), f"{int(bad.sum())} lignes retirées")
+    )
     return df, steps
 
 
@@ -169,14 +171,14 @@ def clean_boston(df, z_threshold: float = 3.0):
 # Normaliser
 # --------------------------------------------------------------------------
 
+
 def standardize(train, *others):
     """Centre-réduit ``train`` et les autres tableaux avec la moyenne et
     l'écart type de ``train`` seul (comme ``StandardScaler``)."""
     train = np.asarray(train, dtype=float)
     mean, std = train.mean(axis=0), train.std(axis=0)
-    std = np.where(std == 0, 1.0, std)    # colonne constante : inchangée
-    out = [(np.asarray(a, dtype=float) - mean) / std
-           for a in (train, *others)]
+    std = np.where(std == 0, 1.0, std)  # colonne constante : inchangée
+    out = [(np.asarray(a, dtype=float) - mean) / std for a in (train, *others)]
     return out[0] if not others else tuple(out)
 
 
@@ -186,13 +188,11 @@ def min_max(train, *others):
     train = np.asarray(train, dtype=float)
     lo, hi = train.min(axis=0), train.max(axis=0)
     span = np.where(hi > lo, hi - lo, 1.0)
-    out = [(np.asarray(a, dtype=float) - lo) / span
-           for a in (train, *others)]
+    out = [(np.asarray(a, dtype=float) - lo) / span for a in (train, *others)]
     return out[0] if not others else tuple(out)
 
 
-def plot_outliers(df, x: str, y: str, ax=None, z_threshold: float = 3.0,
-                  quantile: float = 0.999):
+def plot_outliers(df, x: str, y: str, ax=None, z_threshold: float = 3.0, quantile: float = 0.999):
     """Deux variables de ``df`` : points ordinaires, repérés par le
     z-score (sur ces deux variables), par Mahalanobis, ou par les deux."""
     import matplotlib.pyplot as plt
@@ -206,15 +206,22 @@ def plot_outliers(df, x: str, y: str, ax=None, z_threshold: float = 3.0,
     pts = df[[x, y]].to_numpy(dtype=float)
     by_z = zscore_outliers(pts, z_threshold)
     by_m, _ = mahalanobis_outliers(pts, quantile)
-    groups = [(~by_z & ~by_m, "ordinaires", "o", 12),
-              (by_z & ~by_m, "z-score seul", "s", 40),
-              (~by_z & by_m, "Mahalanobis seule", "^", 50),
-              (by_z & by_m, "les deux", "D", 40)]
+    groups = [
+        (~by_z & ~by_m, "ordinaires", "o", 12),
+        (by_z & ~by_m, "z-score seul", "s", 40),
+        (~by_z & by_m, "Mahalanobis seule", "^", 50),
+        (by_z & by_m, "les deux", "D", 40),
+    ]
     for mask, label, marker, size in groups:
         if mask.any():
-            ax.scatter(pts[mask, 0], pts[mask, 1], s=size, marker=marker,
-                       label=f"{label} ({int(mask.sum())})",
-                       alpha=0.5 if label == "ordinaires" else 0.9)
+            ax.scatter(
+                pts[mask, 0],
+                pts[mask, 1],
+                s=size,
+                marker=marker,
+                label=f"{label} ({int(mask.sum())})",
+                alpha=0.5 if label == "ordinaires" else 0.9,
+            )
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.legend(fontsize="small")

@@ -16,6 +16,7 @@ Les masques gardent *exactement* la fraction demandée (testé) ;
 `prune_model` rend une copie élaguée et ses masques, sans rien
 réentraîner : c'est la mesure brute de ce que l'élagage coûte.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,8 +30,8 @@ SCOPES = ("layer", "global")
 def _check_sparsity(sparsity) -> None:
     if not 0.0 <= sparsity < 1.0:
         raise ValueError(
-            f"sparsity est la fraction de poids mis à zéro, dans "
-            f"[0, 1[ (reçu : {sparsity!r}).")
+            f"sparsity est la fraction de poids mis à zéro, dans [0, 1[ (reçu : {sparsity!r})."
+        )
 
 
 def magnitude_mask(w: torch.Tensor, sparsity: float) -> torch.Tensor:
@@ -44,15 +45,15 @@ def magnitude_mask(w: torch.Tensor, sparsity: float) -> torch.Tensor:
     return mask.reshape(w.shape)
 
 
-def semi_structured_mask(w: torch.Tensor, n: int = 2,
-                         m: int = 4) -> torch.Tensor:
+def semi_structured_mask(w: torch.Tensor, n: int = 2, m: int = 4) -> torch.Tensor:
     """Masque n:m : dans chaque groupe de ``m`` poids consécutifs
     d'une ligne (le long de l'entrée), garde les ``n`` plus
     grands en valeur absolue."""
     if not 0 < n <= m or w.shape[-1] % m:
         raise ValueError(
             f"n:m = {n}:{m} demande 0 < n ≤ m et une dernière "
-            f"dimension multiple de m (reçu : {tuple(w.shape)}).")
+            f"dimension multiple de m (reçu : {tuple(w.shape)})."
+        )
     groups = w.detach().abs().reshape(*w.shape[:-1], -1, m)
     keep = groups.topk(n, dim=-1).indices
     mask = torch.zeros_like(groups, dtype=torch.bool)
@@ -64,8 +65,11 @@ def linear_layers(model: nn.Module, skip=("lm_head",)):
     """(nom, nn.Linear) des couches à élaguer. Par défaut la tête
     de sortie est épargnée : liée à l'embedding, l'élaguer
     effacerait des morceaux de tokens."""
-    return [(name, m) for name, m in model.named_modules()
-            if isinstance(m, nn.Linear) and name not in skip]
+    return [
+        (name, m)
+        for name, m in model.named_modules()
+        if isinstance(m, nn.Linear) and name not in skip
+    ]
 
 
 def _global_masks(layers, sparsity):
@@ -76,14 +80,18 @@ def _global_masks(layers, sparsity):
     masks, start = {}, 0
     for name, m in layers:
         size = m.weight.numel()
-        masks[name] = keep[start:start + size].reshape(m.weight.shape)
+        masks[name] = keep[start : start + size].reshape(m.weight.shape)
         start += size
     return masks
 
 
-def prune_model(model: nn.Module, sparsity: float = 0.5,
-                scope: str = "layer", pattern: str | None = None,
-                skip=("lm_head",)):
+def prune_model(
+    model: nn.Module,
+    sparsity: float = 0.5,
+    scope: str = "layer",
+    pattern: str | None = None,
+    skip=("lm_head",),
+):
     """Une copie élaguée de ``model`` et ses masques ``{nom: masque}``.
 
     ``scope`` : « layer » (chaque couche à ``sparsity``) ou
@@ -93,23 +101,21 @@ def prune_model(model: nn.Module, sparsity: float = 0.5,
     biais) ; les poids gardés ne changent pas.
     """
     if scope not in SCOPES:
-        raise ValueError(f"scope vaut « layer » ou « global » "
-                         f"(reçu : {scope!r}).")
+        raise ValueError(f"scope vaut « layer » ou « global » (reçu : {scope!r}).")
     pruned = copy.deepcopy(model)
     layers = linear_layers(pruned, skip)
     if pattern is not None:
         try:
             n, m = (int(v) for v in pattern.split(":"))
         except (AttributeError, ValueError):
-            raise ValueError(f"pattern s'écrit « n:m », par exemple "
-                             f"« 2:4 » (reçu : {pattern!r}).") from None
-        masks = {name: semi_structured_mask(mod.weight, n, m)
-                 for name, mod in layers}
+            raise ValueError(
+                f"pattern s'écrit « n:m », par exemple « 2:4 » (reçu : {pattern!r})."
+            ) from None
+        masks = {name: semi_structured_mask(mod.weight, n, m) for name, mod in layers}
     elif scope == "global":
         masks = _global_masks(layers, sparsity)
     else:
-        masks = {name: magnitude_mask(mod.weight, sparsity)
-                 for name, mod in layers}
+        masks = {name: magnitude_mask(mod.weight, sparsity) for name, mod in layers}
     with torch.no_grad():
         for name, mod in layers:
             mod.weight.mul_(masks[name])

@@ -25,6 +25,7 @@ Pour toute valeur de la plage, l'erreur d'aller-retour est au plus
 exactement. `quantize_model` fait tout un modèle ; `quantized_state`
 et `serialized_size` mesurent ce qu'il pèserait sur disque.
 """
+
 from __future__ import annotations
 
 import copy
@@ -33,10 +34,10 @@ import io
 import torch
 from torch import nn
 
-
 # --------------------------------------------------------------------------
 # Un tenseur
 # --------------------------------------------------------------------------
+
 
 def _groups(x: torch.Tensor, per) -> torch.Tensor:
     """``x`` vu en groupes sur sa dernière dimension : chaque ligne
@@ -47,11 +48,13 @@ def _groups(x: torch.Tensor, per) -> torch.Tensor:
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(
             f"per vaut « tensor », « channel » ou une taille de groupe "
-            f"entière ≥ 1 (reçu : {per!r}).")
+            f"entière ≥ 1 (reçu : {per!r})."
+        )
     if x.ndim == 0 or x.shape[-1] % size:
         raise ValueError(
             f"La dernière dimension ({tuple(x.shape)[-1:]}) doit être "
-            f"un multiple de la taille de groupe {size}.")
+            f"un multiple de la taille de groupe {size}."
+        )
     return x.reshape(*x.shape[:-1], -1, size)
 
 
@@ -65,9 +68,11 @@ def _check_bits(bits) -> None:
     if isinstance(bits, bool) or bits not in (2, 3, 4, 5, 6, 7, 8):
         raise ValueError(
             f"bits doit être un entier de 2 à 8 (reçu : {bits!r}) : "
-            "les entiers sont rangés dans un int8.")
+            "les entiers sont rangés dans un int8."
+        )
 
 
+# fmt: off
 def absmax_quantize(x, bits=8, per="tensor"):
     """Quantification absmax : ``x ≈ q · s``.
 
@@ -82,6 +87,7 @@ def absmax_quantize(x, bits=8, per="tensor"):
     q = torch.round(g / scale).clamp(-qmax, qmax)
     q = q.to(torch.int8).reshape(torch.as_tensor(x).shape)
     return q, _scale_shape(scale, per)
+# fmt: on
 
 
 def absmax_dequantize(q, scale):
@@ -102,17 +108,16 @@ def zeropoint_quantize(x, bits=8, per="tensor"):
     Rend (q, s, z), ``q`` et ``z`` en int8.
     """
     _check_bits(bits)
-    qmin, qmax = -2 ** (bits - 1), 2 ** (bits - 1) - 1
+    qmin, qmax = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
     g = _groups(torch.as_tensor(x, dtype=torch.float32), per)
     lo = g.amin(dim=-1, keepdim=True).clamp(max=0.0)
     hi = g.amax(dim=-1, keepdim=True).clamp(min=0.0)
     scale = (hi - lo) / (qmax - qmin)
     scale = torch.where(scale > 0, scale, 1.0)
-    zero = qmin - torch.round(lo / scale)      # dans [qmin, qmax]
+    zero = qmin - torch.round(lo / scale)  # dans [qmin, qmax]
     q = (torch.round(g / scale) + zero).clamp(qmin, qmax)
     q = q.to(torch.int8).reshape(torch.as_tensor(x).shape)
-    return (q, _scale_shape(scale, per),
-            _scale_shape(zero, per).to(torch.int8))
+    return (q, _scale_shape(scale, per), _scale_shape(zero, per).to(torch.int8))
 
 
 def zeropoint_dequantize(q, scale, zero):
@@ -127,16 +132,17 @@ def zeropoint_dequantize(q, scale, zero):
 # Deux entiers de 4 bits dans un octet
 # --------------------------------------------------------------------------
 
+
 def pack_int4(q: torch.Tensor) -> torch.Tensor:
     """Range deux entiers de −8 à 7 par octet (uint8) : le premier
     dans les 4 bits du bas, le second dans ceux du haut. La
     dernière dimension de ``q`` doit être paire."""
     if q.shape[-1] % 2:
-        raise ValueError("pack_int4 : dernière dimension impaire "
-                         f"({q.shape[-1]}).")
+        raise ValueError(f"pack_int4 : dernière dimension impaire ({q.shape[-1]}).")
     if q.numel() and (q.min() < -8 or q.max() > 7):
-        raise ValueError("pack_int4 : des valeurs sortent de "
-                         "[−8, 7], elles ne tiennent pas sur 4 bits.")
+        raise ValueError(
+            "pack_int4 : des valeurs sortent de [−8, 7], elles ne tiennent pas sur 4 bits."
+        )
     nibbles = (q.to(torch.int16) & 0xF).to(torch.uint8)
     return nibbles[..., 0::2] | (nibbles[..., 1::2] << 4)
 
@@ -163,15 +169,16 @@ def weight_matrices(model: nn.Module, skip=()):
     fois."""
     seen = set()
     for name, module in model.named_modules():
-        if isinstance(module, (nn.Linear, nn.Embedding)) \
-                and name not in skip \
-                and id(module.weight) not in seen:
+        if (
+            isinstance(module, (nn.Linear, nn.Embedding))
+            and name not in skip
+            and id(module.weight) not in seen
+        ):
             seen.add(id(module.weight))
             yield name, module
 
 
-def quantize_model(model: nn.Module, bits=8, per="channel",
-                   method="absmax", skip=()):
+def quantize_model(model: nn.Module, bits=8, per="channel", method="absmax", skip=()):
     """Une copie de ``model`` dont chaque matrice de poids
     (``nn.Linear``, ``nn.Embedding``, hors ``skip``) est
     quantifiée, et ses entiers.
@@ -184,8 +191,7 @@ def quantize_model(model: nn.Module, bits=8, per="channel",
     Les biais et les LayerNorm restent en float32.
     """
     if method not in METHODS:
-        raise ValueError(f"method vaut « absmax » ou « zeropoint » "
-                         f"(reçu : {method!r}).")
+        raise ValueError(f"method vaut « absmax » ou « zeropoint » (reçu : {method!r}).")
     quantized = copy.deepcopy(model)
     codes = {}
     with torch.no_grad():
@@ -205,11 +211,10 @@ def quantized_state(model: nn.Module, codes: dict) -> dict:
     quantifiée (deux par octet s'ils tiennent sur 4 bits), leurs
     échelles (float32) et points zéro, et tous les autres
     tenseurs en float32, une fois chacun."""
-    names = {id(m.weight): name
-             for name, m in weight_matrices(model) if name in codes}
+    names = {id(m.weight): name for name, m in weight_matrices(model) if name in codes}
     state, seen = {}, set()
     for key, tensor in model.state_dict(keep_vars=True).items():
-        if id(tensor) in seen:     # poids lié : déjà rangé
+        if id(tensor) in seen:  # poids lié : déjà rangé
             continue
         seen.add(id(tensor))
         name = names.get(id(tensor))
@@ -217,8 +222,7 @@ def quantized_state(model: nn.Module, codes: dict) -> dict:
             state[key] = tensor.detach().clone()
             continue
         q, scale, *zero = codes[name]
-        small = q.shape[-1] % 2 == 0 and q.numel() \
-            and -8 <= int(q.min()) and int(q.max()) <= 7
+        small = q.shape[-1] % 2 == 0 and q.numel() and -8 <= int(q.min()) and int(q.max()) <= 7
         state[key] = pack_int4(q) if small else q.clone()
         state[key + ".scale"] = scale.clone()
         if zero:
@@ -238,11 +242,11 @@ def dequantized_state(state: dict) -> dict:
         if scale is None:
             out[key] = value
             continue
-        q = unpack_int4(value) if value.dtype == torch.uint8 \
-            else value
+        q = unpack_int4(value) if value.dtype == torch.uint8 else value
         zero = state.get(key + ".zero")
-        out[key] = absmax_dequantize(q, scale) if zero is None \
-            else zeropoint_dequantize(q, scale, zero)
+        out[key] = (
+            absmax_dequantize(q, scale) if zero is None else zeropoint_dequantize(q, scale, zero)
+        )
     return out
 
 

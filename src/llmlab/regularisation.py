@@ -16,6 +16,7 @@ seuillage doux pour L1, ce qui donne de vrais zéros. Les tests la
 comparent à ``sklearn.linear_model.Lasso`` et ``Ridge``.
 NumPy seulement.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,13 +49,11 @@ def fit_linear(x, y, l1: float = 0.0, l2: float = 0.0, steps: int = 3000):
     return w, b
 
 
-def regularisation_path(x, y, strengths, kind: str = "l1",
-                        steps: int = 3000):
+def regularisation_path(x, y, strengths, kind: str = "l1", steps: int = 3000):
     """Les poids pour chaque force de pénalité : ``(len(strengths), p)``."""
     if kind not in ("l1", "l2"):
         raise ValueError(f"kind vaut « l1 » ou « l2 » (reçu : {kind!r}).")
-    return np.array([fit_linear(x, y, steps=steps, **{kind: s})[0]
-                     for s in strengths])
+    return np.array([fit_linear(x, y, steps=steps, **{kind: s})[0] for s in strengths])
 
 
 def early_stopping(val_losses, patience: int = 3):
@@ -86,9 +85,15 @@ def plot_weights(weights: dict, names, ax=None):
     pos = np.arange(len(names))
     hatches = ["", "//", ".."]
     for i, (label, w) in enumerate(weights.items()):
-        ax.bar(pos + (i - (k - 1) / 2) * 0.8 / k, w, width=0.8 / k,
-               label=label, hatch=hatches[i % 3], edgecolor="#333333",
-               linewidth=0.4)
+        ax.bar(
+            pos + (i - (k - 1) / 2) * 0.8 / k,
+            w,
+            width=0.8 / k,
+            label=label,
+            hatch=hatches[i % 3],
+            edgecolor="#333333",
+            linewidth=0.4,
+        )
     ax.axhline(0, color="#333333", linewidth=0.6)
     ax.set_xticks(pos, names, fontsize="small")
     ax.set_ylabel("poids (k$ par écart type)")
@@ -97,8 +102,9 @@ def plot_weights(weights: dict, names, ax=None):
     return ax
 
 
-def plot_path(strengths, path, names, ax=None, title="",
-              highlight=("LSTAT", "RM", "PTRATIO", "DIS")):
+def plot_path(
+    strengths, path, names, ax=None, title="", highlight=("LSTAT", "RM", "PTRATIO", "DIS")
+):
     """Chaque poids en fonction de la force de la pénalité (échelle
     log) ; les variables de ``highlight`` en foncé et nommées, les
     autres en gris clair."""
@@ -116,8 +122,13 @@ def plot_path(strengths, path, names, ax=None, title="",
     for j, name in enumerate(names):
         if name in highlight:
             ax.plot(strengths, path[:, j], color="#222222", linewidth=1.6)
-            ax.annotate(name, (strengths[0], path[0, j]), fontsize=9,
-                        xytext=(4, 5), textcoords="offset points")
+            ax.annotate(
+                name,
+                (strengths[0], path[0, j]),
+                fontsize=9,
+                xytext=(4, 5),
+                textcoords="offset points",
+            )
     ax.set_xscale("log")
     ax.axhline(0, color="#333333", linewidth=0.6)
     ax.set_xlabel("force de la pénalité λ")

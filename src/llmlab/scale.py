@@ -14,6 +14,7 @@ C ≈ 6·N·D (`llmlab.costs.training_flops`), cela donne N = √(C / 120) et D 
 Ce module n'entraîne rien : il ajuste des lois de puissance sur des pertes mesurées (celles
 de l'échelle de GPT du cours, `llmlab.ladder`), extrait la frontière du calcul et dessine.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,8 +27,14 @@ from llmlab.costs import training_flops
 #: Kaplan et al. 2020, « Scaling Laws for Neural Language Models », équations 1.1 à 1.3 :
 #: exposants et échelles de L(N), L(D) et L(C_min). Pertes en nats par token BPE de WebText2 :
 #: seuls les exposants se comparent à nos pertes par caractère.
-KAPLAN = {"alpha_N": 0.076, "N_c": 8.8e13, "alpha_D": 0.095, "D_c": 5.4e13,
-          "alpha_C": 0.050, "C_c_pf_days": 3.1e8}
+KAPLAN = {
+    "alpha_N": 0.076,
+    "N_c": 8.8e13,
+    "alpha_D": 0.095,
+    "D_c": 5.4e13,
+    "alpha_C": 0.050,
+    "C_c_pf_days": 3.1e8,
+}
 
 #: Un pétaflop/s-jour, l'unité de calcul de Kaplan : 10¹⁵ FLOP/s pendant 86 400 s.
 PF_DAY = 1e15 * 86_400
@@ -42,6 +49,8 @@ TOKENS_PER_PARAM = 20
 
 # --- Le calcul optimal de Chinchilla -----------------------------------------------------------
 
+
+# fmt: off
 def compute_optimal(compute, tokens_per_param=20):
     """``(N, D)`` optimaux pour ``compute`` FLOP.
 
@@ -56,19 +65,20 @@ def compute_optimal(compute, tokens_per_param=20):
     if n.ndim == 0:
         return float(n), float(d)
     return n, d
+# fmt: on
 
 
 def _check_budget(compute, tokens_per_param) -> np.ndarray:
     c = np.asarray(compute, dtype=float)
     if np.any(~np.isfinite(c)) or np.any(c <= 0):
-        raise ValueError("Le budget de calcul doit être un nombre de FLOP > 0 "
-                         f"(reçu {compute!r}).")
+        raise ValueError(f"Le budget de calcul doit être un nombre de FLOP > 0 (reçu {compute!r}).")
     if not tokens_per_param > 0:
         raise ValueError("tokens_per_param doit être > 0 (Chinchilla : 20).")
     return c
 
 
 # --- Ajuster une loi de puissance --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PowerLaw:
@@ -88,14 +98,17 @@ def _positive_pairs(x, loss):
     x = np.asarray(x, dtype=float)
     loss = np.asarray(loss, dtype=float)
     if x.shape != loss.shape or x.ndim != 1:
-        raise ValueError("x et les pertes doivent être deux listes de même longueur "
-                         f"(reçu {x.shape} et {loss.shape}).")
+        raise ValueError(
+            "x et les pertes doivent être deux listes de même longueur "
+            f"(reçu {x.shape} et {loss.shape})."
+        )
     if len(x) < 2:
         raise ValueError("Il faut au moins deux points pour ajuster une loi de puissance.")
-    if np.any(~np.isfinite(x)) or np.any(x <= 0) or np.any(~np.isfinite(loss)) \
-            or np.any(loss <= 0):
-        raise ValueError("Une loi de puissance s'ajuste sur des tailles et des pertes "
-                         "finies et > 0 (le logarithme de 0 n'existe pas).")
+    if np.any(~np.isfinite(x)) or np.any(x <= 0) or np.any(~np.isfinite(loss)) or np.any(loss <= 0):
+        raise ValueError(
+            "Une loi de puissance s'ajuste sur des tailles et des pertes "
+            "finies et > 0 (le logarithme de 0 n'existe pas)."
+        )
     return x, loss
 
 
@@ -114,8 +127,10 @@ def fit_power_law(x, loss) -> PowerLaw:
     x, loss = _positive_pairs(x, loss)
     slope, intercept = _line(np.log(x), np.log(loss))
     if not slope < 0:
-        raise ValueError("La perte ne baisse pas quand x grandit (pente "
-                         f"{slope:+.3f} en log-log) : pas de loi de puissance à ajuster.")
+        raise ValueError(
+            "La perte ne baisse pas quand x grandit (pente "
+            f"{slope:+.3f} en log-log) : pas de loi de puissance à ajuster."
+        )
     alpha = -slope
     return PowerLaw(alpha, math.exp(intercept / alpha))
 
@@ -130,8 +145,7 @@ def fit_power_law_offset(x, loss, grid: int = 400) -> PowerLaw:
     """
     x, loss = _positive_pairs(x, loss)
     if len(x) < 3:
-        raise ValueError("Il faut au moins trois points pour ajuster trois nombres "
-                         "(E, x_c et α).")
+        raise ValueError("Il faut au moins trois points pour ajuster trois nombres (E, x_c et α).")
     log_x, log_l = np.log(x), np.log(loss)
 
     def error(e):
@@ -144,7 +158,7 @@ def fit_power_law_offset(x, loss, grid: int = 400) -> PowerLaw:
 
     low, high = 0.0, float(loss.min())
     best = (math.inf, None)
-    for _ in range(3):   # une grille, puis deux grilles plus fines autour du meilleur E
+    for _ in range(3):  # une grille, puis deux grilles plus fines autour du meilleur E
         candidates = np.linspace(low, high, grid, endpoint=False)
         results = [error(e) for e in candidates]
         i = int(np.argmin([r[0] for r in results]))
@@ -182,6 +196,7 @@ def exact_match_from_accuracy(accuracy, n_tokens):
 
 # --- Figures -----------------------------------------------------------------------------------
 
+
 def _log_axes(ax, xlabel, ylabel):
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
@@ -208,8 +223,9 @@ def _new_axes(ax, figsize):
     return ax
 
 
-def plot_loss_vs_params(n_params, loss, fit: PowerLaw | None = None, labels=None,
-                        kaplan: bool = True, ax=None):
+def plot_loss_vs_params(
+    n_params, loss, fit: PowerLaw | None = None, labels=None, kaplan: bool = True, ax=None
+):
     """Perte finale contre N, en log-log : les mesures, la loi
     ajustée, et une droite de pente α_N de Kaplan passant par
     la mesure du milieu, pour comparer les pentes."""
@@ -228,8 +244,12 @@ def plot_loss_vs_params(n_params, loss, fit: PowerLaw | None = None, labels=None
     if kaplan:
         mid = len(n_params) // 2
         ref = loss[mid] * (n_params[mid] / xs) ** KAPLAN["alpha_N"]
-        ax.plot(xs, ref, linestyle=":",
-                label=f"pente de Kaplan : α = {french_number(KAPLAN['alpha_N'], 3)}")
+        ax.plot(
+            xs,
+            ref,
+            linestyle=":",
+            label=f"pente de Kaplan : α = {french_number(KAPLAN['alpha_N'], 3)}",
+        )
     _log_axes(ax, "paramètres hors embeddings N", "perte de validation (nats / caractère)")
     ax.legend()
     return ax
@@ -249,11 +269,15 @@ def plot_loss_vs_compute(history, n_params: dict, fit: PowerLaw | None = None, a
     compute = np.array([training_flops(n_params[n], t) for n, t in zip(h.name, h.tokens)])
     for name in n_params:
         part = (h.name == name).to_numpy()
-        ax.plot(compute[part], h.val_loss[part], linewidth=1.2, alpha=0.8,
-                label=f"{name} ({french_number(n_params[name] / 1e3, 0)} k)")
+        ax.plot(
+            compute[part],
+            h.val_loss[part],
+            linewidth=1.2,
+            alpha=0.8,
+            label=f"{name} ({french_number(n_params[name] / 1e3, 0)} k)",
+        )
     front = compute_frontier(compute, h.val_loss.to_numpy())
-    ax.plot(compute[front], h.val_loss.to_numpy()[front], "k.", markersize=5,
-            label="frontière")
+    ax.plot(compute[front], h.val_loss.to_numpy()[front], "k.", markersize=5, label="frontière")
     if fit is not None:
         xs = np.geomspace(compute[front].min(), compute[front].max(), 100)
         ax.plot(xs, fit(xs), "k--", label=f"ajustement : α_C = {french_number(fit.alpha, 3)}")
@@ -262,8 +286,9 @@ def plot_loss_vs_compute(history, n_params: dict, fit: PowerLaw | None = None, a
     return ax
 
 
-def plot_compute_optimal(ax=None, low: float = 1e18, high: float = 1e26,
-                         tokens_per_param: float = TOKENS_PER_PARAM):
+def plot_compute_optimal(
+    ax=None, low: float = 1e18, high: float = 1e26, tokens_per_param: float = TOKENS_PER_PARAM
+):
     """N et D optimaux contre le budget C (:func:`compute_optimal`),
     en log-log, avec Chinchilla (mesuré) pour repère."""
     from llmlab.display import french_count
@@ -275,9 +300,14 @@ def plot_compute_optimal(ax=None, low: float = 1e18, high: float = 1e26,
     ax.plot(cs, d, label="tokens D = 20·N", linestyle="--")
     c = CHINCHILLA["C"]
     ax.plot([c, c], [CHINCHILLA["N"], CHINCHILLA["D"]], "o", color="k", zorder=3)
-    ax.annotate(f"Chinchilla : {french_count(CHINCHILLA['N'])} de paramètres,\n"
-                f"{french_count(CHINCHILLA['D'])} de tokens", (c, CHINCHILLA["N"]),
-                textcoords="offset points", xytext=(-240, 20), fontsize=12)
+    ax.annotate(
+        f"Chinchilla : {french_count(CHINCHILLA['N'])} de paramètres,\n"
+        f"{french_count(CHINCHILLA['D'])} de tokens",
+        (c, CHINCHILLA["N"]),
+        textcoords="offset points",
+        xytext=(-240, 20),
+        fontsize=12,
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("budget de calcul C (FLOP)")
@@ -290,7 +320,6 @@ def plot_mirage(n_params, accuracy, lengths=(1, 4, 8), ax=None):
     """Exact-match p^k d'une réponse de k tokens contre N, pour
     une justesse p par token mesurée (ou supposée) à chaque N :
     plus k est grand, plus la courbe ressemble à un saut."""
-    from llmlab.display import french_number
 
     n_params = np.asarray(n_params, dtype=float)
     accuracy = np.asarray(accuracy, dtype=float)

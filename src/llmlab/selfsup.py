@@ -17,6 +17,7 @@ Les deux fonctions prennent des identifiants de n'importe quel tokenizer du cour
 (`llmlab.tokenizers`) ; ``[MASK]`` reçoit un identifiant de plus, ``vocab_size``, comme un
 token spécial ajouté au vocabulaire.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -73,8 +74,15 @@ class MaskedExample:
         return self.action != NOT_CHOSEN
 
 
-def masked_lm_pairs(ids, vocab_size: int, *, seed: int = 0, mask_rate: float = 0.15,
-                    mask_id: int | None = None, split=(0.8, 0.1, 0.1)) -> MaskedExample:
+def masked_lm_pairs(
+    ids,
+    vocab_size: int,
+    *,
+    seed: int = 0,
+    mask_rate: float = 0.15,
+    mask_id: int | None = None,
+    split=(0.8, 0.1, 0.1),
+) -> MaskedExample:
     """Le masquage de BERT, tiré avec la graine ``seed``.
 
     round(15 % de n) positions choisies (au moins une) ; chacune
@@ -93,8 +101,10 @@ def masked_lm_pairs(ids, vocab_size: int, *, seed: int = 0, mask_rate: float = 0
         raise ValueError(f"mask_rate doit être dans ]0, 1] (reçu {mask_rate!r} ; BERT : 0,15).")
     split = np.asarray(split, dtype=float)
     if split.shape != (3,) or np.any(split < 0) or not np.isclose(split.sum(), 1):
-        raise ValueError("split donne trois parts ≥ 0 de somme 1 : [MASK], hasard, intact "
-                         "(BERT : 0,8, 0,1, 0,1).")
+        raise ValueError(
+            "split donne trois parts ≥ 0 de somme 1 : [MASK], hasard, intact "
+            "(BERT : 0,8, 0,1, 0,1)."
+        )
     mask_id = vocab_size if mask_id is None else int(mask_id)
     rng = np.random.default_rng(seed)
     n_chosen = max(1, int(round(len(ids) * mask_rate)))
@@ -143,8 +153,13 @@ def next_token_table(tokenizer, ids, limit: int | None = None) -> list[tuple[str
     le token suivant."""
     inputs, targets = next_token_pairs(ids)
     n = len(inputs) if limit is None else min(limit, len(inputs))
-    return [(tokenizer.decode([int(t) for t in ids[:i + 1]]).replace("\n", "↵"),
-             token_label(tokenizer, targets[i])) for i in range(n)]
+    return [
+        (
+            tokenizer.decode([int(t) for t in ids[: i + 1]]).replace("\n", "↵"),
+            token_label(tokenizer, targets[i]),
+        )
+        for i in range(n)
+    ]
 
 
 def masked_table(tokenizer, example: MaskedExample) -> list[tuple[str, str, str]]:
@@ -152,7 +167,11 @@ def masked_table(tokenizer, example: MaskedExample) -> list[tuple[str, str, str]
     lit le modèle, son sort) ; la cible est le token d'origine."""
     rows = []
     for i in np.flatnonzero(example.chosen):
-        rows.append((token_label(tokenizer, int(example.labels[i])),
-                     token_label(tokenizer, int(example.inputs[i]), example.mask_id),
-                     ACTION_NAMES[int(example.action[i])]))
+        rows.append(
+            (
+                token_label(tokenizer, int(example.labels[i])),
+                token_label(tokenizer, int(example.inputs[i]), example.mask_id),
+                ACTION_NAMES[int(example.action[i])],
+            )
+        )
     return rows

@@ -9,11 +9,18 @@ Ce module est au-dessus des modèles (`llmlab.gru`, `llmlab.gpt`) et des checkpo
 (`llmlab.checkpoints`) : c'est lui qui les assemble. Les modèles ne lisent aucun fichier,
 et `llmlab.data` n'importe aucun modèle.
 """
+
 from __future__ import annotations
 
 from llmlab.checkpoints import load_checkpoint, model_from_checkpoint
-from llmlab.data import (DATA_DIR, SHIPPED_GPT, SHIPPED_GPT_BPE, SHIPPED_GRU, TRAINED_FILES,
-                         MissingDataError)
+from llmlab.data import (
+    DATA_DIR,
+    SHIPPED_GPT,
+    SHIPPED_GPT_BPE,
+    SHIPPED_GRU,
+    TRAINED_FILES,
+    MissingDataError,
+)
 from llmlab.gpt import GPT
 from llmlab.gru import GRULanguageModel
 
@@ -41,7 +48,8 @@ def _load_shipped_model(path, shipped: str, what: str, from_checkpoint):
             command = TRAINED_FILES[f"{shipped}/weights.pt"]
             raise MissingDataError(
                 f"{what} livré manquant : {folder}. Restaurez-le avec "
-                f"`git checkout -- data/{shipped}` ou `{command}`.")
+                f"`git checkout -- data/{shipped}` ou `{command}`."
+            )
         path = folder
     return from_checkpoint(load_checkpoint(path))
 
@@ -108,4 +116,4 @@ def load_model(path=None):
     kind = (ckpt["state"].get("model_config") or {}).get("model")
     if kind == "gpt":
         return gpt_from_checkpoint(ckpt)
-    return gru_from_checkpoint(ckpt)   # refuse en français tout autre modèle
+    return gru_from_checkpoint(ckpt)  # refuse en français tout autre modèle

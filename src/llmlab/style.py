@@ -14,6 +14,7 @@ ou, en une ligne : ``llmlab.style.use()``.
 Le style ne fixe ni la taille des figures ni leur résolution : Quarto les règle pour les
 diapositives (``fig-width``, ``fig-height``) et le style ne doit pas les écraser.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,8 +39,14 @@ _COLOR_LINE = re.compile(r"^\s*\$ars-([a-z0-9-]+)\s*:\s*(#[0-9A-Fa-f]{6})\s*;")
 CYCLE = ("ink", "gray-3", "gray-4", "gray-2")
 
 #: Polices sans empattement, de la préférée à la plus sûre (DejaVu Sans vient avec matplotlib).
-SANS_SERIF = ["Source Sans Pro", "Source Sans 3", "Helvetica Neue", "Helvetica", "Arial",
-              "DejaVu Sans"]
+SANS_SERIF = [
+    "Source Sans Pro",
+    "Source Sans 3",
+    "Helvetica Neue",
+    "Helvetica",
+    "Arial",
+    "DejaVu Sans",
+]
 
 
 def read_palette(path: Path | str | None = None) -> dict[str, str]:

@@ -16,6 +16,7 @@ troisième :
 lui-même (apprendre, encoder, décoder, enregistrer) est dans :mod:`llmlab.bpe` ; ses noms
 s'écrivent aussi ``tokenizers.BPETokenizer``, ``tokenizers.merge``…
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,23 +24,48 @@ import html
 import re
 from collections import Counter
 
-from llmlab.bpe import (ENDOFTEXT, GPT2_SPLIT_PATTERN, GPT2_SPLIT_PATTERN_JS, BPETokenizer,
-                        DisallowedSpecialTokenError, NotEnoughTextError, TokenizerFileError,
-                        get_pair_counts, learn_merges, merge)
+from llmlab.bpe import (
+    ENDOFTEXT,
+    GPT2_SPLIT_PATTERN,
+    GPT2_SPLIT_PATTERN_JS,
+    BPETokenizer,
+    DisallowedSpecialTokenError,
+    NotEnoughTextError,
+    TokenizerFileError,
+    get_pair_counts,
+    learn_merges,
+    merge,
+)
 from llmlab.display import visible
 
 #: Les noms de la leçon : ceux de ce module et ceux du BPE (:mod:`llmlab.bpe`), que les
 #: diapositives et les notebooks écrivent ``tokenizers.BPETokenizer``, ``tokenizers.merge``…
 __all__ = [
-    "ENDOFTEXT", "GPT2_SPLIT_PATTERN", "GPT2_SPLIT_PATTERN_JS", "BPETokenizer",
-    "DisallowedSpecialTokenError", "NotEnoughTextError", "TokenizerFileError",
-    "get_pair_counts", "merge", "visible", "CharTokenizer", "WordTokenizer", "merge_steps",
-    "load_gpt2", "load_course_bpe", "to_tiktoken", "export_json", "tokens_html",
-    "show_tokens", "token_counts",
+    "ENDOFTEXT",
+    "GPT2_SPLIT_PATTERN",
+    "GPT2_SPLIT_PATTERN_JS",
+    "BPETokenizer",
+    "DisallowedSpecialTokenError",
+    "NotEnoughTextError",
+    "TokenizerFileError",
+    "get_pair_counts",
+    "merge",
+    "visible",
+    "CharTokenizer",
+    "WordTokenizer",
+    "merge_steps",
+    "load_gpt2",
+    "load_course_bpe",
+    "to_tiktoken",
+    "export_json",
+    "tokens_html",
+    "show_tokens",
+    "token_counts",
 ]
 
 
 # --- Caractères et mots ----------------------------------------------------------------------
+
 
 class CharTokenizer:
     """Un identifiant par caractère vu à l'entraînement (dans l'ordre de Unicode)."""
@@ -49,7 +75,7 @@ class CharTokenizer:
         self.ids = {c: i for i, c in enumerate(self.chars)}
 
     @classmethod
-    def train(cls, text: str) -> "CharTokenizer":
+    def train(cls, text: str) -> CharTokenizer:
         """Le vocabulaire : les caractères distincts de ``text``, triés."""
         if not text:
             raise ValueError("Texte vide : donnez un texte d'entraînement non vide.")
@@ -67,15 +93,17 @@ class CharTokenizer:
             raise ValueError(
                 f"Caractère(s) absent(s) du vocabulaire : {shown}. Un tokenizer de caractères "
                 "ne connaît que ceux de son texte d'entraînement : ajoutez-les à ce texte et "
-                "réentraînez, ou utilisez un BPE au niveau des octets.")
+                "réentraînez, ou utilisez un BPE au niveau des octets."
+            )
         return [self.ids[c] for c in text]
 
     def decode(self, ids: list[int]) -> str:
         """Le texte des identifiants."""
         for i in ids:
             if not 0 <= i < len(self.chars):
-                raise ValueError(f"Identifiant inconnu : {i} (vocabulaire de 0 à "
-                                 f"{len(self.chars) - 1}).")
+                raise ValueError(
+                    f"Identifiant inconnu : {i} (vocabulaire de 0 à {len(self.chars) - 1})."
+                )
         return "".join(self.chars[i] for i in ids)
 
 
@@ -99,16 +127,17 @@ class WordTokenizer:
         return _WORD_RE.findall(text)
 
     @classmethod
-    def train(cls, text: str, max_size: int | None = None) -> "WordTokenizer":
+    def train(cls, text: str, max_size: int | None = None) -> WordTokenizer:
         """Les mots les plus fréquents (à égalité, le premier vu), ``<inconnu>`` compris."""
         counts = Counter(cls.split(text))
         if not counts:
             raise ValueError("Texte sans aucun mot : donnez un texte d'entraînement.")
         if max_size is not None and max_size < 2:
-            raise ValueError(f"max_size = {max_size} : il faut au moins 2 (« <inconnu> » "
-                             "et un mot).")
+            raise ValueError(
+                f"max_size = {max_size} : il faut au moins 2 (« <inconnu> » et un mot)."
+            )
         words = [w for w, _ in counts.most_common()]  # most_common garde l'ordre d'apparition
-        return cls(words[:None if max_size is None else max_size - 1])
+        return cls(words[: None if max_size is None else max_size - 1])
 
     @property
     def vocab_size(self) -> int:
@@ -123,8 +152,9 @@ class WordTokenizer:
         out = ""
         for i in ids:
             if not 0 <= i < len(self.words):
-                raise ValueError(f"Identifiant inconnu : {i} (vocabulaire de 0 à "
-                                 f"{len(self.words) - 1}).")
+                raise ValueError(
+                    f"Identifiant inconnu : {i} (vocabulaire de 0 à {len(self.words) - 1})."
+                )
             word = self.words[i]
             glue = not out or out[-1] in "'’(\n" or word in {".", ",", ")", "…"}
             out += word if glue else " " + word
@@ -132,6 +162,7 @@ class WordTokenizer:
 
 
 # --- Pour l'enseignement ---------------------------------------------------------------------
+
 
 def merge_steps(text: str, n_merges: int) -> list[dict]:
     """Les ``n_merges`` premières fusions d'un entraînement, en texte lisible.
@@ -147,17 +178,26 @@ def merge_steps(text: str, n_merges: int) -> list[dict]:
     steps = []
     try:
         for step, (pair, new_id, count, n_tokens) in enumerate(
-                learn_merges(Counter(tok._chunks(text)), n_merges), start=1):
+            learn_merges(Counter(tok._chunks(text)), n_merges), start=1
+        ):
             vocab[new_id] = vocab[pair[0]] + vocab[pair[1]]
-            steps.append({"step": step,
-                          "pair": (vocab[pair[0]].decode("utf-8", "replace"),
-                                   vocab[pair[1]].decode("utf-8", "replace")),
-                          "new_token": vocab[new_id].decode("utf-8", "replace"),
-                          "count": count, "n_tokens": n_tokens})
+            steps.append(
+                {
+                    "step": step,
+                    "pair": (
+                        vocab[pair[0]].decode("utf-8", "replace"),
+                        vocab[pair[1]].decode("utf-8", "replace"),
+                    ),
+                    "new_token": vocab[new_id].decode("utf-8", "replace"),
+                    "count": count,
+                    "n_tokens": n_tokens,
+                }
+            )
     except NotEnoughTextError as exc:
         raise NotEnoughTextError(
             f"Texte trop court : il ne permet que {exc.args[0]} fusions, pas {n_merges}. "
-            "Donnez plus de texte ou demandez moins de fusions.") from None
+            "Donnez plus de texte ou demandez moins de fusions."
+        ) from None
     return steps
 
 
@@ -196,11 +236,17 @@ def to_tiktoken(tokenizer: BPETokenizer, name: str = "llmlab"):
     ranks = {}
     for i, token in sorted(tokenizer.vocab.items()):
         if token in ranks:
-            raise ValueError(f"Les tokens {ranks[token]} et {i} ont les mêmes octets "
-                             f"({token!r}) : tiktoken ne peut pas les distinguer.")
+            raise ValueError(
+                f"Les tokens {ranks[token]} et {i} ont les mêmes octets "
+                f"({token!r}) : tiktoken ne peut pas les distinguer."
+            )
         ranks[token] = i
-    return tiktoken.Encoding(name=name, pat_str=tokenizer.pattern, mergeable_ranks=ranks,
-                             special_tokens=dict(tokenizer.special_tokens))
+    return tiktoken.Encoding(
+        name=name,
+        pat_str=tokenizer.pattern,
+        mergeable_ranks=ranks,
+        special_tokens=dict(tokenizer.special_tokens),
+    )
 
 
 def export_json(tokenizer: BPETokenizer) -> dict:
@@ -210,15 +256,21 @@ def export_json(tokenizer: BPETokenizer) -> dict:
     les fusions, comme :meth:`BPETokenizer.from_text`.
     """
     if tokenizer.pattern != GPT2_SPLIT_PATTERN:
-        raise ValueError("export_json ne sait traduire en JavaScript que le découpage de "
-                         "GPT-2 (GPT2_SPLIT_PATTERN).")
-    return {"name": tokenizer.name, "pattern": GPT2_SPLIT_PATTERN_JS,
-            "byte_ids": list(tokenizer.byte_ids),
-            "merges": [[a, b, new] for (a, b), new in tokenizer.merges.items()],
-            "special_tokens": dict(tokenizer.special_tokens)}
+        raise ValueError(
+            "export_json ne sait traduire en JavaScript que le découpage de "
+            "GPT-2 (GPT2_SPLIT_PATTERN)."
+        )
+    return {
+        "name": tokenizer.name,
+        "pattern": GPT2_SPLIT_PATTERN_JS,
+        "byte_ids": list(tokenizer.byte_ids),
+        "merges": [[a, b, new] for (a, b), new in tokenizer.merges.items()],
+        "special_tokens": dict(tokenizer.special_tokens),
+    }
 
 
 # --- Affichage -------------------------------------------------------------------------------
+
 
 def _pieces(text: str, tokenizer) -> list[tuple[str, int]]:
     """``(morceau, id)`` pour un tokenizer du cours, un ``tiktoken.Encoding`` ou son nom."""
@@ -235,8 +287,7 @@ def _pieces(text: str, tokenizer) -> list[tuple[str, int]]:
     if isinstance(tokenizer, CharTokenizer):
         return list(zip(text, tokenizer.encode(text)))
     ids = tokenizer.encode(text, allowed_special="all")  # tiktoken.Encoding
-    return [(tokenizer.decode_single_token_bytes(i).decode("utf-8", "replace"), i)
-            for i in ids]
+    return [(tokenizer.decode_single_token_bytes(i).decode("utf-8", "replace"), i) for i in ids]
 
 
 def tokens_html(text: str, tokenizer) -> str:
@@ -254,11 +305,14 @@ def tokens_html(text: str, tokenizer) -> str:
         shown = html.escape(piece).replace("\n", "↵\n")
         spans.append(
             f'<span class="llmlab-token" title="id {i}" style="background:'
-            f'{backgrounds[k % len(backgrounds)]};border-radius:3px;padding:0 1px;'
-            f'margin-right:1px">{shown}</span>')
-    return ('<div class="llmlab-tokens" style="font-family:var(--bs-font-monospace,'
-            'monospace);white-space:pre-wrap;line-height:1.9;color:'
-            f'{palette["ink"]}">' + "".join(spans) + "</div>")
+            f"{backgrounds[k % len(backgrounds)]};border-radius:3px;padding:0 1px;"
+            f'margin-right:1px">{shown}</span>'
+        )
+    return (
+        '<div class="llmlab-tokens" style="font-family:var(--bs-font-monospace,'
+        "monospace);white-space:pre-wrap;line-height:1.9;color:"
+        f'{palette["ink"]}">' + "".join(spans) + "</div>"
+    )
 
 
 def show_tokens(text: str, tokenizer):
@@ -268,8 +322,7 @@ def show_tokens(text: str, tokenizer):
     return HTML(tokens_html(text, tokenizer))
 
 
-def token_counts(sentences: dict[str, str],
-                 encodings=("gpt2", "cl100k_base", "o200k_base")):
+def token_counts(sentences: dict[str, str], encodings=("gpt2", "cl100k_base", "o200k_base")):
     """Nombre de caractères et de tokens de chaque phrase, pour chaque encodage.
 
     ``encodings`` : des noms tiktoken ou des :class:`BPETokenizer` (colonne : leur
@@ -283,9 +336,9 @@ def token_counts(sentences: dict[str, str],
             import tiktoken
 
             coder = tiktoken.get_encoding(enc)
-            columns[enc] = [len(coder.encode(s, disallowed_special=())) for s in
-                            sentences.values()]
+            columns[enc] = [len(coder.encode(s, disallowed_special=())) for s in sentences.values()]
         else:
-            columns[enc.name] = [len(enc.encode(s, allowed_special="none"))
-                                 for s in sentences.values()]
+            columns[enc.name] = [
+                len(enc.encode(s, allowed_special="none")) for s in sentences.values()
+            ]
     return pd.DataFrame(columns, index=pd.Index(list(sentences), name="phrase"))

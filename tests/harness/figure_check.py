@@ -26,14 +26,22 @@ def _llmlab_watch_ticks():
     def print_figure(self, *args, **kwargs):
         result = original(self, *args, **kwargs)
         for ax in self.figure.axes:
-            if not ax.axison:        # ax.axis("off") : un schéma, rien n'est dessiné
+            if not ax.axison:  # ax.axis("off") : un schéma, rien n'est dessiné
                 continue
             for axis in (ax.xaxis, ax.yaxis):
-                labels = [t.get_text() for t in axis.get_ticklabels()
-                          if t.get_visible() and decimal.search(t.get_text())]
+                labels = [
+                    t.get_text()
+                    for t in axis.get_ticklabels()
+                    if t.get_visible() and decimal.search(t.get_text())
+                ]
                 if labels:
-                    found.append({"axes": ax.get_title() or ax.get_ylabel() or ax.get_label(),
-                                  "axis": axis.axis_name, "labels": labels[:4]})
+                    found.append(
+                        {
+                            "axes": ax.get_title() or ax.get_ylabel() or ax.get_label(),
+                            "axis": axis.axis_name,
+                            "labels": labels[:4],
+                        }
+                    )
         return result
 
     def emit(result=None):

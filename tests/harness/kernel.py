@@ -13,6 +13,7 @@ comme chez Quarto (ou la racine si ``_quarto.yml`` dit ``execute-dir: project``)
 
 La limite de temps par cellule vaut 600 s ; la variable ``LLMLAB_CELL_TIMEOUT`` la change.
 """
+
 from __future__ import annotations
 
 import os
@@ -39,7 +40,7 @@ FORCED_ENV = {
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # taire l'avertissement de debugpy au démarrage
 }
 QUARTO_SETUP = Path(__file__).with_name("quarto_setup.py")
-FIGURE_CHECK = Path(__file__).with_name("figure_check.py")   # graduations à point décimal
+FIGURE_CHECK = Path(__file__).with_name("figure_check.py")  # graduations à point décimal
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_STREAM_CHARS = 3000
 
@@ -51,20 +52,24 @@ class KernelRunError(Exception):
 @dataclass
 class Cell:
     """Ce qu'on envoie au noyau, avec de quoi écrire un message d'échec utile."""
+
     source: str
-    where: str                 # « chunk slides/x.qmd, ligne 12 », « cellule n° 7 (id …) »
+    where: str  # « chunk slides/x.qmd, ligne 12 », « cellule n° 7 (id …) »
     allow_error: bool = False  # error: true, ou tag raises-exception
-    listing: str = ""          # le code numéroté comme dans le fichier
+    listing: str = ""  # le code numéroté comme dans le fichier
 
 
 # --- environnement --------------------------------------------------------------------------
+
 
 def cell_timeout() -> int:
     value = os.environ.get(TIMEOUT_VARIABLE, "")
     try:
         return int(value) if value.strip() else DEFAULT_TIMEOUT
     except ValueError:
-        raise ValueError(f"{TIMEOUT_VARIABLE}={value!r} : un nombre de secondes est attendu") from None
+        raise ValueError(
+            f"{TIMEOUT_VARIABLE}={value!r} : un nombre de secondes est attendu"
+        ) from None
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -84,7 +89,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
         key, value = m.groups()
         if value[:1] in ("'", '"') and value.rfind(value[0]) > 0:
             quote = value[0]
-            value = value[1:value.rindex(quote)]
+            value = value[1 : value.rindex(quote)]
             if quote == '"':
                 value = value.replace("\\n", "\n")
         else:
@@ -111,12 +116,18 @@ def kernel_env(root: Path, extra: dict[str, str] | None = None) -> dict[str, str
 
 # --- noyau ----------------------------------------------------------------------------------
 
+
 class VenvKernelSpecManager(KernelSpecManager):
     """Répond à tout nom de noyau par ipykernel sur ``sys.executable``."""
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        return KernelSpec(argv=make_ipkernel_cmd(), display_name="Python (pytest)",
-                          language="python", resource_dir=str(Path(sys.prefix)), metadata={})
+        return KernelSpec(
+            argv=make_ipkernel_cmd(),
+            display_name="Python (pytest)",
+            language="python",
+            resource_dir=str(Path(sys.prefix)),
+            metadata={},
+        )
 
 
 class VenvKernelManager(AsyncKernelManager):
@@ -136,7 +147,9 @@ def _outputs_text(cell) -> tuple[str, str]:
         if out.get("output_type") == "stream":
             streams.append(out.get("text", ""))
         elif out.get("output_type") == "error":
-            trace = "\n".join(out.get("traceback") or []) or f"{out.get('ename')}: {out.get('evalue')}"
+            trace = (
+                "\n".join(out.get("traceback") or []) or f"{out.get('ename')}: {out.get('evalue')}"
+            )
     text = strip_ansi("".join(streams)).rstrip()
     if len(text) > MAX_STREAM_CHARS:
         text = "[…]\n" + text[-MAX_STREAM_CHARS:]
@@ -155,22 +168,32 @@ def _report(title: str, headline: str, cell_info: Cell | None, cell, cwd: Path) 
     return "\n".join(parts)
 
 
-def run_cells(cells: list[Cell], *, cwd: Path, env: dict[str, str], title: str,
-              setup: str = "") -> list:
+def run_cells(
+    cells: list[Cell], *, cwd: Path, env: dict[str, str], title: str, setup: str = ""
+) -> list:
     """Exécute ``cells`` dans l'ordre, dans un noyau neuf ; renvoie les cellules exécutées
     (avec leurs sorties). ``setup`` passe juste après la garde réseau, avant la première
     cellule. Lève ``KernelRunError`` au premier échec non permis."""
     cwd = Path(cwd)
     guard = nbformat.v4.new_code_cell(offline.kernel_code() + "\n" + setup)
     nb_cells = [guard] + [
-        nbformat.v4.new_code_cell(c.source, metadata={"tags": ["raises-exception"]} if c.allow_error else {})
-        for c in cells]
+        nbformat.v4.new_code_cell(
+            c.source, metadata={"tags": ["raises-exception"]} if c.allow_error else {}
+        )
+        for c in cells
+    ]
     nb = nbformat.v4.new_notebook(cells=nb_cells)
     timeout = cell_timeout()
     client = NotebookClient(
-        nb, timeout=timeout, startup_timeout=120, kernel_name="python3",
-        kernel_manager_class=VenvKernelManager, allow_errors=False, record_timing=False,
-        resources={"metadata": {"path": str(cwd)}})
+        nb,
+        timeout=timeout,
+        startup_timeout=120,
+        kernel_name="python3",
+        kernel_manager_class=VenvKernelManager,
+        allow_errors=False,
+        record_timing=False,
+        resources={"metadata": {"path": str(cwd)}},
+    )
     with client.setup_kernel(env=env, cwd=str(cwd)):
         for index, cell in enumerate(nb.cells):
             info = cells[index - 1] if index else None
@@ -180,24 +203,42 @@ def run_cells(cells: list[Cell], *, cwd: Path, env: dict[str, str], title: str,
             except CellExecutionError:
                 raise KernelRunError(_report(title, f"échec, {where}", info, cell, cwd)) from None
             except CellTimeoutError:
-                raise KernelRunError(_report(
-                    title, f"{where} dépasse {timeout} s par cellule (la variable "
-                    f"{TIMEOUT_VARIABLE} change cette limite)", info, cell, cwd)) from None
+                raise KernelRunError(
+                    _report(
+                        title,
+                        f"{where} dépasse {timeout} s par cellule (la variable "
+                        f"{TIMEOUT_VARIABLE} change cette limite)",
+                        info,
+                        cell,
+                        cwd,
+                    )
+                ) from None
             except DeadKernelError:
-                raise KernelRunError(_report(
-                    title, f"le noyau est mort pendant {where} (mémoire épuisée ? plantage "
-                    "d'une bibliothèque native ?)", info, cell, cwd)) from None
+                raise KernelRunError(
+                    _report(
+                        title,
+                        f"le noyau est mort pendant {where} (mémoire épuisée ? plantage "
+                        "d'une bibliothèque native ?)",
+                        info,
+                        cell,
+                        cwd,
+                    )
+                ) from None
     return nb.cells[1:]
 
 
 # --- documents Quarto -----------------------------------------------------------------------
+
 
 def chunk_cells(doc: Document) -> list[Cell]:
     cells = []
     for chunk in doc.runnable:
         if chunk.inline:
             # le point-virgule : pas d'affichage, et « _ » reste intact, comme chez Quarto
-            source, listing = f"({chunk.code});", f"{chunk.start.lineno:>5} | `{{python}} {chunk.code}`"
+            source, listing = (
+                f"({chunk.code});",
+                f"{chunk.start.lineno:>5} | `{{python}} {chunk.code}`",
+            )
         else:
             source = chunk.code
             listing = "\n".join(f"{line.lineno:>5} | {line.text}" for line in chunk.lines)
@@ -237,7 +278,8 @@ def figure_setup(doc: Document) -> str:
         "except Exception:\n"
         "    pass\n"
         "_plt = None\n"
-        "del _plt\n")
+        "del _plt\n"
+    )
 
 
 def run_document(doc: Document) -> list:
@@ -248,7 +290,13 @@ def run_document(doc: Document) -> list:
     cells = chunk_cells(doc)
     if not cells:
         return []
-    setup = "\n".join([figure_setup(doc), QUARTO_SETUP.read_text(encoding="utf-8"),
-                       FIGURE_CHECK.read_text(encoding="utf-8")])
-    return run_cells(cells, cwd=doc.workdir, env=kernel_env(doc.root), title=rel(doc.path, doc.root),
-                     setup=setup)
+    setup = "\n".join(
+        [
+            figure_setup(doc),
+            QUARTO_SETUP.read_text(encoding="utf-8"),
+            FIGURE_CHECK.read_text(encoding="utf-8"),
+        ]
+    )
+    return run_cells(
+        cells, cwd=doc.workdir, env=kernel_env(doc.root), title=rel(doc.path, doc.root), setup=setup
+    )

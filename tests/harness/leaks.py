@@ -6,6 +6,7 @@ les notes des diapositives (``filters/sans-notes.lua``) ; celui de l'enseignant
 corrigé, la ligne que ``llmlab.exercises.solved_notebook`` met en tête de chaque cellule
 corrigée, ou un bloc de notes reveal.js (``<aside class="notes">``) est une fuite.
 """
+
 from __future__ import annotations
 
 import html
@@ -37,5 +38,5 @@ def solution_leaks(site: Path) -> list[str]:
         if _MARKER_TEXT in html.unescape(_TAG.sub("", raw)):
             leaks.append(f"{name} : contient une cellule corrigée (« {SOLUTION_MARKER} »)")
         if path.suffix == ".html" and _NOTES.search(raw):
-            leaks.append(f"{name} : contient les notes de l'enseignant (<aside class=\"notes\">)")
+            leaks.append(f'{name} : contient les notes de l\'enseignant (<aside class="notes">)')
     return leaks

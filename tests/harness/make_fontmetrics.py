@@ -10,6 +10,7 @@ sur les captures y correspondent au pixel près. Ce script lit ces polices (paqu
 et écrit, pour chaque style, l'avance de chaque caractère en millièmes d'em. Le fichier est
 committé : le modèle ``slidefit`` n'a pas besoin des polices pour tourner.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ FONTS = {
 }
 # ASCII, Latin-1, Latin étendu A, et les signes du cours (typographie, flèches, maths, « ␣ »…).
 EXTRA = "‘’‚“”„«»‹›–—―…•·×÷−±≈≠≤≥→←↔⇒↵␣€°µΔΣΩαβγδεθλμπσφψω√∞∑∏∫∂∇⊙∘ⁿ⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉ŷ\u00a0\u202f\u2009"
-CHARS = "".join(chr(c) for c in range(0x20, 0x7F)) + "".join(
-    chr(c) for c in range(0xA0, 0x180)) + EXTRA
+CHARS = (
+    "".join(chr(c) for c in range(0x20, 0x7F)) + "".join(chr(c) for c in range(0xA0, 0x180)) + EXTRA
+)
 SIZE = 1000  # une police de 1 000 px : une avance en px vaut des millièmes d'em
 
 
@@ -44,8 +46,9 @@ def main(folder: str = "/usr/share/fonts/truetype/liberation") -> Path:
     base = Path(folder)
     table = {style: widths(base / name) for style, name in FONTS.items()}
     table["_source"] = {style: name for style, name in FONTS.items()}
-    OUT.write_text(json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n",
-                   encoding="utf-8")
+    OUT.write_text(
+        json.dumps(table, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
+    )
     print(f"{OUT} : {len(CHARS)} caractères × {len(FONTS)} styles", file=sys.stderr)
     return OUT
 

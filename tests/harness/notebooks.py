@@ -6,6 +6,7 @@ Vierge : le notebook tel quel ; les exercices laissés à ``...`` ne doivent pas
 ``exercice`` par sa solution, et le noyau reçoit ``LLMLAB_CORRIGE=1`` : les vérificateurs
 lèvent alors une erreur sur une mauvaise réponse, donc une solution fausse fait échouer le test.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,7 +43,9 @@ def notebook_cells(nb, *, solved: bool = False) -> list[Cell]:
         where = describe(index, cell)
         if solved and EXERCISE_TAG in tags:
             where += ", remplacée par sa solution (notebooks/solutions/)"
-        listing = "\n".join(f"{j:>5} | {text}" for j, text in enumerate(cell.source.splitlines(), 1))
+        listing = "\n".join(
+            f"{j:>5} | {text}" for j, text in enumerate(cell.source.splitlines(), 1)
+        )
         cells.append(Cell(cell.source, where, "raises-exception" in tags, listing))
     return cells
 
@@ -53,8 +56,13 @@ def run_notebook(nb, path: Path, root: Path, *, solved: bool) -> list:
     path = Path(path)
     env = kernel_env(root, {"LLMLAB_CORRIGE": "1"} if solved else None)
     title = f"{rel(path, root)} (version {'corrigée' if solved else 'vierge'})"
-    return run_cells(notebook_cells(nb, solved=solved), cwd=path.parent, env=env, title=title,
-                     setup=FIGURE_CHECK.read_text(encoding="utf-8"))
+    return run_cells(
+        notebook_cells(nb, solved=solved),
+        cwd=path.parent,
+        env=env,
+        title=title,
+        setup=FIGURE_CHECK.read_text(encoding="utf-8"),
+    )
 
 
 def stale_outputs(nb) -> list[str]:
@@ -66,7 +74,9 @@ def stale_outputs(nb) -> list[str]:
         if cell.get("outputs"):
             problems.append(f"{describe(index, cell)} : {len(cell['outputs'])} sortie(s)")
         if cell.get("execution_count") is not None:
-            problems.append(f"{describe(index, cell)} : execution_count = {cell['execution_count']}")
+            problems.append(
+                f"{describe(index, cell)} : execution_count = {cell['execution_count']}"
+            )
     return problems
 
 

@@ -9,12 +9,14 @@ exécuté tel quel dans chaque noyau, avant la première cellule (voir ``kernel_
 Les erreurs levées sont des ``OSError`` (comme sur une machine vraiment hors ligne), avec un
 message français qui dit ce qui a été refusé et pourquoi.
 """
+
 import ipaddress
 import socket
 
 PREFIX = "réseau bloqué pendant les tests"
-ADVICE = ("le cours doit tourner hors ligne : mettez les données dans data/ "
-          "et lisez-les avec llmlab.data")
+ADVICE = (
+    "le cours doit tourner hors ligne : mettez les données dans data/ et lisez-les avec llmlab.data"
+)
 LOCAL_NAMES = {"", "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
 

@@ -6,6 +6,7 @@ que lit ``slidefit`` pour estimer la place d'une diapositive, et ce que contient
 ``tests/fixtures/slidefit/``. Chaque chunk est repéré par le numéro (à partir de 1) de sa ligne
 ```` ```{python} ```` dans le texte développé du document.
 """
+
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,14 @@ from .qmd import Document
 
 # Ordre de préférence des types MIME pour une sortie riche (comme Quarto pour du HTML :
 # le Markdown d'IPython.display.Markdown, puis les images, puis le texte brut).
-MIME_ORDER = ("text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/html", "text/plain")
+MIME_ORDER = (
+    "text/markdown",
+    "image/png",
+    "image/jpeg",
+    "image/svg+xml",
+    "text/html",
+    "text/plain",
+)
 
 
 def png_size(data: str) -> tuple[int, int]:
@@ -35,10 +43,15 @@ def _rich(output: dict) -> dict | None:
         value = data[mime]
         if mime == "image/png":
             width, height = png_size(value)
-            shown = metadata.get("image/png", {}) if isinstance(metadata.get("image/png"), dict) else {}
+            shown = (
+                metadata.get("image/png", {}) if isinstance(metadata.get("image/png"), dict) else {}
+            )
             # Une image « retina » déclare sa taille d'affichage dans les métadonnées.
-            return {"type": "image", "width": int(shown.get("width", width)),
-                    "height": int(shown.get("height", height))}
+            return {
+                "type": "image",
+                "width": int(shown.get("width", width)),
+                "height": int(shown.get("height", height)),
+            }
         if mime in ("image/jpeg", "image/svg+xml"):
             return {"type": "image", "width": 0, "height": 0, "mime": mime}
         text = value if isinstance(value, str) else "".join(value)
@@ -56,7 +69,11 @@ def compact_cell(cell) -> list[dict]:
         kind = out.get("output_type")
         if kind == "stream":
             text = strip_ansi(out.get("text", ""))
-            if outputs and outputs[-1]["type"] == "stream" and outputs[-1]["name"] == out.get("name"):
+            if (
+                outputs
+                and outputs[-1]["type"] == "stream"
+                and outputs[-1]["name"] == out.get("name")
+            ):
                 outputs[-1]["text"] += text  # Jupyter découpe un même flux en morceaux
             else:
                 outputs.append({"type": "stream", "name": out.get("name", "stdout"), "text": text})
@@ -64,7 +81,9 @@ def compact_cell(cell) -> list[dict]:
             if (item := _rich(out)) is not None:
                 outputs.append(item)
         elif kind == "error":
-            outputs.append({"type": "error", "text": strip_ansi("\n".join(out.get("traceback") or []))})
+            outputs.append(
+                {"type": "error", "text": strip_ansi("\n".join(out.get("traceback") or []))}
+            )
     return outputs
 
 
@@ -110,6 +129,8 @@ def decimal_point_ticks(cells, where) -> list[str]:
     for index, cell in enumerate(cells):
         for out in cell.get("outputs", []):
             for report in out.get("data", {}).get(TICKS_MIME, []):
-                found.append(f"{where(index, cell)} : axe {report['axis']} de "
-                             f"« {report['axes']} » : {', '.join(report['labels'])}")
+                found.append(
+                    f"{where(index, cell)} : axe {report['axis']} de "
+                    f"« {report['axes']} » : {', '.join(report['labels'])}"
+                )
     return found

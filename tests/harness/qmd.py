@@ -16,6 +16,7 @@ Trois étapes, dans l'ordre de Quarto :
 
 Les expressions en ligne `` `{python} expr` `` sont aussi évaluées, à leur place dans le texte.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,7 @@ from pathlib import Path
 
 import yaml
 
-INCLUDE_RE = re.compile(
-    r"""^\s*\{\{<\s*include\s+(?:"([^"]+)"|'([^']+)'|(\S+))\s*>\}\}\s*$""")
+INCLUDE_RE = re.compile(r"""^\s*\{\{<\s*include\s+(?:"([^"]+)"|'([^']+)'|(\S+))\s*>\}\}\s*$""")
 CELL_START_RE = re.compile(r"^\s*```+\s*\{([=A-Za-z]+)( *[ ,].*)?\}\s*$")  # regex de Quarto
 CELL_END_RE = re.compile(r"^\s*```+\s*$")
 FENCE_RE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
@@ -41,6 +41,7 @@ class QmdError(Exception):
 @dataclass(frozen=True)
 class Line:
     """Une ligne du texte développé et son origine."""
+
     text: str
     path: Path
     lineno: int
@@ -78,6 +79,7 @@ def fence_closer(text: str):
 
 # --- 1. includes --------------------------------------------------------------------------
 
+
 def resolve_include(target: str, main: Path, root: Path) -> Path:
     """Règle de Quarto : ``/x`` part de la racine, sinon du dossier du document principal."""
     if target.startswith("/"):
@@ -111,7 +113,8 @@ def expand(path: Path, root: Path, *, _main: Path | None = None, _via: tuple = (
                     f"include introuvable : {{{{< include {target} >}}}} dans {line.where(root)} "
                     f"cherche {rel(child, root)} (Quarto résout un include relatif depuis le "
                     f"dossier du document principal {rel(main.parent, root)}/, "
-                    f"ou depuis la racine du projet s'il commence par /) [chaîne : {chain}]")
+                    f"ou depuis la racine du projet s'il commence par /) [chaîne : {chain}]"
+                )
             if child.resolve() in {Path(p).resolve() for p, _ in _via} | {path.resolve()}:
                 raise QmdError(f"include circulaire : {rel(child, root)} [chaîne : {chain}]")
             lines.extend(expand(child, root, _main=main, _via=_via + ((path, lineno),)))
@@ -122,12 +125,13 @@ def expand(path: Path, root: Path, *, _main: Path | None = None, _via: tuple = (
 
 # --- 2. découpage -------------------------------------------------------------------------
 
+
 @dataclass
 class Block:
-    kind: str            # "yaml", "cell", "code" ou "text"
-    lines: list[Line]    # toutes les lignes du bloc, délimiteurs compris
-    lang: str = ""       # pour "cell" : le moteur (python, ojs, mermaid…)
-    header: str = ""     # pour "cell" : ce qui suit le langage dans {python …}
+    kind: str  # "yaml", "cell", "code" ou "text"
+    lines: list[Line]  # toutes les lignes du bloc, délimiteurs compris
+    lang: str = ""  # pour "cell" : le moteur (python, ojs, mermaid…)
+    header: str = ""  # pour "cell" : ce qui suit le langage dans {python …}
 
 
 def _is_mapping(lines: list[Line]) -> bool:
@@ -145,13 +149,17 @@ def blocks(lines: list[Line]) -> list[Block]:
     i, n = 0, len(lines)
     while i < n:
         text = lines[i].text
-        if (re.match(r"^---\s*$", text) and i + 1 < n and lines[i + 1].text.strip()
-                and (i == 0 or not lines[i - 1].text.strip())):
+        if (
+            re.match(r"^---\s*$", text)
+            and i + 1 < n
+            and lines[i + 1].text.strip()
+            and (i == 0 or not lines[i - 1].text.strip())
+        ):
             j = i + 1
             while j < n and not re.match(r"^(---|\.\.\.)\s*$", lines[j].text):
                 j += 1
-            if j < n and _is_mapping(lines[i + 1:j]):
-                out.append(Block("yaml", lines[i:j + 1]))
+            if j < n and _is_mapping(lines[i + 1 : j]):
+                out.append(Block("yaml", lines[i : j + 1]))
                 i = j + 1
                 continue
         if (closer := fence_closer(text)) is not None:
@@ -159,9 +167,11 @@ def blocks(lines: list[Line]) -> list[Block]:
             while j < n and not closer.match(lines[j].text):
                 j += 1
             if m := CELL_START_RE.match(text):
-                out.append(Block("cell", lines[i:j + 1], lang=m.group(1), header=m.group(2) or ""))
+                out.append(
+                    Block("cell", lines[i : j + 1], lang=m.group(1), header=m.group(2) or "")
+                )
             else:
-                out.append(Block("code", lines[i:j + 1]))
+                out.append(Block("code", lines[i : j + 1]))
             i = j + 1
             continue
         out.append(Block("text", [lines[i]]))
@@ -179,7 +189,7 @@ def front_matter(lines: list[Line], root: Path | None = None) -> dict:
     for j in range(i + 1, len(lines)):
         if re.match(r"^(---|\.\.\.)\s*$", lines[j].text):
             try:
-                data = yaml.safe_load("\n".join(line.text for line in lines[i + 1:j])) or {}
+                data = yaml.safe_load("\n".join(line.text for line in lines[i + 1 : j])) or {}
             except yaml.YAMLError as e:
                 raise QmdError(f"en-tête YAML invalide ({lines[i].where(root)}) : {e}") from None
             return data if isinstance(data, dict) else {}
@@ -188,11 +198,13 @@ def front_matter(lines: list[Line], root: Path | None = None) -> dict:
 
 # --- 3. chunks et options -----------------------------------------------------------------
 
+
 @dataclass
 class Chunk:
     """Un chunk Python (ou une expression en ligne) et ce qu'il faut en faire."""
+
     code: str
-    start: Line                     # la ligne ```{python} (ou la ligne de texte)
+    start: Line  # la ligne ```{python} (ou la ligne de texte)
     lines: list[Line] = field(default_factory=list)  # les lignes du code
     options: dict = field(default_factory=dict)
     evaluate: bool = True
@@ -213,7 +225,7 @@ class Document:
     execute: dict
     workdir: Path
     chunks: list[Chunk]
-    format: str = "html"          # le premier format de l'en-tête (html, revealjs…)
+    format: str = "html"  # le premier format de l'en-tête (html, revealjs…)
     format_options: dict = field(default_factory=dict)  # fig-width, fig-height… de ce format
 
     @property
@@ -233,7 +245,9 @@ def metadata_files(meta: dict) -> list[str]:
     names = []
     for key in ("metadata-file", "metadata-files"):
         value = meta.get(key)
-        names += [value] if isinstance(value, str) else [v for v in value or [] if isinstance(v, str)]
+        names += (
+            [value] if isinstance(value, str) else [v for v in value or [] if isinstance(v, str)]
+        )
     return names
 
 
@@ -247,7 +261,9 @@ def metadata_layers(path: Path, root: Path, meta: dict) -> list[dict]:
         parts = path.parent.relative_to(root).parts
     except ValueError:
         parts = ()
-    layers += [load_yaml(root.joinpath(*parts[:k]) / "_metadata.yml") for k in range(len(parts) + 1)]
+    layers += [
+        load_yaml(root.joinpath(*parts[:k]) / "_metadata.yml") for k in range(len(parts) + 1)
+    ]
     layers.append(meta)
     layers += [load_yaml(path.parent / name) for name in metadata_files(meta)]
     return layers
@@ -322,8 +338,10 @@ def _chunk_options(block: Block, root: Path) -> dict:
         except yaml.YAMLError as e:
             raise QmdError(f"options #| invalides ({block.lines[0].where(root)}) : {e}") from None
         if not isinstance(parsed, dict):
-            raise QmdError(f"options #| invalides ({block.lines[0].where(root)}) : "
-                           f"attendu « clé: valeur », lu {parsed!r}")
+            raise QmdError(
+                f"options #| invalides ({block.lines[0].where(root)}) : "
+                f"attendu « clé: valeur », lu {parsed!r}"
+            )
         options.update(parsed)
     return options
 
@@ -345,30 +363,52 @@ def parse_document(path: Path, root: Path) -> Document:
                 raise QmdError(f"chunk jamais refermé par ``` ({block.lines[0].where(root)})")
             options = _chunk_options(block, root)
             body = block.lines[1:-1]
-            chunks.append(Chunk(
-                code="\n".join(line.text for line in body),
-                start=block.lines[0], lines=body, options=options,
-                evaluate=enabled and bool(options.get("eval", doc_eval)),
-                allow_error=bool(options.get("error", doc_error))))
+            chunks.append(
+                Chunk(
+                    code="\n".join(line.text for line in body),
+                    start=block.lines[0],
+                    lines=body,
+                    options=options,
+                    evaluate=enabled and bool(options.get("eval", doc_eval)),
+                    allow_error=bool(options.get("error", doc_error)),
+                )
+            )
         elif block.kind == "text":
             for m in INLINE_RE.finditer(block.lines[0].text):
-                chunks.append(Chunk(code=m.group(1), start=block.lines[0], lines=block.lines,
-                                    evaluate=enabled and doc_eval, allow_error=doc_error,
-                                    inline=True))
+                chunks.append(
+                    Chunk(
+                        code=m.group(1),
+                        start=block.lines[0],
+                        lines=block.lines,
+                        evaluate=enabled and doc_eval,
+                        allow_error=doc_error,
+                        inline=True,
+                    )
+                )
     project = load_yaml(root / "_quarto.yml").get("project") or {}
     workdir = root if project.get("execute-dir") == "project" else path.parent
     fmt = output_format(meta)
-    return Document(path, root, lines, meta, execute, workdir, chunks, fmt,
-                    format_options(path, root, meta, fmt))
+    return Document(
+        path,
+        root,
+        lines,
+        meta,
+        execute,
+        workdir,
+        chunks,
+        fmt,
+        format_options(path, root, meta, fmt),
+    )
 
 
 @dataclass
 class DiagramCell:
     """Une cellule non Python (mermaid, dot, ojs…) et ses options effectives."""
+
     lang: str
     start: Line
-    options: dict   # options de la cellule seule (``%%|``…)
-    echo: bool      # ``echo`` effectif : option de la cellule, sinon ``execute`` du document
+    options: dict  # options de la cellule seule (``%%|``…)
+    echo: bool  # ``echo`` effectif : option de la cellule, sinon ``execute`` du document
     lines: tuple = ()  # les lignes de la cellule, clôtures comprises
 
     def where(self, root: Path | None = None) -> str:
@@ -388,6 +428,13 @@ def language_cells(path: Path, root: Path, langs=("mermaid", "dot")) -> list[Dia
         if block.kind == "cell" and block.lang.lower() in langs:
             options = _chunk_options(block, root)
             echo = options.get("echo", execute.get("echo", False))
-            out.append(DiagramCell(block.lang.lower(), block.lines[0], options,
-                                   echo is True or echo == "fenced", tuple(block.lines)))
+            out.append(
+                DiagramCell(
+                    block.lang.lower(),
+                    block.lines[0],
+                    options,
+                    echo is True or echo == "fenced",
+                    tuple(block.lines),
+                )
+            )
     return out

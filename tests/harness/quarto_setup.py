@@ -28,6 +28,10 @@ def ojs_define(**values):
             return dict(zip(table["index"], table["data"]))
         return value
 
-    payload = {"contents": [{"name": name, "value": convert(value)} for name, value in values.items()]}
-    display(HTML('<script type="ojs-define">' + json.dumps(payload) + "</script>"),
-            metadata={"ojs_define": True})
+    payload = {
+        "contents": [{"name": name, "value": convert(value)} for name, value in values.items()]
+    }
+    display(
+        HTML('<script type="ojs-define">' + json.dumps(payload) + "</script>"),
+        metadata={"ojs_define": True},
+    )

@@ -19,6 +19,7 @@ contiennent un shortcode, et tout ce qui est dans un bloc de code, un code en li
 commentaire HTML. Comme chez Quarto, un lien d'un fichier inclus se résout depuis le dossier
 du document qui l'inclut.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,15 +42,33 @@ MD_LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]+)>?")  # [texte](cible) et ![alt](
 REF_DEF_RE = re.compile(r"^\s{0,3}\[(?!\^)[^\]]+\]:\s*<?([^\s>]+)>?")
 HTML_RE = re.compile(
     r"<(?:img|a|source|video|audio|iframe|embed)\b[^>]*?\s(?:src|href)\s*=\s*[\"']([^\"']+)[\"']",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 BACKGROUND_RE = re.compile(
-    r"\b(?:data-)?background-(?:image|video|iframe)\s*=\s*[\"']?([^\"'\s}]+)")
+    r"\b(?:data-)?background-(?:image|video|iframe)\s*=\s*[\"']?([^\"'\s}]+)"
+)
 INLINE_CODE_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
 FILE_KEYS = {
-    "logo", "favicon", "css", "theme", "image", "include-in-header", "include-before-body",
-    "include-after-body", "bibliography", "csl", "highlight-style", "template",
-    "template-partials", "filters", "background-image", "data-background-image",
-    "background-video", "data-background-video", "reference-doc", "metadata-file",
+    "logo",
+    "favicon",
+    "css",
+    "theme",
+    "image",
+    "include-in-header",
+    "include-before-body",
+    "include-after-body",
+    "bibliography",
+    "csl",
+    "highlight-style",
+    "template",
+    "template-partials",
+    "filters",
+    "background-image",
+    "data-background-image",
+    "background-video",
+    "data-background-video",
+    "reference-doc",
+    "metadata-file",
     "metadata-files",
 }
 FILE_SUBKEYS = {"file", "light", "dark", "path", "src"}
@@ -58,15 +77,21 @@ FILE_VALUE_RE = re.compile(r"^[^\s<>{}]+\.[A-Za-z0-9]{1,5}$")
 
 # --- inventaire -----------------------------------------------------------------------------
 
+
 def _walk(base: Path, suffix: str) -> list[Path]:
     """Les fichiers ``*suffix`` sous ``base``, sans descendre dans les dossiers que Quarto
     ignore (``.`` ou ``_`` en tête : ``_site``, ``.quarto``, ``_freeze``, ``.venv``…) ni les
     fichiers ``_*`` (partiels)."""
     found = []
     for folder, dirs, files in os.walk(base):
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) and d not in SKIP_DIR_NAMES)
-        found += [Path(folder) / f for f in sorted(files)
-                  if f.endswith(suffix) and not f.startswith((".", "_"))]
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith((".", "_")) and d not in SKIP_DIR_NAMES
+        )
+        found += [
+            Path(folder) / f
+            for f in sorted(files)
+            if f.endswith(suffix) and not f.startswith((".", "_"))
+        ]
     return found
 
 
@@ -142,8 +167,9 @@ def config_problems(config: dict) -> list[str]:
     if project.get("type") != "website":
         problems.append(f"project: type: website est attendu (lu : {project.get('type')!r})")
     formats = config.get("format") if isinstance(config.get("format"), dict) else {}
-    in_formats = bool(formats) and all(isinstance(f, dict) and f.get("lang") == "fr"
-                                       for f in formats.values())
+    in_formats = bool(formats) and all(
+        isinstance(f, dict) and f.get("lang") == "fr" for f in formats.values()
+    )
     if config.get("lang") != "fr" and not in_formats:
         problems.append(f"lang: fr est attendu (lu : {config.get('lang')!r})")
     if not isinstance(config.get("website"), dict):
@@ -153,16 +179,21 @@ def config_problems(config: dict) -> list[str]:
 
 # --- liens ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Link:
-    target: str   # tel qu'écrit
-    where: str    # « slides/x.qmd, ligne 12 »
-    base: Path    # dossier depuis lequel un chemin relatif se résout
+    target: str  # tel qu'écrit
+    where: str  # « slides/x.qmd, ligne 12 »
+    base: Path  # dossier depuis lequel un chemin relatif se résout
 
 
 def is_local(target: str) -> bool:
-    return bool(target) and not URL_RE.match(target) and not target.startswith("#") \
+    return (
+        bool(target)
+        and not URL_RE.match(target)
+        and not target.startswith("#")
         and "{{" not in target
+    )
 
 
 def _clean(target: str) -> str:
@@ -208,7 +239,7 @@ def markdown_links(lines: list[Line], base: Path, root: Path) -> list[Link]:
                 if end < 0:
                     text = ""
                 else:
-                    text, in_comment = text[end + 3:], False
+                    text, in_comment = text[end + 3 :], False
             else:
                 start = text.find("<!--")
                 if start < 0:
@@ -216,7 +247,7 @@ def markdown_links(lines: list[Line], base: Path, root: Path) -> list[Link]:
                     text = ""
                 else:
                     visible.append(text[:start])
-                    text, in_comment = text[start + 4:], True
+                    text, in_comment = text[start + 4 :], True
         text = INLINE_CODE_RE.sub(" ", "".join(visible))
         links += [Link(t, line.where(root), base) for t in _text_targets(text) if is_local(t)]
     return links
@@ -270,8 +301,9 @@ def page_links(path: Path, root: Path) -> list[Link]:
         return notebook_links(path, root)
     lines = expand(path, root)
     meta = front_matter(lines, root)
-    links = markdown_links(lines, path.parent, root) + \
-        yaml_file_refs(meta, f"{rel(path, root)}, en-tête", path.parent)
+    links = markdown_links(lines, path.parent, root) + yaml_file_refs(
+        meta, f"{rel(path, root)}, en-tête", path.parent
+    )
     for name in metadata_files(meta):
         extra = path.parent / name
         if extra.is_file():
@@ -280,6 +312,7 @@ def page_links(path: Path, root: Path) -> list[Link]:
 
 
 # --- navigation -----------------------------------------------------------------------------
+
 
 def _walk_nav(node):
     """Les cibles citées par une navbar ou une sidebar (chaînes, href, file, contents…)."""
@@ -300,10 +333,17 @@ def nav_refs(config: dict) -> list[str]:
     website = config.get("website") or {}
     refs = list(_walk_nav(website.get("navbar")))
     sidebars = website.get("sidebar")
-    refs += list(_walk_nav(sidebars if isinstance(sidebars, list) else [sidebars] if sidebars else []))
-    return [r.strip() for r in refs
-            if r.strip() and is_local(r.strip()) and not r.strip().startswith("sidebar:")
-            and set(r.strip()) != {"-"}]
+    refs += list(
+        _walk_nav(sidebars if isinstance(sidebars, list) else [sidebars] if sidebars else [])
+    )
+    return [
+        r.strip()
+        for r in refs
+        if r.strip()
+        and is_local(r.strip())
+        and not r.strip().startswith("sidebar:")
+        and set(r.strip()) != {"-"}
+    ]
 
 
 def expand_ref(ref: str, base: Path, root: Path, pages: set[Path]) -> set[Path]:
@@ -318,7 +358,9 @@ def expand_ref(ref: str, base: Path, root: Path, pages: set[Path]) -> set[Path]:
     path = (origin / target).resolve()
     if path.is_dir():
         return {p for p in pages if path in p.parents}
-    candidates = {path} | ({path.with_suffix(s) for s in PAGE_SUFFIXES} if path.suffix == ".html" else set())
+    candidates = {path} | (
+        {path.with_suffix(s) for s in PAGE_SUFFIXES} if path.suffix == ".html" else set()
+    )
     return candidates & pages
 
 
@@ -361,8 +403,11 @@ def reachable_pages(root: Path, config: dict | None = None) -> set[Path]:
     config = load_config(root) if config is None else config
     pages = all_pages(root)
     todo = {p for ref in nav_refs(config) for p in expand_ref(ref, root, root, pages)}
-    todo |= {p.resolve() for p in (root / "index.qmd", root / "index.ipynb", root / "index.md")
-             if p.exists()}
+    todo |= {
+        p.resolve()
+        for p in (root / "index.qmd", root / "index.ipynb", root / "index.md")
+        if p.exists()
+    }
     seen: set[Path] = set()
     while todo:
         page = todo.pop()
@@ -385,9 +430,16 @@ def partials(root: Path) -> list[Path]:
     root = Path(root)
     found = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIR_NAMES
-                         and d not in ("_site", "_freeze", "_extensions"))
-        found += [Path(folder) / f for f in sorted(files) if f.startswith("_") and f.endswith(".qmd")]
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in SKIP_DIR_NAMES
+            and d not in ("_site", "_freeze", "_extensions")
+        )
+        found += [
+            Path(folder) / f for f in sorted(files) if f.startswith("_") and f.endswith(".qmd")
+        ]
     return found
 
 
@@ -414,15 +466,19 @@ def broken_links(root: Path, config: dict | None = None) -> list[str]:
     root = Path(root)
     config = load_config(root) if config is None else config
     links = yaml_file_refs(config, "_quarto.yml", root)
-    links += [Link(r, "_quarto.yml (navigation)", root) for r in nav_refs(config)
-              if r != "auto" and not GLOB_CHARS & set(r)]
+    links += [
+        Link(r, "_quarto.yml (navigation)", root)
+        for r in nav_refs(config)
+        if r != "auto" and not GLOB_CHARS & set(r)
+    ]
     folders = {root.resolve()}
     for page in [*site_documents(root), *notebooks(root)]:
         folders |= {f for f in page.resolve().parents if root.resolve() in f.parents}
     for folder in sorted(folders):
         if (folder / "_metadata.yml").is_file():
-            links += yaml_file_refs(load_yaml(folder / "_metadata.yml"),
-                                    rel(folder / "_metadata.yml", root), folder)
+            links += yaml_file_refs(
+                load_yaml(folder / "_metadata.yml"), rel(folder / "_metadata.yml", root), folder
+            )
     problems = []
     for page in [*site_documents(root), *notebooks(root)]:
         try:

@@ -21,6 +21,7 @@ Une ligne de code trop longue ne déborde que si elle sort de la diapositive : d
 gauche, elle défile sous la colonne de droite sans dépasser 1050 px (c'est ce que mesure le
 navigateur). Les tailles de texte sont des moyennes : voir les marges de sécurité plus bas.
 """
+
 from __future__ import annotations
 
 import html
@@ -35,61 +36,63 @@ import yaml
 from .qmd import CELL_END_RE, Block, Line, blocks, front_matter
 
 # --- la diapositive ---------------------------------------------------------------------------
-SLIDE_WIDTH = 1050   # width et height de reveal.js dans Quarto (document-reveal.yml)
+SLIDE_WIDTH = 1050  # width et height de reveal.js dans Quarto (document-reveal.yml)
 SLIDE_HEIGHT = 700
 
 # --- typographie (styles/slides.scss, puis formats/revealjs/quarto.scss de Quarto) -----------
-FONT_SIZE = 38                # $presentation-font-size-root
-LINE_HEIGHT = 1.35            # $presentation-line-height
-SMALLER = 0.7                 # $presentation-font-smaller : .smaller (le titre h2 n'est pas réduit)
-H1_SIZE = 2.5                 # $presentation-h1-font-size (défaut de Quarto)
-H2_SIZE = 1.4                 # $presentation-h2-font-size
-H3_SIZE = 1.3                 # défaut de Quarto
-HEADING_LINE_HEIGHT = 1.2     # $presentation-heading-line-height
-H1_EXTRA = 20                 # marge du bas d'un titre de section (h1), de plus qu'un h2 : mesuré
-BLOCK_MARGIN = 12             # $presentation-block-margin : marge entre deux blocs (px)
-LIST_ITEM_GAP = 0.42          # espace entre deux puces (em), mesuré : 16 à 18 px à 38 px
-LIST_INDENT = 1.0             # retrait d'une liste (em), thème reveal.js
-CODE_SIZE = 0.6               # $code-block-font-size
-CODE_PADDING = (6, 9)         # .reveal pre.sourceCode code : padding 6px 9px
-CODE_BORDER = 1               # bordure de div.sourceCode
-CODE_MAX_HEIGHT = 500         # .reveal pre.sourceCode code { max-height: 500px } : au-delà, ça défile
-TABLE_PADDING = 0.4           # padding vertical d'une cellule (0.2em en haut et en bas)
-TABLE_CELL_GAP = 1.0          # padding d'une cellule, à gauche et à droite (0.5em chacun)
-COLUMN_GAP = 0.5              # .columns > .column:first-child > * { margin-right: 0.5em }
-IMAGE_MAX_WIDTH = 0.95        # reveal.js : section img { max-width: 95% }
-PANDOC_COLUMNS = 72           # pandoc --columns : au-delà, un tableau pipe prend ses largeurs des tirets
+FONT_SIZE = 38  # $presentation-font-size-root
+LINE_HEIGHT = 1.35  # $presentation-line-height
+SMALLER = 0.7  # $presentation-font-smaller : .smaller (le titre h2 n'est pas réduit)
+H1_SIZE = 2.5  # $presentation-h1-font-size (défaut de Quarto)
+H2_SIZE = 1.4  # $presentation-h2-font-size
+H3_SIZE = 1.3  # défaut de Quarto
+HEADING_LINE_HEIGHT = 1.2  # $presentation-heading-line-height
+H1_EXTRA = 20  # marge du bas d'un titre de section (h1), de plus qu'un h2 : mesuré
+BLOCK_MARGIN = 12  # $presentation-block-margin : marge entre deux blocs (px)
+LIST_ITEM_GAP = 0.42  # espace entre deux puces (em), mesuré : 16 à 18 px à 38 px
+LIST_INDENT = 1.0  # retrait d'une liste (em), thème reveal.js
+CODE_SIZE = 0.6  # $code-block-font-size
+CODE_PADDING = (6, 9)  # .reveal pre.sourceCode code : padding 6px 9px
+CODE_BORDER = 1  # bordure de div.sourceCode
+CODE_MAX_HEIGHT = 500  # .reveal pre.sourceCode code { max-height: 500px } : au-delà, ça défile
+TABLE_PADDING = 0.4  # padding vertical d'une cellule (0.2em en haut et en bas)
+TABLE_CELL_GAP = 1.0  # padding d'une cellule, à gauche et à droite (0.5em chacun)
+COLUMN_GAP = 0.5  # .columns > .column:first-child > * { margin-right: 0.5em }
+IMAGE_MAX_WIDTH = 0.95  # reveal.js : section img { max-width: 95% }
+PANDOC_COLUMNS = 72  # pandoc --columns : au-delà, un tableau pipe prend ses largeurs des tirets
 
 # --- largeurs des caractères ------------------------------------------------------------------
 # Les largeurs viennent des polices que le rendu affiche (voir make_fontmetrics.py) : Liberation
 # Serif pour le texte (grasse pour les titres et le **gras**), Liberation Mono pour le code,
 # Liberation Sans pour mermaid. Sur les captures de la revue du 2026-12-07, une ligne de texte
 # mesurée et la même ligne calculée ici diffèrent de moins de 2 px sur 1 000.
-METRICS = json.loads((Path(__file__).resolve().parent / "fontmetrics.json").read_text(encoding="utf-8"))
-INLINE_CODE_SCALE = 0.92      # `code` dans le texte : Liberation Mono à 92 % (0,55 em le caractère)
-INLINE_CODE_PADDING = 0.5     # fond du code en ligne, de part et d'autre (em)
-MATH_LOWER = 0.55             # un autre caractère de formule (em), sans la mise à l'échelle
-MATH_DIGIT = 0.5              # un chiffre (romain)
-MATH_SCALE = 1.09             # MathJax 2 aligne la hauteur d'x des formules sur celle du texte
-MONO_CHAR = 0.6               # chasse fixe : 13,7 px à 22,8 px (ligne de 82 caractères : 133 px de trop)
-LINE_NUMBER_GUTTER = 3.8      # code-line-numbers : les numéros prennent 3,8 caractères de code
-                              # (le texte commence à 61 px du bord du bloc, padding compris)
+METRICS = json.loads(
+    (Path(__file__).resolve().parent / "fontmetrics.json").read_text(encoding="utf-8")
+)
+INLINE_CODE_SCALE = 0.92  # `code` dans le texte : Liberation Mono à 92 % (0,55 em le caractère)
+INLINE_CODE_PADDING = 0.5  # fond du code en ligne, de part et d'autre (em)
+MATH_LOWER = 0.55  # un autre caractère de formule (em), sans la mise à l'échelle
+MATH_DIGIT = 0.5  # un chiffre (romain)
+MATH_SCALE = 1.09  # MathJax 2 aligne la hauteur d'x des formules sur celle du texte
+MONO_CHAR = 0.6  # chasse fixe : 13,7 px à 22,8 px (ligne de 82 caractères : 133 px de trop)
+LINE_NUMBER_GUTTER = 3.8  # code-line-numbers : les numéros prennent 3,8 caractères de code
+# (le texte commence à 61 px du bord du bloc, padding compris)
 
 # --- figures et sorties -------------------------------------------------------------------------
 FIGURE_MARGIN = BLOCK_MARGIN  # marge de l'image au-dessus et au-dessous
-DISPLAY_MATH = 1.6            # hauteur d'une formule display d'une ligne (em)
-DISPLAY_MATH_FRACTION = 1.0   # de plus par \frac (em)
-INLINE_FRACTION = 1.0         # une ligne de texte avec une fraction est plus haute (em)
+DISPLAY_MATH = 1.6  # hauteur d'une formule display d'une ligne (em)
+DISPLAY_MATH_FRACTION = 1.0  # de plus par \frac (em)
+INLINE_FRACTION = 1.0  # une ligne de texte avec une fraction est plus haute (em)
 
 # --- mermaid (mise en page dagre par défaut de mermaid) --------------------------------------
-MERMAID_FONT = 16             # px
-MERMAID_NODE_PADDING = 30     # px de plus que le texte, en largeur
-MERMAID_NODE_HEIGHT = 50      # une ligne de texte (padding compris)
-MERMAID_LINE = 24             # chaque ligne de plus (<br/>)
-MERMAID_RANK_GAP = 50         # rankSpacing
-MERMAID_NODE_GAP = 50         # nodeSpacing
-MERMAID_SUBGRAPH = 30         # cadre et titre d'un subgraph, de chaque côté
-MERMAID_MARGIN = 16           # marge du SVG
+MERMAID_FONT = 16  # px
+MERMAID_NODE_PADDING = 30  # px de plus que le texte, en largeur
+MERMAID_NODE_HEIGHT = 50  # une ligne de texte (padding compris)
+MERMAID_LINE = 24  # chaque ligne de plus (<br/>)
+MERMAID_RANK_GAP = 50  # rankSpacing
+MERMAID_NODE_GAP = 50  # nodeSpacing
+MERMAID_SUBGRAPH = 30  # cadre et titre d'un subgraph, de chaque côté
+MERMAID_MARGIN = 16  # marge du SVG
 
 # --- marges de sécurité -----------------------------------------------------------------------
 # Le modèle prévoit la hauteur à quelques dizaines de pixels près ; une diapositive dont la
@@ -135,11 +138,11 @@ def plain(text: str) -> str:
 class Slide:
     number: int
     title: str
-    level: int                      # 0 : page de titre, 1 : section, 2 : diapositive
+    level: int  # 0 : page de titre, 1 : section, 2 : diapositive
     classes: set = field(default_factory=set)
-    blocks: list = field(default_factory=list)   # blocs de qmd.blocks() (texte, code, cellule)
+    blocks: list = field(default_factory=list)  # blocs de qmd.blocks() (texte, code, cellule)
     start: Line | None = None
-    fragments: int = 0              # nombre d'étapes de fragments
+    fragments: int = 0  # nombre d'étapes de fragments
     title_meta: dict = field(default_factory=dict)
 
     @property
@@ -166,8 +169,13 @@ def split_slides(lines: list[Line]) -> list[Slide]:
             m = HEADING_RE.match(text)
             if m and len(m.group(1)) <= 2:
                 classes, _ = attributes(m.group(3))
-                current = Slide(len(slides) + 1, plain(m.group(2)), len(m.group(1)), classes,
-                                start=block.lines[0])
+                current = Slide(
+                    len(slides) + 1,
+                    plain(m.group(2)),
+                    len(m.group(1)),
+                    classes,
+                    start=block.lines[0],
+                )
                 slides.append(current)
                 continue
             if RULE_RE.match(text) and (current is None or _previous_blank(lines, block)):
@@ -192,10 +200,12 @@ def _previous_blank(lines: list[Line], block: Block) -> bool:
 # Mesure
 # ================================================================================================
 
+
 @dataclass
 class Box:
     """Un élément posé : sa hauteur, le bord droit de son contenu (depuis le bord gauche de la
     diapositive) et ce que c'est, pour la raison d'un débordement."""
+
     height: float
     right: float = 0.0
     what: str = ""
@@ -204,16 +214,16 @@ class Box:
 
 @dataclass
 class Context:
-    font: float                 # taille du texte courant (px)
-    left: float                 # bord gauche de la zone (px depuis le bord de la diapositive)
-    width: float                # largeur disponible (px)
+    font: float  # taille du texte courant (px)
+    left: float  # bord gauche de la zone (px depuis le bord de la diapositive)
+    width: float  # largeur disponible (px)
     echo: bool = True
     line_numbers: bool = True
-    outputs: dict = field(default_factory=dict)   # ligne du chunk -> sorties
+    outputs: dict = field(default_factory=dict)  # ligne du chunk -> sorties
     counts: dict = field(default_factory=lambda: {"fragments": 0})  # partagé avec les sous-zones
     extra_slides: list = field(default_factory=list)
 
-    def sub(self, **changes) -> "Context":
+    def sub(self, **changes) -> Context:
         values = dict(self.__dict__)
         values.update(changes)
         return Context(**values)
@@ -227,34 +237,128 @@ LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
 MATRIX_RE = re.compile(r"\\begin\{[pbvBV]?matrix\}(.*?)\\end\{[pbvBV]?matrix\}", re.S)
-_GROUP = r"\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"      # {…} avec deux niveaux d'accolades
+_GROUP = r"\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}"  # {…} avec deux niveaux d'accolades
 FRACTION_RE = re.compile(r"\\([dt]?)frac" + _GROUP + _GROUP)
 SQRT_RE = re.compile(r"\\sqrt" + _GROUP)
 TEXT_RE = re.compile(r"\\(?:text|mathrm|operatorname|textbf|mathbf|textit)" + _GROUP)
 SCRIPT_RE = re.compile(r"[_^](?:" + _GROUP + r"|(\\[A-Za-z]+|.))")
 ENV_RE = re.compile(r"\\(?:begin|end)\{[^}]*\}")
 FUNCTION_RE = re.compile(r"\\(log|ln|exp|tanh|sinh|cosh|sin|cos|tan|min|max|arg|det|dim|lim)\b")
-RELATIONS = (r"\leftarrow", r"\rightarrow", r"\Rightarrow", r"\approx", r"\neq", r"\leq", r"\geq",
-             r"\le", r"\ge", r"\to", r"\in", r"\mid", r"\sim", "=", "<", ">")
+RELATIONS = (
+    r"\leftarrow",
+    r"\rightarrow",
+    r"\Rightarrow",
+    r"\approx",
+    r"\neq",
+    r"\leq",
+    r"\geq",
+    r"\le",
+    r"\ge",
+    r"\to",
+    r"\in",
+    r"\mid",
+    r"\sim",
+    "=",
+    "<",
+    ">",
+)
 # Opérateurs binaires : la largeur du signe, plus deux espaces moyennes (0,222 em chacune).
-OPERATORS = {r"\cdot": 0.278, r"\times": 0.778, r"\circ": 0.5, r"\odot": 0.778,
-             r"\otimes": 0.778, r"\pm": 0.778, "+": 0.778, "-": 0.778, "−": 0.778}
-WIDE_SYMBOLS = {r"\ldots": 1.17, r"\cdots": 1.17, r"\dots": 1.17, r"\infty": 1.0,
-                r"\sum": 1.06, r"\prod": 0.94}
-LETTER_STYLES_RE = re.compile(r"\\(?:mathcal|mathbb|mathit|boldsymbol|hat|bar|vec|tilde|widehat|overline)\b")
-SPACES = {r"\qquad": 2.0, r"\quad": 1.0, r"\;": 0.278, r"\:": 0.222, r"\,": 0.167, r"\!": -0.167,
-          "~": 0.333}
+OPERATORS = {
+    r"\cdot": 0.278,
+    r"\times": 0.778,
+    r"\circ": 0.5,
+    r"\odot": 0.778,
+    r"\otimes": 0.778,
+    r"\pm": 0.778,
+    "+": 0.778,
+    "-": 0.778,
+    "−": 0.778,
+}
+WIDE_SYMBOLS = {
+    r"\ldots": 1.17,
+    r"\cdots": 1.17,
+    r"\dots": 1.17,
+    r"\infty": 1.0,
+    r"\sum": 1.06,
+    r"\prod": 0.94,
+}
+LETTER_STYLES_RE = re.compile(
+    r"\\(?:mathcal|mathbb|mathit|boldsymbol|hat|bar|vec|tilde|widehat|overline)\b"
+)
+SPACES = {
+    r"\qquad": 2.0,
+    r"\quad": 1.0,
+    r"\;": 0.278,
+    r"\:": 0.222,
+    r"\,": 0.167,
+    r"\!": -0.167,
+    "~": 0.333,
+}
 DELIMITERS = "()[]|"
 # Avances des lettres italiques de la fonte TeX (cmmi10, em) : W fait deux fois i.
-MATH_ITALIC = dict(zip("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", (
-    .750, .759, .715, .828, .738, .643, .786, .831, .440, .555, .849, .681, .970, .803, .763,
-    .642, .791, .759, .613, .584, .683, .583, .944, .828, .581, .683,
-    .529, .429, .433, .520, .466, .490, .477, .576, .345, .412, .521, .298, .878, .600, .485,
-    .503, .446, .451, .469, .361, .572, .485, .716, .572, .490, .465)))
-MATH_DELIMITER = 0.39         # ( ) [ ] | : 0,39 em
-MATH_SYMBOL = 0.7             # une autre commande (lettre grecque, ∑, ∞, ⋯) : 0,7 em
-MATH_ROMAN = 1.08             # texte droit (\text, \mathrm, log…) : la police TeX, 8 % plus large
-MATH_SCRIPT = 0.71            # indice, exposant, membre d'une fraction en ligne
+MATH_ITALIC = dict(
+    zip(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
+        (
+            0.750,
+            0.759,
+            0.715,
+            0.828,
+            0.738,
+            0.643,
+            0.786,
+            0.831,
+            0.440,
+            0.555,
+            0.849,
+            0.681,
+            0.970,
+            0.803,
+            0.763,
+            0.642,
+            0.791,
+            0.759,
+            0.613,
+            0.584,
+            0.683,
+            0.583,
+            0.944,
+            0.828,
+            0.581,
+            0.683,
+            0.529,
+            0.429,
+            0.433,
+            0.520,
+            0.466,
+            0.490,
+            0.477,
+            0.576,
+            0.345,
+            0.412,
+            0.521,
+            0.298,
+            0.878,
+            0.600,
+            0.485,
+            0.503,
+            0.446,
+            0.451,
+            0.469,
+            0.361,
+            0.572,
+            0.485,
+            0.716,
+            0.572,
+            0.490,
+            0.465,
+        ),
+    )
+)
+MATH_DELIMITER = 0.39  # ( ) [ ] | : 0,39 em
+MATH_SYMBOL = 0.7  # une autre commande (lettre grecque, ∑, ∞, ⋯) : 0,7 em
+MATH_ROMAN = 1.08  # texte droit (\text, \mathrm, log…) : la police TeX, 8 % plus large
+MATH_SCRIPT = 0.71  # indice, exposant, membre d'une fraction en ligne
 MATH_RELATION = 0.778 + 2 * 0.278  # relation et ses deux espaces épaisses
 
 
@@ -287,18 +391,23 @@ def _math_em(tex: str, display: bool = False) -> float:
     for name in FUNCTION_RE.findall(tex):
         width += text_em(name) * MATH_ROMAN + 0.167
     tex = FUNCTION_RE.sub("", tex)
-    width += MATH_SCRIPT * sum(_math_em(group or single) for group, single in SCRIPT_RE.findall(tex))
+    width += MATH_SCRIPT * sum(
+        _math_em(group or single) for group, single in SCRIPT_RE.findall(tex)
+    )
     tex = SCRIPT_RE.sub("", tex)
     for space, em in SPACES.items():
         width += em * tex.count(space)
         tex = tex.replace(space, " ")
     tex = re.sub(r"\\(left|right|big|Big|bigl|bigr|Bigl|Bigr)\b", "", tex)
-    tex = LETTER_STYLES_RE.sub("", tex)   # \mathcal{L}, \hat y : la largeur de la lettre
-    unary = re.compile(r"(^|[({\[=,])\s*[-−]")   # −∞, (−1 : un signe, sans espaces autour
+    tex = LETTER_STYLES_RE.sub("", tex)  # \mathcal{L}, \hat y : la largeur de la lettre
+    unary = re.compile(r"(^|[({\[=,])\s*[-−]")  # −∞, (−1 : un signe, sans espaces autour
     width += 0.778 * len(unary.findall(tex))
     tex = unary.sub(r"\1 ", tex)
-    for table in ({rel: MATH_RELATION for rel in RELATIONS},
-                  {op: em + 2 * 0.222 for op, em in OPERATORS.items()}, WIDE_SYMBOLS):
+    for table in (
+        {rel: MATH_RELATION for rel in RELATIONS},
+        {op: em + 2 * 0.222 for op, em in OPERATORS.items()},
+        WIDE_SYMBOLS,
+    ):
         for sign, em in table.items():
             # \in ne doit pas compter dans \infty, ni \to dans \top
             pattern = re.compile(re.escape(sign) + (r"(?![A-Za-z])" if sign[0] == "\\" else ""))
@@ -307,9 +416,18 @@ def _math_em(tex: str, display: bool = False) -> float:
     width += MATH_SYMBOL * len(re.findall(r"\\[A-Za-z]+", tex))
     tex = re.sub(r"\\[A-Za-z]+", "", tex)
     tex = re.sub(r"[{}\\\s&]", "", tex)
-    return width + sum(MATH_DELIMITER if c in DELIMITERS else 0.45 if c == "," else
-                       0.28 if c in ".;'" else MATH_DIGIT if c.isdigit() else
-                       MATH_ITALIC.get(c, MATH_LOWER) for c in tex)
+    return width + sum(
+        MATH_DELIMITER
+        if c in DELIMITERS
+        else 0.45
+        if c == ","
+        else 0.28
+        if c in ".;'"
+        else MATH_DIGIT
+        if c.isdigit()
+        else MATH_ITALIC.get(c, MATH_LOWER)
+        for c in tex
+    )
 
 
 def char_em(char: str, style: str = "serif") -> float:
@@ -329,7 +447,12 @@ FRENCH_SPACES = [
     (re.compile(r"« "), "«\u00a0"),
     (re.compile(r" ([;?!])"), "\u202f\\1"),
     (re.compile(r"(\d) (?=\d{3}\b)"), "\\1\u202f"),
-    (re.compile(r"(\d) (?=(%|cm|mm|km|kg|g|Go|Mo|Ko|To|o|s|ms|h|W|kW|MW|GW|€|\$|k\$|M\$|G\$)(\W|$))"), "\\1\u00a0"),
+    (
+        re.compile(
+            r"(\d) (?=(%|cm|mm|km|kg|g|Go|Mo|Ko|To|o|s|ms|h|W|kW|MW|GW|€|\$|k\$|M\$|G\$)(\W|$))"
+        ),
+        "\\1\u00a0",
+    ),
 ]
 
 
@@ -352,7 +475,7 @@ def tokens(text: str, style: str = "serif") -> list[tuple[float, bool]]:
     pos = 0
     pieces = []
     for m in re.finditer(f"{INLINE_MATH_RE.pattern}|{INLINE_CODE_RE.pattern}", text):
-        pieces.append(("text", text[pos:m.start()]))
+        pieces.append(("text", text[pos : m.start()]))
         pieces.append(("math", m.group(1)) if m.group(1) is not None else ("code", m.group(2)))
         pos = m.end()
     pieces.append(("text", text[pos:]))
@@ -370,7 +493,11 @@ def tokens(text: str, style: str = "serif") -> list[tuple[float, bool]]:
                 if part == "*":
                     italic = not italic
                     continue
-                font = style + ("-bold" if bold else "") + ("-italic" if italic and style == "serif" else "")
+                font = (
+                    style
+                    + ("-bold" if bold else "")
+                    + ("-italic" if italic and style == "serif" else "")
+                )
                 font = font if font in METRICS else style + ("-bold" if bold else "")
                 for i, chunk in enumerate(part.split(" ")):
                     if i:
@@ -409,8 +536,12 @@ TABLE_RE = re.compile(r"^\s*\|")
 def paragraph(text: str, ctx: Context) -> Box:
     n, widest, tall = wrap(text, ctx.width, ctx.font)
     right = ctx.left + widest
-    return Box(text_height(n, ctx.font, tall), right, f"paragraphe de {n} ligne(s)",
-               "mot ou formule trop large")
+    return Box(
+        text_height(n, ctx.font, tall),
+        right,
+        f"paragraphe de {n} ligne(s)",
+        "mot ou formule trop large",
+    )
 
 
 def list_box(items: list[tuple[int, str]], ctx: Context) -> Box:
@@ -433,7 +564,7 @@ def display_math(tex: str, ctx: Context) -> Box:
     for row in rows:
         height += (DISPLAY_MATH + DISPLAY_MATH_FRACTION * min(row.count("frac"), 1)) * ctx.font
         width = max(width, math_em(row, display=True) * ctx.font)
-    left = ctx.left + max(0.0, (ctx.width - width) / 2)   # une formule display est centrée
+    left = ctx.left + max(0.0, (ctx.width - width) / 2)  # une formule display est centrée
     return Box(height, left + width, "formule", f"formule de {width:.0f} px")
 
 
@@ -447,7 +578,9 @@ def code_box(lines: list[str], ctx: Context, *, numbers: bool, what: str) -> Box
     longest = max((len(line.rstrip()) for line in lines), default=0)
     gutter = CODE_PADDING[1] + (LINE_NUMBER_GUTTER * font * MONO_CHAR if numbers else 0)
     right = ctx.left + gutter + longest * font * MONO_CHAR
-    label = f"{what} de {n} lignes" + (" (plafonné à 500 px, le reste défile)" if inner > CODE_MAX_HEIGHT else "")
+    label = f"{what} de {n} lignes" + (
+        " (plafonné à 500 px, le reste défile)" if inner > CODE_MAX_HEIGHT else ""
+    )
     return Box(height, right, label, f"ligne de {what} de {longest} caractères")
 
 
@@ -455,39 +588,57 @@ def table_box(rows: list[str], ctx: Context) -> Box:
     """Un tableau pipe : largeurs des colonnes comme Pandoc (relatives aux tirets si une ligne
     dépasse 72 caractères, sinon selon le contenu), puis retour à la ligne dans chaque cellule."""
     cells = [[c.strip() for c in re.split(r"(?<!\\)\|", row.strip().strip("|"))] for row in rows]
-    sep = next((i for i, r in enumerate(cells) if all(re.fullmatch(r":?-+:?", c) for c in r if c)), None)
+    sep = next(
+        (i for i, r in enumerate(cells) if all(re.fullmatch(r":?-+:?", c) for c in r if c)), None
+    )
     if sep is None:
         return Box(text_height(len(rows), ctx.font), ctx.left, "tableau")
     body = [r for i, r in enumerate(cells) if i != sep]
     ncol = len(cells[sep])
     pad = TABLE_CELL_GAP * ctx.font
     if any(len(r) > PANDOC_COLUMNS for r in rows):
-        dashes = [len(c) for c in cells[sep]]   # Pandoc compte aussi les « : »
+        dashes = [len(c) for c in cells[sep]]  # Pandoc compte aussi les « : »
         widths = [ctx.width * d / sum(dashes) - pad for d in dashes]
     else:
-        natural = [max((sum(w for w, _ in tokens(r[j])) + 0.25 * len(tokens(r[j])) if j < len(r) else 0)
-                       for r in body) * ctx.font for j in range(ncol)]
+        natural = [
+            max(
+                (sum(w for w, _ in tokens(r[j])) + 0.25 * len(tokens(r[j])) if j < len(r) else 0)
+                for r in body
+            )
+            * ctx.font
+            for j in range(ncol)
+        ]
         total = sum(natural) + ncol * pad
         scale = min(1.0, ctx.width / total) if total else 1.0
         widths = [max(w * scale, 1.0) for w in natural]
     height, lines = 0.0, 0
     for r in body:
-        n = max((wrap(r[j], widths[j], ctx.font)[0] if j < len(r) and r[j] else 1) for j in range(ncol))
+        n = max(
+            (wrap(r[j], widths[j], ctx.font)[0] if j < len(r) and r[j] else 1) for j in range(ncol)
+        )
         lines += n
         height += text_height(n, ctx.font) + TABLE_PADDING * ctx.font + 1
-    return Box(height, ctx.left + min(sum(widths) + ncol * pad, ctx.width),
-               f"tableau de {len(body)} lignes ({lines} lignes de texte)")
+    return Box(
+        height,
+        ctx.left + min(sum(widths) + ncol * pad, ctx.width),
+        f"tableau de {len(body)} lignes ({lines} lignes de texte)",
+    )
 
 
 def image_box(width: float, height: float, ctx: Context) -> Box:
     scale = min(1.0, IMAGE_MAX_WIDTH * ctx.width / width) if width else 1.0
-    return Box(height * scale + 2 * FIGURE_MARGIN, ctx.left + width * scale,
-               f"figure de {height * scale:.0f} px de haut")
+    return Box(
+        height * scale + 2 * FIGURE_MARGIN,
+        ctx.left + width * scale,
+        f"figure de {height * scale:.0f} px de haut",
+    )
 
 
 # --- mermaid ----------------------------------------------------------------------------------
 
-NODE_RE = re.compile(r"([A-Za-z_][\w]*)\s*(\[\[|\[\(|\(\[|\[|\(\(|\(|\{\{|\{|>)\s*\"?([^\]\)\}\"]*)\"?\s*[\]\)\}]+")
+NODE_RE = re.compile(
+    r"([A-Za-z_][\w]*)\s*(\[\[|\[\(|\(\[|\[|\(\(|\(|\{\{|\{|>)\s*\"?([^\]\)\}\"]*)\"?\s*[\]\)\}]+"
+)
 EDGE_RE = re.compile(r"\s*(?:-->|---|-\.->|==>|--[^->]*-->)\s*(?:\|[^|]*\|\s*)?")
 
 
@@ -503,7 +654,9 @@ def dense_edges(source: str) -> int:
     total = 0
     for line in source.splitlines():
         groups = [[n for n in part.split("&") if n.strip()] for part in EDGE_RE.split(line)]
-        total += sum(len(a) * len(b) for a, b in zip(groups, groups[1:]) if len(a) > 1 and len(b) > 1)
+        total += sum(
+            len(a) * len(b) for a, b in zip(groups, groups[1:]) if len(a) > 1 and len(b) > 1
+        )
     return total
 
 
@@ -580,9 +733,14 @@ def mermaid_size(source: str) -> tuple[float, float]:
 
 # --- chunks ------------------------------------------------------------------------------------
 
+
 def cell_options(block: Block) -> tuple[dict, list[str]]:
     """Options ``#|`` / ``%%|`` d'une cellule et les lignes de code qui restent."""
-    body = block.lines[1:-1] if len(block.lines) > 1 and CELL_END_RE.match(block.lines[-1].text) else block.lines[1:]
+    body = (
+        block.lines[1:-1]
+        if len(block.lines) > 1 and CELL_END_RE.match(block.lines[-1].text)
+        else block.lines[1:]
+    )
     yaml_lines, code = [], []
     for i, line in enumerate(body):
         m = OPTION_PREFIX_RE.match(line.text)
@@ -632,24 +790,44 @@ def cell_boxes(block: Block, ctx: Context) -> list[Box]:
         return []
     echo = options.get("echo", ctx.echo)
     show_code = echo is not False and lang != "ojs"
-    code_part = [code_box(code, ctx, numbers=ctx.line_numbers,
-                          what="code mermaid affiché" if lang == "mermaid" else "code")] if show_code else []
+    code_part = (
+        [
+            code_box(
+                code,
+                ctx,
+                numbers=ctx.line_numbers,
+                what="code mermaid affiché" if lang == "mermaid" else "code",
+            )
+        ]
+        if show_code
+        else []
+    )
     if lang == "mermaid":
         if dense_edges("\n".join(code)) > DENSE_EDGES:
-            return code_part + [Box(2 * SLIDE_HEIGHT, ctx.left, "réseau entièrement connecté en mermaid, "
-                                    "que dagre ne sait pas disposer : dessinez-le avec matplotlib "
-                                    "(llmlab.nn.plot_network)")]
+            return code_part + [
+                Box(
+                    2 * SLIDE_HEIGHT,
+                    ctx.left,
+                    "réseau entièrement connecté en mermaid, "
+                    "que dagre ne sait pas disposer : dessinez-le avec matplotlib "
+                    "(llmlab.nn.plot_network)",
+                )
+            ]
         width, height = mermaid_size("\n".join(code))
         # useMaxWidth de mermaid : un SVG plus large que sa zone est réduit (jamais agrandi).
         scale = min(1.0, ctx.width / width) if width else 1.0
-        diagram = Box(height * scale + 2 * BLOCK_MARGIN, ctx.left + width * scale,
-                      f"diagramme mermaid de {height * scale:.0f} px de haut",
-                      f"diagramme mermaid de {width * scale:.0f} px de large")
+        diagram = Box(
+            height * scale + 2 * BLOCK_MARGIN,
+            ctx.left + width * scale,
+            f"diagramme mermaid de {height * scale:.0f} px de haut",
+            f"diagramme mermaid de {width * scale:.0f} px de large",
+        )
         return code_part + [diagram]
     outputs = [] if options.get("output") is False else ctx.outputs.get(id(block.lines[0]), [])
-    if options.get("output") == "asis":   # ce qui est imprimé devient du Markdown de la page
-        outputs = [{"type": "markdown", "text": o["text"]} if o["type"] == "stream" else o
-                   for o in outputs]
+    if options.get("output") == "asis":  # ce qui est imprimé devient du Markdown de la page
+        outputs = [
+            {"type": "markdown", "text": o["text"]} if o["type"] == "stream" else o for o in outputs
+        ]
     location = options.get("output-location", "default")
     if location in ("column", "column-fragment") and code_part:
         half = (ctx.width - COLUMN_GAP * ctx.font) / 2
@@ -663,7 +841,7 @@ def cell_boxes(block: Block, ctx: Context) -> list[Box]:
     if location == "fragment" and out_boxes:
         ctx.counts["fragments"] += 1
     if location == "slide" and out_boxes:
-        ctx.extra_slides.append(out_boxes)   # Quarto met la sortie sur une nouvelle diapositive
+        ctx.extra_slides.append(out_boxes)  # Quarto met la sortie sur une nouvelle diapositive
         return code_part
     return code_part + out_boxes
 
@@ -681,11 +859,16 @@ def combine_columns(columns: list[list[Box]], what: str) -> Box:
     stacked = [stack(c) for c in columns]
     tallest = max(stacked, key=lambda b: b.height)
     widest = max(stacked, key=lambda b: b.right)
-    return Box(tallest.height, widest.right, f"{what} (la plus haute : {tallest.height:.0f} px)",
-               widest.right_what)
+    return Box(
+        tallest.height,
+        widest.right,
+        f"{what} (la plus haute : {tallest.height:.0f} px)",
+        widest.right_what,
+    )
 
 
 # --- le flux d'une diapositive ----------------------------------------------------------------------
+
 
 def flow(items: list[Block], ctx: Context, in_output: bool = False) -> list[Box]:
     """Les boîtes d'une suite de blocs (texte, code, cellules), dans une zone de ``ctx``."""
@@ -723,7 +906,7 @@ def flow(items: list[Block], ctx: Context, in_output: bool = False) -> list[Box]
         if m := DIV_OPEN_RE.match(text):
             end = _div_end(items, i, len(m.group(1)))
             classes, attrs = attributes(m.group(2))
-            inner = items[i + 1:end]
+            inner = items[i + 1 : end]
             i = end + 1
             if "notes" in classes or "aside" in classes:
                 continue
@@ -737,11 +920,16 @@ def flow(items: list[Block], ctx: Context, in_output: bool = False) -> list[Box]
         # texte : on regroupe les lignes jusqu'à la prochaine ligne vide ou le prochain bloc
         j = i
         group: list[str] = []
-        while j < len(items) and items[j].kind == "text" and items[j].lines[0].text.strip() \
-                and not DIV_OPEN_RE.match(items[j].lines[0].text) and not DIV_CLOSE_RE.match(items[j].lines[0].text):
+        while (
+            j < len(items)
+            and items[j].kind == "text"
+            and items[j].lines[0].text.strip()
+            and not DIV_OPEN_RE.match(items[j].lines[0].text)
+            and not DIV_CLOSE_RE.match(items[j].lines[0].text)
+        ):
             group.append(items[j].lines[0].text)
             j += 1
-        if not group:   # une fermeture ::: isolée
+        if not group:  # une fermeture ::: isolée
             i += 1
             continue
         boxes += text_boxes(group, ctx)
@@ -779,7 +967,9 @@ def columns_box(items: list[Block], ctx: Context) -> Box:
                 gap = COLUMN_GAP * ctx.font
                 inner_left = left + (gap if columns else 0)
                 inner_width = width - gap
-                columns.append(flow(items[k + 1:end], ctx.sub(left=inner_left, width=inner_width)))
+                columns.append(
+                    flow(items[k + 1 : end], ctx.sub(left=inner_left, width=inner_width))
+                )
                 left += width
             k = end + 1
             continue
@@ -821,7 +1011,9 @@ def text_boxes(group: list[str], ctx: Context) -> list[Box]:
             while k < len(group):
                 m = LIST_RE.match(group[k])
                 if m and len(m.group(1)) <= base + 8:
-                    depth = max(0, (len(m.group(1)) - base + 1) // 2) if len(m.group(1)) > base else 0
+                    depth = (
+                        max(0, (len(m.group(1)) - base + 1) // 2) if len(m.group(1)) > base else 0
+                    )
                     items.append((min(depth, 3), m.group(3)))
                 elif items and (group[k].startswith(" ") or not TABLE_RE.match(group[k])):
                     if group[k].strip().startswith("$$"):
@@ -833,8 +1025,12 @@ def text_boxes(group: list[str], ctx: Context) -> list[Box]:
             boxes.append(list_box(items, ctx))
             continue
         para = []
-        while k < len(group) and not (TABLE_RE.match(group[k]) or LIST_RE.match(group[k])
-                                      or group[k].strip().startswith("$$") or HEADING_RE.match(group[k])):
+        while k < len(group) and not (
+            TABLE_RE.match(group[k])
+            or LIST_RE.match(group[k])
+            or group[k].strip().startswith("$$")
+            or HEADING_RE.match(group[k])
+        ):
             para.append(group[k].strip())
             k += 1
         boxes.append(paragraph(" ".join(para), ctx))
@@ -844,6 +1040,7 @@ def text_boxes(group: list[str], ctx: Context) -> list[Box]:
 # ================================================================================================
 # Verdict
 # ================================================================================================
+
 
 @dataclass
 class Fit:
@@ -887,11 +1084,24 @@ def title_slide_boxes(meta: dict) -> list[Box]:
     return boxes
 
 
-def fit_slide(slide: Slide, *, echo: bool = True, line_numbers: bool = True,
-              outputs: dict | None = None, smaller: bool = False, scrollable: bool = False) -> Fit:
+def fit_slide(
+    slide: Slide,
+    *,
+    echo: bool = True,
+    line_numbers: bool = True,
+    outputs: dict | None = None,
+    smaller: bool = False,
+    scrollable: bool = False,
+) -> Fit:
     font = FONT_SIZE * (SMALLER if (slide.smaller or smaller) else 1.0)
-    ctx = Context(font=font, left=0.0, width=SLIDE_WIDTH, echo=echo, line_numbers=line_numbers,
-                  outputs=outputs or {})
+    ctx = Context(
+        font=font,
+        left=0.0,
+        width=SLIDE_WIDTH,
+        echo=echo,
+        line_numbers=line_numbers,
+        outputs=outputs or {},
+    )
     if slide.level == 0:
         boxes = title_slide_boxes(slide.title_meta)
     else:
@@ -904,8 +1114,10 @@ def fit_slide(slide: Slide, *, echo: bool = True, line_numbers: bool = True,
     fit.below = height - SLIDE_HEIGHT
     fit.beyond = content.right - SLIDE_WIDTH
     if fit.below > -SAFETY_BELOW and not (slide.scrollable or scrollable):
-        fit.reasons.append(f"hauteur estimée {height:.0f} px > {SLIDE_HEIGHT}"
-                           f" ({fit.below:+.0f} px) ; le plus haut : {tallest(boxes)}")
+        fit.reasons.append(
+            f"hauteur estimée {height:.0f} px > {SLIDE_HEIGHT}"
+            f" ({fit.below:+.0f} px) ; le plus haut : {tallest(boxes)}"
+        )
     if fit.beyond > -SAFETY_RIGHT:
         fit.reasons.append(f"{content.right_what} : {fit.beyond:.0f} px de trop à droite")
     fit.extra = ctx.extra_slides
@@ -923,8 +1135,13 @@ def outputs_by_line(chunks: list[dict], lines: list[Line]) -> dict:
     return {id(lines[c["line"] - 1]): c["outputs"] for c in chunks}
 
 
-def fit_deck(lines: list[Line], chunks: list[dict], *, execute: dict | None = None,
-             format_options: dict | None = None) -> list[Fit]:
+def fit_deck(
+    lines: list[Line],
+    chunks: list[dict],
+    *,
+    execute: dict | None = None,
+    format_options: dict | None = None,
+) -> list[Fit]:
     """Le verdict de chaque diapositive d'un deck développé, avec les sorties de ses chunks
     (``outputs.compact_outputs``). Les sorties ``output-location: slide`` donnent une
     diapositive de plus, sans titre."""
@@ -933,20 +1150,28 @@ def fit_deck(lines: list[Line], chunks: list[dict], *, execute: dict | None = No
     outputs = outputs_by_line(chunks, lines)
     fits: list[Fit] = []
     for slide in split_slides(lines):
-        fit = fit_slide(slide, echo=execute.get("echo", True) is not False,
-                        line_numbers=fmt.get("code-line-numbers", True) is not False,
-                        outputs=outputs, smaller=bool(fmt.get("smaller")),
-                        scrollable=bool(fmt.get("scrollable")))
+        fit = fit_slide(
+            slide,
+            echo=execute.get("echo", True) is not False,
+            line_numbers=fmt.get("code-line-numbers", True) is not False,
+            outputs=outputs,
+            smaller=bool(fmt.get("smaller")),
+            scrollable=bool(fmt.get("scrollable")),
+        )
         fits.append(fit)
         for extra in fit.extra:
             # Quarto répète le titre sur la diapositive de la sortie (mesuré le 2026-12-07).
             s = Slide(0, slide.title, 2, classes=slide.classes, start=slide.start)
             content = stack(extra)
             height = title_height(s) + content.height
-            f = Fit(s, height, content.right, extra, height - SLIDE_HEIGHT, content.right - SLIDE_WIDTH)
+            f = Fit(
+                s, height, content.right, extra, height - SLIDE_HEIGHT, content.right - SLIDE_WIDTH
+            )
             if f.below > -SAFETY_BELOW:
-                f.reasons.append(f"sortie (output-location: slide) : titre et sortie de "
-                                 f"{height:.0f} px > {SLIDE_HEIGHT}")
+                f.reasons.append(
+                    f"sortie (output-location: slide) : titre et sortie de "
+                    f"{height:.0f} px > {SLIDE_HEIGHT}"
+                )
             if f.beyond > -SAFETY_RIGHT:
                 f.reasons.append(f"{content.right_what} : {f.beyond:.0f} px de trop à droite")
             fits.append(f)
@@ -967,19 +1192,28 @@ def views(fits: list[Fit]) -> list[Fit]:
 def fit_document(doc, cells) -> list[Fit]:
     """Le verdict de chaque diapositive d'un ``qmd.Document`` exécuté par ``kernel.run_document``."""
     from .outputs import compact_outputs
-    return fit_deck(doc.lines, compact_outputs(doc, cells), execute=doc.execute,
-                    format_options=doc.format_options)
+
+    return fit_deck(
+        doc.lines,
+        compact_outputs(doc, cells),
+        execute=doc.execute,
+        format_options=doc.format_options,
+    )
 
 
 def report(fits: list[Fit]) -> str:
     """Un tableau lisible : numéro, titre, hauteur estimée, verdict, raison."""
     rows = [f"{'n°':>3}  {'titre':<44} {'hauteur':>8}  verdict   raison"]
     for fit in fits:
-        title = (fit.title or "(sans titre)")
+        title = fit.title or "(sans titre)"
         title = title if len(title) <= 44 else title[:43] + "…"
         verdict = "DÉBORDE" if fit.overflows else "tient"
         reason = " ; ".join(fit.reasons)
-        rows.append(f"{fit.slide.number:>3}  {title:<44} {fit.height:>6.0f} px  {verdict:<8}  {reason}")
+        rows.append(
+            f"{fit.slide.number:>3}  {title:<44} {fit.height:>6.0f} px  {verdict:<8}  {reason}"
+        )
     bad = sum(f.overflows for f in fits)
-    rows.append(f"\n{bad} diapositive(s) sur {len(fits)} débordent (modèle de tests/harness/slidefit.py).")
+    rows.append(
+        f"\n{bad} diapositive(s) sur {len(fits)} débordent (modèle de tests/harness/slidefit.py)."
+    )
     return "\n".join(rows)

@@ -7,6 +7,7 @@ Les tests des vérificateurs (``tests/test_exercises_tpX_Y.py``) y prennent les 
 valeurs des solutions ; ``checker_calls`` lit dans le notebook comment chaque vérificateur est
 appelé, pour les essayer tous (``tests/test_exercises_hostile.py``).
 """
+
 from __future__ import annotations
 
 import ast
@@ -51,17 +52,27 @@ def _context_tp4_3():
     from llmlab import tokenizers
     from llmlab.exercises import tp4_3
 
-    return {"tokenizers": tokenizers, "tp4_3": tp4_3, "tok": tokenizers.load_course_bpe(),
-            "phrase": tp4_3.ROUND_TRIP_TEXT,
-            "counts": tokenizers.get_pair_counts(list(tp4_3.BPE_TEXT.encode("utf-8")))}
+    return {
+        "tokenizers": tokenizers,
+        "tp4_3": tp4_3,
+        "tok": tokenizers.load_course_bpe(),
+        "phrase": tp4_3.ROUND_TRIP_TEXT,
+        "counts": tokenizers.get_pair_counts(list(tp4_3.BPE_TEXT.encode("utf-8"))),
+    }
 
 
 def _context_tp4_4():
     from llmlab import sampling
 
-    return {"sampling": sampling, "targets": [0, 2, 2],
-            "probs_seq": [np.array([0.7, 0.2, 0.1]), np.array([0.1, 0.6, 0.3]),
-                          np.array([0.25, 0.25, 0.5])]}
+    return {
+        "sampling": sampling,
+        "targets": [0, 2, 2],
+        "probs_seq": [
+            np.array([0.7, 0.2, 0.1]),
+            np.array([0.1, 0.6, 0.3]),
+            np.array([0.25, 0.25, 0.5]),
+        ],
+    }
 
 
 def _context_tp4_5():
@@ -85,7 +96,7 @@ def _context_tp4_7():
 
 
 def _context_entrainer_un_llm():
-    return {}      # les solutions n'utilisent que NumPy et math
+    return {}  # les solutions n'utilisent que NumPy et math
 
 
 def _context_cycle_de_vie():
@@ -93,29 +104,36 @@ def _context_cycle_de_vie():
 
 
 def _context_modeles_fondateurs():
-    return {}   # les solutions n'utilisent que NumPy
+    return {}  # les solutions n'utilisent que NumPy
 
 
 #: Ce que les cellules d'exemple de chaque notebook définissent et dont ses solutions ont besoin.
-CONTEXTS = {"entrainer-un-llm": _context_entrainer_un_llm,
-            "tp4-0-prise-en-main": _context_tp4_0, "tp4-1-regression-lineaire": _context_tp4_1,
-            "tp4-2-neurones-et-couches": _context_tp4_2,
-            "tp4-3-tokenisation-embeddings": _context_tp4_3, "tp4-4-probabilites": _context_tp4_4,
-            "tp4-5-gru": _context_tp4_5, "tp4-6-transformer": _context_tp4_6,
-            "tp4-7-gpu": _context_tp4_7, "cycle-de-vie": _context_cycle_de_vie,
-            "modeles-fondateurs": _context_modeles_fondateurs}
+CONTEXTS = {
+    "entrainer-un-llm": _context_entrainer_un_llm,
+    "tp4-0-prise-en-main": _context_tp4_0,
+    "tp4-1-regression-lineaire": _context_tp4_1,
+    "tp4-2-neurones-et-couches": _context_tp4_2,
+    "tp4-3-tokenisation-embeddings": _context_tp4_3,
+    "tp4-4-probabilites": _context_tp4_4,
+    "tp4-5-gru": _context_tp4_5,
+    "tp4-6-transformer": _context_tp4_6,
+    "tp4-7-gpu": _context_tp4_7,
+    "cycle-de-vie": _context_cycle_de_vie,
+    "modeles-fondateurs": _context_modeles_fondateurs,
+}
 
 
 def notebook_context(notebook: str) -> dict:
     """L'espace de noms de départ des solutions de ``notebook`` (NumPy et math compris)."""
     if notebook not in CONTEXTS:
-        raise KeyError(f"{notebook} : ajoutez ce que ses cellules d'exemple définissent à "
-                       "CONTEXTS (tests/harness/solutions.py).")
+        raise KeyError(
+            f"{notebook} : ajoutez ce que ses cellules d'exemple définissent à "
+            "CONTEXTS (tests/harness/solutions.py)."
+        )
     return {"np": np, "math": math, **CONTEXTS[notebook]()}
 
 
-def run_solutions(notebook: str, namespace: dict | None = None, *,
-                  snapshots: bool = False) -> dict:
+def run_solutions(notebook: str, namespace: dict | None = None, *, snapshots: bool = False) -> dict:
     """Exécute les solutions de ``notebook`` (nom sans extension, p. ex. ``"tp4-5-gru"``).
 
     ``namespace`` : ce que les cellules d'exemple du notebook auraient défini (modules,
@@ -149,10 +167,10 @@ class CheckerCall:
     """Un appel de vérificateur écrit dans un notebook : ``tp4_5.check_gru_step(gru_step)``."""
 
     notebook: str
-    cell: str           # id de la cellule d'exercice qui précède l'appel
-    module: str         # "tp4_5"
-    checker: str        # "check_gru_step"
-    args: list[str]     # le code de chaque argument
+    cell: str  # id de la cellule d'exercice qui précède l'appel
+    module: str  # "tp4_5"
+    checker: str  # "check_gru_step"
+    args: list[str]  # le code de chaque argument
 
 
 def checker_calls(notebook: Path) -> list[CheckerCall]:
@@ -169,9 +187,19 @@ def checker_calls(notebook: Path) -> list[CheckerCall]:
         except SyntaxError:
             continue
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Name)
-                    and node.func.attr.startswith("check_")):
-                calls.append(CheckerCall(notebook.stem, cell, node.func.value.id, node.func.attr,
-                                         [ast.unparse(a) for a in node.args]))
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.attr.startswith("check_")
+            ):
+                calls.append(
+                    CheckerCall(
+                        notebook.stem,
+                        cell,
+                        node.func.value.id,
+                        node.func.attr,
+                        [ast.unparse(a) for a in node.args],
+                    )
+                )
     return calls

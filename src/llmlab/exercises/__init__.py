@@ -10,9 +10,21 @@ corrigé (variable d'environnement ``LLMLAB_CORRIGE=1``, utilisée par les tests
 version avec solutions), un verdict négatif lève ``ExerciseError`` pour qu'une solution
 fausse ne passe jamais inaperçue.
 """
-from llmlab.exercises.core import (ExerciseError, Mistake, Raises, Verdict, When, check_function,
-                                   check_value, checker, evaluate_function, evaluate_value, finish,
-                                   strict_mode)
+
+from llmlab.exercises.core import (
+    ExerciseError,
+    Mistake,
+    Raises,
+    Verdict,
+    When,
+    check_function,
+    check_value,
+    checker,
+    evaluate_function,
+    evaluate_value,
+    finish,
+    strict_mode,
+)
 
 
 def __getattr__(name):
@@ -24,6 +36,19 @@ def __getattr__(name):
     raise AttributeError(f"module 'llmlab.exercises' has no attribute {name!r}")
 
 
-__all__ = ["ExerciseError", "Mistake", "Raises", "Verdict", "When", "check_function", "check_value",
-           "checker", "evaluate_function", "evaluate_value", "finish", "solved_notebook",
-           "solutions_path", "strict_mode"]
+__all__ = [
+    "ExerciseError",
+    "Mistake",
+    "Raises",
+    "Verdict",
+    "When",
+    "check_function",
+    "check_value",
+    "checker",
+    "evaluate_function",
+    "evaluate_value",
+    "finish",
+    "solved_notebook",
+    "solutions_path",
+    "strict_mode",
+]

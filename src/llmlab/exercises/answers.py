@@ -4,6 +4,7 @@ Tout ce qu'un élève peut taper passe ici sans planter : listes, tableaux NumPy
 tenseurs torch (avec ``requires_grad``, sur un autre appareil), entiers démesurés, NaN, texte.
 Un texte n'est jamais lu comme un nombre : ``"3"`` n'est pas ``3``.
 """
+
 from __future__ import annotations
 
 import ast
@@ -23,7 +24,7 @@ class Numbers(NamedTuple):
 
     values: np.ndarray | None
     problem: str | None = None
-    kind: str = "f"              # « b » booléens, « i » entiers, « f » nombres à virgule
+    kind: str = "f"  # « b » booléens, « i » entiers, « f » nombres à virgule
     low_precision: bool = False  # float32 ou moins : la tolérance s'élargit
 
 
@@ -34,7 +35,13 @@ def is_blank(value: Any) -> bool:
 
 def has_ellipsis(value: Any, depth: int = 3) -> bool:
     """Vrai si ``value`` est ``...`` ou en contient un (listes, tuples, dictionnaires)."""
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+    items = (
+        value.values()
+        if isinstance(value, dict)
+        else value
+        if isinstance(value, (list, tuple))
+        else ()
+    )
     return value is Ellipsis or bool(depth) and any(has_ellipsis(v, depth - 1) for v in items)
 
 
@@ -130,8 +137,13 @@ def number_text(x: Any) -> str:
         return str(bool(x))
     if isinstance(x, (int, np.integer)):
         n = abs(int(x))
-        return (f"un entier de {len(str(n))} chiffres" if n >= 10**15
-                else french_number(int(x), 0) if n >= 10_000 else str(int(x)))
+        return (
+            f"un entier de {len(str(n))} chiffres"
+            if n >= 10**15
+            else french_number(int(x), 0)
+            if n >= 10_000
+            else str(int(x))
+        )
     x = float(x)
     return "NaN" if math.isnan(x) else f"{x:+}" if math.isinf(x) else french_general(x, 4)
 
@@ -139,11 +151,16 @@ def number_text(x: Any) -> str:
 def _literal(value: Any) -> str | None:
     """Une courte liste de nombres écrite telle quelle (`[1, 2, 3]`), sinon None."""
     items = list(value)
-    if len(items) > 8 or not all(isinstance(v, (int, float, np.integer, np.floating))
-                                 and not isinstance(v, bool) for v in items):
+    if len(items) > 8 or not all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+        for v in items
+    ):
         return None
-    text = repr(type(value)(int(v) if isinstance(v, (int, np.integer)) else float(f"{v:.4g}")
-                            for v in items))
+    text = repr(
+        type(value)(
+            int(v) if isinstance(v, (int, np.integer)) else float(f"{v:.4g}") for v in items
+        )
+    )
     return f"`{text}`" if len(text) <= 40 else None
 
 
@@ -198,8 +215,9 @@ def _parse(source: str) -> ast.AST | None:
 
 
 def _code_has_ellipsis(code: Any) -> bool:
-    return code is not None and any(c is Ellipsis or inspect.iscode(c) and _code_has_ellipsis(c)
-                                    for c in code.co_consts)
+    return code is not None and any(
+        c is Ellipsis or inspect.iscode(c) and _code_has_ellipsis(c) for c in code.co_consts
+    )
 
 
 def has_blank(fn: Any) -> bool:
@@ -215,10 +233,16 @@ def has_blank(fn: Any) -> bool:
     if tree is None:
         return _code_has_ellipsis(getattr(fn, "__code__", None))
     name = getattr(fn, "__name__", "")
-    nodes = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-             and n.name == name]
+    nodes = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name
+    ]
     if name == "<lambda>":
-        arg_names = fn.__code__.co_varnames[:fn.__code__.co_argcount]
-        nodes = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)
-                 and tuple(a.arg for a in n.args.args) == arg_names]
+        arg_names = fn.__code__.co_varnames[: fn.__code__.co_argcount]
+        nodes = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Lambda) and tuple(a.arg for a in n.args.args) == arg_names
+        ]
     return any(_blank_in(n) for n in (nodes[:1] if name != "<lambda>" else nodes) or [tree])

@@ -12,6 +12,7 @@ erreurs typiques, une ligne par erreur, ``(détection, conseil)`` :
 Un verdict ne dévoile jamais la valeur attendue : il dit « trop grand », quelle forme, quel
 morceau est faux, et le conseil de l'erreur reconnue.
 """
+
 from __future__ import annotations
 
 import copy
@@ -19,13 +20,22 @@ import functools
 import os
 import re
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from llmlab.exercises.answers import (as_array, describe, has_blank, has_ellipsis,  # noqa: F401
-                                      is_blank, is_text, number_text, read_numbers)  # (réexportés)
+from llmlab.exercises.answers import (  # noqa: F401
+    as_array,
+    describe,
+    has_blank,
+    has_ellipsis,
+    is_blank,  # (réexportés)
+    is_text,
+    number_text,
+    read_numbers,
+)
 
 
 class ExerciseError(AssertionError):
@@ -85,6 +95,7 @@ UNREADABLE = "Le vérificateur n'a pas pu lire ces réponses"
 
 def checker(fn: Callable[..., Verdict]) -> Callable[..., Verdict]:
     """Décore un vérificateur public : verdict fini (mode strict), et jamais de plantage."""
+
     @functools.wraps(fn)
     def run(*args, **kwargs) -> Verdict:
         try:
@@ -94,8 +105,10 @@ def checker(fn: Callable[..., Verdict]) -> Callable[..., Verdict]:
         except ExerciseError:
             raise
         except Exception as exc:  # noqa: BLE001 - un vérificateur ne plante jamais
-            verdict = wrong(f"{UNREADABLE} ({type(exc).__name__}) : relancez les cellules "
-                            f"au-dessus, puis vérifiez ce que vous passez à `{fn.__name__}`.")
+            verdict = wrong(
+                f"{UNREADABLE} ({type(exc).__name__}) : relancez les cellules "
+                f"au-dessus, puis vérifiez ce que vous passez à `{fn.__name__}`."
+            )
         return finish(verdict)
 
     run.is_checker = True
@@ -113,8 +126,13 @@ def all_of(*steps: Callable[[], Verdict], success: str) -> Verdict:
 
 # --- Comparer une réponse à la valeur attendue ----------------------------------------------
 def _wanted(expected: np.ndarray) -> str:
-    return ("un nombre" if expected.ndim == 0 else f"une liste de {expected.size} nombre(s)"
-            if expected.ndim == 1 else f"un tableau de forme {expected.shape}")
+    return (
+        "un nombre"
+        if expected.ndim == 0
+        else f"une liste de {expected.size} nombre(s)"
+        if expected.ndim == 1
+        else f"un tableau de forme {expected.shape}"
+    )
 
 
 def _tolerances(got, exp, rtol: float, atol: float) -> tuple[float, float]:
@@ -132,8 +150,10 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
     exp, read = read_numbers(expected), read_numbers(got)
     if read.values is None:
         if read.problem == "du texte":
-            return wrong(f"{name} contient du texte : il faut des nombres (le texte \"3\" "
-                         "n'est pas le nombre 3).")
+            return wrong(
+                f'{name} contient du texte : il faut des nombres (le texte "3" '
+                "n'est pas le nombre 3)."
+            )
         if read.problem and "meta" in read.problem:
             return wrong(f"{name} est {read.problem} : calculez-le sur le processeur (.cpu()).")
         shown = describe(got)
@@ -155,28 +175,40 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
     if not bad.any():
         return Verdict(True, f"{name} est correct.")
     if np.isnan(arr[bad]).any():
-        return wrong(f"{name} contient des NaN : une division par zéro, le log d'un nombre "
-                     "négatif ou nul, une exponentielle qui déborde ?")
+        return wrong(
+            f"{name} contient des NaN : une division par zéro, le log d'un nombre "
+            "négatif ou nul, une exponentielle qui déborde ?"
+        )
     diff = arr[bad] - want[bad]
     if want.ndim == 0:
         side, value = "grand" if diff > 0 else "petit", float(arr)
         if value.is_integer() and abs(value) < 1e15:  # un entier s'affiche tel quel
             shown = number_text(int(value))
         elif abs(diff) <= 1e-3 * abs(want):  # arrondi à 4 chiffres, il dévoilerait l'attendu
-            return wrong(f"{name} est presque juste, mais un peu trop {side} : une constante ou "
-                         "un arrondi à revoir ?")
+            return wrong(
+                f"{name} est presque juste, mais un peu trop {side} : une constante ou "
+                "un arrondi à revoir ?"
+            )
         else:
             shown = describe(got) if isinstance(got, (int, float)) else number_text(value)
         return wrong(f"{name} vaut {shown} ; c'est trop {side}.")
     if np.isinf(arr[bad]).any():
-        return wrong(f"{name} contient des valeurs infinies : un nombre qui déborde, une "
-                     "division par zéro ?")
-    sense = ("trop grandes" if (diff > 0).all() else "trop petites" if (diff < 0).all()
-             else "certaines trop grandes, d'autres trop petites")
+        return wrong(
+            f"{name} contient des valeurs infinies : un nombre qui déborde, une division par zéro ?"
+        )
+    sense = (
+        "trop grandes"
+        if (diff > 0).all()
+        else "trop petites"
+        if (diff < 0).all()
+        else "certaines trop grandes, d'autres trop petites"
+    )
     first = tuple(int(i) for i in np.argwhere(bad)[0])
     where = first[0] if len(first) == 1 else list(first)
-    return wrong(f"{name} n'a pas les bonnes valeurs : {int(bad.sum())} sur {bad.size} sont "
-                 f"fausses ({sense}), la première à la position {where}.")
+    return wrong(
+        f"{name} n'a pas les bonnes valeurs : {int(bad.sum())} sur {bad.size} sont "
+        f"fausses ({sense}), la première à la position {where}."
+    )
 
 
 def _compare_dict(got: Any, expected: dict, name: str, rtol: float, atol: float) -> Verdict:
@@ -186,8 +218,9 @@ def _compare_dict(got: Any, expected: dict, name: str, rtol: float, atol: float)
     extra = [key for key in got if key not in expected]
     if missing or extra:
         shown = f" (par exemple {describe(extra[0])})" if extra else ""
-        return wrong(f"{name} n'a pas les bonnes clés : {missing} manquante(s), "
-                     f"{len(extra)} en trop{shown}.")
+        return wrong(
+            f"{name} n'a pas les bonnes clés : {missing} manquante(s), {len(extra)} en trop{shown}."
+        )
     for key, value in expected.items():
         verdict = compare(got[key], value, f"la valeur de la clé {describe(key)}", rtol, atol)
         if not verdict.ok:
@@ -195,10 +228,15 @@ def _compare_dict(got: Any, expected: dict, name: str, rtol: float, atol: float)
     return Verdict(True, f"{name} est correct.")
 
 
-def _compare_parts(got: Any, expected: Sequence, name: str, parts: Sequence[str],
-                   rtol: float, atol: float) -> Verdict:
+def _compare_parts(
+    got: Any, expected: Sequence, name: str, parts: Sequence[str], rtol: float, atol: float
+) -> Verdict:
     listed = ", ".join(parts)
-    if isinstance(got, (str, bytes, dict)) or not hasattr(got, "__len__") or not hasattr(got, "__iter__"):
+    if (
+        isinstance(got, (str, bytes, dict))
+        or not hasattr(got, "__len__")
+        or not hasattr(got, "__iter__")
+    ):
         return wrong(f"{name} doit donner {len(parts)} valeurs ({listed}), pas {describe(got)}.")
     items = list(got)
     if len(items) != len(parts):
@@ -210,8 +248,14 @@ def _compare_parts(got: Any, expected: Sequence, name: str, parts: Sequence[str]
     return Verdict(True, f"{name} est correct.")
 
 
-def compare(got: Any, expected: Any, name: str, rtol: float = 1e-6, atol: float = 1e-8,
-            parts: Sequence[str] | None = None) -> Verdict:
+def compare(
+    got: Any,
+    expected: Any,
+    name: str,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    parts: Sequence[str] | None = None,
+) -> Verdict:
     """✅, ⏳ ou ❌ avec la raison, sans dévoiler ``expected``.
 
     ``name`` : la réponse telle qu'on la nomme dans la phrase (« `x_n` », « l'ordonnée b ») ;
@@ -236,8 +280,9 @@ def compare(got: Any, expected: Any, name: str, rtol: float = 1e-6, atol: float 
     return _compare_numbers(got, expected, name, rtol, atol)
 
 
-def same(got: Any, other: Any, rtol: float = 1e-6, atol: float = 1e-8,
-         parts: Sequence[str] | None = None) -> bool:
+def same(
+    got: Any, other: Any, rtol: float = 1e-6, atol: float = 1e-8, parts: Sequence[str] | None = None
+) -> bool:
     """Vrai si ``got`` coïncide avec ``other`` (même forme, mêmes valeurs, NaN et ±inf compris)."""
     try:
         return compare(got, other, "", rtol, atol, parts).ok
@@ -280,14 +325,20 @@ class Mistake(NamedTuple):
 
 #: Erreurs reconnues dans tous les exercices, après celles du TP.
 COMMON_MISTAKES = [
-    Mistake(Raises(r"only (0-dimensional|length-1|size-1|one element)"),
-            "Avec des tableaux, utilisez les fonctions de NumPy (np.exp, np.log, np.sqrt…) ou de "
-            "torch : celles du module math ne prennent qu'un seul nombre."),
-    Mistake(Raises(r"truth value of an? (array|Tensor)", (ValueError, RuntimeError)),
-            "`max`, `min` ou un `if` de Python comparent le tableau entier d'un coup : élément "
-            "par élément, utilisez np.maximum, np.minimum ou np.where."),
-    Mistake(Raises(r"positional argument", TypeError),
-            "La fonction n'a pas le bon nombre de paramètres : gardez la ligne `def` du notebook."),
+    Mistake(
+        Raises(r"only (0-dimensional|length-1|size-1|one element)"),
+        "Avec des tableaux, utilisez les fonctions de NumPy (np.exp, np.log, np.sqrt…) ou de "
+        "torch : celles du module math ne prennent qu'un seul nombre.",
+    ),
+    Mistake(
+        Raises(r"truth value of an? (array|Tensor)", (ValueError, RuntimeError)),
+        "`max`, `min` ou un `if` de Python comparent le tableau entier d'un coup : élément "
+        "par élément, utilisez np.maximum, np.minimum ou np.where.",
+    ),
+    Mistake(
+        Raises(r"positional argument", TypeError),
+        "La fonction n'a pas le bon nombre de paramètres : gardez la ligne `def` du notebook.",
+    ),
 ]
 _SHAPE_ERROR = r"matmul|shapes|broadcast|aligned|mismatch|cannot be multiplied|must match"
 
@@ -297,8 +348,14 @@ def _rows(mistakes: Iterable, shape_advice: str = "") -> list[Mistake]:
     return rows + ([Mistake(Raises(_SHAPE_ERROR), shape_advice)] if shape_advice else [])
 
 
-def _hint_for_value(got: Any, expected: Any, rows: list[Mistake], rtol: float, atol: float,
-                    parts: Sequence[str] | None) -> str | None:
+def _hint_for_value(
+    got: Any,
+    expected: Any,
+    rows: list[Mistake],
+    rtol: float,
+    atol: float,
+    parts: Sequence[str] | None,
+) -> str | None:
     for row in rows:
         if isinstance(row.wrong, When) and row.wrong.matches(got, expected):
             return row.hint
@@ -307,9 +364,18 @@ def _hint_for_value(got: Any, expected: Any, rows: list[Mistake], rtol: float, a
     return None
 
 
-def evaluate_value(got: Any, expected: Any, name: str = "réponse", mistakes: Iterable = (),
-                   rtol: float = 1e-6, atol: float = 1e-8, *, parts: Sequence[str] | None = None,
-                   advice: str = "", success: str | None = None) -> Verdict:
+def evaluate_value(
+    got: Any,
+    expected: Any,
+    name: str = "réponse",
+    mistakes: Iterable = (),
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    *,
+    parts: Sequence[str] | None = None,
+    advice: str = "",
+    success: str | None = None,
+) -> Verdict:
     """Le verdict de `check_value`, sans le mode strict : pour enchaîner plusieurs réponses."""
     label = f"`{name}`"
     verdict = compare(got, expected, label, rtol, atol, parts)
@@ -324,8 +390,15 @@ def evaluate_value(got: Any, expected: Any, name: str = "réponse", mistakes: It
     return wrong(f"{verdict.message} {advice}".strip())
 
 
-def check_value(got: Any, expected: Any, name: str = "réponse", mistakes: Iterable = (),
-                rtol: float = 1e-6, atol: float = 1e-8, **options) -> Verdict:
+def check_value(
+    got: Any,
+    expected: Any,
+    name: str = "réponse",
+    mistakes: Iterable = (),
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    **options,
+) -> Verdict:
     """Compare une réponse à la valeur attendue : type, forme puis valeurs (à ``rtol`` près).
 
     ``mistakes`` : la table (valeur fausse typique ou ``When``, conseil) ; si la réponse en
@@ -368,28 +441,45 @@ def describe_call(label: str, args: tuple, arg_names: str | None = None) -> str:
     for name, value in zip(arg_names.split(), args):
         text = describe(value)
         shaped = text.startswith(("un tableau de forme", "un tenseur de forme"))
-        parts.append(f"{name} de forme{text.split('de forme', 1)[1]}" if shaped
-                     else f"{name} = {text}")
+        parts.append(
+            f"{name} de forme{text.split('de forme', 1)[1]}" if shaped else f"{name} = {text}"
+        )
     return f"`{label}` avec {', '.join(parts)}"
 
 
-def call_student(fn: Any, args: tuple, label: str, arg_names: str | None = None,
-                 mistakes: Iterable = (), shape_advice: str = "") -> tuple[Any, Verdict | None]:
+def call_student(
+    fn: Any,
+    args: tuple,
+    label: str,
+    arg_names: str | None = None,
+    mistakes: Iterable = (),
+    shape_advice: str = "",
+) -> tuple[Any, Verdict | None]:
     """La fonction de l'élève sur un cas : (résultat, None), ou (None, verdict) si elle est
     encore vide, plante ou ne renvoie rien. Elle reçoit des copies des arguments."""
     if is_blank(fn):
         return None, pending(f"Pas encore de fonction `{label}` : complétez la cellule.")
     if not callable(fn):
-        return None, wrong(f"`{label}` devrait être une fonction (def {label}(…)), pas {describe(fn)}.")
+        return None, wrong(
+            f"`{label}` devrait être une fonction (def {label}(…)), pas {describe(fn)}."
+        )
     got, exc = run_quietly(fn, args)
     unfinished = pending(f"`{label}` n'est pas encore écrite : il reste des `...` à compléter.")
     if exc is not None:
         if isinstance(exc, NotImplementedError) or "ellipsis" in _error_text(exc) or has_blank(fn):
             return None, unfinished
-        hint = next((m.hint for m in _rows(mistakes, shape_advice) if isinstance(m.wrong, Raises)
-                     and m.wrong.matches(exc)), "")
-        return None, wrong(f"{describe_call(label, args, arg_names)} lève {type(exc).__name__} "
-                           f"(« {_error_text(exc).replace(chr(96), chr(39))} »). {_sentence(hint)}".strip())
+        hint = next(
+            (
+                m.hint
+                for m in _rows(mistakes, shape_advice)
+                if isinstance(m.wrong, Raises) and m.wrong.matches(exc)
+            ),
+            "",
+        )
+        return None, wrong(
+            f"{describe_call(label, args, arg_names)} lève {type(exc).__name__} "
+            f"(« {_error_text(exc).replace(chr(96), chr(39))} »). {_sentence(hint)}".strip()
+        )
     if has_ellipsis(got) or (got is None and has_blank(fn)):
         return None, unfinished
     if got is None:
@@ -404,8 +494,16 @@ def _part(output: Any, index: int | None) -> Any:
         return None
 
 
-def _recognize(fn: Callable, rows: list[Mistake], cases: list[tuple], got: Any, expected: Any,
-               parts: Sequence[str] | None, rtol: float, atol: float) -> str | None:
+def _recognize(
+    fn: Callable,
+    rows: list[Mistake],
+    cases: list[tuple],
+    got: Any,
+    expected: Any,
+    parts: Sequence[str] | None,
+    rtol: float,
+    atol: float,
+) -> str | None:
     """Le conseil de la première ligne de la table qui décrit la réponse de l'élève.
 
     Un calcul fautif doit reproduire la sortie de l'élève sur TOUS les cas : sur des écarts
@@ -422,16 +520,29 @@ def _recognize(fn: Callable, rows: list[Mistake], cases: list[tuple], got: Any, 
         if outputs is None:
             outputs = [run_quietly(fn, args)[0] for args in cases]
         index = list(parts).index(row.part) if parts and row.part else None
-        if all(out is not None and same(_part(out, index), run_quietly(row.wrong, args)[0], rtol, atol)
-               for out, args in zip(outputs, cases)):
+        if all(
+            out is not None and same(_part(out, index), run_quietly(row.wrong, args)[0], rtol, atol)
+            for out, args in zip(outputs, cases)
+        ):
             return row.hint
     return None
 
 
-def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
-                      mistakes: Iterable = (), shape_advice: str = "", arg_names: str | None = None,
-                      rtol: float = 1e-6, atol: float = 1e-8, *, parts: Sequence[str] | None = None,
-                      advice: str = "", success: str | None = None) -> Verdict:
+def evaluate_function(
+    fn: Any,
+    reference: Callable,
+    cases: Iterable[tuple],
+    name: str | None = None,
+    mistakes: Iterable = (),
+    shape_advice: str = "",
+    arg_names: str | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    *,
+    parts: Sequence[str] | None = None,
+    advice: str = "",
+    success: str | None = None,
+) -> Verdict:
     """Le verdict de `check_function`, sans le mode strict : pour enchaîner plusieurs fonctions.
 
     Au premier cas faux, la première ligne de ``mistakes`` qui décrit la réponse donne son
@@ -450,25 +561,40 @@ def evaluate_function(fn: Any, reference: Callable, cases: Iterable[tuple], name
         call = describe_call(label, args, arg_names)
         if parts:
             verdict = compare(got, expected, f"`{label}`", rtol, atol, parts)
-            prefix = f"Avec {call.split(' avec ', 1)[1]} : " if " avec " in call else f"Avec {call} : "
+            prefix = (
+                f"Avec {call.split(' avec ', 1)[1]} : " if " avec " in call else f"Avec {call} : "
+            )
         else:
             verdict, prefix = compare(got, expected, call, rtol, atol), ""
         if not verdict.ok:
             hint = _recognize(fn, rows, cases, got, expected, parts, rtol, atol)
             if hint:
                 return wrong(f"`{label}` n'est pas encore juste : {hint}")
-            message = verdict.message[:1].lower() + verdict.message[1:] if prefix else verdict.message
+            message = (
+                verdict.message[:1].lower() + verdict.message[1:] if prefix else verdict.message
+            )
             return Verdict(False, _sentence(f"{prefix}{message} {advice}".strip()), verdict.pending)
     return Verdict(True, success or f"`{label}` est correcte sur les {len(cases)} cas testés.")
 
 
-def check_function(fn: Any, reference: Callable, cases: Iterable[tuple], name: str | None = None,
-                   mistakes: Iterable = (), shape_advice: str = "", arg_names: str | None = None,
-                   rtol: float = 1e-6, atol: float = 1e-8, **options) -> Verdict:
+def check_function(
+    fn: Any,
+    reference: Callable,
+    cases: Iterable[tuple],
+    name: str | None = None,
+    mistakes: Iterable = (),
+    shape_advice: str = "",
+    arg_names: str | None = None,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    **options,
+) -> Verdict:
     """Appelle la fonction de l'élève sur chaque cas et compare à la fonction de référence.
 
     Voir `evaluate_function` pour ``mistakes``, ``shape_advice``, ``arg_names`` et ``options``.
     """
-    return finish(evaluate_function(fn, reference, cases, name, mistakes, shape_advice,
-                                    arg_names, rtol, atol, **options))
-
+    return finish(
+        evaluate_function(
+            fn, reference, cases, name, mistakes, shape_advice, arg_names, rtol, atol, **options
+        )
+    )

@@ -4,6 +4,7 @@ Les solutions vivent à part, dans ``notebooks/solutions/<nom du notebook>.py``,
 en sections ``# %% <id de la cellule>`` : le notebook de l'élève reste la seule source des
 explications, et l'enseignant obtient le corrigé avec ``uv run llmlab corrige``.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,14 +31,17 @@ def parse_solutions(text: str) -> dict[str, str]:
     solutions = {}
     for match, following in zip(matches, matches[1:] + [None]):
         end = following.start() if following else len(text)
-        solutions[match["id"]] = text[match.end():end].strip("\n")
+        solutions[match["id"]] = text[match.end() : end].strip("\n")
     return solutions
 
 
 def exercise_cells(nb: nbformat.NotebookNode) -> list:
     """Les cellules de code taguées `exercice`."""
-    return [c for c in nb.cells
-            if c.cell_type == "code" and EXERCISE_TAG in c.get("metadata", {}).get("tags", [])]
+    return [
+        c
+        for c in nb.cells
+        if c.cell_type == "code" and EXERCISE_TAG in c.get("metadata", {}).get("tags", [])
+    ]
 
 
 def solved_notebook(notebook: str | Path) -> nbformat.NotebookNode:
@@ -46,15 +50,19 @@ def solved_notebook(notebook: str | Path) -> nbformat.NotebookNode:
     nb = nbformat.read(notebook, as_version=4)
     path = solutions_path(notebook)
     if not path.exists():
-        raise FileNotFoundError(f"Pas de fichier de solutions pour {notebook.name} : {path} est attendu.")
+        raise FileNotFoundError(
+            f"Pas de fichier de solutions pour {notebook.name} : {path} est attendu."
+        )
     solutions = parse_solutions(path.read_text(encoding="utf-8"))
     cells = exercise_cells(nb)
     ids = [c.get("id") for c in cells]
     missing = [i for i in ids if i not in solutions]
     unused = [i for i in solutions if i not in ids]
     if missing or unused:
-        raise ValueError(f"{path.name} ne correspond pas à {notebook.name} : "
-                         f"solutions manquantes {missing}, sections sans cellule {unused}.")
+        raise ValueError(
+            f"{path.name} ne correspond pas à {notebook.name} : "
+            f"solutions manquantes {missing}, sections sans cellule {unused}."
+        )
     for cell in cells:
         cell.source = f"{SOLUTION_MARKER}\n{solutions[cell.id]}"
     return nb

@@ -6,6 +6,7 @@ reconnues : un seul biais au lieu de deux, z et 1 − z échangés, porte r appl
 la multiplication par les poids ou hors du biais, portes lues dans le mauvais ordre, oubli du
 facteur 3, étape de validation minimale confondue avec celle de l'entraînement.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -48,6 +49,7 @@ def torch_gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 
 def _step_with(mistake: str):
     """Le pas de GRU écrit à la main, avec l'erreur ``mistake``."""
+
     def step(x, h, w_ih, w_hh, b_ih, b_hh):
         import torch
 
@@ -58,34 +60,52 @@ def _step_with(mistake: str):
             (i_z, i_r, _), (h_z, h_r, _) = gi, gh
         r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
         w_hn, b_hn = w_hh.chunk(3)[2], b_hh.chunk(3)[2]
-        state = {"r hors du biais": r * (h_n - b_hn) + b_hn, "r avant les poids": (r * h) @ w_hn.T + b_hn,
-                 "sans r": h_n}.get(mistake, r * h_n)
+        state = {
+            "r hors du biais": r * (h_n - b_hn) + b_hn,
+            "r avant les poids": (r * h) @ w_hn.T + b_hn,
+            "sans r": h_n,
+        }.get(mistake, r * h_n)
         n = torch.tanh(i_n + state)
         return {"candidat": n, "z échangé": z * n + (1 - z) * h}.get(mistake, (1 - z) * n + z * h)
+
     return step
 
 
 STEP_MISTAKES = [
-    (_step_with("un biais"),
-     "il manque un biais : PyTorch en a DEUX par porte, bias_ih (côté entrée) ET bias_hh "
-     "(côté état). Ajoutez les deux."),
-    (_step_with("z échangé"),
-     "z et 1 − z sont échangés : h' = (1 − z) · n + z · h. Avec z proche de 1, on GARDE "
-     "l'ancien état h."),
-    (_step_with("r hors du biais"),
-     "la porte r multiplie (W_hn h + b_hn), biais compris : n = tanh(W_in x + b_in + "
-     "r * (W_hn h + b_hn))."),
-    (_step_with("r avant les poids"),
-     "dans la convention de PyTorch, r s'applique APRÈS la multiplication par les poids : "
-     "r * (W_hn h + b_hn), pas W_hn (r * h)."),
-    (_step_with("ordre"),
-     "les portes sont empilées dans l'ordre r, z, n : le premier tiers des lignes est r, "
-     "le deuxième z."),
-    (_step_with("sans r"),
-     "la porte r n'est pas utilisée : elle multiplie la partie « état » de l'état candidat n."),
-    (_step_with("candidat"),
-     "vous renvoyez l'état candidat n : le nouvel état mélange n et l'ancien état, "
-     "h' = (1 − z) · n + z · h."),
+    (
+        _step_with("un biais"),
+        "il manque un biais : PyTorch en a DEUX par porte, bias_ih (côté entrée) ET bias_hh "
+        "(côté état). Ajoutez les deux.",
+    ),
+    (
+        _step_with("z échangé"),
+        "z et 1 − z sont échangés : h' = (1 − z) · n + z · h. Avec z proche de 1, on GARDE "
+        "l'ancien état h.",
+    ),
+    (
+        _step_with("r hors du biais"),
+        "la porte r multiplie (W_hn h + b_hn), biais compris : n = tanh(W_in x + b_in + "
+        "r * (W_hn h + b_hn)).",
+    ),
+    (
+        _step_with("r avant les poids"),
+        "dans la convention de PyTorch, r s'applique APRÈS la multiplication par les poids : "
+        "r * (W_hn h + b_hn), pas W_hn (r * h).",
+    ),
+    (
+        _step_with("ordre"),
+        "les portes sont empilées dans l'ordre r, z, n : le premier tiers des lignes est r, "
+        "le deuxième z.",
+    ),
+    (
+        _step_with("sans r"),
+        "la porte r n'est pas utilisée : elle multiplie la partie « état » de l'état candidat n.",
+    ),
+    (
+        _step_with("candidat"),
+        "vous renvoyez l'état candidat n : le nouvel état mélange n et l'ancien état, "
+        "h' = (1 − z) · n + z · h.",
+    ),
 ]
 
 
@@ -94,14 +114,20 @@ def check_gru_step(fn) -> Verdict:
     """Exercice 1 : ``gru_step(x, h, weight_ih, weight_hh, bias_ih, bias_hh)`` = un pas de
     ``torch.nn.GRU``."""
     cases = step_cases()
-    return check_function(fn, torch_gru_step, cases, name="gru_step",
-                          arg_names="x h weight_ih weight_hh bias_ih bias_hh",
-                          mistakes=STEP_MISTAKES, rtol=1e-4, atol=1e-5,
-                          advice="Ce n'est pas le même état que torch.nn.GRU : vérifiez l'ordre "
-                                 "des blocs (r, z, n), les deux biais, r * (W_hn h + b_hn) et "
-                                 "h' = (1 − z) · n + z · h.",
-                          success=f"`gru_step` donne le même état que torch.nn.GRU sur les "
-                                  f"{len(cases)} cas testés.")
+    return check_function(
+        fn,
+        torch_gru_step,
+        cases,
+        name="gru_step",
+        arg_names="x h weight_ih weight_hh bias_ih bias_hh",
+        mistakes=STEP_MISTAKES,
+        rtol=1e-4,
+        atol=1e-5,
+        advice="Ce n'est pas le même état que torch.nn.GRU : vérifiez l'ordre "
+        "des blocs (r, z, n), les deux biais, r * (W_hn h + b_hn) et "
+        "h' = (1 − z) · n + z · h.",
+        success=f"`gru_step` donne le même état que torch.nn.GRU sur les {len(cases)} cas testés.",
+    )
 
 
 # --- Exercice 2 : compter les paramètres d'une couche GRU -----------------------------------
@@ -113,29 +139,44 @@ def gru_param_count(n_in: int, n_h: int) -> int:
 
 PARAM_CASES = [(64, 256), (10, 20), (1, 1), (256, 256), (78, 128)]
 PARAM_MISTAKES = [
-    (lambda i, h: i * h + h * h + 2 * h,
-     "il manque le facteur 3 : trois blocs de poids, un pour chaque porte r, z et pour "
-     "l'état candidat n."),
-    (lambda i, h: 3 * (i * h + h * h + h),
-     "un seul biais par bloc : PyTorch en a deux (bias_ih et bias_hh), donc 2 · n_h."),
-    (lambda i, h: 3 * (i * h + h * h),
-     "les biais manquent : ajoutez 2 · n_h par bloc (bias_ih et bias_hh)."),
-    (lambda i, h: 4 * (i * h + h * h + 2 * h),
-     "4 blocs, c'est le LSTM ; le GRU en a 3 (r, z, n)."),
-    (lambda i, h: 3 * (i * h + 2 * h),
-     "il manque les poids état → état, n_h · n_h par bloc : c'est eux qui font la récurrence."),
-    (lambda i, h: 3 * (i * h + h * h) + 2 * h,
-     "les deux biais sont aussi par bloc : 3 × (n_in·n_h + n_h·n_h + 2·n_h)."),
+    (
+        lambda i, h: i * h + h * h + 2 * h,
+        "il manque le facteur 3 : trois blocs de poids, un pour chaque porte r, z et pour "
+        "l'état candidat n.",
+    ),
+    (
+        lambda i, h: 3 * (i * h + h * h + h),
+        "un seul biais par bloc : PyTorch en a deux (bias_ih et bias_hh), donc 2 · n_h.",
+    ),
+    (
+        lambda i, h: 3 * (i * h + h * h),
+        "les biais manquent : ajoutez 2 · n_h par bloc (bias_ih et bias_hh).",
+    ),
+    (lambda i, h: 4 * (i * h + h * h + 2 * h), "4 blocs, c'est le LSTM ; le GRU en a 3 (r, z, n)."),
+    (
+        lambda i, h: 3 * (i * h + 2 * h),
+        "il manque les poids état → état, n_h · n_h par bloc : c'est eux qui font la récurrence.",
+    ),
+    (
+        lambda i, h: 3 * (i * h + h * h) + 2 * h,
+        "les deux biais sont aussi par bloc : 3 × (n_in·n_h + n_h·n_h + 2·n_h).",
+    ),
 ]
 
 
 @checker
 def check_param_count(fn) -> Verdict:
     """Exercice 2 : ``nb_parametres_gru(n_in, n_h)``."""
-    return check_function(fn, gru_param_count, PARAM_CASES, name="nb_parametres_gru",
-                          arg_names="n_in n_h", mistakes=PARAM_MISTAKES,
-                          success=f"`nb_parametres_gru` est juste sur les {len(PARAM_CASES)} "
-                                  "tailles testées (les mêmes nombres que torch.nn.GRU).")
+    return check_function(
+        fn,
+        gru_param_count,
+        PARAM_CASES,
+        name="nb_parametres_gru",
+        arg_names="n_in n_h",
+        mistakes=PARAM_MISTAKES,
+        success=f"`nb_parametres_gru` est juste sur les {len(PARAM_CASES)} "
+        "tailles testées (les mêmes nombres que torch.nn.GRU).",
+    )
 
 
 # --- Exercice 3 : lire le surapprentissage sur une courbe -----------------------------------
@@ -150,9 +191,16 @@ def overfit_history(seed: int = 5):
     train = 1.0 + 3.3 * np.exp(-steps / 450) - 0.00012 * steps
     # la validation descend, puis remonte après `best` (pente plus forte que la descente)
     after = np.maximum(steps - best, 0)
-    val = 1.4 + 3.0 * np.exp(-steps / 420) + 0.0006 * after + 3e-7 * after ** 2
-    return pd.DataFrame({"step": steps, "train_loss": train, "val_loss": val,
-                         "tokens_per_s": np.nan, "elapsed_s": steps * 0.05})
+    val = 1.4 + 3.0 * np.exp(-steps / 420) + 0.0006 * after + 3e-7 * after**2
+    return pd.DataFrame(
+        {
+            "step": steps,
+            "train_loss": train,
+            "val_loss": val,
+            "tokens_per_s": np.nan,
+            "elapsed_s": steps * 0.05,
+        }
+    )
 
 
 @checker
@@ -162,15 +210,25 @@ def check_overfit_step(answer, history) -> Verdict:
     last = int(history["step"].iloc[-1])
     i_best = int(history["val_loss"].to_numpy().argmin())
     mistakes = [
-        (last, "c'est la dernière étape : la perte d'ENTRAÎNEMENT baisse jusqu'au bout ; "
-               "regardez la courbe de VALIDATION, et son minimum."),
-        (int(history["step"][history["train_loss"].idxmin()]),
-         "c'est le minimum de la perte d'entraînement ; cherchez celui de la validation."),
-        (i_best, "c'est le numéro de LIGNE du minimum ; donnez la valeur de la colonne step "
-                 "sur cette ligne."),
-        (int(history["step"].iloc[min(i_best + 1, len(history) - 1)]),
-         "à cette étape la validation a déjà remonté : donnez l'étape juste avant, où elle est "
-         "la plus basse."),
+        (
+            last,
+            "c'est la dernière étape : la perte d'ENTRAÎNEMENT baisse jusqu'au bout ; "
+            "regardez la courbe de VALIDATION, et son minimum.",
+        ),
+        (
+            int(history["step"][history["train_loss"].idxmin()]),
+            "c'est le minimum de la perte d'entraînement ; cherchez celui de la validation.",
+        ),
+        (
+            i_best,
+            "c'est le numéro de LIGNE du minimum ; donnez la valeur de la colonne step "
+            "sur cette ligne.",
+        ),
+        (
+            int(history["step"].iloc[min(i_best + 1, len(history) - 1)]),
+            "à cette étape la validation a déjà remonté : donnez l'étape juste avant, où elle est "
+            "la plus basse.",
+        ),
     ]
     mistakes = [(v, hint) for v, hint in mistakes if v != best]
     return check_value(answer, best, "etape_surapprentissage", mistakes)
