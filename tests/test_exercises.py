@@ -16,7 +16,7 @@ from llmlab.exercises import (
     solved_notebook,
 )
 from llmlab.exercises.core import UNREADABLE
-from llmlab.exercises.notebooks import parse_solutions
+from llmlab.exercises.notebooks import SOLUTION_MARKER, parse_solutions
 
 
 @pytest.fixture(autouse=True)
@@ -177,7 +177,7 @@ def test_parse_solutions_splits_on_cell_ids():
 def test_solved_notebook_replaces_only_exercise_cells(tmp_path):
     path = _notebook(tmp_path, "# %% ex-x\nx = 42\n")
     nb = solved_notebook(path)
-    assert [c.source for c in nb.cells] == ["x = 42", "print(x)"]
+    assert [c.source for c in nb.cells] == [f"{SOLUTION_MARKER}\nx = 42", "print(x)"]
     # le fichier de l'élève n'est pas modifié
     assert nbformat.read(path, as_version=4).cells[0].source == "x = ..."
 

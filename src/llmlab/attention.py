@@ -19,7 +19,6 @@ Chaque étape est vérifiée contre torch dans ``tests/test_attention.py``
 pour s'entraîner la version fusionnée de torch, tout aussi exacte et
 bien plus rapide.
 """
-
 from __future__ import annotations
 
 import math
@@ -29,7 +28,6 @@ import torch.nn.functional as F
 from torch import nn
 
 
-# fmt: off
 def simple_attention(x):
     """Attention sans poids : chaque token regarde les autres.
 
@@ -41,7 +39,6 @@ def simple_attention(x):
     weights = torch.softmax(scores, -1)  # lignes : somme 1
     context = weights @ x                # moyennes pondérées
     return context, weights
-# fmt: on
 
 
 def causal_mask(T, device=None):
@@ -54,7 +51,9 @@ def causal_mask(T, device=None):
     return torch.triu(ones, diagonal=1)
 
 
-def scaled_dot_product_attention(q, k, v, mask=None, dropout_p=0.0, training=False):
+def scaled_dot_product_attention(q, k, v, mask=None,
+                                 dropout_p=0.0,
+                                 training=False):
     """softmax(Q·Kᵀ / √d_k)·V, écrite à la main.
 
     mask : booléen, True = position cachée (score -inf).
@@ -77,15 +76,14 @@ def _check_shape(x, d_in, context_length=None):
     """Erreur en français plutôt qu'une erreur de matmul."""
     if x.ndim not in (2, 3) or x.shape[-1] != d_in:
         raise ValueError(
-            f"L'attention attend x de forme (T, {d_in}) ou (B, T, {d_in}) ; reçu {tuple(x.shape)}."
-        )
+            f"L'attention attend x de forme (T, {d_in}) ou "
+            f"(B, T, {d_in}) ; reçu {tuple(x.shape)}.")
     T = x.shape[-2]
     if context_length is not None and T > context_length:
         raise ValueError(
             f"Séquence de {T} tokens, plus longue que le contexte "
             f"({context_length}) : coupez-la ou construisez la "
-            "couche avec un context_length plus grand."
-        )
+            "couche avec un context_length plus grand.")
 
 
 class SelfAttention(nn.Module):
@@ -99,7 +97,7 @@ class SelfAttention(nn.Module):
     def __init__(self, d_in, d_out, qkv_bias=False):
         super().__init__()
         self.d_in, self.d_out = d_in, d_out
-        self.context_length = None  # pas de limite
+        self.context_length = None    # pas de limite
         self.W_query = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_key = nn.Linear(d_in, d_out, bias=qkv_bias)
         self.W_value = nn.Linear(d_in, d_out, bias=qkv_bias)
@@ -115,8 +113,8 @@ class SelfAttention(nn.Module):
         q = self.W_query(x)
         k, v = self.W_key(x), self.W_value(x)
         out, w = scaled_dot_product_attention(
-            q, k, v, self._mask(x.shape[-2], x.device), self._dropout(), self.training
-        )
+            q, k, v, self._mask(x.shape[-2], x.device),
+            self._dropout(), self.training)
         return (out, w) if return_weights else out
 
 
@@ -130,7 +128,8 @@ class CausalAttention(SelfAttention):
     d'attention (régularisation).
     """
 
-    def __init__(self, d_in, d_out, context_length, dropout=0.0, qkv_bias=False):
+    def __init__(self, d_in, d_out, context_length,
+                 dropout=0.0, qkv_bias=False):
         super().__init__(d_in, d_out, qkv_bias)
         self.context_length = context_length
         self.dropout = dropout
@@ -156,14 +155,14 @@ class MultiHeadAttention(nn.Module):
     ensuite les têtes.
     """
 
-    def __init__(self, d_in, d_out, context_length, num_heads, dropout=0.0, qkv_bias=False):
+    def __init__(self, d_in, d_out, context_length, num_heads,
+                 dropout=0.0, qkv_bias=False):
         super().__init__()
         if num_heads < 1 or d_out % num_heads != 0:
             raise ValueError(
                 f"d_out ({d_out}) doit être un multiple du "
                 f"nombre de têtes ({num_heads}) : chaque "
-                "tête reçoit d_out / num_heads dimensions."
-            )
+                "tête reçoit d_out / num_heads dimensions.")
         self.d_in, self.d_out = d_in, d_out
         self.context_length = context_length
         self.num_heads = num_heads
@@ -192,8 +191,8 @@ class MultiHeadAttention(nn.Module):
         k = self.split_heads(self.W_key(x))
         v = self.split_heads(self.W_value(x))
         out, w = scaled_dot_product_attention(
-            q, k, v, self.mask[:T, :T], self.dropout, self.training
-        )
+            q, k, v, self.mask[:T, :T],
+            self.dropout, self.training)
         # (B, têtes, T, hd) -> (B, T, têtes·hd) : on recolle
         out = out.transpose(1, 2).reshape(B, T, self.d_out)
         out = self.out_proj(out)
@@ -220,18 +219,18 @@ def plot_attention(weights, labels, ax=None, title=None):
         raise ValueError(
             "plot_attention attend une matrice (T, T) ; "
             f"reçu la forme {tuple(w.shape)} : choisissez "
-            "une couche et une tête, p. ex. w[0, 0]."
-        )
+            "une couche et une tête, p. ex. w[0, 0].")
     labels = [_label(t) for t in labels]
     if len(labels) != w.shape[0]:
         raise ValueError(
-            f"{len(labels)} étiquettes pour {w.shape[0]} tokens : il en faut une par token."
-        )
+            f"{len(labels)} étiquettes pour {w.shape[0]} "
+            "tokens : il en faut une par token.")
     style.use()
     if ax is None:
         # assez large pour le titre, même pour une phrase courte
         side = min(8.0, max(4.5, 1.6 + 0.32 * len(labels)))
-        _, ax = plt.subplots(figsize=(side + 1.0, side), layout="constrained")
+        _, ax = plt.subplots(figsize=(side + 1.0, side),
+                             layout="constrained")
     top = max(float(w.max()), 1e-9)
     im = ax.imshow(w, cmap="Greys", vmin=0.0, vmax=top)
     ax.set_xticks(range(len(labels)), labels, rotation=90)
@@ -242,7 +241,7 @@ def plot_attention(weights, labels, ax=None, title=None):
     if title:
         ax.set_title(title)
     bar = ax.figure.colorbar(im, ax=ax, shrink=0.8, label="poids")
-    french_ticks(bar)  # « 0,25 »
+    french_ticks(bar)   # « 0,25 »
     return ax
 
 

@@ -271,7 +271,7 @@ def ojs_define(**values) -> None:
     Remplace la fonction ``ojs_define`` de Quarto dans un chunk marqué ``#| output: asis``.
     Celle de Quarto affiche un résultat ``text/html`` ; or Quarto ajoute à toute page dont un
     chunk produit du ``text/html`` les scripts des « widgets JavaScript » : require.js et
-    jQuery, pris sur cdn.jsdelivr.net (``src/core/jupyter/widgets.ts`` dans quarto-cli). Hors
+    jQuery, pris sur le CDN jsDelivr (``src/core/jupyter/widgets.ts`` dans quarto-cli). Hors
     ligne, ils manquent et le ``define('jquery', …)`` qui suit échoue. Ici, le même
     ``<script type="ojs-define">`` est *imprimé* comme Markdown brut : Quarto le recopie dans
     la page sans y voir de widget.

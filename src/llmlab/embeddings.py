@@ -17,7 +17,6 @@ de nombres (la *table d'embeddings*), apprise pendant l'entraînement :
 
 Tests : ``tests/test_embeddings.py`` (contre torch et des formes closes).
 """
-
 from __future__ import annotations
 
 import re
@@ -32,12 +31,14 @@ def one_hot(ids, vocab_size: int) -> np.ndarray:
     """
     ids = np.asarray(ids)
     if ids.size and not np.issubdtype(ids.dtype, np.integer):
-        raise ValueError(f"Les ids de tokens doivent être des entiers (reçu le type {ids.dtype}).")
+        raise ValueError(
+            "Les ids de tokens doivent être des entiers "
+            f"(reçu le type {ids.dtype}).")
     low, high = (ids.min(), ids.max()) if ids.size else (0, 0)
     if low < 0 or high >= vocab_size:
         raise ValueError(
-            f"Id hors du vocabulaire : les ids vont de 0 à {vocab_size - 1} (reçu {low} à {high})."
-        )
+            "Id hors du vocabulaire : les ids vont de 0 à "
+            f"{vocab_size - 1} (reçu {low} à {high}).")
     return np.eye(vocab_size)[ids]
 
 
@@ -51,12 +52,12 @@ def embed(ids, table) -> np.ndarray:
         raise ValueError(
             "La table d'embeddings doit avoir 2 dimensions "
             "(vocabulaire × d), reçu la forme "
-            f"{table.shape}."
-        )
+            f"{table.shape}.")
     return one_hot(ids, table.shape[0]) @ table
 
 
-def learned_positions(n_positions: int, d_model: int, rng=None) -> np.ndarray:
+def learned_positions(n_positions: int, d_model: int,
+                      rng=None) -> np.ndarray:
     """Positions apprises (GPT-2) : une table de plus, une
     ligne par position, tirée au hasard au départ (comme
     ``torch.nn.Embedding``, loi normale N(0, 1)) puis
@@ -66,7 +67,8 @@ def learned_positions(n_positions: int, d_model: int, rng=None) -> np.ndarray:
     return rng.standard_normal((n_positions, d_model))
 
 
-def sinusoidal_positions(n_positions: int, d_model: int) -> np.ndarray:
+def sinusoidal_positions(n_positions: int,
+                         d_model: int) -> np.ndarray:
     """Positions sinusoïdales (Vaswani et al., 2017) :
     PE[pos, 2i] = sin(pos / 10000^(2i/d)),
     PE[pos, 2i+1] = cos(pos / 10000^(2i/d)).
@@ -74,7 +76,9 @@ def sinusoidal_positions(n_positions: int, d_model: int) -> np.ndarray:
     rien à apprendre, et toute longueur possible.
     """
     if d_model < 2 or d_model % 2:
-        raise ValueError(f"d_model doit être un entier pair >= 2 (reçu {d_model}).")
+        raise ValueError(
+            "d_model doit être un entier pair >= 2 "
+            f"(reçu {d_model}).")
     pos = np.arange(n_positions)[:, None]
     two_i = np.arange(0, d_model, 2)[None, :]
     angle = pos / 10000 ** (two_i / d_model)
@@ -96,8 +100,8 @@ def cosine_similarity(a, b):
     nb = np.linalg.norm(b, axis=-1, keepdims=True)
     if (na == 0).any() or (nb == 0).any():
         raise ValueError(
-            "Vecteur nul : sa direction, donc sa similarité cosinus, n'est pas définie."
-        )
+            "Vecteur nul : sa direction, donc sa similarité "
+            "cosinus, n'est pas définie.")
     sim = (a / na) @ (b / nb).T
     return float(sim) if np.ndim(sim) == 0 else sim
 
@@ -119,7 +123,8 @@ def _index(word: str, words: list[str]) -> int:
         ) from None
 
 
-def nearest_neighbours(query, table, words: list[str], k: int = 5) -> list[tuple[str, float]]:
+def nearest_neighbours(query, table, words: list[str],
+                       k: int = 5) -> list[tuple[str, float]]:
     """Les k mots les plus proches (similarité cosinus).
 
     ``query`` : un mot de ``words`` (il est alors exclu de
@@ -131,11 +136,13 @@ def nearest_neighbours(query, table, words: list[str], k: int = 5) -> list[tuple
         exclude.add(_index(query, words))
         query = table[_index(query, words)]
     sims = cosine_similarity(query, table)
-    order = [i for i in np.argsort(-sims, kind="stable") if i not in exclude]
+    order = [i for i in np.argsort(-sims, kind="stable")
+             if i not in exclude]
     return [(words[i], float(sims[i])) for i in order[:k]]
 
 
-def analogy(a: str, b: str, c: str, table, words, k: int = 5) -> list[tuple[str, float]]:
+def analogy(a: str, b: str, c: str, table, words,
+            k: int = 5) -> list[tuple[str, float]]:
     """« a est à b ce que c est à ? » : les voisins de
     b − a + c (vecteurs normés d'abord, comme word2vec).
 
@@ -148,7 +155,8 @@ def analogy(a: str, b: str, c: str, table, words, k: int = 5) -> list[tuple[str,
     ia, ib, ic = (_index(w, words) for w in (a, b, c))
     target = unit[ib] - unit[ia] + unit[ic]
     sims = cosine_similarity(target, unit)
-    order = [i for i in np.argsort(-sims, kind="stable") if i not in (ia, ib, ic)]
+    order = [i for i in np.argsort(-sims, kind="stable")
+             if i not in (ia, ib, ic)]
     return [(words[i], float(sims[i])) for i in order[:k]]
 
 
@@ -163,8 +171,8 @@ def pca_2d(table) -> np.ndarray:
     x = np.asarray(table, dtype=np.float64)
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
         raise ValueError(
-            f"Il faut une table d'au moins 2 lignes et 2 colonnes (reçu la forme {x.shape})."
-        )
+            "Il faut une table d'au moins 2 lignes et 2 "
+            f"colonnes (reçu la forme {x.shape}).")
     x = x - x.mean(axis=0)
     _, _, vt = np.linalg.svd(x, full_matrices=False)
     axes = vt[:2]
@@ -188,24 +196,21 @@ def plot_embeddings(table, words, highlight=None, ax=None):
     style.use()
     if len(words) != len(table):
         raise ValueError(
-            f"{len(words)} mots pour {len(table)} vecteurs : il faut un mot par ligne de la table."
-        )
+            f"{len(words)} mots pour {len(table)} vecteurs : "
+            "il faut un mot par ligne de la table.")
     points = pca_2d(table)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 5))
     accent = style.read_palette()["accent"]
     marked = set(highlight or ())
-    ax.scatter(points[:, 0], points[:, 1], s=12, color=style.read_palette()["gray-3"])
+    ax.scatter(points[:, 0], points[:, 1], s=12,
+               color=style.read_palette()["gray-3"])
     for (x, y), word in zip(points, words):
         hot = word in marked
-        ax.annotate(
-            word,
-            (x, y),
-            xytext=(3, 3),
-            textcoords="offset points",
-            color=accent if hot else None,
-            fontweight="bold" if hot else None,
-        )
+        ax.annotate(word, (x, y), xytext=(3, 3),
+                    textcoords="offset points",
+                    color=accent if hot else None,
+                    fontweight="bold" if hot else None)
     ax.set_xlabel("axe principal 1")
     ax.set_ylabel("axe principal 2")
     ax.set_xticks([])  # valeurs sans signification :
@@ -220,14 +225,17 @@ def plot_embeddings(table, words, highlight=None, ax=None):
 ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 
 #: Lignes d'un texte de théâtre qui ne sont pas des répliques.
-STAGE_LINE = re.compile(r"[A-Z][A-Z .,'&-]*:|ACT [IVX]+|SCENE .*")
+STAGE_LINE = re.compile(
+    r"[A-Z][A-Z .,'&-]*:|ACT [IVX]+|SCENE .*")
 
 
 def speeches_only(text: str) -> str:
     """Retire d'une pièce (format *tiny shakespeare*) les
     noms des personnages (« HAMLET: »), les actes et les
     scènes : il reste les répliques."""
-    return "\n".join(line for line in text.splitlines() if not STAGE_LINE.fullmatch(line.strip()))
+    return "\n".join(
+        line for line in text.splitlines()
+        if not STAGE_LINE.fullmatch(line.strip()))
 
 
 def build_vocabulary(tokens: list[str], min_count: int = 5):
@@ -254,7 +262,7 @@ def skipgram_pairs(ids: np.ndarray, window: int, rng):
         ok = reach[:-offset] >= offset  # right voit left
         centres.append(left[ok])
         contexts.append(right[ok])
-        ok = reach[offset:] >= offset  # left voit right
+        ok = reach[offset:] >= offset   # left voit right
         centres.append(right[ok])
         contexts.append(left[ok])
     return np.concatenate(centres), np.concatenate(contexts)
@@ -270,25 +278,19 @@ def skipgram_loss(emb_in, emb_out, centre, context, negative):
     """
     import torch.nn.functional as F
 
-    h = emb_in(centre)  # (B, d)
-    pos = (h * emb_out(context)).sum(-1)  # (B,)
-    neg = emb_out(negative) @ h[:, :, None]  # (B, K, 1)
-    return -(F.logsigmoid(pos).mean() + F.logsigmoid(-neg).sum((1, 2)).mean())
+    h = emb_in(centre)                          # (B, d)
+    pos = (h * emb_out(context)).sum(-1)        # (B,)
+    neg = emb_out(negative) @ h[:, :, None]     # (B, K, 1)
+    return -(F.logsigmoid(pos).mean()
+             + F.logsigmoid(-neg).sum((1, 2)).mean())
 
 
-def train_skipgram(
-    tokens: list[str],
-    dim: int = 100,
-    window: int = 5,
-    negatives: int = 5,
-    epochs: int = 5,
-    min_count: int = 5,
-    subsample: float = 1e-4,
-    batch_size: int = 256,
-    lr: float = 0.025,
-    seed: int = 0,
-    progress: bool = False,
-):
+def train_skipgram(tokens: list[str], dim: int = 100,
+                   window: int = 5, negatives: int = 5,
+                   epochs: int = 5, min_count: int = 5,
+                   subsample: float = 1e-4,
+                   batch_size: int = 256, lr: float = 0.025,
+                   seed: int = 0, progress: bool = False):
     """Vecteurs de mots par skip-gram à échantillons
     négatifs (Mikolov et al., 2013) ; renvoie ``(table,
     mots)``.
@@ -309,7 +311,7 @@ def train_skipgram(
     ids = np.array([index[t] for t in tokens if t in index])
     ratio = subsample / (counts / counts.sum())
     keep_prob = np.minimum(1.0, np.sqrt(ratio) + ratio)
-    noise = torch.tensor(counts**0.75, dtype=torch.float64)
+    noise = torch.tensor(counts ** 0.75, dtype=torch.float64)
 
     # sparse=True : seules les lignes du lot sont mises à jour
     emb_in = torch.nn.Embedding(len(words), dim, sparse=True)
@@ -329,18 +331,20 @@ def train_skipgram(
         losses = []
         for start in range(0, len(centre), batch_size):
             done = (epoch + start / len(centre)) / epochs
-            optimizer.param_groups[0]["lr"] = lr * max(1e-4, 1 - done)
-            c = centre[start : start + batch_size]
-            o = context[start : start + batch_size]
-            neg = torch.multinomial(noise, len(c) * negatives, replacement=True)
-            loss = skipgram_loss(emb_in, emb_out, c, o, neg.view(len(c), negatives))
+            optimizer.param_groups[0]["lr"] = lr * max(
+                1e-4, 1 - done)
+            c = centre[start:start + batch_size]
+            o = context[start:start + batch_size]
+            neg = torch.multinomial(
+                noise, len(c) * negatives, replacement=True)
+            loss = skipgram_loss(emb_in, emb_out, c, o,
+                                 neg.view(len(c), negatives))
             optimizer.zero_grad()
             (loss * len(c)).backward()
             optimizer.step()
             losses.append(loss.item())
         if progress:
-            print(
-                f"epoch {epoch + 1}/{epochs} : perte {np.mean(losses):.3f} ({len(centre)} paires)",
-                flush=True,
-            )
+            print(f"epoch {epoch + 1}/{epochs} : perte "
+                  f"{np.mean(losses):.3f} ({len(centre)} "
+                  "paires)", flush=True)
     return emb_in.weight.detach().numpy().copy(), words

@@ -34,7 +34,6 @@ et valeurs des tokens déjà lus ne sont calculées qu'une fois.
 Ce module ne lit aucun fichier : le modèle livré se charge avec
 ``llmlab.shipped.load_shipped_gpt()``.
 """
-
 from __future__ import annotations
 
 import math
@@ -53,7 +52,6 @@ from llmlab.sampling import check_sampling_options, next_token_probs
 # Configuration
 # --------------------------------------------------------------------------
 
-
 @dataclass
 class GPTConfig:
     """La taille d'un GPT. Noms de nanoGPT ; ``to_gptmodel_cfg()``
@@ -69,19 +67,22 @@ class GPTConfig:
     tie_weights: bool = True
 
     def __post_init__(self):
-        for name in ("vocab_size", "context_length", "n_embd", "n_head", "n_layer"):
+        for name in ("vocab_size", "context_length", "n_embd",
+                     "n_head", "n_layer"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} doit être un entier ≥ 1 (reçu {value!r}).")
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or value < 1:
+                raise ValueError(
+                    f"{name} doit être un entier ≥ 1 (reçu {value!r}).")
         if self.n_embd % self.n_head != 0:
             raise ValueError(
                 f"n_embd ({self.n_embd}) doit être un multiple de "
                 f"n_head ({self.n_head}) : chaque tête reçoit "
                 "n_embd / n_head dimensions. Essayez par exemple "
-                f"n_head = {_divisor_hint(self.n_embd, self.n_head)}."
-            )
+                f"n_head = {_divisor_hint(self.n_embd, self.n_head)}.")
         if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout doit être dans [0, 1[ (reçu {self.dropout}).")
+            raise ValueError(
+                f"dropout doit être dans [0, 1[ (reçu {self.dropout}).")
 
     @property
     def head_dim(self) -> int:
@@ -92,15 +93,11 @@ class GPTConfig:
 
     def to_gptmodel_cfg(self) -> dict:
         """La même taille au format de ``llms_from_scratch.ch04``."""
-        return {
-            "vocab_size": self.vocab_size,
-            "context_length": self.context_length,
-            "emb_dim": self.n_embd,
-            "n_heads": self.n_head,
-            "n_layers": self.n_layer,
-            "drop_rate": self.dropout,
-            "qkv_bias": self.qkv_bias,
-        }
+        return {"vocab_size": self.vocab_size,
+                "context_length": self.context_length,
+                "emb_dim": self.n_embd, "n_heads": self.n_head,
+                "n_layers": self.n_layer, "drop_rate": self.dropout,
+                "qkv_bias": self.qkv_bias}
 
 
 def _divisor_hint(n_embd, n_head) -> int:
@@ -111,7 +108,8 @@ def _divisor_hint(n_embd, n_head) -> int:
 
 #: GPT-2 « small » : 12 couches, 12 têtes, 768 dimensions, contexte
 #: 1 024, vocabulaire BPE de 50 257 tokens.
-GPT2_124M = GPTConfig(vocab_size=50257, context_length=1024, n_embd=768, n_head=12, n_layer=12)
+GPT2_124M = GPTConfig(vocab_size=50257, context_length=1024, n_embd=768,
+                      n_head=12, n_layer=12)
 
 
 def _as_config(config) -> GPTConfig:
@@ -120,13 +118,13 @@ def _as_config(config) -> GPTConfig:
     if isinstance(config, dict):
         args = {k: v for k, v in config.items() if k != "model"}
         return config_from_dict(GPTConfig, args, "pour un GPT")
-    raise TypeError(f"config doit être un GPTConfig ou un dict (reçu {type(config).__name__}).")
+    raise TypeError("config doit être un GPTConfig ou un dict "
+                    f"(reçu {type(config).__name__}).")
 
 
 # --------------------------------------------------------------------------
 # Les pièces écrites à la main
 # --------------------------------------------------------------------------
-
 
 class LayerNorm(nn.Module):
     """Normalise chaque vecteur : moyenne 0, variance 1, puis
@@ -159,7 +157,7 @@ class GELU(nn.Module):
 
     def forward(self, x):
         c = math.sqrt(2.0 / math.pi)
-        inner = c * (x + 0.044715 * x**3)
+        inner = c * (x + 0.044715 * x ** 3)
         return 0.5 * x * (1.0 + torch.tanh(inner))
 
 
@@ -178,7 +176,8 @@ class FeedForward(nn.Module):
         super().__init__()
         cfg = _as_config(cfg)
         self.fc = nn.Linear(cfg.n_embd, 4 * cfg.n_embd)
-        self.act = nn.GELU(approximate="tanh") if fast else GELU()
+        self.act = (nn.GELU(approximate="tanh") if fast
+                    else GELU())
         self.proj = nn.Linear(4 * cfg.n_embd, cfg.n_embd)
 
     def forward(self, x):
@@ -188,7 +187,6 @@ class FeedForward(nn.Module):
 # --------------------------------------------------------------------------
 # L'attention rapide, avec cache KV
 # --------------------------------------------------------------------------
-
 
 class CausalSelfAttention(nn.Module):
     """Attention causale multi-têtes du chemin rapide.
@@ -204,20 +202,23 @@ class CausalSelfAttention(nn.Module):
         cfg = _as_config(cfg)
         self.n_head, self.n_embd = cfg.n_head, cfg.n_embd
         self.dropout = cfg.dropout
-        self.qkv = nn.Linear(cfg.n_embd, 3 * cfg.n_embd, bias=cfg.qkv_bias)
+        self.qkv = nn.Linear(cfg.n_embd, 3 * cfg.n_embd,
+                             bias=cfg.qkv_bias)
         self.out_proj = nn.Linear(cfg.n_embd, cfg.n_embd)
 
     def _heads(self, x):
         B, T, C = x.shape
         q, k, v = self.qkv(x).split(C, dim=2)
         shape = (B, T, self.n_head, C // self.n_head)
-        return [t.view(shape).transpose(1, 2) for t in (q, k, v)]
+        return [t.view(shape).transpose(1, 2)
+                for t in (q, k, v)]
 
     def forward(self, x):
         y, _ = self.forward_cached(x)
         return y
 
-    def forward_cached(self, x, past=None, return_weights=False):
+    def forward_cached(self, x, past=None,
+                       return_weights=False):
         """``past`` : (K, V) des tokens précédents, ou None.
 
         Rend (sortie, (K, V) à jour) ; avec
@@ -233,15 +234,16 @@ class CausalSelfAttention(nn.Module):
         p = self.dropout if self.training else 0.0
         weights = None
         sdpa = F.scaled_dot_product_attention
-        if return_weights:  # à la main, pour les voir
-            mask = causal_mask(Tk, x.device)[Tk - T :]
-            y, weights = scaled_dot_product_attention(q, k, v, mask, p, self.training)
-        elif Tk == T:  # pas de passé : causal
+        if return_weights:      # à la main, pour les voir
+            mask = causal_mask(Tk, x.device)[Tk - T:]
+            y, weights = scaled_dot_product_attention(
+                q, k, v, mask, p, self.training)
+        elif Tk == T:           # pas de passé : causal
             y = sdpa(q, k, v, dropout_p=p, is_causal=True)
-        elif T == 1:  # un nouveau token voit tout
+        elif T == 1:            # un nouveau token voit tout
             y = sdpa(q, k, v, dropout_p=p)
-        else:  # plusieurs nouveaux tokens
-            ok = ~causal_mask(Tk, x.device)[Tk - T :]
+        else:                   # plusieurs nouveaux tokens
+            ok = ~causal_mask(Tk, x.device)[Tk - T:]
             y = sdpa(q, k, v, attn_mask=ok, dropout_p=p)
         y = y.transpose(1, 2).reshape(B, T, C)
         out = self.out_proj(y)
@@ -253,7 +255,6 @@ class CausalSelfAttention(nn.Module):
 # --------------------------------------------------------------------------
 # Le bloc et le modèle
 # --------------------------------------------------------------------------
-
 
 class TransformerBlock(nn.Module):
     """Un bloc pre-LN : la norme avant, la somme après.
@@ -270,13 +271,13 @@ class TransformerBlock(nn.Module):
             self.attn = CausalSelfAttention(cfg)
         else:
             self.attn = MultiHeadAttention(
-                cfg.n_embd, cfg.n_embd, cfg.context_length, cfg.n_head, cfg.dropout, cfg.qkv_bias
-            )
+                cfg.n_embd, cfg.n_embd, cfg.context_length,
+                cfg.n_head, cfg.dropout, cfg.qkv_bias)
         self.ln_2 = _norm(cfg, fast)
         self.mlp = FeedForward(cfg, fast)
-        self.drop = nn.Dropout(cfg.dropout) if cfg.dropout else nn.Identity()
+        self.drop = (nn.Dropout(cfg.dropout) if cfg.dropout
+                     else nn.Identity())
 
-    # fmt: off
     def forward(self, x):
         """Pre-LN (GPT-2) : x + f(LN(x)), jamais LN(x + f(x)).
 
@@ -285,11 +286,12 @@ class TransformerBlock(nn.Module):
         x = x + self.drop(self.attn(self.ln_1(x)))
         x = x + self.drop(self.mlp(self.ln_2(x)))
         return x
-    # fmt: on
 
-    def forward_cached(self, x, past=None, return_weights=False):
+    def forward_cached(self, x, past=None,
+                       return_weights=False):
         """Comme forward, avec le cache KV de l'attention."""
-        got = self.attn.forward_cached(self.ln_1(x), past, return_weights)
+        got = self.attn.forward_cached(self.ln_1(x), past,
+                                       return_weights)
         x = x + self.drop(got[0])
         x = x + self.drop(self.mlp(self.ln_2(x)))
         return (x, *got[1:])
@@ -309,11 +311,16 @@ class GPT(nn.Module):
         #: Dict sérialisable : ``GPT.from_config(model.config)``.
         self.config = {"model": "gpt", **cfg.to_dict()}
         self.tok_emb = nn.Embedding(cfg.vocab_size, cfg.n_embd)
-        self.pos_emb = nn.Embedding(cfg.context_length, cfg.n_embd)
-        self.drop = nn.Dropout(cfg.dropout) if cfg.dropout else nn.Identity()
-        self.blocks = nn.ModuleList(TransformerBlock(cfg, fast) for _ in range(cfg.n_layer))
+        self.pos_emb = nn.Embedding(cfg.context_length,
+                                    cfg.n_embd)
+        self.drop = (nn.Dropout(cfg.dropout) if cfg.dropout
+                     else nn.Identity())
+        self.blocks = nn.ModuleList(
+            TransformerBlock(cfg, fast)
+            for _ in range(cfg.n_layer))
         self.ln_f = _norm(cfg, fast)
-        self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
+        self.lm_head = nn.Linear(cfg.n_embd, cfg.vocab_size,
+                                 bias=False)
         if cfg.tie_weights:
             self.lm_head.weight = self.tok_emb.weight
         self.reset_parameters()
@@ -339,12 +346,12 @@ class GPT(nn.Module):
         """Le modèle décrit par ``config`` ; refuse celle d'un
         autre modèle (un GRU, par exemple)."""
         if not isinstance(config, dict) or config.get("model") != "gpt":
-            kind = config.get("model") if isinstance(config, dict) else None
+            kind = config.get("model") if isinstance(config, dict) \
+                else None
             raise ValueError(
                 f"Ce checkpoint n'est pas celui d'un GPT (modèle : "
                 f"{kind!r}) : chargez-le avec la classe du modèle qui "
-                "l'a produit."
-            )
+                "l'a produit.")
         return cls(config, fast=fast)
 
     def _check_length(self, T):
@@ -353,8 +360,7 @@ class GPT(nn.Module):
                 f"Séquence de {T} tokens, plus longue que le contexte "
                 f"du modèle ({self.cfg.context_length}) : gardez les "
                 f"{self.cfg.context_length} derniers, idx[:, -"
-                f"{self.cfg.context_length}:]."
-            )
+                f"{self.cfg.context_length}:].")
 
     def forward(self, idx):
         """idx (B, T) d'identifiants -> logits (B, T, V)."""
@@ -397,8 +403,7 @@ class GPT(nn.Module):
             raise ValueError(
                 f"dtype inconnu : {dtype!r} ; donnez "
                 "torch.float32, torch.bfloat16, « fp32 », "
-                "« bf16 » ou « fp16 »."
-            )
+                "« bf16 » ou « fp16 ».")
         size = torch.empty((), dtype=dtype).element_size()
         return self.num_parameters() * size
 
@@ -416,8 +421,7 @@ class GPT(nn.Module):
         if idx.ndim != 2 or idx.shape[0] != 1:
             raise ValueError(
                 "attention_maps attend une seule séquence, "
-                f"(1, T) ou (T,) ; reçu {tuple(idx.shape)}."
-            )
+                f"(1, T) ou (T,) ; reçu {tuple(idx.shape)}.")
         T = idx.shape[1]
         self._check_length(T)
         was_training = self.training
@@ -445,17 +449,9 @@ class GPT(nn.Module):
     # ------------------------------------------------------------ génération
 
     @torch.no_grad()
-    def generate(
-        self,
-        idx,
-        max_new_tokens,
-        temperature=1.0,
-        top_k=None,
-        top_p=None,
-        greedy=False,
-        use_cache=True,
-        generator=None,
-    ):
+    def generate(self, idx, max_new_tokens, temperature=1.0,
+                 top_k=None, top_p=None, greedy=False,
+                 use_cache=True, generator=None):
         """Prolonge ``idx`` (B, T) de ``max_new_tokens`` tokens.
 
         ``greedy=True`` : toujours le plus probable ; sinon
@@ -467,15 +463,14 @@ class GPT(nn.Module):
         positions changent à chaque pas et le cache ne sert
         plus : on recalcule la fenêtre entière.
         """
-        _check_generate(idx, max_new_tokens, temperature, top_k, top_p)
+        _check_generate(idx, max_new_tokens, temperature,
+                        top_k, top_p)
         ctx = self.cfg.context_length
         if idx.shape[1] > ctx:
             warnings.warn(
                 f"Le début fait {idx.shape[1]} tokens, plus que "
                 f"le contexte du modèle ({ctx}) : seuls les "
-                f"{ctx} derniers sont lus.",
-                stacklevel=2,
-            )
+                f"{ctx} derniers sont lus.", stacklevel=2)
         caching = use_cache and self.fast
         was_training = self.training
         self.eval()
@@ -483,42 +478,38 @@ class GPT(nn.Module):
         try:
             for _ in range(max_new_tokens):
                 if pasts is not None and n_past < ctx:
-                    logits, pasts = self._forward_cached(out[:, -1:], pasts, n_past)
+                    logits, pasts = self._forward_cached(
+                        out[:, -1:], pasts, n_past)
                     n_past += 1
                 elif caching and out.shape[1] <= ctx:
-                    logits, pasts = self._forward_cached(out, None, 0)
+                    logits, pasts = self._forward_cached(
+                        out, None, 0)
                     n_past = out.shape[1]
                 else:
                     logits, pasts = self(out[:, -ctx:]), None
-                nxt = _pick(logits[:, -1, :], temperature, top_k, top_p, greedy, generator)
+                nxt = _pick(logits[:, -1, :], temperature, top_k,
+                            top_p, greedy, generator)
                 out = torch.cat([out, nxt], dim=1)
         finally:
             self.train(was_training)
         return out
 
 
-def _check_generate(idx, max_new_tokens, temperature, top_k, top_p):
+def _check_generate(idx, max_new_tokens, temperature, top_k,
+                    top_p):
     check_sampling_options(temperature, top_k, top_p)
-    if (
-        isinstance(max_new_tokens, bool)
-        or not isinstance(max_new_tokens, int)
-        or max_new_tokens < 0
-    ):
-        raise ValueError(f"max_new_tokens doit être un entier ≥ 0 (reçu {max_new_tokens!r}).")
+    if isinstance(max_new_tokens, bool) or not isinstance(
+            max_new_tokens, int) or max_new_tokens < 0:
+        raise ValueError("max_new_tokens doit être un entier ≥ 0 "
+                         f"(reçu {max_new_tokens!r}).")
     if idx.ndim != 2 or idx.shape[1] == 0:
-        raise ValueError(
-            f"generate attend un début non vide de forme (B, T) ; reçu {tuple(idx.shape)}."
-        )
+        raise ValueError("generate attend un début non vide de "
+                         f"forme (B, T) ; reçu {tuple(idx.shape)}.")
 
 
-_DTYPES = {
-    "fp32": torch.float32,
-    "float32": torch.float32,
-    "bf16": torch.bfloat16,
-    "bfloat16": torch.bfloat16,
-    "fp16": torch.float16,
-    "float16": torch.float16,
-}
+_DTYPES = {"fp32": torch.float32, "float32": torch.float32,
+           "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
+           "fp16": torch.float16, "float16": torch.float16}
 
 
 def _pick(logits, temperature, top_k, top_p, greedy, generator):
@@ -532,7 +523,6 @@ def _pick(logits, temperature, top_k, top_p, greedy, generator):
 # Outils
 # --------------------------------------------------------------------------
 
-
 @torch.no_grad()
 def top_next(model, tokenizer, prompt, k=10):
     """Les k tokens les plus probables après ``prompt`` :
@@ -540,15 +530,15 @@ def top_next(model, tokenizer, prompt, k=10):
     import pandas as pd
 
     if not prompt:
-        raise ValueError("Le début (prompt) est vide : donnez au moins un caractère.")
+        raise ValueError("Le début (prompt) est vide : donnez au "
+                         "moins un caractère.")
     ids = tokenizer.encode(prompt)
     ctx = model.cfg.context_length
     if len(ids) > ctx:
         warnings.warn(
             f"Le début fait {len(ids)} tokens, plus que le contexte "
             f"({ctx}) : seuls les {ctx} derniers sont lus.",
-            stacklevel=2,
-        )
+            stacklevel=2)
         ids = ids[-ctx:]
     device = next(model.parameters()).device
     was_training = model.training
@@ -561,4 +551,5 @@ def top_next(model, tokenizer, prompt, k=10):
     k = min(int(k), probs.numel())
     p, i = torch.topk(probs, k)
     tokens = [tokenizer.decode([int(j)]) for j in i]
-    return pd.DataFrame({"token": tokens, "probabilite": p.cpu().numpy()})
+    return pd.DataFrame({"token": tokens,
+                         "probabilite": p.cpu().numpy()})

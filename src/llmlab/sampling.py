@@ -16,7 +16,6 @@ par ligne (dernier axe) :
 Les fonctions sont testées contre torch (``tests/test_sampling.py``) ; leurs lignes
 tiennent en 62 caractères pour être montrées sur une diapositive.
 """
-
 from __future__ import annotations
 
 import re
@@ -30,8 +29,8 @@ def _logits(logits) -> np.ndarray:
     z = np.asarray(logits, dtype=np.float64)
     if z.ndim == 0 or z.shape[-1] == 0:
         raise ValueError(
-            f"Il faut au moins un logit par distribution (reçu un tableau de forme {z.shape})."
-        )
+            "Il faut au moins un logit par distribution "
+            f"(reçu un tableau de forme {z.shape}).")
     if np.isnan(z).any():
         raise ValueError("Les logits contiennent NaN.")
     return z
@@ -42,8 +41,7 @@ def _check_temperature(temperature: float) -> None:
         raise ValueError(
             f"La température doit être > 0 (reçu {temperature}). "
             "Pour toujours prendre le plus probable, utilisez "
-            "greedy(logits) : c'est la limite quand T tend vers 0."
-        )
+            "greedy(logits) : c'est la limite quand T tend vers 0.")
 
 
 def softmax(logits, temperature: float = 1.0) -> np.ndarray:
@@ -60,8 +58,8 @@ def softmax(logits, temperature: float = 1.0) -> np.ndarray:
     top = z.max(axis=-1, keepdims=True)
     if np.isneginf(top).any():
         raise ValueError(
-            "Tous les logits d'une distribution valent -inf : aucun token ne reste possible."
-        )
+            "Tous les logits d'une distribution valent "
+            "-inf : aucun token ne reste possible.")
     e = np.exp(z - top)
     return e / e.sum(axis=-1, keepdims=True)
 
@@ -75,7 +73,8 @@ def top_k_filter(logits, k: int) -> np.ndarray:
     """
     integer = isinstance(k, (int, np.integer))
     if isinstance(k, bool) or not integer or k < 1:
-        raise ValueError(f"k doit être un entier >= 1 (reçu {k!r}).")
+        raise ValueError(
+            f"k doit être un entier >= 1 (reçu {k!r}).")
     z = _logits(logits)
     if k >= z.shape[-1]:
         return z.copy()
@@ -93,7 +92,8 @@ def top_p_filter(logits, p: float) -> np.ndarray:
     est donc toujours gardé.
     """
     if not 0 < p <= 1:
-        raise ValueError(f"p doit être dans ]0, 1] (reçu {p}).")
+        raise ValueError(
+            f"p doit être dans ]0, 1] (reçu {p}).")
     z = _logits(logits)
     probs = softmax(z)
     order = np.argsort(-probs, axis=-1, kind="stable")
@@ -110,12 +110,13 @@ def greedy(logits) -> int:
     z = _logits(logits)
     if z.ndim != 1:
         raise ValueError(
-            f"greedy attend une seule distribution (1 dimension), reçu la forme {z.shape}."
-        )
+            "greedy attend une seule distribution "
+            f"(1 dimension), reçu la forme {z.shape}.")
     return int(np.argmax(z))
 
 
-def sample(logits, temperature=1.0, top_k=None, top_p=None, rng=None) -> int:
+def sample(logits, temperature=1.0, top_k=None, top_p=None,
+           rng=None) -> int:
     """Tire l'indice du token suivant.
 
     Dans l'ordre de ``transformers`` : température, puis
@@ -128,8 +129,8 @@ def sample(logits, temperature=1.0, top_k=None, top_p=None, rng=None) -> int:
     z = _logits(logits)
     if z.ndim != 1:
         raise ValueError(
-            f"sample attend une seule distribution (1 dimension), reçu la forme {z.shape}."
-        )
+            "sample attend une seule distribution "
+            f"(1 dimension), reçu la forme {z.shape}.")
     z = z / temperature
     if top_k is not None:
         z = top_k_filter(z, top_k)
@@ -148,15 +149,15 @@ def _distribution(probs, atol: float = 1e-6) -> np.ndarray:
         raise ValueError("Il faut au moins une probabilité.")
     if np.isnan(q).any() or (q < 0).any():
         raise ValueError(
-            "Des probabilités sont négatives ou NaN : passez les logits par softmax d'abord."
-        )
+            "Des probabilités sont négatives ou NaN : "
+            "passez les logits par softmax d'abord.")
     total = q.sum(axis=-1)
     if not np.allclose(total, 1.0, rtol=0, atol=atol):
-        worst = float(np.ravel(total)[np.argmax(np.abs(np.ravel(total) - 1))])
+        worst = float(np.ravel(total)[
+            np.argmax(np.abs(np.ravel(total) - 1))])
         raise ValueError(
             f"Les probabilités somment à {worst:.6g}, pas à 1 : "
-            "ce sont peut-être des logits ; appliquez softmax."
-        )
+            "ce sont peut-être des logits ; appliquez softmax.")
     return q
 
 
@@ -170,10 +171,12 @@ def cross_entropy(probs, target: int) -> float:
     q = _distribution(probs)
     if q.ndim != 1:
         raise ValueError(
-            "cross_entropy attend une seule distribution ; pour une séquence, utilisez perplexity."
-        )
+            "cross_entropy attend une seule distribution ;"
+            " pour une séquence, utilisez perplexity.")
     if not 0 <= int(target) < q.shape[0]:
-        raise ValueError(f"Token cible {target} hors du vocabulaire (0 à {q.shape[0] - 1}).")
+        raise ValueError(
+            f"Token cible {target} hors du vocabulaire "
+            f"(0 à {q.shape[0] - 1}).")
     with np.errstate(divide="ignore"):
         return float(-np.log(q[int(target)]))
 
@@ -191,9 +194,9 @@ def perplexity(probs_seq, targets) -> float:
         raise ValueError(
             "Il faut une distribution par token cible : "
             f"forme {q.shape} pour {targets.shape[0]} "
-            "cibles."
-        )
-    losses = [cross_entropy(row, t) for row, t in zip(q, targets)]
+            "cibles.")
+    losses = [cross_entropy(row, t)
+              for row, t in zip(q, targets)]
     return float(np.exp(np.mean(losses)))
 
 
@@ -204,13 +207,15 @@ def perplexity(probs_seq, targets) -> float:
 #: trait d'union (« as-tu », « grand-mère ») restent entiers ; chaque signe de
 #: ponctuation est un mot. (Le ``WordTokenizer`` de ``llmlab.tokenizers`` suit la même
 #: idée ; cette regex locale garde ce module indépendant.)
-WORD_PATTERN = re.compile(r"aujourd['’]hui|\w+['’]|\w+(?:-\w+)*|[^\w\s]")
+WORD_PATTERN = re.compile(
+    r"aujourd['’]hui|\w+['’]|\w+(?:-\w+)*|[^\w\s]")
 
 
 def split_words(text: str) -> list[str]:
     """Les mots du texte, en minuscules ; l'apostrophe
     typographique devient « ' »."""
-    return [w.replace("’", "'") for w in WORD_PATTERN.findall(text.lower())]
+    return [w.replace("’", "'")
+            for w in WORD_PATTERN.findall(text.lower())]
 
 
 def join_words(words: list[str]) -> str:
@@ -237,23 +242,28 @@ class NGramModel:
     def __init__(self, counts: dict, max_context: int = 2):
         self.counts = counts
         self.max_context = max_context
-        self.vocab = sorted({w for c in counts.values() for w in c})
+        self.vocab = sorted({w for c in counts.values()
+                             for w in c})
 
     @classmethod
-    def train(cls, text: str, max_context: int = 2) -> NGramModel:
+    def train(cls, text: str, max_context: int = 2
+              ) -> NGramModel:
         """Compte, pour chaque suite de 1 à ``max_context``
         mots du texte, les mots qui la suivent."""
         if max_context < 1:
-            raise ValueError(f"max_context doit être >= 1 (reçu {max_context}).")
+            raise ValueError(
+                "max_context doit être >= 1 "
+                f"(reçu {max_context}).")
         words = split_words(text)
         if len(words) < 2:
-            raise ValueError("Le texte doit contenir au moins deux mots.")
+            raise ValueError(
+                "Le texte doit contenir au moins deux mots.")
         counts: dict[tuple, Counter] = {}
         for i in range(1, len(words)):
             for n in range(1, max_context + 1):
                 if i - n < 0:
                     break
-                context = tuple(words[i - n : i])
+                context = tuple(words[i - n:i])
                 after = counts.setdefault(context, Counter())
                 after[words[i]] += 1
         return cls(counts, max_context)
@@ -264,17 +274,19 @@ class NGramModel:
         else:
             words = list(context)
         if not words:
-            raise ValueError("Le contexte est vide : donnez au moins un mot.")
-        key = tuple(words[-self.max_context :])
+            raise ValueError(
+                "Le contexte est vide : donnez au moins un "
+                "mot.")
+        key = tuple(words[-self.max_context:])
         if key not in self.counts:
             raise ValueError(
                 f"« {join_words(list(key))} » n'apparaît "
                 "jamais dans le corpus : essayez un contexte "
-                "plus court ou d'autres mots."
-            )
+                "plus court ou d'autres mots.")
         return self.counts[key]
 
-    def next_distribution(self, context: str, k: int | None = None):
+    def next_distribution(self, context: str,
+                          k: int | None = None):
         """Les mots suivants : colonnes « mot », « compte »,
         « probabilité », par compte décroissant (puis ordre
         alphabétique). ``k`` garde les k premières lignes ;
@@ -284,18 +296,18 @@ class NGramModel:
 
         followers = self._followers(context)
         total = sum(followers.values())
-        rows = sorted(followers.items(), key=lambda item: (-item[1], item[0]))
+        rows = sorted(followers.items(),
+                      key=lambda item: (-item[1], item[0]))
         if k is not None:
             rows = rows[:k]
-        return pd.DataFrame(
-            {
-                "mot": [w for w, _ in rows],
-                "compte": [c for _, c in rows],
-                "probabilité": [c / total for _, c in rows],
-            }
-        )
+        return pd.DataFrame({
+            "mot": [w for w, _ in rows],
+            "compte": [c for _, c in rows],
+            "probabilité": [c / total for _, c in rows],
+        })
 
-    def logits(self, context, smoothing: float = 0.0) -> tuple[list[str], np.ndarray]:
+    def logits(self, context, smoothing: float = 0.0
+               ) -> tuple[list[str], np.ndarray]:
         """``(mots, logits)`` : logits = ln(compte).
 
         softmax(logits) redonne les probabilités de
@@ -306,31 +318,31 @@ class NGramModel:
         le vocabulaire, avec le logit ln(compte + a).
         """
         if smoothing < 0:
-            raise ValueError(f"Le lissage doit être >= 0 (reçu {smoothing}).")
+            raise ValueError(
+                "Le lissage doit être >= 0 "
+                f"(reçu {smoothing}).")
         followers = self._followers(context)
-        words = sorted(followers, key=lambda w: (-followers[w], w))
+        words = sorted(followers,
+                       key=lambda w: (-followers[w], w))
         if smoothing > 0:
-            words += [w for w in self.vocab if w not in followers]
-        counts = np.array([followers.get(w, 0) for w in words], dtype=float)
+            words += [w for w in self.vocab
+                      if w not in followers]
+        counts = np.array(
+            [followers.get(w, 0) for w in words], dtype=float)
         with np.errstate(divide="ignore"):
             return words, np.log(counts + smoothing)
 
-    def generate(
-        self,
-        start: str,
-        n_words: int = 12,
-        temperature: float = 1.0,
-        top_k=None,
-        top_p=None,
-        rng=None,
-    ) -> str:
+    def generate(self, start: str, n_words: int = 12,
+                 temperature: float = 1.0, top_k=None,
+                 top_p=None, rng=None) -> str:
         """Prolonge ``start`` de ``n_words`` mots, chacun tiré
         par :func:`sample` après le contexte courant."""
         rng = np.random.default_rng(rng)
         words = split_words(start)
         for _ in range(n_words):
             candidates, z = self.logits(words)
-            i = sample(z, temperature, top_k=top_k, top_p=top_p, rng=rng)
+            i = sample(z, temperature, top_k=top_k,
+                       top_p=top_p, rng=rng)
             words.append(candidates[i])
         return join_words(words)
 
@@ -339,33 +351,36 @@ class NGramModel:
 # Les mêmes règles en torch, pour générer avec un modèle (GRU, GPT…)
 # --------------------------------------------------------------------------
 
-
-def check_sampling_options(temperature, top_k=None, top_p=None) -> None:
+def check_sampling_options(temperature, top_k=None,
+                           top_p=None) -> None:
     """Erreur en français si un réglage de tirage est hors
     de son domaine."""
-
     def bad_int(v):
         return isinstance(v, bool) or not isinstance(v, int)
 
     def bad_num(v):
-        return isinstance(v, bool) or not isinstance(v, (int, float))
+        return isinstance(v, bool) or not isinstance(
+            v, (int, float))
 
     if bad_num(temperature) or not temperature > 0:
         raise ValueError(
             "La température doit être un nombre > 0 (reçu "
             f"{temperature!r}) ; pour toujours prendre le "
-            "plus probable, prenez l'argmax (glouton)."
-        )
+            "plus probable, prenez l'argmax (glouton).")
     if top_k is not None and (bad_int(top_k) or top_k < 1):
-        raise ValueError(f"top_k doit être un entier ≥ 1 (reçu {top_k!r}).")
-    if top_p is not None and (bad_num(top_p) or not 0 < top_p <= 1):
+        raise ValueError(
+            f"top_k doit être un entier ≥ 1 (reçu {top_k!r})."
+        )
+    if top_p is not None and (bad_num(top_p)
+                              or not 0 < top_p <= 1):
         raise ValueError(
             f"top_p doit être dans ]0, 1] (reçu {top_p!r}) : "
             "la masse de probabilité gardée, 0,9 par exemple."
         )
 
 
-def next_token_probs(logits, temperature=1.0, top_k=None, top_p=None):
+def next_token_probs(logits, temperature=1.0, top_k=None,
+                     top_p=None):
     """Probabilités du token suivant (dernier axe), en torch.
 
     Les règles de `sample`, dans le même ordre (comme
@@ -381,7 +396,8 @@ def next_token_probs(logits, temperature=1.0, top_k=None, top_p=None):
         z = z.masked_fill(z < kth, float("-inf"))
     if top_p is not None:
         probs = torch.softmax(z, dim=-1)
-        sorted_p, order = torch.sort(probs, dim=-1, descending=True, stable=True)
+        sorted_p, order = torch.sort(
+            probs, dim=-1, descending=True, stable=True)
         before = sorted_p.cumsum(dim=-1) - sorted_p
         keep = torch.empty_like(before, dtype=torch.bool)
         keep.scatter_(-1, order, before < top_p)
@@ -389,7 +405,8 @@ def next_token_probs(logits, temperature=1.0, top_k=None, top_p=None):
     return torch.softmax(z, dim=-1)
 
 
-def generate_text(model, tokenizer, start, length, seed=0, new_only=False, **options) -> str:
+def generate_text(model, tokenizer, start, length, seed=0,
+                  new_only=False, **options) -> str:
     """Ce qu'écrit ``model`` (GRU, GPT : tout modèle qui a
     ``generate``) après ``start`` : ``length`` tokens tirés
     avec la graine ``seed``.
@@ -403,6 +420,7 @@ def generate_text(model, tokenizer, start, length, seed=0, new_only=False, **opt
     ids = tokenizer.encode(start)
     idx = torch.tensor([ids], dtype=torch.long, device=device)
     gen = torch.Generator(device=device).manual_seed(seed)
-    out = model.generate(idx, length, generator=gen, **options)
-    new = out[0, len(ids) :] if new_only else out[0]
+    out = model.generate(idx, length, generator=gen,
+                         **options)
+    new = out[0, len(ids):] if new_only else out[0]
     return tokenizer.decode(new.tolist())

@@ -21,7 +21,6 @@ Ce que le module garantit, parce que c'est ce qui casse en classe :
 Le format des checkpoints et la reprise sont dans `llmlab.checkpoints`,
 les pertes mesurées dans `llmlab.evaluation` : ce module est la boucle.
 """
-
 from __future__ import annotations
 
 import os
@@ -58,7 +57,6 @@ _now = time.monotonic
 # Appareil et graines
 # --------------------------------------------------------------------------
 
-
 def pick_device(allow_mps: bool = False) -> torch.device:
     """CUDA s'il est là, sinon le processeur.
 
@@ -76,8 +74,7 @@ def pick_device(allow_mps: bool = False) -> torch.device:
             raise ValueError(
                 f"LLMLAB_DEVICE vaut « {forced} », qui n'est pas un "
                 "appareil torch : mettez « cpu », « cuda » ou « mps », "
-                "ou supprimez cette variable."
-            ) from None
+                "ou supprimez cette variable.") from None
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -86,9 +83,7 @@ def pick_device(allow_mps: bool = False) -> torch.device:
             "Entraînement sur MPS (GPU Apple) : sur certaines versions de "
             "torch, MPS a donné des pertes fausses. Si les courbes vous "
             "semblent étranges, relancez sur le processeur "
-            "(pick_device() sans allow_mps).",
-            stacklevel=2,
-        )
+            "(pick_device() sans allow_mps).", stacklevel=2)
         return torch.device("mps")
     return torch.device("cpu")
 
@@ -108,7 +103,6 @@ def seed_everything(seed: int) -> None:
 # Données de modèle de langage
 # --------------------------------------------------------------------------
 
-
 class TokenData:
     """Un texte tokenisé, découpé en deux parties contiguës.
 
@@ -119,36 +113,38 @@ class TokenData:
     (voir `from_split_text`).
     """
 
-    def __init__(
-        self, ids, block_size: int, val_fraction: float = 0.1, *, n_val: int | None = None
-    ):
-        if isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1:
-            raise ValueError(f"block_size doit être un entier ≥ 1 (reçu : {block_size!r}).")
+    def __init__(self, ids, block_size: int, val_fraction: float = 0.1,
+                 *, n_val: int | None = None):
+        if isinstance(block_size, bool) or not isinstance(block_size, int) \
+                or block_size < 1:
+            raise ValueError(
+                f"block_size doit être un entier ≥ 1 (reçu : {block_size!r}).")
         _check_val_fraction(val_fraction)
         try:
             ids = torch.as_tensor(ids, dtype=torch.long)
         except (TypeError, ValueError, RuntimeError) as exc:
             raise ValueError(
-                f"ids doit être une suite d'entiers (liste ou tenseur) : {exc}"
-            ) from None
+                "ids doit être une suite d'entiers (liste ou tenseur) : "
+                f"{exc}") from None
         if ids.ndim != 1:
             raise ValueError(
                 "ids doit être une suite à une dimension (reçu un tenseur "
-                f"de forme {tuple(ids.shape)})."
-            )
+                f"de forme {tuple(ids.shape)}).")
         if len(ids) and int(ids.min()) < 0:
             raise ValueError("ids contient un identifiant négatif.")
-        if n_val is None:  # sinon : les n_val derniers tokens
+        if n_val is None:   # sinon : les n_val derniers tokens
             n_val = int(round(len(ids) * val_fraction))
         elif not 0 <= n_val <= len(ids):
-            raise ValueError(f"n_val doit être entre 0 et {len(ids)} (reçu : {n_val!r}).")
+            raise ValueError(f"n_val doit être entre 0 et {len(ids)} "
+                             f"(reçu : {n_val!r}).")
         self.block_size = block_size
         self.train = ids[: len(ids) - n_val]
-        self.val = ids[len(ids) - n_val :]
+        self.val = ids[len(ids) - n_val:]
         #: Plus grand identifiant + 1 : le modèle doit en prévoir autant.
         self.min_vocab_size = int(ids.max()) + 1 if len(ids) else 0
         need = block_size + 1
-        for name, part in (("d'entraînement", self.train), ("de validation", self.val)):
+        for name, part in (("d'entraînement", self.train),
+                           ("de validation", self.val)):
             if len(part) < need:
                 raise ValueError(
                     f"Corpus trop court : la partie {name} a {len(part)} "
@@ -156,43 +152,44 @@ class TokenData:
                     f"block_size = {block_size}, plus le token à prédire). "
                     f"Le texte entier a {len(ids)} tokens : donnez un texte "
                     "plus long, réduisez block_size ou changez "
-                    "val_fraction."
-                )
+                    "val_fraction.")
 
     def __repr__(self):
-        return (
-            f"TokenData({len(self.train)} tokens d'entraînement, "
-            f"{len(self.val)} de validation, "
-            f"block_size={self.block_size})"
-        )
+        return (f"TokenData({len(self.train)} tokens d'entraînement, "
+                f"{len(self.val)} de validation, "
+                f"block_size={self.block_size})")
 
-    def get_batch(
-        self, split: str, batch_size: int, generator: torch.Generator | None = None, device=None
-    ):
+    def get_batch(self, split: str, batch_size: int,
+                  generator: torch.Generator | None = None,
+                  device=None):
         """Un lot de fenêtres tirées au hasard dans ``split``.
 
         ``y`` est ``x`` décalé d'un token : à chaque position,
         le modèle apprend à prédire le token suivant.
         """
         if split not in ("train", "val"):
-            raise ValueError(f"split vaut « train » ou « val » (reçu : {split!r}).")
+            raise ValueError("split vaut « train » ou « val » "
+                             f"(reçu : {split!r}).")
         data = self.train if split == "train" else self.val
         T = self.block_size
-        starts = torch.randint(len(data) - T, (batch_size,), generator=generator)
-        x = torch.stack([data[i : i + T] for i in starts])
-        y = torch.stack([data[i + 1 : i + T + 1] for i in starts])
+        starts = torch.randint(len(data) - T, (batch_size,),
+                               generator=generator)
+        x = torch.stack([data[i:i + T] for i in starts])
+        y = torch.stack([data[i + 1:i + T + 1] for i in starts])
         if device is not None:
             x, y = x.to(device), y.to(device)
         return x, y
 
     @classmethod
-    def from_text(cls, text, tokenizer, block_size, val_fraction=0.1) -> TokenData:
+    def from_text(cls, text, tokenizer, block_size,
+                  val_fraction=0.1) -> TokenData:
         """Tokenise ``text`` avec tout objet qui a ``encode(text)``
         (`CharTokenizer`, `BPETokenizer`…)."""
         return cls(tokenizer.encode(text), block_size, val_fraction)
 
     @classmethod
-    def from_split_text(cls, text, tokenizer, block_size, val_fraction=0.1) -> TokenData:
+    def from_split_text(cls, text, tokenizer, block_size,
+                        val_fraction=0.1) -> TokenData:
         """Comme `from_text`, mais la découpe se fait sur le *texte* :
         la validation est faite des derniers ``val_fraction`` des
         caractères (`split_text`), quel que soit le tokenizer.
@@ -204,7 +201,8 @@ class TokenData:
         train_text, val_text = split_text(text, val_fraction)
         train_ids = tokenizer.encode(train_text)
         val_ids = tokenizer.encode(val_text)
-        return cls(list(train_ids) + list(val_ids), block_size, n_val=len(val_ids))
+        return cls(list(train_ids) + list(val_ids), block_size,
+                   n_val=len(val_ids))
 
 
 def _check_val_fraction(val_fraction) -> None:
@@ -212,8 +210,7 @@ def _check_val_fraction(val_fraction) -> None:
         raise ValueError(
             "val_fraction doit être strictement entre 0 et 1 "
             f"(reçu : {val_fraction!r}) ; 0,1 garde 10 % du texte "
-            "pour la validation."
-        )
+            "pour la validation.")
 
 
 def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
@@ -232,7 +229,6 @@ def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
 # --------------------------------------------------------------------------
 # Réglages et résultat
 # --------------------------------------------------------------------------
-
 
 @dataclass
 class TrainConfig:
@@ -290,8 +286,6 @@ class TrainResult:
 # La boucle
 # --------------------------------------------------------------------------
 
-
-# fmt: off
 def train_step(model, optimizer, x, y, grad_clip=None):
     """Un pas : perte, gradients, mise à jour des poids.
 
@@ -305,19 +299,21 @@ def train_step(model, optimizer, x, y, grad_clip=None):
                                        grad_clip)
     optimizer.step()                # AdamW
     return loss.detach()
-# fmt: on
 
 
 def _make_optimizer(model, config: TrainConfig, device: torch.device):
     """AdamW ; la décroissance des poids ne touche que les matrices."""
     params = [p for p in model.parameters() if p.requires_grad]
     groups = [
-        {"params": [p for p in params if p.ndim >= 2], "weight_decay": config.weight_decay},
-        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+        {"params": [p for p in params if p.ndim >= 2],
+         "weight_decay": config.weight_decay},
+        {"params": [p for p in params if p.ndim < 2],
+         "weight_decay": 0.0},
     ]
     groups = [g for g in groups if g["params"]]
     try:
-        return torch.optim.AdamW(groups, lr=config.learning_rate, fused=True)
+        return torch.optim.AdamW(groups, lr=config.learning_rate,
+                                 fused=True)
     except (RuntimeError, TypeError, ValueError):
         return torch.optim.AdamW(groups, lr=config.learning_rate)
 
@@ -351,7 +347,7 @@ class _StopRequest:
     def __exit__(self, *exc):
         if self._installed:
             previous = self._previous
-            if previous is None:  # gestionnaire posé hors de Python
+            if previous is None:   # gestionnaire posé hors de Python
                 previous = signal.default_int_handler
             signal.signal(signal.SIGINT, previous)
         return False
@@ -365,28 +361,24 @@ class _Run:
     """L'état d'un entraînement : ce que `train` fait avancer et ce
     qu'un checkpoint garde."""
 
-    def __init__(self, model, data, config, checkpoint_path, device, model_config, extra):
+    def __init__(self, model, data, config, checkpoint_path, device,
+                 model_config, extra):
         if config.block_size != data.block_size:
             raise ValueError(
                 f"config.block_size ({config.block_size}) ≠ "
                 f"data.block_size ({data.block_size}) : construisez "
-                "TokenData avec config.block_size."
-            )
+                "TokenData avec config.block_size.")
         if config.max_steps < 0 or config.eval_every < 1:
-            raise ValueError("max_steps doit être ≥ 0 et eval_every ≥ 1.")
-        check_schedule(
-            config.lr_schedule,
-            config.warmup_steps,
-            config.max_steps,
-            config.learning_rate,
-            config.min_lr,
-        )
+            raise ValueError(
+                "max_steps doit être ≥ 0 et eval_every ≥ 1.")
+        check_schedule(config.lr_schedule, config.warmup_steps,
+                       config.max_steps, config.learning_rate,
+                       config.min_lr)
         seconds = config.checkpoint_seconds
         if seconds is not None and not seconds >= 0:
             raise ValueError(
                 "checkpoint_seconds doit être ≥ 0, ou None pour ne pas "
-                f"enregistrer selon le temps (reçu : {seconds!r})."
-            )
+                f"enregistrer selon le temps (reçu : {seconds!r}).")
         self.device = torch.device(device) if device else pick_device()
         self.model, self.data, self.config = model, data, config
         model.to(self.device).train()
@@ -398,26 +390,26 @@ class _Run:
         seed_everything(config.seed)
         self.path = Path(checkpoint_path) if checkpoint_path else None
         self.step, self.elapsed, self.rows, self.samples = 0, 0.0, [], {}
-        self.pending = None  # état aléatoire d'un pas commencé
+        self.pending = None          # état aléatoire d'un pas commencé
         self.interrupted = False
-        self.window = [0.0, 0]  # secondes, pas depuis la mesure
-        self.saved_at = _now()  # dernier enregistrement
+        self.window = [0.0, 0]       # secondes, pas depuis la mesure
+        self.saved_at = _now()   # dernier enregistrement
 
     def resume(self):
         if self.path is None:
             raise ValueError("resume=True demande un checkpoint_path.")
         backup = recover_checkpoint(self.path)
         if backup is not None:
-            print(
-                f"Un enregistrement avait été tué en cours : le "
-                f"checkpoint précédent (« {backup.name} ») est remis "
-                f"en place dans « {self.path} »."
-            )
+            print(f"Un enregistrement avait été tué en cours : le "
+                  f"checkpoint précédent (« {backup.name} ») est remis "
+                  f"en place dans « {self.path} ».")
         if not self.path.exists():
-            print(f"Pas encore de checkpoint dans « {self.path} » : départ de zéro.")
+            print(f"Pas encore de checkpoint dans « {self.path} » : "
+                  "départ de zéro.")
             return
         ckpt = load_checkpoint(self.path, map_location=self.device)
-        resume_into(ckpt, self.model, self.optimizer, self.config, self.model_config)
+        resume_into(ckpt, self.model, self.optimizer, self.config,
+                     self.model_config)
         state = ckpt["state"]
         self.step = int(state["step"])
         self.elapsed = float(state.get("elapsed_s") or 0.0)
@@ -430,14 +422,9 @@ class _Run:
 
         if not self.rows:
             self.evaluate(float("nan"))
-        return tqdm(
-            total=self.config.max_steps,
-            initial=self.step,
-            disable=not progress,
-            desc="entraînement",
-            unit="pas",
-            dynamic_ncols=True,
-        )
+        return tqdm(total=self.config.max_steps, initial=self.step,
+                    disable=not progress, desc="entraînement",
+                    unit="pas", dynamic_ncols=True)
 
     def begin_step(self):
         self.pending = capture_rng(self.gen)
@@ -451,13 +438,9 @@ class _Run:
         de pas, donc une reprise le retrouve sans rien enregistrer."""
         c = self.config
         return learning_rate_at(
-            self.step,
-            lr=c.learning_rate,
-            schedule=c.lr_schedule,
-            warmup_steps=c.warmup_steps,
-            total_steps=c.max_steps,
-            min_lr=c.min_lr,
-        )
+            self.step, lr=c.learning_rate, schedule=c.lr_schedule,
+            warmup_steps=c.warmup_steps, total_steps=c.max_steps,
+            min_lr=c.min_lr)
 
     def end_step(self, bar):
         self.step, self.pending = self.step + 1, None
@@ -466,7 +449,8 @@ class _Run:
         self.window = [self.window[0] + dt, self.window[1] + 1]
         bar.update(1)
         c = self.config
-        evaluated = self.step % c.eval_every == 0 or self.step == c.max_steps
+        evaluated = (self.step % c.eval_every == 0
+                     or self.step == c.max_steps)
         if evaluated:
             seconds, steps = self.window
             self.window = [0.0, 0]
@@ -474,10 +458,10 @@ class _Run:
             losses = self.evaluate(tok_s)
             speed = f"{tok_s:,.0f}".replace(",", " ")
             bar.set_postfix_str(
-                f"perte {_fmt(losses['train'])}, val {_fmt(losses['val'])}, {speed} tokens/s"
-            )
+                f"perte {_fmt(losses['train'])}, "
+                f"val {_fmt(losses['val'])}, {speed} tokens/s")
         if self.step < c.max_steps and self.save_due(evaluated):
-            self.save()  # la fin s'enregistre dans finish()
+            self.save()        # la fin s'enregistre dans finish()
 
     def save_due(self, evaluated: bool) -> bool:
         """Enregistrer maintenant ? Après une évaluation, tous les
@@ -485,7 +469,8 @@ class _Run:
         ont passé depuis le dernier enregistrement."""
         c = self.config
         every, seconds = c.checkpoint_every, c.checkpoint_seconds
-        late = seconds is not None and _now() - self.saved_at >= seconds
+        late = seconds is not None \
+            and _now() - self.saved_at >= seconds
         return evaluated or late or bool(every and self.step % every == 0)
 
     def sample(self, sample_fn, every):
@@ -495,18 +480,11 @@ class _Run:
     def evaluate(self, tok_s):
         c = self.config
         gen = torch.Generator().manual_seed(c.seed + 1)
-        losses = estimate_loss(
-            self.model, self.data, c.eval_batches, c.batch_size, self.device, gen
-        )
-        self.rows.append(
-            {
-                "step": self.step,
-                "train_loss": losses["train"],
-                "val_loss": losses["val"],
-                "tokens_per_s": tok_s,
-                "elapsed_s": self.elapsed,
-            }
-        )
+        losses = estimate_loss(self.model, self.data, c.eval_batches,
+                               c.batch_size, self.device, gen)
+        self.rows.append({"step": self.step, "train_loss": losses["train"],
+                          "val_loss": losses["val"],
+                          "tokens_per_s": tok_s, "elapsed_s": self.elapsed})
         return losses
 
     def history(self):
@@ -521,17 +499,11 @@ class _Run:
         # la reprise le refera à l'identique.
         rng = self.pending or capture_rng(self.gen)
         path = save_checkpoint(
-            self.path,
-            self.model,
-            optimizer=self.optimizer,
-            step=self.step,
-            train_config=self.config,
-            model_config=self.model_config,
-            history=self.history(),
-            rng_state=rng_to_json(rng),
-            extra=self.extra,
-            elapsed_s=self.elapsed,
-        )
+            self.path, self.model, optimizer=self.optimizer,
+            step=self.step, train_config=self.config,
+            model_config=self.model_config, history=self.history(),
+            rng_state=rng_to_json(rng), extra=self.extra,
+            elapsed_s=self.elapsed)
         self.saved_at = _now()
         return path
 
@@ -539,23 +511,14 @@ class _Run:
         checkpoint = self.save()
         if self.interrupted:
             _explain_interrupt(self.step, self.config, checkpoint)
-        return TrainResult(self.history(), self.interrupted, checkpoint, self.samples, self.step)
+        return TrainResult(self.history(), self.interrupted, checkpoint,
+                           self.samples, self.step)
 
 
-def train(
-    model,
-    data: TokenData,
-    config: TrainConfig,
-    *,
-    checkpoint_path=None,
-    resume=False,
-    device=None,
-    progress=True,
-    sample_fn=None,
-    sample_every=None,
-    model_config=None,
-    extra=None,
-) -> TrainResult:
+def train(model, data: TokenData, config: TrainConfig, *,
+          checkpoint_path=None, resume=False, device=None,
+          progress=True, sample_fn=None, sample_every=None,
+          model_config=None, extra=None) -> TrainResult:
     """Entraîne ``model`` (idx -> logits B×T×V) sur ``data``.
 
     Pertes train/val au début, tous les ``eval_every`` pas
@@ -564,7 +527,8 @@ def train(
     `TrainConfig`), à la fin et sur Ctrl-C ; ``resume=True``
     le reprend : c'est le même run, aux mêmes poids.
     """
-    run = _Run(model, data, config, checkpoint_path, device, model_config, extra)
+    run = _Run(model, data, config, checkpoint_path, device,
+               model_config, extra)
     if resume:
         run.resume()
     bar = run.progress_bar(progress)
@@ -575,9 +539,11 @@ def train(
                 if stop.requested:
                     raise KeyboardInterrupt
                 run.begin_step()
-                x, y = data.get_batch("train", B, run.gen, run.device)
-                train_step(model, run.optimizer, x, y, config.grad_clip)
-                run.end_step(bar)  # évaluation, checkpoint
+                x, y = data.get_batch("train", B, run.gen,
+                                      run.device)
+                train_step(model, run.optimizer, x, y,
+                           config.grad_clip)
+                run.end_step(bar)   # évaluation, checkpoint
                 run.sample(sample_fn, sample_every)
         except KeyboardInterrupt:
             run.interrupted = True
@@ -588,11 +554,9 @@ def _sample(sample_fn, model) -> str:
     """Appelle ``sample_fn(model)`` sans toucher à l'aléa du run."""
     was_training = model.training
     model.eval()
-    devices = (
-        [torch.cuda.current_device()]
-        if torch.cuda.is_available() and torch.cuda.is_initialized()
+    devices = [torch.cuda.current_device()] \
+        if torch.cuda.is_available() and torch.cuda.is_initialized() \
         else []
-    )
     state = (random.getstate(), np.random.get_state())
     try:
         with torch.random.fork_rng(devices=devices), torch.no_grad():
@@ -606,23 +570,18 @@ def _sample(sample_fn, model) -> str:
 def _explain_interrupt(step, config, checkpoint) -> None:
     print(f"Entraînement interrompu au pas {step}/{config.max_steps}.")
     if checkpoint is None:
-        print(
-            "Pas de checkpoint (checkpoint_path non donné) : les poids "
-            "restent dans le modèle en mémoire et l'historique est "
-            "renvoyé. Pour pouvoir reprendre, donnez checkpoint_path."
-        )
+        print("Pas de checkpoint (checkpoint_path non donné) : les poids "
+              "restent dans le modèle en mémoire et l'historique est "
+              "renvoyé. Pour pouvoir reprendre, donnez checkpoint_path.")
     else:
-        print(
-            f"Checkpoint écrit dans « {checkpoint} ». Pour reprendre :\n"
-            f"  train(model, data, config, checkpoint_path="
-            f'"{checkpoint}", resume=True)'
-        )
+        print(f"Checkpoint écrit dans « {checkpoint} ». Pour reprendre :\n"
+              f"  train(model, data, config, checkpoint_path="
+              f"\"{checkpoint}\", resume=True)")
 
 
 # --------------------------------------------------------------------------
 # Figure
 # --------------------------------------------------------------------------
-
 
 def plot_history(history, ax=None):
     """Courbes des pertes d'entraînement et de validation.
@@ -639,9 +598,10 @@ def plot_history(history, ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
     ax.plot(history["step"], history["train_loss"], label="entraînement")
-    ax.plot(history["step"], history["val_loss"], label="validation", linestyle="--")
+    ax.plot(history["step"], history["val_loss"], label="validation",
+            linestyle="--")
     ax.set_xlabel("pas d'entraînement")
     ax.set_ylabel("perte (entropie croisée)")
-    french_ticks(ax)  # virgule décimale, espace des milliers : « 2,5 », « 10 000 »
+    french_ticks(ax)   # virgule décimale, espace des milliers : « 2,5 », « 10 000 »
     ax.legend()
     return ax
