@@ -1,5 +1,7 @@
 """Accessibilité calculée sans navigateur : contrastes des couleurs du site (WCAG 2.1, niveau AA,
-4,5:1 pour le texte courant) depuis la palette unique, et langue déclarée.
+4,5:1 pour le texte courant) depuis la palette unique, langue déclarée, titres des pages et des
+notebooks dans l'ordre (``harness/headings.py``). Le texte alternatif des figures se vérifie
+sur les sorties exécutées : ``tests/test_slides.py``.
 
 Les couleurs de texte sont lues dans les thèmes (``styles/site.scss``, ``styles/slides.scss``) :
 toute déclaration ``color: $ars-…`` et toute variable de thème ``$…-color: $ars-…`` (hors
@@ -148,7 +150,8 @@ def test_pages_list_covers_the_site_but_no_deck():
 def test_page_headings_never_skip_a_level(page):
     from harness.headings import qmd_headings, skipped_levels
 
-    problems = skipped_levels(*reversed(qmd_headings(page, ROOT)))
+    titled, headings = qmd_headings(page, ROOT)
+    problems = skipped_levels(headings, titled)
     assert not problems, "titres qui sautent un niveau :\n  " + "\n  ".join(problems)
 
 
