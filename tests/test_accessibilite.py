@@ -139,6 +139,24 @@ def test_heading_check_catches_a_skipped_level(tmp_path):
     assert skipped_levels(headings[:3], titled=True) == []
 
 
+def test_heading_check_reads_notebook_markdown_cells(tmp_path):
+    import nbformat
+
+    from harness.headings import notebook_headings, skipped_levels
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# TP\n\n## Partie 1", id="titre"),
+                nbformat.v4.new_code_cell("#### un commentaire, pas un titre", id="code"),
+                nbformat.v4.new_markdown_cell("```python\n#### dans un bloc de code\n```\n"
+                                              "#### Exercice", id="saut")]
+    path = tmp_path / "tp.ipynb"
+    nbformat.write(nb, path)
+    titled, headings = notebook_headings(path, tmp_path)
+    assert not titled and [h.level for h in headings] == [1, 2, 4]
+    assert skipped_levels(headings, titled) == [
+        "tp.ipynb, cellule 3 (id saut) : « #### Exercice » après un titre de niveau 2"]
+
+
 def test_pages_list_covers_the_site_but_no_deck():
     names = {p.relative_to(ROOT).as_posix() for p in _pages()}
     assert {"index.qmd", "slides/index.qmd", "interactif/attention.qmd",
