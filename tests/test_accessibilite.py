@@ -1,5 +1,7 @@
 """Accessibilité calculée sans navigateur : contrastes des couleurs du site (WCAG 2.1, niveau AA,
-4,5:1 pour le texte courant) depuis la palette unique, et langue déclarée.
+4,5:1 pour le texte courant) depuis la palette unique, langue déclarée, titres des pages et des
+notebooks dans l'ordre (``harness/headings.py``). Le texte alternatif des figures se vérifie
+sur les sorties exécutées : ``tests/test_slides.py``.
 
 Les couleurs de texte sont lues dans les thèmes (``styles/site.scss``, ``styles/slides.scss``) :
 toute déclaration ``color: $ars-…`` et toute variable de thème ``$…-color: $ars-…`` (hors
@@ -109,3 +111,98 @@ def test_every_highlighted_token_reaches_aa_on_code_blocks(theme):
 def test_the_site_declares_french():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["lang"] == "fr"
+
+
+# --- Titres dans l'ordre ----------------------------------------------------------------------
+
+
+def _pages() -> list[Path]:
+    """Les pages du site (pas les decks : une diapositive a son propre plan) des deux profils."""
+    from harness.qmd import expand, front_matter, output_format
+    from harness.site import render_targets, site_documents
+
+    pages = set(site_documents(ROOT)) | {
+        p
+        for p in render_targets(ROOT, "enseignant") or ()
+        if p.suffix == ".qmd" and not p.name.startswith("_")
+    }
+    return sorted(
+        p for p in pages if output_format(front_matter(expand(p, ROOT), ROOT)) != "revealjs"
+    )
+
+
+def test_heading_check_catches_a_skipped_level(tmp_path):
+    from harness.headings import qmd_headings, skipped_levels
+
+    page = tmp_path / "page.qmd"
+    page.write_text(
+        '---\ntitle: "Essai"\n---\n\n## Partie\n\n```python\n#### pas un titre\n```\n\n'
+        "<!--\n#### pas un titre non plus\n-->\n\n### Sous-partie\n\n## Autre\n\n"
+        "#### Trop bas\n",
+        encoding="utf-8",
+    )
+    titled, headings = qmd_headings(page, tmp_path)
+    assert titled and [h.level for h in headings] == [2, 3, 2, 4]
+    problems = skipped_levels(headings, titled)
+    assert problems == ["page.qmd, ligne 19 : « #### Trop bas » après un titre de niveau 2"]
+    # sans title:, la page ne peut pas commencer au niveau 2
+    assert skipped_levels(headings[:2], titled=False)[0].startswith("page.qmd, ligne 5")
+    assert skipped_levels(headings[:3], titled=True) == []
+
+
+def test_heading_check_reads_notebook_markdown_cells(tmp_path):
+    import nbformat
+
+    from harness.headings import notebook_headings, skipped_levels
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# TP\n\n## Partie 1", id="titre"),
+        nbformat.v4.new_code_cell("#### un commentaire, pas un titre", id="code"),
+        nbformat.v4.new_markdown_cell(
+            "```python\n#### dans un bloc de code\n```\n#### Exercice", id="saut"
+        ),
+    ]
+    path = tmp_path / "tp.ipynb"
+    nbformat.write(nb, path)
+    titled, headings = notebook_headings(path, tmp_path)
+    assert not titled and [h.level for h in headings] == [1, 2, 4]
+    assert skipped_levels(headings, titled) == [
+        "tp.ipynb, cellule 3 (id saut) : « #### Exercice » après un titre de niveau 2"
+    ]
+
+
+def test_pages_list_covers_the_site_but_no_deck():
+    names = {p.relative_to(ROOT).as_posix() for p in _pages()}
+    assert {
+        "index.qmd",
+        "slides/index.qmd",
+        "interactif/attention.qmd",
+        "enseignant/index.qmd",
+    } <= names
+    assert "slides/tp4.qmd" not in names
+
+
+@pytest.mark.parametrize("page", _pages(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_page_headings_never_skip_a_level(page):
+    from harness.headings import qmd_headings, skipped_levels
+
+    titled, headings = qmd_headings(page, ROOT)
+    problems = skipped_levels(headings, titled)
+    assert not problems, "titres qui sautent un niveau :\n  " + "\n  ".join(problems)
+
+
+def _notebooks() -> list[Path]:
+    from harness.site import notebooks
+
+    return notebooks(ROOT)
+
+
+@pytest.mark.parametrize("notebook", _notebooks(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_notebook_headings_never_skip_a_level(notebook):
+    from harness.headings import notebook_headings, skipped_levels
+
+    titled, headings = notebook_headings(notebook, ROOT)
+    assert headings, "un notebook sans titre"
+    problems = skipped_levels(headings, titled)
+    assert not problems, "titres qui sautent un niveau :\n  " + "\n  ".join(problems)

@@ -803,3 +803,56 @@ def test_decimal_point_ticks_are_reported_and_french_ticks_are_not(tmp_path):
     assert found[2].startswith("deck.qmd, ligne 20 : axe y de « <colorbar> »")
     # rien d'autre ne sort de ce contrôle : le PNG de chaque figure reste la seule image
     assert [sum("image/png" in o.get("data", {}) for o in c["outputs"]) for c in cells] == [1, 1, 1]
+
+
+@pytest.mark.slow
+def test_figures_without_alt_text_are_reported(tmp_path):
+    from harness.outputs import figures_without_alt
+
+    deck = write(
+        tmp_path,
+        "deck.qmd",
+        """
+        ---
+        title: Essai
+        ---
+
+        ```{python}
+        import matplotlib.pyplot as plt
+        plt.plot([0, 1], [0, 1]);
+        ```
+
+        ```{python}
+        #| fig-alt: "Une droite qui monte de gauche à droite."
+        plt.plot([0, 1], [0, 1]);
+        ```
+
+        ```{python}
+        #| fig-alt: " "
+        plt.plot([0, 1], [1, 0]);
+        ```
+
+        ```{python}
+        #| fig-alt: ["Une droite qui monte."]
+        for pente in (1, -1):
+            plt.plot([0, 1], [0, pente])
+            plt.show()
+        ```
+
+        ```{python}
+        #| output: false
+        plt.plot([0, 1], [0, 1]);
+        ```
+
+        ```{python}
+        print("pas de figure, pas de texte alternatif à écrire")
+        ```
+        """,
+    )
+    doc = parse_document(deck, tmp_path)
+    found = figures_without_alt(doc, run_document(doc))
+    assert found == [
+        "deck.qmd, ligne 5 : 1 image(s) sans fig-alt",
+        "deck.qmd, ligne 15 : fig-alt vide",
+        "deck.qmd, ligne 20 : 2 images pour une liste de 1 fig-alt",
+    ]

@@ -83,3 +83,24 @@ def test_figure_ticks_have_decimal_commas(qmd, document_runs):
         "graduations à point décimal ; appelez llmlab.display.french_ticks(ax) "
         "(ou sur la barre de couleur) :\n  " + "\n  ".join(found)
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("qmd", _params())
+def test_every_figure_has_alt_text(qmd, document_runs):
+    """Un lecteur d'écran ne lit d'une figure que son texte alternatif : tout chunk qui
+    affiche une image porte ``#| fig-alt: "…"`` (ce que montre la figure et ce qu'il faut y
+    voir ; la forme plutôt que des nombres qui changeraient avec les données)."""
+    from harness.outputs import figures_without_alt
+
+    try:
+        doc, cells = document_runs.get(qmd)
+    except (QmdError, KernelRunError) as e:
+        pytest.fail(
+            f"le document ne s'exécute pas (voir test_qmd_runs_like_quarto) :\n{e}", pytrace=False
+        )
+    found = figures_without_alt(doc, cells)
+    assert not found, (
+        "figures sans texte alternatif ; ajoutez au chunk "
+        '« #| fig-alt: "…" » :\n  ' + "\n  ".join(found)
+    )

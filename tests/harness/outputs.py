@@ -134,3 +134,50 @@ def decimal_point_ticks(cells, where) -> list[str]:
                     f"« {report['axes']} » : {', '.join(report['labels'])}"
                 )
     return found
+
+
+# Les images que Quarto met dans la page : une balise <img> qui doit porter un texte alternatif.
+IMAGE_MIMES = ("image/png", "image/jpeg", "image/svg+xml")
+
+
+def _shown(chunk, doc: Document) -> bool:
+    """Les sorties du chunk arrivent-elles dans la page (ni ``output: false``, ni
+    ``include: false``, dans le chunk ou dans ``execute``) ?"""
+    return all(
+        chunk.options.get(key, doc.execute.get(key, True)) is not False
+        for key in ("output", "include")
+    )
+
+
+def _alt_texts(value) -> list[str]:
+    """Les textes de ``fig-alt``. Quarto (``broadcastFigureOption`` de son moteur Jupyter)
+    donne une chaîne à chaque figure du chunk, et le n-ième texte d'une liste à la n-ième."""
+    values = value if isinstance(value, list) else [value]
+    return [v.strip() if isinstance(v, str) else "" for v in values]
+
+
+def figures_without_alt(doc: Document, cells: list) -> list[str]:
+    """Les chunks exécutés qui affichent une image sans ``fig-alt`` non vide pour chacune :
+    « fichier, ligne : n image(s) sans fig-alt ». Un lecteur d'écran ne lit d'une figure que
+    son texte alternatif (WCAG 2.1, 1.1.1)."""
+    found = []
+    for chunk, cell in zip(doc.runnable, cells):
+        if chunk.inline or not _shown(chunk, doc):
+            continue
+        images = sum(
+            1
+            for out in cell.get("outputs", [])
+            if out.get("output_type") in ("display_data", "execute_result")
+            and any(m in out.get("data", {}) for m in IMAGE_MIMES)
+        )
+        if not images:
+            continue
+        texts = _alt_texts(chunk.options["fig-alt"]) if "fig-alt" in chunk.options else []
+        where = chunk.start.where(doc.root)
+        if not texts:
+            found.append(f"{where} : {images} image(s) sans fig-alt")
+        elif not all(texts):
+            found.append(f"{where} : fig-alt vide")
+        elif isinstance(chunk.options["fig-alt"], list) and len(texts) < images:
+            found.append(f"{where} : {images} images pour une liste de {len(texts)} fig-alt")
+    return found
