@@ -6,40 +6,15 @@ import json
 import pytest
 import torch
 
+# Le texte et les petits modèles des tests de la boucle (Ctrl-C au n-ième passage compris).
+from test_training import TEXT, Tiny
+from test_training import InterruptAt as StopAt
+
 from llmlab import training
 from llmlab.checkpoints import CheckpointError, load_checkpoint
 from llmlab.schedules import learning_rate_at
 from llmlab.tokenizers import CharTokenizer
 from llmlab.training import TokenData, TrainConfig, seed_everything, train
-
-TEXT = "le petit chat dort sur le tapis rouge. " * 60
-
-
-class Tiny(torch.nn.Module):
-    def __init__(self, vocab_size, n_embd=16):
-        super().__init__()
-        self.config = {"vocab_size": vocab_size, "n_embd": n_embd}
-        self.emb = torch.nn.Embedding(vocab_size, n_embd)
-        self.drop = torch.nn.Dropout(0.1)
-        self.head = torch.nn.Linear(n_embd, vocab_size)
-
-    def forward(self, idx):
-        return self.head(self.drop(self.emb(idx)))
-
-
-class StopAt(Tiny):
-    """Ctrl-C au n-ième passage d'entraînement."""
-
-    def __init__(self, vocab_size, at):
-        super().__init__(vocab_size)
-        self.at, self.calls = at, 0
-
-    def forward(self, idx):
-        if torch.is_grad_enabled():
-            self.calls += 1
-            if self.calls == self.at:
-                raise KeyboardInterrupt
-        return super().forward(idx)
 
 
 @pytest.fixture(scope="module")
