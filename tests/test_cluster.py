@@ -84,6 +84,7 @@ def test_figures_draw_what_the_functions_compute():
     assert len([t for t in ax.texts]) == 2 * 4 * 6  # un numéro par tâche
     ax = cluster.plot_bubble((2, 4), 16)
     assert ax.lines[1].get_ydata()[0] == pytest.approx(75.0)  # p = 4, m = 1
+    assert ax.yaxis.get_major_formatter()(100, 0) == "100\u00a0%"  # à la française
     ax = cluster.plot_3d_parallelism(2, 3, 2)
     assert sorted(int(t.get_text()) for t in ax.texts if t.get_text().isdigit()) == list(range(12))
     ax = cluster.plot_megatron_mlp(3)

@@ -73,3 +73,18 @@ def test_shipped_adapter_merges_to_the_same_logits():
     with torch.no_grad():
         assert torch.allclose(merged(x), adapted(x), atol=1e-4)
         assert not math.isclose(float(adapted(x).sum()), 0.0)
+
+
+def test_row_error_legend_sits_above_the_bars():
+    import matplotlib.pyplot as plt
+
+    ax = compression.plot_row_errors(torch.randn(6, 32))
+    fig = ax.figure
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y0 >= ax.get_window_extent().y1 - 1  # hors du cadre des barres
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "une échelle pour la matrice",
+        "une échelle par ligne",
+    ]
+    plt.close(fig)

@@ -199,7 +199,8 @@ def plot_bubble(stages=(2, 4, 8), max_micro_batches: int = 32, ax=None):
         )
     ax.set_xlabel("micro-lots par lot (m)")
     ax.set_ylabel("temps mort de chaque GPU")
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    # « 100 % » à la française : espace insécable avant le signe.
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=0, symbol="\u00a0%"))
     ax.set_ylim(0, 100)
     ax.set_xlim(1, max_micro_batches)
     ax.legend()

@@ -266,7 +266,8 @@ def plot_row_errors(w, ax=None):
     ax.set_xlabel("ligne de la matrice (canal de sortie)")
     ax.set_ylabel("erreur moyenne |W − Ŵ|")
     ax.set_xticks(rows)
-    ax.legend()
+    # Au-dessus du graphique : dans le cadre, la légende cachait les barres.
+    ax.legend(ncol=2, loc="lower left", bbox_to_anchor=(0, 1.01), frameon=False)
     return ax
 
 
