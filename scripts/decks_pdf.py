@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from harness.browser import (  # noqa: E402
     CHROMIUM_ARGS,
     ChromiumNotFound,
-    _origin,
     _settle,
+    _Watch,
     find_chromium,
     find_pages,
     serve,
@@ -64,15 +64,8 @@ def print_decks(
         browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
-            origin = _origin(base_url)
-            page.route(
-                "**/*",
-                lambda route: (
-                    route.continue_()
-                    if _origin(route.request.url) == origin
-                    else route.abort("blockedbyclient")
-                ),
-            )
+            # Le même garde que le contrôle du site : rien ne sort de 127.0.0.1.
+            _Watch(page, base_url)
             for deck in tqdm(decks, desc="PDF des decks", unit="deck"):
                 try:
                     page.goto(f"{base_url}{deck}?print-pdf", wait_until="load", timeout=timeout_ms)

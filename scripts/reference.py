@@ -13,7 +13,6 @@ si elles ne sont plus à jour.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 from pathlib import Path
@@ -106,16 +105,6 @@ def config() -> dict:
     return yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["quartodoc"]
 
 
-@contextlib.contextmanager
-def _working_directory(path: Path):
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
 def build(target_root: Path = ROOT) -> list[Path]:
     """Écrit ``<target_root>/reference/*.qmd`` ; donne les pages écrites, triées."""
     from quartodoc import Builder
@@ -125,7 +114,7 @@ def build(target_root: Path = ROOT) -> list[Path]:
     folder = Path(target_root) / cfg["dir"]
     # L'inventaire des noms (liens entre sites) reste dans le dossier de la référence.
     builder.out_inventory = f"{cfg['dir']}/objects.json"
-    with _working_directory(Path(target_root)):
+    with contextlib.chdir(Path(target_root)):
         builder.build()
     (folder / "objects.json").unlink(missing_ok=True)
     (folder / "objects.txt").unlink(missing_ok=True)
