@@ -316,7 +316,8 @@ def test_shipped_bpe_gpt_is_the_char_config_on_course_bpe_tokens(shipped):
     )
     cfg = infos["train_config"]
     assert infos["corpus"] == "shakespeare" and infos["step"] == cfg["max_steps"] == 2000
-    assert (cfg["batch_size"], cfg["block_size"], cfg["learning_rate"]) == (12, 64, 1e-3)
+    assert (cfg["batch_size"], cfg["block_size"], cfg["learning_rate"]) == (12, 64, 2e-3)
+    assert (cfg["lr_schedule"], cfg["warmup_steps"]) == ("cosinus", 100)  # comme data/gpt
     logits = model(torch.tensor([tok.encode("ROMEO:\nWhat light through yonder")]))
     assert logits.shape[-1] == 512 and torch.isfinite(logits).all()
     # nettement appris : loin de ln(512) ≈ 6,24, la perte d'un tirage uniforme
