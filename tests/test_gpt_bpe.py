@@ -267,6 +267,8 @@ def test_cli_refuses_to_resume_with_other_tokens_of_the_same_count(tmp_path, cap
         str(tmp_path / "ck"),
         "--threads",
         "1",
+        "--planning",  # le cosinus interdit d'allonger un run repris
+        "constant",
     ]
     first, other = tmp_path / "a.txt", tmp_path / "b.txt"
     first.write_text("abcdefgh hgfedcba\n" * 50, encoding="utf-8")

@@ -239,3 +239,25 @@ def test_cli_refuses_a_warmup_longer_than_training(tmp_path, capsys):
         == 1
     )
     assert "plus court" in capsys.readouterr().err
+
+
+def test_gpt_default_is_the_shipped_schedule_and_gru_stays_constant(tmp_path, capsys):
+    """Sans option, `entrainer gpt` suit le planning du modèle livré (échauffement sur 5 % des
+    pas jusqu'à 2e-3, cosinus jusqu'au dixième) ; le GRU garde son taux constant."""
+    from llmlab.cli import main
+    from llmlab.cli_train import GPT_DEFAULTS
+
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("le chat dort. le chien court. " * 40, encoding="utf-8")
+    steps = [a if a != "8" else "40" for a in TINY]
+    gpt = ["entrainer", "gpt", "--corpus", str(corpus), "--dossier", str(tmp_path / "g")]
+    assert main([*gpt, *steps]) == 0
+    assert "cosinus de 0,002 à 0,0002 en 40 pas, échauffement de 2 pas" in capsys.readouterr().out
+    saved = load_checkpoint(tmp_path / "g")["state"]["train_config"]
+    assert (saved["lr_schedule"], saved["warmup_steps"]) == ("cosinus", 2)
+    assert GPT_DEFAULTS["echauffement_part"] * GPT_DEFAULTS["steps"] == 100  # le modèle livré
+    gru = ["entrainer", "gru", "--corpus", str(corpus), "--dossier", str(tmp_path / "r")]
+    small = ["--steps", "4", "--batch-size", "4", "--block-size", "8", "--threads", "1"]
+    assert main([*gru, *small]) == 0
+    saved = load_checkpoint(tmp_path / "r")["state"]["train_config"]
+    assert (saved["lr_schedule"], saved["warmup_steps"]) == ("constant", 0)
