@@ -10,14 +10,17 @@ appelle ce module sur chaque page (le clavier) et sur chaque page et deck (les i
 ``select``, ``textarea``, ``button`` (sauf désactivés : ils ne servent à personne, souris
 comprise), éléments d'un rôle de commande (``button``, ``slider``, ``checkbox``, ``radio``,
 ``tab``, ``switch``, ``combobox``) et éléments qui réagissent au clic par un ``onclick`` écrit
-dans la page. Les liens se suivent au clavier : ils n'en sont pas. Pour chacune :
+dans la page. Les liens se suivent au clavier : ils n'en sont pas. Le bouton « copier » que
+Quarto pose sur chaque bloc de code (``button.code-copy-button``, nommé par son ``title``)
+n'en est pas non plus : c'est l'outillage de Quarto, comme la barre de navigation, et le
+compter imposerait une marche au clavier à chaque page qui montre du code. Pour chacune :
 
 * Tab l'atteint depuis le haut de la page (``page.keyboard.press("Tab")``, au plus autant de
   pressions que la page a d'éléments atteignables, plus de marge) ; un groupe de boutons radio
   ou d'onglets compte une seule étape de Tab (les flèches passent d'un bouton à l'autre) ;
 * elle a un nom : ``aria-labelledby``, ``aria-label``, un ``<label>`` (``for`` ou englobant),
-  son texte pour un bouton, ou ``title`` en dernier recours (le bouton « copier » de Quarto
-  n'a que lui ; Chromium le prend comme nom) ; un groupe de boutons radio a aussi son nom
+  son texte pour un bouton, ou ``title`` en dernier recours (Chromium le prend comme nom, et
+  le bouton « copier » de Quarto n'a que lui) ; un groupe de boutons radio a aussi son nom
   (``fieldset`` et ``legend``, ou ``role="radiogroup"`` nommé) : chaque bouton ne dit que sa
   valeur ;
 * un curseur (``input type=range``) bouge avec la flèche droite (gauche s'il est au maximum).
@@ -73,7 +76,10 @@ const NATIVE = 'input:not([type=hidden]), select, textarea, button';
 const ROLES = ['button', 'slider', 'checkbox', 'radio', 'tab', 'switch', 'combobox'];
 // Rôles dont le nom peut venir du texte de l'élément (ARIA : « name from content »).
 const CONTENT_NAMED = ['button', 'tab', 'checkbox', 'radio', 'switch'];
-const SKIPPED = 'script, style, noscript, template, [inert]';
+// Le bouton « copier » que Quarto pose sur chaque bloc de code : un vrai <button>, nommé par
+// son title, que les sources du cours ne peuvent pas casser ; le compter coûterait une marche
+// au clavier à chaque page qui montre du code.
+const SKIPPED = 'script, style, noscript, template, [inert], .code-copy-button';
 const roleOf = (el) => (el.getAttribute('role') || '').trim().split(/\s+/)[0];
 const nameOf = (el) => {
   const byIds = labelledBy(el);
