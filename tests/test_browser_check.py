@@ -446,7 +446,7 @@ def test_clickable_elements_that_are_not_controls_are_reported(checked):
     assert [(kind, detail.split(" réagit")[0]) for kind, detail in found] == [
         (KEYBOARD_UNREACHABLE, "div.carte « Retourner la carte »"),
         (KEYBOARD_UNREACHABLE, "span.jeton « chat »"),
-    ]  # le lien, le <button> et le role="button" atteignable n'y sont pas
+    ]  # le lien, les <button> (et ce qu'ils contiennent), le role="button" atteignable n'y sont pas
     assert "la souris seule l'atteint" in found[0][1]
     assert "Tab l'atteint (tabindex) mais rien ne dit" in found[1][1]
 

@@ -114,7 +114,9 @@ const what = (el, name) => {
 const groups = new Map();
 const groupOf = (el, index) => {
   let key = null;
-  if (el.matches('input[type=radio]') && el.name) key = `radio:${el.form ? [...document.forms].indexOf(el.form) : '-'}:${el.name}`;
+  if (el.matches('input[type=radio]') && el.name) {
+    key = `radio:${el.form ? [...document.forms].indexOf(el.form) : '-'}:${el.name}`;
+  }
   else if (roleOf(el) === 'radio' && el.closest('[role=radiogroup]')) key = el.closest('[role=radiogroup]');
   else if (roleOf(el) === 'tab' && el.closest('[role=tablist]')) key = el.closest('[role=tablist]');
   if (key === null) return 'c' + index;
@@ -130,8 +132,9 @@ for (const el of root.querySelectorAll(`${NATIVE}, [role], [onclick]`)) {
   const native = el.matches(NATIVE), widget = ROLES.includes(roleOf(el));
   if (native && el.disabled) continue;
   if (!native && !widget) {
-    // Un lien ou un résumé (<summary>) réagit déjà à Entrée : seul un autre élément cliquable compte.
-    if (el.hasAttribute('onclick') && !el.matches('a[href], summary')) {
+    // Un lien, un <summary>, un <label> ou ce qui est dans une commande répond déjà au
+    // clavier (Entrée, ou le focus de la commande) : seul un autre élément cliquable compte.
+    if (el.hasAttribute('onclick') && !el.closest(`${NATIVE}, a[href], summary, label`)) {
       mouseOnly.push({what: what(el, nameOf(el) || el.textContent), tabindex: el.getAttribute('tabindex')});
     }
     continue;
@@ -160,7 +163,8 @@ for (const radios of radioSets.values()) {
   }
 }
 // Combien d'éléments la page laisse atteindre par Tab : la borne de la marche.
-const focusable = 'a[href], area[href], button, input, select, textarea, iframe, summary, [tabindex], [contenteditable]';
+const focusable = 'a[href], area[href], button, input, select, textarea, iframe, summary, '
+  + '[tabindex], [contenteditable]';
 const tabbable = [...document.querySelectorAll(focusable)].filter((el) => el.tabIndex >= 0).length;
 return {controls, mouseOnly, unnamedGroups, tabbable};
 }""".replace("__MARK__", MARK)
@@ -326,7 +330,8 @@ const where = (el) => {
   const n = slides.indexOf(slide);
   return {slide: n >= 0 ? n + 1 : null, title: heading ? flat(heading.textContent) : ''};
 };
-const hidden = (el) => !!el.closest('[aria-hidden=true]') || ['presentation', 'none'].includes((el.getAttribute('role') || '').trim());
+const hidden = (el) => !!el.closest('[aria-hidden=true]')
+  || ['presentation', 'none'].includes((el.getAttribute('role') || '').trim());
 const found = [];
 for (const img of root.querySelectorAll('img')) {
   // Dans un deck, seule la diapositive présente est affichée : on lit toutes les autres aussi.
@@ -335,9 +340,11 @@ for (const img of root.querySelectorAll('img')) {
   if (flat(alt) || flat(img.getAttribute('aria-label')) || labelledBy(img)) continue;
   if (alt !== null && hidden(img)) continue;  // décorative, et déclarée comme telle
   if (alt === null && img.getAttribute('aria-hidden') === 'true') continue;
-  const src = (img.getAttribute('src') || img.getAttribute('data-src') || '').split('/').slice(-2).join('/');
+  const src = (img.getAttribute('src') || img.getAttribute('data-src') || '')
+    .split('/').slice(-2).join('/');
   const why = alt === null ? "pas d'attribut alt (#| fig-alt dans le chunk)"
-    : 'alt vide sans role="presentation" : une figure a besoin de son texte, une image décorative le déclare';
+    : 'alt vide sans role="presentation" : une figure a besoin de son texte, '
+      + 'une image décorative le déclare';
   found.push({what: `${describe(img)} (${short(src)})`, why, ...where(img)});
 }
 for (const svg of root.querySelectorAll('svg')) {
@@ -346,11 +353,16 @@ for (const svg of root.querySelectorAll('svg')) {
   if (!figure || hidden(svg)) continue;
   if (svg.matches('.mermaid-js') || svg.hasAttribute('aria-roledescription')) continue;
   // Pastille de légende ou icône : posée à côté de son texte, qui la nomme.
-  if ([...svg.parentElement.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && flat(n.textContent))) continue;
+  const besideText = [...svg.parentElement.childNodes]
+    .some((n) => n.nodeType === Node.TEXT_NODE && flat(n.textContent));
+  if (besideText) continue;
   const title = svg.querySelector(':scope > title');
-  if (flat(svg.getAttribute('aria-label')) || labelledBy(svg) || (title && flat(title.textContent))) continue;
-  const container = figure.matches('figure') ? 'figure' : '.' + FIGURE_CLASSES.find((c) => figure.classList.contains(c));
-  found.push({what: `${describe(svg)} dans ${container}`, why: 'ni aria-label, ni aria-labelledby, ni <title> (ariaLabel de Plot.plot)', ...where(svg)});
+  const named = flat(svg.getAttribute('aria-label')) || labelledBy(svg) || (title && flat(title.textContent));
+  if (named) continue;
+  const container = figure.matches('figure') ? 'figure'
+    : '.' + FIGURE_CLASSES.find((c) => figure.classList.contains(c));
+  const why = 'ni aria-label, ni aria-labelledby, ni <title> (ariaLabel de Plot.plot)';
+  found.push({what: `${describe(svg)} dans ${container}`, why, ...where(svg)});
 }
 return found;
 }"""
