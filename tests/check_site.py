@@ -30,7 +30,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="check_site.py",
         description="Ouvre chaque page et chaque diapositive d'un site rendu dans Chromium "
         "et signale erreurs JavaScript, fichiers manquants, requêtes externes, "
-        "diagrammes mermaid et maths non rendus, diapositives qui débordent.",
+        "diagrammes mermaid et maths non rendus, diapositives qui débordent, "
+        "commandes inutilisables au clavier et images sans texte alternatif.",
     )
     parser.add_argument("site", type=Path, help="le dossier rendu (par exemple _site)")
     parser.add_argument(

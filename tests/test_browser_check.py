@@ -19,23 +19,29 @@ from pathlib import Path
 
 import pytest
 
-from harness import browser
+from harness import accessibility, browser
+from harness.accessibility import KEYBOARD_UNREACHABLE, MISSING_ALT, STUCK_SLIDER, UNNAMED_CONTROL
 from harness.browser import Problem
 
 TESTS = Path(__file__).resolve().parent
 FIXTURE_SITE = TESTS / "fixtures" / "site"
 REVEAL = TESTS / "fixtures" / "vendor" / "reveal.js"
+ACCESSIBLE_INPUTS = TESTS.parent / "interactif" / "accessible-inputs.js"
 ROOT = TESTS.parent
 NO_CHROMIUM = "pas de Chromium : installez chromium (apt) ou « uv run playwright install chromium »"
 
 
 def build_fixture_site(target: Path) -> Path:
     """Le mini-site prêt à servir : pages de tests/fixtures/site, reveal.js dans site_libs,
-    MathJax 2 et 3 du site (assets/vendor) aux mêmes chemins que sur le vrai site."""
+    MathJax 2 et 3, Observable Inputs et htl du site (assets/vendor) et le module qui nomme
+    les commandes d'Inputs (interactif/accessible-inputs.js), aux mêmes chemins que sur le
+    vrai site."""
     shutil.copytree(FIXTURE_SITE, target)
     shutil.copytree(REVEAL, target / "site_libs" / "revealjs" / "dist")
-    for name in ("mathjax2", "mathjax3"):
+    for name in ("mathjax2", "mathjax3", "inputs", "htl"):
         shutil.copytree(ROOT / "assets" / "vendor" / name, target / "assets" / "vendor" / name)
+    (target / "interactif").mkdir()
+    shutil.copy(ACCESSIBLE_INPUTS, target / "interactif")
     return target
 
 
@@ -332,7 +338,8 @@ def test_external_request_is_never_sent(tmp_path):
         (site / "index.html").write_text(
             f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
             f'<script src="http://127.0.0.1:{port}/x.js"></script></head>'
-            f'<body><img src="http://localhost:{port}/y.png" alt=""></body></html>',
+            f'<body><img src="http://localhost:{port}/y.png" alt="" role="presentation">'
+            "</body></html>",
             encoding="utf-8",
         )
         report = browser.check_site(site, chromium=executable, timeout_s=5)
@@ -365,6 +372,223 @@ def test_script_exit_code_and_french_report(tmp_path):
     assert "pages/image-manquante.html : fichier local manquant — /img/absente.png" in lines
     assert "1 page HTML contrôlée, dont 0 deck (0 diapositive) : 1 problème." in lines
     assert (captures / "pages_image-manquante.png").is_file()
+
+
+# --------------------------------------------------------------------------- clavier, alt
+
+
+def details_of(report, page: str) -> list[tuple[str, str]]:
+    return [(p.kind, p.detail) for p in problems_of(report, page)]
+
+
+def test_keyboard_verdict_on_an_inventory():
+    """Sans Chromium : le verdict sur un relevé. Un groupe de boutons radio atteint par un seul
+    bouton est atteint ; un curseur dont la flèche ne change rien est immobile."""
+    control = {"what": "input[type=range] « T »", "named": True, "reached": True}
+    found = {
+        "mouseOnly": [{"what": "div.carte", "tabindex": None}],
+        "controls": [
+            {
+                **control,
+                "tabindex": None,
+                "arrow": {"key": "ArrowRight", "before": "1", "after": "1"},
+            },
+            {**control, "tabindex": "-1", "reached": False, "named": False, "arrow": None},
+            {
+                **control,
+                "tabindex": None,
+                "arrow": {"key": "ArrowLeft", "before": "3", "after": "2"},
+            },
+        ],
+        "unnamedGroups": [],
+    }
+    assert [kind for kind, _ in accessibility.keyboard_problems(found)] == [
+        KEYBOARD_UNREACHABLE,
+        STUCK_SLIDER,
+        KEYBOARD_UNREACHABLE,
+        UNNAMED_CONTROL,
+    ]
+    details = [detail for _, detail in accessibility.keyboard_problems(found)]
+    assert "la souris seule" in details[0] and "la flèche droite laisse la valeur à 1" in details[1]
+    assert details[2].endswith("Tab ne l'atteint jamais (tabindex=-1)")
+
+
+@pytest.mark.slow
+def test_observable_controls_named_by_the_site_have_no_problem(checked):
+    report, _ = checked
+    assert problems_of(report, "pages/clavier-correct.html") == []
+    assert problems_of(report, "pages/figure-alt.html") == []
+
+
+@pytest.mark.slow
+def test_raw_observable_inputs_leave_the_slider_and_the_radio_group_unnamed(checked):
+    """Ce que corrige interactif/accessible-inputs.js, vu sur la vraie bibliothèque."""
+    report, _ = checked
+    assert details_of(report, "pages/clavier-inputs-bruts.html") == [
+        (
+            UNNAMED_CONTROL,
+            "input[type=range] près de « Température T » : ni <label>, ni aria-label, ni "
+            "aria-labelledby, ni title ; un lecteur d'écran ne dit pas ce qu'elle règle",
+        ),
+        (
+            UNNAMED_CONTROL,
+            "groupe de 2 boutons radio près de « Taux d'apprentissage η 0.01 0.1 » : ni "
+            '<fieldset> et <legend>, ni role="radiogroup" nommé ; chaque bouton ne dit que sa '
+            "valeur",
+        ),
+    ]
+
+
+@pytest.mark.slow
+def test_clickable_elements_that_are_not_controls_are_reported(checked):
+    report, _ = checked
+    found = details_of(report, "pages/clavier-souris.html")
+    assert [(kind, detail.split(" réagit")[0]) for kind, detail in found] == [
+        (KEYBOARD_UNREACHABLE, "div.carte « Retourner la carte »"),
+        (KEYBOARD_UNREACHABLE, "span.jeton « chat »"),
+    ]  # le lien, les <button> (et ce qu'ils contiennent), le role="button" atteignable n'y sont pas
+    assert "la souris seule l'atteint" in found[0][1]
+    assert "Tab l'atteint (tabindex) mais rien ne dit" in found[1][1]
+
+
+@pytest.mark.slow
+def test_controls_without_a_name_are_reported(checked):
+    report, _ = checked
+    found = details_of(report, "pages/clavier-sans-nom.html")
+    assert [(kind, detail.split(" : ")[0]) for kind, detail in found] == [
+        (UNNAMED_CONTROL, "input#age[type=number] près de « Votre âge"),
+        (UNNAMED_CONTROL, "button.icone"),
+    ]  # <label for>, <label> englobant, aria-label et <img alt> dans un bouton nomment
+
+
+@pytest.mark.slow
+def test_control_out_of_the_tab_order_is_reported(checked):
+    report, _ = checked
+    assert details_of(report, "pages/clavier-tabindex.html") == [
+        (
+            KEYBOARD_UNREACHABLE,
+            "input#temperature[type=range] « Température T » : Tab ne l'atteint jamais "
+            "(tabindex=-1)",
+        )
+    ]  # top-k, au maximum, bouge avec la flèche gauche
+
+
+@pytest.mark.slow
+def test_slider_that_arrows_do_not_move_is_reported(checked):
+    report, _ = checked
+    assert details_of(report, "pages/clavier-curseur-bloque.html") == [
+        (STUCK_SLIDER, "input#epoch[type=range] « Epoch » : la flèche droite laisse la valeur à 10")
+    ]
+
+
+@pytest.mark.slow
+def test_images_and_figures_without_alternative_text_are_reported(checked):
+    report, _ = checked
+    assert details_of(report, "pages/image-sans-alt.html") == [
+        (
+            MISSING_ALT,
+            "img.img-fluid.figure-img (img/point.svg) : pas d'attribut alt "
+            "(#| fig-alt dans le chunk)",
+        ),
+        (
+            MISSING_ALT,
+            'img.puce (img/point.svg) : alt vide sans role="presentation" : une figure a '
+            "besoin de son texte, une image décorative le déclare",
+        ),
+        (
+            MISSING_ALT,
+            "svg.plot-d6a7b5 dans .cell-output-display : ni aria-label, ni aria-labelledby, "
+            "ni <title> (ariaLabel de Plot.plot)",
+        ),
+    ]
+
+
+@pytest.mark.slow
+def test_deck_figures_are_read_on_every_slide(checked):
+    """Une seule figure sans alt, sur la diapositive 2, qui n'est pas celle affichée ; l'image
+    des notes et le diagramme mermaid ne comptent pas."""
+    report, _ = checked
+    assert [(p.slide, p.title, p.kind) for p in problems_of(report, "decks/figures.html")] == [
+        (2, "Une figure muette", MISSING_ALT)
+    ]
+
+
+INSPECTED = [
+    "pages/clavier-correct.html",
+    "pages/clavier-sans-nom.html",
+    "pages/clavier-inputs-bruts.html",
+    "pages/figure-alt.html",
+]
+
+
+def chromium_names(page) -> dict[int, str]:
+    """Le nom que Chromium donne à chaque commande numérotée par ``inspect_keyboard`` (arbre
+    d'accessibilité, par le protocole DevTools)."""
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    selector = f"[{accessibility.MARK}]"
+    names = {}
+    for node in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        attributes = cdp.send("DOM.getAttributes", {"nodeId": node})["attributes"]
+        mark = int(dict(zip(attributes[::2], attributes[1::2]))[accessibility.MARK])
+        tree = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})
+        names[mark] = tree["nodes"][0].get("name", {}).get("value", "")
+    return names
+
+
+@pytest.fixture(scope="module")
+def inspected(tmp_path_factory):
+    """Pour chaque page d'``INSPECTED`` : (relevé d'``inspect_keyboard``, noms selon Chromium).
+    Chromium est fermé en sortant : les autres tests lancent le leur."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_or_skip()
+    site = build_fixture_site(tmp_path_factory.mktemp("clavier") / "site")
+    results = {}
+    with browser.serve(site) as base_url, sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=browser.CHROMIUM_ARGS)
+        try:
+            context = chromium.new_context(service_workers="block")
+            for name in INSPECTED:
+                page = context.new_page()
+                page.goto(base_url + name, wait_until="load")
+                page.wait_for_load_state("networkidle")
+                results[name] = (accessibility.inspect_keyboard(page), chromium_names(page))
+                page.close()
+        finally:
+            chromium.close()
+    return results
+
+
+@pytest.mark.slow
+def test_every_observable_control_is_found_reached_named_and_moved(inspected):
+    """La page correcte ne passe pas faute de commandes : les 13 sont relevées (nombre et
+    curseur de deux Inputs.range, liste, trois boutons radio, case, zone de texte, bouton,
+    deux onglets ; le bouton « copier » de Quarto n'en est pas), Tab les atteint toutes (un
+    seul onglet et un seul bouton radio sont dans l'ordre de Tab) et chaque curseur bouge."""
+    found, _ = inspected["pages/clavier-correct.html"]
+    controls = found["controls"]
+    assert len(controls) == 13
+    assert not [c for c in controls if "code-copy-button" in c["what"]]
+    assert all(c["reached"] and c["named"] for c in controls)
+    arrows = [c["arrow"] for c in controls if c["range"]]
+    assert [a["key"] for a in arrows] == ["ArrowRight", "ArrowLeft"]
+    assert [(a["before"], a["after"]) for a in arrows] == [("1.5", "1.55"), ("4", "3")]
+    assert 0 < found["presses"] <= accessibility.MAX_TABS
+    # Une page sans commande ne coûte aucune pression de Tab.
+    assert inspected["pages/figure-alt.html"][0]["presses"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", INSPECTED[:3])
+def test_control_names_agree_with_chromium_accessibility_tree(inspected, name):
+    """La référence : le nom calculé par Chromium pour ses lecteurs d'écran. Une commande a un
+    nom pour le contrôle si et seulement si elle en a un pour Chromium."""
+    found, names = inspected[name]
+    assert {c["index"]: c["named"] for c in found["controls"]} == {
+        mark: bool(text.strip()) for mark, text in names.items()
+    }
+    assert any(names.values()) and (name.endswith("correct.html") or not all(names.values()))
 
 
 # --------------------------------------------------------------------------- le vrai site

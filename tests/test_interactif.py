@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from harness.qmd import blocks, expand, parse_document
 
@@ -358,16 +359,35 @@ def test_data_chunk_prints_raw_html_instead_of_a_widget_output(page):
 
 @pytest.mark.parametrize("page", ALL_PAGES)
 def test_page_takes_plot_inputs_d3_from_the_site(page):
-    """Plot, Inputs et d3 sont redéfinis par le partiel commun, vers assets/vendor/."""
+    """Plot, Inputs et d3 sont redéfinis par le partiel commun, vers assets/vendor/ ; Inputs y
+    passe par ``accessible-inputs.js``, qui nomme ses commandes pour un lecteur d'écran."""
     code = "\n".join(ojs_cells(ALL_PAGES[page]))
     for name, target in (
         ("Plot", "../assets/vendor/plot/"),
-        ("Inputs", "../assets/vendor/inputs/"),
+        ("rawInputs", "../assets/vendor/inputs/"),
         ("d3", "d3@7.9.0/dist/d3.min.js"),
     ):
         match = re.search(rf"^{name} = requireLocal\(\"([^\"]+)\"\)", code, re.M)
         assert match and match.group(1).startswith(target), name
+    assert re.search(r'^accessibleModule = import\(new URL\("accessible-inputs\.js"', code, re.M)
+    assert re.search(r"^Inputs = accessibleModule\.accessibleInputs\(rawInputs\)$", code, re.M)
     assert "cdn.jsdelivr" not in code and "https://" not in code
+
+
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_javascript_modules_of_the_page_are_served_by_the_site(page):
+    """Un module chargé par ``import(new URL("x.js", document.baseURI))`` est à côté de la
+    page et déclaré dans ``resources`` de _quarto.yml : Quarto ne voit pas un import()
+    et ne le copierait pas dans _site/."""
+    resources = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["project"][
+        "resources"
+    ]
+    code = "\n".join(ojs_cells(ALL_PAGES[page]))
+    modules = re.findall(r'import\(new URL\("([\w.-]+\.js)", document\.baseURI\)', code)
+    assert "accessible-inputs.js" in modules
+    for module in modules:
+        assert (ROOT / "interactif" / module).is_file(), module
+        assert f"interactif/{module}" in resources, module
 
 
 # --- 5. pages du TP 4.3 et 4.4 ------------------------------------------------------------------
@@ -614,3 +634,148 @@ def test_hidden_code_cells_are_found(tmp_path):
         encoding="utf-8",
     )
     assert hidden_code_cells(page) == ["function f(x) { return x; }"]
+
+
+# --- au clavier et pour un lecteur d'écran --------------------------------------------------------
+
+INTERACTIVE_QMD = sorted(Path(ROOT / "interactif").glob("*.qmd"))
+
+
+def inputs_calls(code: str) -> list[tuple[str, str]]:
+    """Chaque ``Inputs.<sorte>(…)`` d'un code passé par ``strip_js`` : (sorte, arguments)."""
+    calls = []
+    for match in re.finditer(r"\bInputs\.(\w+)\s*\(", code):
+        depth, i = 1, match.end()
+        while depth and i < len(code):
+            depth += {"(": 1, ")": -1}.get(code[i], 0)
+            i += 1
+        calls.append((match.group(1), code[match.end() : i - 1]))
+    return calls
+
+
+def unlabeled_inputs(cells: list[str]) -> list[str]:
+    """Les commandes d'Inputs sans ``label`` : leur ``<label>`` est le nom que lit un lecteur
+    d'écran (et qu'``accessible-inputs.js`` recopie sur le curseur d'Inputs.range). Un
+    ``Inputs.button("texte")`` se nomme par son texte."""
+    found = []
+    for cell in cells:
+        stripped = strip_js(cell)
+        buttons_with_text = len(re.findall(r"\bInputs\.button\(\s*([\"'`])(?!\1)", cell))
+        for kind, args in inputs_calls(stripped):
+            if re.search(r"(^|[{,\s])label\s*:", args):
+                continue
+            if kind == "button" and buttons_with_text:
+                buttons_with_text -= 1
+                continue
+            found.append(f"Inputs.{kind}({' '.join(args.split())[:40]})")
+    return found
+
+
+@pytest.mark.parametrize("page", INTERACTIVE_QMD, ids=lambda p: p.stem)
+def test_every_inputs_control_has_a_label(page):
+    assert unlabeled_inputs(ojs_cells(page)) == []
+
+
+def test_unlabeled_inputs_are_found():
+    cells = [
+        'viewof a = Inputs.range([0, 5], {value: 1, label: "Pente a"})\n'
+        "viewof b = Inputs.range([20, 80], {value: 60, step: 0.5})\n"
+        'viewof c = Inputs.select(["x", "y"], {format: (t) => t.replace("(", "")})',
+        'viewof t = Inputs.button("Tirer")\nviewof u = Inputs.button(html`<i></i>`)',
+    ]
+    found = unlabeled_inputs(cells)
+    assert [call.split("(")[0] for call in found] == [
+        "Inputs.range",
+        "Inputs.select",
+        "Inputs.button",
+    ]
+    assert found[0].startswith("Inputs.range([20, 80]") and found[2] == "Inputs.button(html)"
+
+
+# Un gestionnaire de souris, et ce qui le rend utilisable au clavier.
+_MOUSE = re.compile(
+    r"""addEventListener\(\s*["'](?:click|dblclick|mousedown|mouseup|pointerdown|pointerup)["']"""
+    r"""|\bon(?:click|dblclick|mousedown|mouseup|pointerdown|pointerup)\s*="""
+    r"""|\.on\(\s*["'](?:click|dblclick|mousedown|mouseup|pointerdown|pointerup)\b"""
+)
+_KEYBOARD = re.compile(r"\b(?:on)?key(?:down|up|press)\b")
+
+
+def _on_a_button(code: str, start: int) -> bool:
+    """L'attribut qui commence à ``start`` est-il dans une balise ``<button …>`` ?"""
+    tag = code.rfind("<", 0, start)
+    return tag >= 0 and code.startswith("<button", tag) and ">" not in code[tag:start]
+
+
+def mouse_only_cells(cells: list[str]) -> list[str]:
+    """Les cellules OJS qui réagissent à la souris sans rien pour le clavier (la première ligne
+    de chacune). Un ``onclick`` sur un ``<button>`` est permis : Entrée et Espace le
+    déclenchent ; mieux vaut ``Inputs.button``."""
+    found = []
+    for cell in cells:
+        code = re.sub(r"(^|\s)//.*$", "", cell, flags=re.M)  # commentaires, options //|
+        mouse = [m for m in _MOUSE.finditer(code) if not _on_a_button(code, m.start())]
+        if mouse and not _KEYBOARD.search(code):
+            found.append(next(line for line in code.splitlines() if line.strip())[:60])
+    return found
+
+
+@pytest.mark.parametrize("page", INTERACTIVE_QMD, ids=lambda p: p.stem)
+def test_no_ojs_cell_answers_the_mouse_only(page):
+    assert mouse_only_cells(ojs_cells(page)) == []
+
+
+def test_mouse_only_cells_are_found():
+    cells = [
+        "carte = {\n  const d = html`<div>?</div>`;\n"
+        '  d.addEventListener("click", () => d.remove());\n  return d;\n}',
+        'points = d3.select(svg).selectAll("circle").on("click", choisir)',
+        "bouton = html`<button onclick=${() => n++}>Suivant</button>`",
+        "deux = html`<button onclick=${f}>A</button><div onclick=${g}>B</div>`",
+        "jeton = html`<span tabindex=0 onclick=${f} onkeydown=${g}>a</span>`",
+        '// d.addEventListener("click", f) : un commentaire ne compte pas\nx = 1',
+    ]
+    assert mouse_only_cells(cells) == [
+        "carte = {",
+        'points = d3.select(svg).selectAll("circle").on("click", choi',
+        "deux = html`<button onclick=${f}>A</button><div onclick=${g}",
+    ]
+
+
+def object_keys(code: str, start: int) -> list[str]:
+    """Les clés de premier niveau de l'objet littéral dont l'accolade ouvrante précède
+    ``start`` (code passé par ``strip_js`` : plus de chaînes)."""
+    depth, i, own = 1, start, []
+    while depth and i < len(code):
+        depth += {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}.get(code[i], 0)
+        own.append(code[i] if depth == 1 else " ")
+        i += 1
+    return re.findall(r"(?:^|,)\s*([A-Za-z_$][\w$]*)\s*(?=:|,|$)", "".join(own[:-1]))
+
+
+def plot_calls_without_aria_label(cells: list[str]) -> list[str]:
+    """Les ``Plot.plot({…})`` sans ``ariaLabel`` parmi leurs options : le svg dessiné n'a
+    alors aucun nom et un lecteur d'écran n'en dit rien (le contrôle du site le signale)."""
+    found = []
+    for cell in cells:
+        code = strip_js(cell)
+        for match in re.finditer(r"\bPlot\.plot\(\s*\{", code):
+            if "ariaLabel" not in object_keys(code, match.end()):
+                found.append(" ".join(code[match.start() : match.start() + 60].split()))
+    return found
+
+
+@pytest.mark.parametrize("page", INTERACTIVE_QMD, ids=lambda p: p.stem)
+def test_every_plot_has_an_aria_label(page):
+    assert plot_calls_without_aria_label(ojs_cells(page)) == []
+
+
+def test_plots_without_aria_label_are_found():
+    cells = [
+        'Plot.plot({\n  ariaLabel: `Nuage de ${n} points`,\n  marks: [Plot.dot(d, {x: "a"})]\n})',
+        'Plot.plot({\n  height: 360,\n  marks: [Plot.dot(d, {ariaLabel: "points", x: "a"})]\n})',
+    ]
+    assert plot_calls_without_aria_label(cells) == [
+        "Plot.plot({ height: 360, marks: [Plot.dot(d, {ariaLabel:"
+    ]
+    assert object_keys(strip_js(cells[0]), len("Plot.plot({")) == ["ariaLabel", "marks"]

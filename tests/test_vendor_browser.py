@@ -5,7 +5,8 @@ locaux exactement comme le fera le site rendu, aux mêmes profondeurs :
 
 * ``interactif/essai.html`` : MathJax 3 par l'URL de ``_quarto.yml`` ; Plot, Inputs et d3 par
   le ``require.alias`` du partiel ``interactif/_bibliotheques.qmd`` (lu dans le partiel), avec
-  d3-require, le chargeur que le runtime OJS de Quarto embarque ;
+  d3-require, le chargeur que le runtime OJS de Quarto embarque, et Inputs enveloppé par le
+  module que le partiel importe (``accessible-inputs.js``, à côté de la page) ;
 * ``slides/essai.html`` : MathJax 2 par l'URL de ``slides/_revealjs.yml``, chargé comme le fait
   le plugin math de reveal.js (``?config=…``, puis ``MathJax.Hub.Config`` et ``Typeset``).
 
@@ -49,21 +50,23 @@ def browser_or_skip():
     return sync_playwright
 
 
-def ojs_loader() -> tuple[dict, dict]:
-    """Les alias et les trois ``requireLocal("…")`` du partiel commun des pages interactives."""
+def ojs_loader() -> tuple[dict, dict, str]:
+    """Les alias, les trois ``requireLocal("…")`` et le module d'Inputs nommées du partiel
+    commun des pages interactives."""
     text = (ROOT / "interactif" / "_bibliotheques.qmd").read_text(encoding="utf-8")
     (alias_block,) = re.findall(r"require\.alias\((\{.*?\})\)", text, re.S)
     aliases = json.loads(alias_block)
     calls = dict(re.findall(r'^(\w+) = requireLocal\("([^"]+)"\)', text, re.M))
-    assert set(calls) == {"d3", "Plot", "Inputs"}, calls
-    return aliases, calls
+    assert set(calls) == {"d3", "Plot", "rawInputs"}, calls
+    (module,) = re.findall(r'^accessibleModule = import\(new URL\("([^"]+)"', text, re.M)
+    return aliases, calls, module
 
 
 def interactive_page() -> str:
     url = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["html-math-method"][
         "url"
     ]
-    aliases, calls = ojs_loader()
+    aliases, calls, module = ojs_loader()
     return f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
 <script>
 window.MathJax = {{startup: {{pageReady: () => MathJax.startup.defaultPageReady()
@@ -75,14 +78,18 @@ window.MathJax = {{startup: {{pageReady: () => MathJax.startup.defaultPageReady(
 <script>
 const requireLocal = d3.require.alias({json.dumps(aliases)});
 Promise.all([requireLocal({json.dumps(calls["d3"])}), requireLocal({json.dumps(calls["Plot"])}),
-             requireLocal({json.dumps(calls["Inputs"])})])
-  .then(([d3lib, Plot, Inputs]) => {{
+             requireLocal({json.dumps(calls["rawInputs"])}),
+             import(new URL({json.dumps(module)}, document.baseURI).href)])
+  .then(([d3lib, Plot, rawInputs, accessibleModule]) => {{
+    const Inputs = accessibleModule.accessibleInputs(rawInputs);
     const out = document.getElementById("ojs");
-    out.append(Plot.plot({{marks: [Plot.dot([{{x: 1, y: 2}}, {{x: 3, y: 4}}], {{x: "x", y: "y"}})]}}));
+    out.append(Plot.plot({{ariaLabel: "Deux points",
+                          marks: [Plot.dot([{{x: 1, y: 2}}, {{x: 3, y: 4}}], {{x: "x", y: "y"}})]}}));
     const slider = Inputs.range([0, 5], {{value: 1.5, step: 0.05, label: "Pente a"}});
     out.append(slider);
     window.ojsDone = {{d3: d3lib.version, dots: out.querySelectorAll("svg circle").length,
-                      slider: slider.value}};
+                      slider: slider.value, plotLabel: out.querySelector("svg").getAttribute("aria-label"),
+                      sliderLabel: slider.querySelector("input[type=range]").getAttribute("aria-label")}};
   }})
   .catch(error => {{ window.ojsDone = {{error: String(error)}}; }});
 </script></body></html>"""
@@ -114,6 +121,7 @@ def site(tmp_path_factory):
     shutil.copytree(ROOT / "assets", root / "assets")
     shutil.copytree(ROOT / "tests" / "fixtures" / "vendor", root / "fixtures")
     (root / "interactif").mkdir()
+    shutil.copy(ROOT / "interactif" / ojs_loader()[2], root / "interactif")
     (root / "interactif" / "essai.html").write_text(interactive_page(), encoding="utf-8")
     (root / "slides").mkdir()
     (root / "slides" / "essai.html").write_text(deck_page(), encoding="utf-8")
@@ -174,7 +182,13 @@ def test_mathjax3_plot_and_inputs_work_in_an_interactive_page(browser, site):
     page.wait_for_function("window.ojsDone", timeout=30_000)
     ojs = page.evaluate("window.ojsDone")
     assert "error" not in ojs, ojs["error"] if "error" in ojs else ""
-    assert ojs == {"d3": "7.9.0", "dots": 2, "slider": 1.5}
+    assert ojs == {
+        "d3": "7.9.0",
+        "dots": 2,
+        "slider": 1.5,
+        "plotLabel": "Deux points",  # ariaLabel de Plot.plot : le nom du svg
+        "sliderLabel": "Pente a",  # le curseur nommé par accessible-inputs.js
+    }
     assert page.locator("mjx-container").count() == 3
     assert "\\(" not in page.inner_text("#inline")
     # Polices MathJax réellement chargées depuis le site (pas de repli sur une police système).

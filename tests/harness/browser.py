@@ -14,7 +14,10 @@ et signale ce qu'un enseignant découvrirait trop tard, devant la classe :
 * du code annoncé mais invisible : une cellule masquée en entier (classe ``hidden`` de Quarto,
   que reçoit une cellule ``output: false``) dont le code, lui, devait s'afficher ;
 * une diapositive dont le contenu dépasse le bord bas ou droit (1050×700 dans ce projet),
-  mesurée à l'échelle 1, tous les fragments affichés, notes du présentateur exclues.
+  mesurée à l'échelle 1, tous les fragments affichés, notes du présentateur exclues ;
+* une commande qu'on n'atteint pas par Tab, sans nom, ou un curseur que les flèches ne bougent
+  pas (pages seulement), une image ou une figure sans texte alternatif (pages et decks) :
+  ``tests/harness/accessibility.py``.
 
 Une capture d'écran est enregistrée par diapositive (``<deck>-sNN.png``, NN à partir de 01,
 le numéro affiché dans le rapport) et par page HTML (``<page>.png``).
@@ -39,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from harness import accessibility
+
 # Natures de problème (les tests s'en servent ; le rapport les affiche telles quelles).
 JS_ERROR = "erreur JavaScript"
 MISSING_FILE = "fichier local manquant"
@@ -50,6 +55,7 @@ HIDDEN_CODE = "code annoncé mais masqué"
 OVERFLOW_BOTTOM = "dépasse le bord bas"
 OVERFLOW_RIGHT = "dépasse le bord droit"
 DECK_NOT_READY = "deck reveal.js non initialisé"
+# Clavier et texte alternatif : leurs natures sont dans harness/accessibility.py.
 
 TOLERANCE_PX = 4  # arrondis de mise en page, bordures d'un pixel
 CHROMIUM_ARGS = [
@@ -521,6 +527,10 @@ def check_deck(
         problems += _content_problems(page_name, found, number, title)
         if captures is not None:
             page.screenshot(path=str(captures / capture_name(page_name, number)))
+    problems += [
+        Problem(page_name, f["kind"], f["detail"], f["slide"], f["title"])
+        for f in accessibility.image_findings(page, deck=True)
+    ]
     return size["count"], problems
 
 
@@ -547,6 +557,11 @@ def check_page(
             problems = _content_problems(page_name, page.evaluate(_JS_PAGE_CHECKS))
             if captures is not None:
                 page.screenshot(path=str(captures / capture_name(page_name)), full_page=True)
+            # Après la capture : la marche au clavier déplace le focus et bouge les curseurs.
+            found = accessibility.image_findings(page)
+            problems += [Problem(page_name, f["kind"], f["detail"]) for f in found]
+            found = accessibility.keyboard_findings(page)
+            problems += [Problem(page_name, kind, detail) for kind, detail in found]
         return slides, watch.problems(page_name) + problems
     finally:
         page.close()
