@@ -71,8 +71,14 @@ def document_runs() -> DocumentRuns:
 INDEPENDENT_FILES = {"test_notebooks.py"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Les groupes de pytest-xdist (``--dist loadgroup``) : un groupe ne se coupe jamais.
+
+    ``tryfirst`` : pytest-xdist lit les marques ``xdist_group`` dans son propre
+    ``pytest_collection_modifyitems`` (3.8, sans ``trylast``) ; s'il passait avant ce hook, il ne
+    verrait aucune des marques posées ici, et chaque document serait exécuté par chacun des
+    processus qui reçoit un de ses tests (``tests/test_harness.py`` le vérifie).
 
     * les tests qui lisent ``document_runs`` : un groupe par document, pour qu'il ne soit
       exécuté qu'une fois (``test_slides.py`` et ``test_slidefit.py`` partagent l'exécution) ;
