@@ -429,9 +429,9 @@ def test_sampling_page_sends_the_ngram_logits(received):
         np.testing.assert_allclose(context["logits"], logits)
 
 
-def _run_js(cells: list[str], names: list[str], calls: str) -> object:
+def _run_js(cells: list[str], names: list[str], calls: str, prelude: str = "") -> object:
     source = "\n".join(js_function(cells, name) for name in names)
-    script = f"{source}\nconsole.log(JSON.stringify({calls}));"
+    script = f"{prelude}\n{source}\nconsole.log(JSON.stringify({calls}));"
     result = subprocess.run(["node", "-e", script], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.replace("null", "-1e308"))
@@ -643,14 +643,19 @@ INTERACTIVE_QMD = sorted(Path(ROOT / "interactif").glob("*.qmd"))
 
 def inputs_calls(code: str) -> list[tuple[str, str]]:
     """Chaque ``Inputs.<sorte>(…)`` d'un code passé par ``strip_js`` : (sorte, arguments)."""
-    calls = []
-    for match in re.finditer(r"\bInputs\.(\w+)\s*\(", code):
-        depth, i = 1, match.end()
-        while depth and i < len(code):
-            depth += {"(": 1, ")": -1}.get(code[i], 0)
-            i += 1
-        calls.append((match.group(1), code[match.end() : i - 1]))
-    return calls
+    return [
+        (match.group(1), call_args(code, match.end()))
+        for match in re.finditer(r"\bInputs\.(\w+)\s*\(", code)
+    ]
+
+
+def call_args(code: str, start: int) -> str:
+    """Les arguments d'un appel dont la parenthèse ouvrante précède ``start``."""
+    depth, i = 1, start
+    while depth and i < len(code):
+        depth += {"(": 1, ")": -1}.get(code[i], 0)
+        i += 1
+    return code[start : i - 1]
 
 
 def unlabeled_inputs(cells: list[str]) -> list[str]:
@@ -779,3 +784,184 @@ def test_plots_without_aria_label_are_found():
         "Plot.plot({ height: 360, marks: [Plot.dot(d, {ariaLabel:"
     ]
     assert object_keys(strip_js(cells[0]), len("Plot.plot({")) == ["ariaLabel", "marks"]
+
+
+# --- ce qu'une infobulle montre, au clavier aussi -------------------------------------------------
+
+#: Sur chaque page qui a des infobulles, ce qui en donne le contenu sans souris : la commande
+#: (un ``viewof … = Inputs.…``) qui le règle, et la valeur qu'une cellule affichée montre.
+#: Une infobulle (``title``, ``tip`` de Plot) n'apparaît qu'au survol : le clavier ne la fait
+#: pas paraître, et un lecteur d'écran la lit mal ou pas du tout.
+HOVER_EQUIVALENTS = {
+    # les ids écrits sous chaque token, case « Afficher les ids »
+    "tokenizer": ("montrerIds", "montrerIds"),
+    # les cinq plus grands poids de la « Position qui regarde », en barres et dans l'ariaLabel
+    "attention": ("requete", "regards"),
+}
+
+_PLOT_MARK = re.compile(r"\bPlot\.(?!plot\b)(\w+)\s*\(")
+_HOVER_KEY = re.compile(r"(?:^|[{,\s])(title|tip)\s*:")
+
+
+def hover_only_spots(cells: list[str]) -> list[str]:
+    """Ce qui ne se lit qu'au survol dans des cellules OJS : canal ``title`` ou option ``tip``
+    d'une marque de Plot (l'option ``title`` de ``Plot.plot``, un titre affiché, n'en est pas),
+    marque ``Plot.tip`` ou transformation ``Plot.pointer``, attribut HTML ``title``, élément
+    SVG ``<title>``."""
+    found = []
+    for cell in cells:
+        code = strip_js(cell)
+        for match in _PLOT_MARK.finditer(code):
+            mark = match.group(1)
+            if mark == "tip" or mark.startswith("pointer"):
+                found.append(f"Plot.{mark}")
+                continue
+            args = call_args(code, match.end())
+            found += [f"Plot.{mark} : {key}" for key in _HOVER_KEY.findall(args)]
+        raw = re.sub(r"(^|\s)//.*$", "", cell, flags=re.M)  # commentaires, options //|
+        found += ["attribut title"] * len(re.findall(r"\stitle=[\"'$]", raw))
+        found += ["<title> SVG"] * len(re.findall(r"<title\b", raw))
+        found += ["setAttribute title"] * len(re.findall(r"setAttribute\(\s*[\"']title", raw))
+    return found
+
+
+def top_level_statements(cells: list[str]) -> list[tuple[str | None, str, str]]:
+    """Les cellules de premier niveau d'une page : (nom ou None, code, cellule d'origine).
+
+    Une cellule commence en colonne 0 par un identifiant (``x = …``, ``viewof x = …``,
+    ``function x``, ``Plot.plot(…)``) ; le code vient de ``strip_js`` (plus de chaînes ni de
+    commentaires), si bien qu'une ligne d'un gabarit n'en commence pas une."""
+    statements = []
+    for cell in cells:
+        code = strip_js(cell)
+        starts = [m.start() for m in re.finditer(r"^[A-Za-z_$]", code, re.M)] + [len(code)]
+        for start, end in zip(starts, starts[1:]):
+            text = code[start:end]
+            names = cell_names(text)
+            statements.append((names.pop() if names else None, text, cell))
+    return statements
+
+
+def depends_on(statements, name: str, control: str) -> bool:
+    """``name`` se calcule-t-il (directement ou par d'autres cellules) à partir de ``control`` ?"""
+    bodies = {n: text for n, text, _ in statements if n}
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current == control:
+            return True
+        if current in seen or current not in bodies:
+            continue
+        seen.add(current)
+        body = bodies[current].split("=", 1)[1] if "=" in bodies[current] else bodies[current]
+        todo += used_names(body) & set(bodies)
+    return False
+
+
+def is_shown(cell: str) -> bool:
+    options = dict(re.findall(r"^//\|\s*([\w-]+):\s*(.+)$", cell, re.M))
+    return options.get("output") != "false"
+
+
+@pytest.mark.parametrize("page", INTERACTIVE_QMD, ids=lambda p: p.stem)
+def test_nothing_is_only_behind_a_hover(page):
+    """Chaque page à infobulles a son équivalent au clavier (HOVER_EQUIVALENTS) : une commande
+    d'Inputs affichée, et une valeur, réglée par cette commande, lue par une cellule affichée."""
+    cells = ojs_cells(page)
+    spots = hover_only_spots(cells)
+    if not spots:
+        assert page.stem not in HOVER_EQUIVALENTS, "plus d'infobulle : retirez la page du tableau"
+        return
+    assert page.stem in HOVER_EQUIVALENTS, f"infobulles sans équivalent au clavier : {spots}"
+    control, shown = HOVER_EQUIVALENTS[page.stem]
+    statements = top_level_statements(cells)
+    controls = [
+        cell
+        for name, text, cell in statements
+        if name == control and re.match(rf"viewof\s+{control}\s*=\s*Inputs\.\w+\(", text)
+    ]
+    assert controls, f"pas de cellule « viewof {control} = Inputs.… »"
+    assert all(is_shown(cell) for cell in controls), f"la commande {control} est masquée"
+    # « viewof x » lit la commande, pas sa valeur : Inputs.bind(…, viewof x) ne montre rien.
+    readers = [
+        text
+        for name, text, cell in statements
+        if is_shown(cell)
+        and name != shown
+        and shown in used_names(re.sub(r"\bviewof\s+[\w$]+", " ", text))
+    ]
+    assert readers, f"aucune cellule affichée ne montre {shown}"
+    assert depends_on(statements, shown, control), f"{shown} ne dépend pas de {control}"
+
+
+def test_hover_only_spots_are_found():
+    cells = [
+        "Plot.plot({\n  title: `Titre affiché`,\n  ariaLabel: `Carte`,\n  marks: [\n"
+        '    Plot.cell(d, {x: "k", fill: "w", title: (d) => `${d.w} %`}),\n'
+        '    Plot.dot(d, {x: "a", tip: true}),\n    Plot.tip(d, Plot.pointer({x: "a"})),\n'
+        '    Plot.text(d, {x: "a", text: "title"})\n  ]\n})',
+        'html`<span title="${w} %">a</span><svg><rect><title>b</title></rect></svg>`',
+        '// html`<span title="commentaire">`\nx = 1\nel.setAttribute("title", "c")',
+        'viewof t = Inputs.select(["a"], {label: "title"})',
+    ]
+    assert hover_only_spots(cells) == [
+        "Plot.cell : title",
+        "Plot.dot : tip",
+        "Plot.tip",
+        "Plot.pointer",
+        "attribut title",
+        "<title> SVG",
+        "setAttribute title",
+    ]
+
+
+def test_equivalent_must_follow_its_control():
+    """Le tableau ne suffit pas : la valeur montrée doit venir de la commande, et être lue."""
+    cells = [
+        '//| panel: input\nviewof k = Inputs.range([1, 9], {label: "Position"})',
+        "//| output: false\nligne = f(k)\nregards = g(ligne)\nautre = h(3)\n"
+        "function f(x) {\n  return x;\n}",
+        "Plot.plot({\n  ariaLabel: `${regards}`,\n  marks: []\n})",
+    ]
+    statements = top_level_statements(cells)
+    assert [name for name, _, _ in statements] == ["k", "ligne", "regards", "autre", "f", None]
+    assert depends_on(statements, "regards", "k")
+    assert not depends_on(statements, "autre", "k")
+    assert [is_shown(cell) for cell in cells] == [True, False, True]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node n'est pas installé")
+def test_token_ids_are_written_under_each_token(received):
+    """showTokens (page tokenizer), exécutée par node avec un ``html`` qui concatène : l'id de
+    chaque token est dans une infobulle et, ids affichés, écrit sous le token."""
+    cells = ojs_cells(ALL_PAGES["tokenizer"])
+    tokens = received["tokenizer"]["examples"][0]["rows"][0]["tokens"][:4]
+    fake_html = (
+        "const html = (s, ...v) => s.reduce((a, x, i) => a + x + "
+        '(i < v.length ? [].concat(v[i]).join("") : ""), "");\n'
+        f"const palette = {json.dumps(received['tokenizer']['palette'])};\n"
+    )
+    hidden, shown = _run_js(
+        cells,
+        ["showTokens"],
+        f"[showTokens({json.dumps(tokens)}, false), showTokens({json.dumps(tokens)}, true)]",
+        prelude=fake_html,
+    )
+    ids = [str(t["id"]) for t in tokens]
+    assert re.findall(r'title="id (\d+)"', hidden) == ids == re.findall(r'title="id (\d+)"', shown)
+    assert "<small" not in hidden
+    assert re.findall(r">(\d+)</small>", shown) == ids
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node n'est pas installé")
+def test_attention_ranking_matches_numpy(received):
+    """rankPositions (page attention), exécutée par node : l'ordre de ``np.argsort`` stable sur
+    les poids décroissants, égalités comprises ; ses cinq premiers sont les cinq plus grands."""
+    cells = ojs_cells(ALL_PAGES["attention"])
+    rows = [[0.25, 0.5, 0.25], [1.0]]
+    rows += [received["attention"]["phrases"][0]["poids"][0][h][-1] for h in range(4)]
+    got = _run_js(cells, ["rankPositions"], f"{json.dumps(rows)}.map(rankPositions)")
+    for row, ranking in zip(rows, got, strict=True):
+        order = np.argsort(-np.array(row), kind="stable")
+        assert [d["k"] for d in ranking] == order.tolist()
+        assert [d["w"] for d in ranking] == [row[k] for k in order]
