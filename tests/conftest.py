@@ -67,33 +67,67 @@ def document_runs() -> DocumentRuns:
     return DocumentRuns()
 
 
-# Tests indépendants les uns des autres, chacun long : répartis un à un entre les processus.
-INDEPENDENT_FILES = {"test_notebooks.py"}
+#: Portées de fixture qui font grouper les tests d'un fichier : sur un même processus, la
+#: fixture ne tourne qu'une fois (les fixtures de session, elles, tournent une fois par
+#: processus quoi qu'on fasse).
+SHARED_SCOPES = {"module", "class", "package"}
+
+
+def _document(item) -> str | None:
+    """Le document (deck, page) qu'un test lit par ``document_runs``, sinon None."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    document = params.get("qmd") or params.get("deck")
+    if "document_runs" in getattr(item, "fixturenames", ()) and document is not None:
+        return Path(document).resolve().relative_to(ROOT).as_posix()
+    return None
+
+
+def _shares_a_fixture(item) -> bool:
+    """Le test lit-il une fixture de module (ou de classe) ?"""
+    info = getattr(item, "_fixtureinfo", None)
+    for defs in getattr(info, "name2fixturedefs", {}).values():
+        if defs and defs[-1].scope in SHARED_SCOPES:
+            return True
+    return False
+
+
+def _cost(item) -> int:
+    """Une estimation grossière du temps d'un test lent : la taille du document ou du notebook
+    qu'il exécute (les plus gros d'abord) ; 0 pour les autres."""
+    if not item.get_closest_marker("slow"):
+        return 0
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    for value in params.values():
+        if isinstance(value, Path) and value.is_file():
+            return value.stat().st_size
+    return 1
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Les groupes de pytest-xdist (``--dist loadgroup``) : un groupe ne se coupe jamais.
+    """Les groupes de pytest-xdist (``--dist loadgroup``) et l'ordre des tests.
 
     ``tryfirst`` : pytest-xdist lit les marques ``xdist_group`` dans son propre
     ``pytest_collection_modifyitems`` (3.8, sans ``trylast``) ; s'il passait avant ce hook, il ne
-    verrait aucune des marques posées ici, et chaque document serait exécuté par chacun des
-    processus qui reçoit un de ses tests (``tests/test_harness.py`` le vérifie).
+    verrait aucune des marques posées ici (``tests/test_harness.py`` le vérifie).
 
     * les tests qui lisent ``document_runs`` : un groupe par document, pour qu'il ne soit
       exécuté qu'une fois (``test_slides.py`` et ``test_slidefit.py`` partagent l'exécution) ;
-    * les autres : un groupe par fichier (ses fixtures de module ne tournent qu'une fois),
-      sauf dans ``INDEPENDENT_FILES``, où chaque test est son propre groupe.
+    * les tests qui lisent une fixture de module : un groupe par fichier (elle ne tourne
+      qu'une fois) ;
+    * les autres ne sont pas groupés : chacun va au premier processus libre.
+
+    Puis les tests lents passent devant, les plus coûteux d'abord (``--no-loadscope-reorder``
+    dans pyproject.toml garde cet ordre) : sinon xdist trie les groupes par nombre de tests et
+    le plus long notebook part en dernier, seul sur un processus pendant que l'autre attend.
     """
     for item in items:
         if item.get_closest_marker("xdist_group"):
             continue
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        document = params.get("qmd") or params.get("deck")
-        if "document_runs" in getattr(item, "fixturenames", ()) and document is not None:
-            group = f"document:{Path(document).resolve().relative_to(ROOT).as_posix()}"
-        elif item.path.name in INDEPENDENT_FILES:
-            group = item.nodeid
-        else:
-            group = item.path.name
-        item.add_marker(pytest.mark.xdist_group(group))
+        document = _document(item)
+        if document is not None:
+            item.add_marker(pytest.mark.xdist_group(f"document:{document}"))
+        elif _shares_a_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.path.name))
+    # tri stable : l'ordre des fichiers et des tests est gardé à coût égal
+    items.sort(key=lambda item: -_cost(item))

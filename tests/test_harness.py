@@ -861,7 +861,13 @@ def test_figures_without_alt_text_are_reported(tmp_path):
 # --- les groupes de pytest-xdist ----------------------------------------------------------
 
 
-def test_xdist_groups_reach_the_scheduler(request):
+@pytest.fixture(scope="module")
+def shared_in_this_file():
+    """Une fixture de module : conftest.py groupe les tests qui la lisent par fichier."""
+    return "test_harness.py"
+
+
+def test_xdist_groups_reach_the_scheduler(request, shared_in_this_file):
     """Sous ``-n auto --dist loadgroup`` (la suite par défaut), la marque posée par conftest.py
     arrive jusqu'à l'ordonnanceur de pytest-xdist, qui la lit dans l'identifiant du test
     (suffixe ``@groupe``). Sans elle, chaque deck serait exécuté une fois par processus qui
@@ -870,7 +876,7 @@ def test_xdist_groups_reach_the_scheduler(request):
 
     if not os.environ.get("PYTEST_XDIST_WORKER") or not request.config.getvalue("loadgroup"):
         pytest.skip("suite lancée sans pytest-xdist (-n 0) : pas de groupes à vérifier")
-    assert request.node.nodeid.endswith("@test_harness.py")
+    assert request.node.nodeid.endswith("@" + shared_in_this_file)
 
 
 def test_one_group_runs_on_one_worker(tmp_path):
