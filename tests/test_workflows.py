@@ -168,3 +168,17 @@ def test_site_workflow_renders_and_checks_both_profiles_and_ships_pdfs_and_a_zip
         i for i, s in enumerate(build) if s.get("with", {}).get("name") == "module-ia-hors-ligne"
     )
     assert zipping < attach and build[attach]["with"]["path"] in runs[zipping]
+
+
+def test_site_workflow_times_both_renders_in_the_run_summary():
+    """Les durées des deux rendus (que l'issue 20 demande, mesurées par la CI) sont écrites
+    dans le résumé du run : un chronomètre avant chaque rendu, une ligne après."""
+    build = load("site.yml")["jobs"]["build"]["steps"]
+    runs = [s.get("run", s.get("uses", "")) for s in build]
+    student = runs.index("uv run quarto render")
+    teacher = runs.index("uv run quarto render --profile enseignant")
+    assert "DEBUT_RENDU=$(date +%s)" in runs[student - 1]
+    for after, who in ((student + 1, "élèves"), (teacher + 1, "enseignant")):
+        assert "GITHUB_STEP_SUMMARY" in runs[after] and who in runs[after]
+        assert "$(( $(date +%s) - DEBUT_RENDU ))" in runs[after]
+    assert "DEBUT_RENDU=$(date +%s)" in runs[student + 1]  # repart pour le second rendu
