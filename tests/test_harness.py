@@ -877,37 +877,3 @@ def test_xdist_groups_reach_the_scheduler(request, shared_in_this_file):
     if not os.environ.get("PYTEST_XDIST_WORKER") or not request.config.getvalue("loadgroup"):
         pytest.skip("suite lancée sans pytest-xdist (-n 0) : pas de groupes à vérifier")
     assert request.node.nodeid.endswith("@" + shared_in_this_file)
-
-
-def test_one_group_runs_on_one_worker(tmp_path):
-    """Six tests d'un même groupe, deux processus : un seul processus les reçoit tous."""
-    import os
-    import subprocess
-
-    (tmp_path / "test_g.py").write_text(
-        textwrap.dedent(
-            """
-            import os
-            import pytest
-
-            @pytest.mark.xdist_group("g")
-            @pytest.mark.parametrize("i", range(6))
-            def test_where(i):
-                with open(os.environ["WORKERS_FILE"], "a") as f:
-                    f.write(os.environ["PYTEST_XDIST_WORKER"] + "\\n")
-            """
-        ),
-        encoding="utf-8",
-    )
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"]
-        + ["--dist", "loadgroup", "test_g.py"],
-        cwd=tmp_path,
-        env={**os.environ, "WORKERS_FILE": str(tmp_path / "workers.txt")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    workers = (tmp_path / "workers.txt").read_text().split()
-    assert len(workers) == 6 and len(set(workers)) == 1
