@@ -91,15 +91,31 @@ def _shares_a_fixture(item) -> bool:
     return False
 
 
+#: Fichiers dont les tests lancent des processus (Chromium, torchrun, entraînements tués,
+#: commandes) : quelques secondes à une demi-minute chacun, sans être ``slow``. Ils passent
+#: juste après les tests lents, avant la masse des tests rapides qui remplit la fin.
+HEAVY_FILES = {
+    "test_browser_check.py",
+    "test_vendor_browser.py",
+    "test_resume_after_kill.py",
+    "test_parallel.py",
+    "test_ladder.py",
+    "test_environment.py",
+}
+
+
 def _cost(item) -> int:
     """Une estimation grossière du temps d'un test lent : la taille du document ou du notebook
-    qu'il exécute (les plus gros d'abord) ; 0 pour les autres."""
+    qu'il exécute, parties incluses (``slides/tp4/`` pour ``slides/tp4.qmd``) ; les plus gros
+    d'abord. Puis 1 pour ceux de ``HEAVY_FILES``, 0 pour les autres."""
     if not item.get_closest_marker("slow"):
-        return 0
+        return 1 if item.path.name in HEAVY_FILES else 0
     params = getattr(getattr(item, "callspec", None), "params", {})
     for value in params.values():
         if isinstance(value, Path) and value.is_file():
-            return value.stat().st_size
+            parts = value.with_suffix("")
+            included = parts.glob("*.qmd") if parts.is_dir() else ()
+            return value.stat().st_size + sum(f.stat().st_size for f in included)
     return 1
 
 
