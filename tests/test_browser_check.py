@@ -513,6 +513,79 @@ def test_deck_figures_are_read_on_every_slide(checked):
     ]
 
 
+MERMAID_ALT = "decks/mermaid-alt.html"  # SVG relevés sur mermaid 11.17.2 : avec, sans, à moitié
+
+
+@pytest.mark.slow
+def test_mermaid_diagram_without_title_or_description_is_reported(checked):
+    """Le diagramme écrit avec accTitle et accDescr passe ; sans directive, ou avec accTitle
+    seul, il est signalé sur sa diapositive, avec ce qui manque. Les diagrammes corrects des
+    autres fixtures (figures.html, figure-alt.html, correct.html) n'ont rien."""
+    report, _ = checked
+    assert [(p.slide, p.title, p.kind, p.detail) for p in problems_of(report, MERMAID_ALT)] == [
+        (
+            3,
+            "Un diagramme muet",
+            MISSING_ALT,
+            "diagramme mermaid svg.flowchart.mermaid-js (« texte »…) : sans accTitle ni "
+            "accDescr : mermaid n'écrit alors ni <title> ni <desc>",
+        ),
+        (
+            4,
+            "Un diagramme sans description",
+            MISSING_ALT,
+            "diagramme mermaid svg.flowchart.mermaid-js (« texte »…) : sans accDescr : "
+            "mermaid n'écrit alors pas de <desc>",
+        ),
+    ]
+
+
+@pytest.mark.slow
+def test_mermaid_names_agree_with_chromium_accessibility_tree(tmp_path):
+    """La référence : le nom et la description que Chromium donne à chaque SVG de mermaid pour
+    les lecteurs d'écran viennent bien du <title> et du <desc> que le contrôle exige."""
+    from playwright.sync_api import sync_playwright
+
+    executable = chromium_or_skip()
+    site = build_fixture_site(tmp_path / "site")
+    with browser.serve(site) as base_url, sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=browser.CHROMIUM_ARGS)
+        try:
+            page = chromium.new_page()
+            page.goto(base_url + MERMAID_ALT, wait_until="load")
+            cdp = page.context.new_cdp_session(page)
+            found = []
+            # reveal.js cache à l'arbre d'accessibilité les diapositives non affichées : on
+            # affiche chacune des trois à son tour.
+            for index in (1, 2, 3):
+                page.evaluate(f"Reveal.slide({index})")
+                page.wait_for_function(f"Reveal.getIndices().h === {index}")
+                root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+                node = cdp.send(
+                    "DOM.querySelector", {"nodeId": root, "selector": "section.present svg"}
+                )["nodeId"]
+                ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node})["nodes"][0]
+                found.append(
+                    (
+                        ax["role"]["value"],
+                        ax.get("name", {}).get("value", ""),
+                        ax.get("description", {}).get("value", ""),
+                    )
+                )
+        finally:
+            chromium.close()
+    title = "Du texte aux ids"
+    assert found == [
+        (
+            "graphics-document",
+            title,
+            "Le texte est découpé en tokens, puis chaque token devient un id.",
+        ),
+        ("graphics-document", "", ""),  # sans directive : aucun nom pour un lecteur d'écran
+        ("graphics-document", title, title),  # sans <desc>, Chromium répète le titre
+    ]
+
+
 INSPECTED = [
     "pages/clavier-correct.html",
     "pages/clavier-sans-nom.html",

@@ -179,8 +179,9 @@ def long_mermaid_labels(root: Path, documents) -> list[str]:
     found = []
     for doc in documents:
         for cell in language_cells(doc, root, langs=("mermaid",)):
-            for line in cell.lines[1:]:
-                for node in slidefit.NODE_RE.finditer(line.text):
+            drawing = slidefit.mermaid_drawing([line.text for line in cell.lines[1:]])
+            for line, text in zip(cell.lines[1:], drawing):
+                for node in slidefit.NODE_RE.finditer(text):
                     for part in re.split(r"<br\s*/?>", node.group(3)):
                         width = slidefit.text_em(part, "sans") * slidefit.MERMAID_FONT
                         if width > MERMAID_WRAP_PX:
@@ -207,6 +208,77 @@ def test_a_long_mermaid_label_is_found(tmp_path):
     )
     found = long_mermaid_labels(tmp_path, [deck])
     assert len(found) == 1 and "concaténer" in found[0] and "deck.qmd, ligne 10" in found[0]
+
+
+def test_accessibility_lines_are_not_labels(tmp_path):
+    """Une description longue, parenthèses comprises, n'est pas une étiquette de nœud."""
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
+    deck = tmp_path / "deck.qmd"
+    deck.write_text(
+        "---\ntitle: essai\n---\n\n## Schéma\n\n```{mermaid}\n%%| echo: false\n"
+        "flowchart LR\n  accTitle: Un titre[assez long pour dépasser deux cents pixels]\n"
+        "  accDescr: La chaîne (du texte brut jusqu'aux logits du modèle) se lit de gauche\n"
+        "  accDescr {\n    Sur plusieurs lignes (avec des parenthèses bien plus longues que"
+        " vingt-cinq caractères)\n  }\n"
+        '  A["court"] --> B["concaténer, puis projection de sortie : T × 128"]\n```\n',
+        encoding="utf-8",
+    )
+    found = long_mermaid_labels(tmp_path, [deck])
+    assert len(found) == 1 and "concaténer" in found[0] and "deck.qmd, ligne 15" in found[0]
+
+
+# --- texte alternatif des diagrammes mermaid ---------------------------------------------------
+
+
+def mermaid_without_text(root: Path, documents) -> list[str]:
+    """Les cellules mermaid sans ``accTitle`` ou sans ``accDescr`` non vides : Quarto ignore
+    ``fig-alt`` sur une cellule mermaid, mermaid écrit ces deux directives dans le ``<title>``
+    et le ``<desc>`` du SVG, seul texte qu'un lecteur d'écran lit du dessin."""
+    from harness import slidefit
+
+    found = []
+    for doc in documents:
+        for cell in language_cells(doc, root, langs=("mermaid",)):
+            text = slidefit.mermaid_accessibility("\n".join(line.text for line in cell.lines[1:]))
+            missing = [key for key, value in text.items() if not value]
+            if missing:
+                found.append(f"{cell.where(root)} : {' et '.join(missing)} manquant")
+    return found
+
+
+def test_every_mermaid_diagram_has_a_title_and_a_description():
+    documents = site.site_documents(ROOT)
+    found = mermaid_without_text(ROOT, documents)
+    assert not found, (
+        "diagrammes mermaid sans texte alternatif : ajoutez « accTitle: … » et « accDescr: … »"
+        " juste sous la ligne « flowchart » :\n  " + "\n  ".join(found)
+    )
+    # garde-fou : les 21 diagrammes du site sont bien lus
+    cells = [c for d in documents for c in language_cells(d, ROOT, langs=("mermaid",))]
+    assert len(cells) >= 21
+
+
+def test_a_mermaid_diagram_without_its_text_is_found(tmp_path):
+    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
+    deck = tmp_path / "deck.qmd"
+    cell = "```{{mermaid}}\n%%| echo: false\nflowchart LR\n{acc}  A --> B\n```\n\n"
+    deck.write_text(
+        "---\ntitle: essai\n---\n\n## Schéma\n\n"
+        + cell.format(acc="  accTitle: Deux nœuds\n  accDescr: A mène à B.\n")
+        + cell.format(acc="  accTitle: Deux nœuds\n  accDescr {\n    A mène\n    à B.\n  }\n")
+        + cell.format(acc="  accTitle: Deux nœuds\n")
+        + cell.format(acc="  accTitle:\n  accDescr {\n  }\n")
+        + cell.format(acc=""),
+        encoding="utf-8",
+    )
+    found = mermaid_without_text(tmp_path, [deck])
+    assert found == [
+        f"{c.where(tmp_path)} : {missing} manquant"
+        for c, missing in zip(
+            language_cells(deck, tmp_path, langs=("mermaid",))[2:],
+            ["accDescr", "accTitle et accDescr", "accTitle et accDescr"],
+        )
+    ]
 
 
 # --- notes de l'enseignant ---------------------------------------------------------------------

@@ -409,3 +409,27 @@ def test_raw_html_printed_by_an_asis_chunk_counts_its_visible_text():
     # deux lignes de texte, pas une « ligne de code » de 10 000 caractères
     assert not result.overflows and result.beyond < 0
     assert any("paragraphe" in b.what for b in result.boxes)
+
+
+ACC = (
+    "  accTitle: Trois nœuds & une boucle --> qui ne dessine rien\n"
+    "  accDescr: A (entrée) mène à B[milieu] puis à C ; rien de tout cela n'est un nœud.\n"
+    "  accDescr {\n    Sur plusieurs lignes : X --> Y & Z\n    W[« étiquette »]\n  }\n"
+)
+DRAWING = 'flowchart LR\n  A["entrée"] --> B["milieu<br/>deux lignes"]\n  B --> C(("+"))\n'
+
+
+def test_accessibility_directives_draw_nothing():
+    """``accTitle`` et ``accDescr`` (sur une ligne ou en bloc) ne sont ni nœuds, ni arêtes :
+    la taille prévue ne bouge pas (sans ce filtre, chaque directive devenait un nœud)."""
+    head, rest = DRAWING.split("\n", 1)
+    with_text = f"{head}\n{ACC}{rest}"
+    assert sf.mermaid_size(with_text) == sf.mermaid_size(DRAWING)
+    assert sf.dense_edges(with_text) == sf.dense_edges(DRAWING) == 0
+    assert sf.mermaid_accessibility(with_text) == {
+        "accTitle": "Trois nœuds & une boucle --> qui ne dessine rien",
+        "accDescr": "Sur plusieurs lignes : X --> Y & Z W[« étiquette »]",
+    }
+    assert sf.mermaid_accessibility(DRAWING) == {"accTitle": "", "accDescr": ""}
+    drawing = sf.mermaid_drawing(with_text.splitlines())
+    assert len(drawing) == len(with_text.splitlines()) and drawing[1:7] == [""] * 6

@@ -37,9 +37,15 @@ interactives) a ``aria-label``, ``aria-labelledby`` ou un ``<title>``. Ce que Qu
 (``![](…png){fig-alt='…'}``, ``src/core/jupyter/jupyter.ts``), puis le filtre
 ``render_html_fixups`` (``src/resources/filters/quarto-post/html.lua``) la déplace dans
 l'attribut ``alt`` ; sans ``fig-alt`` ni légende, Pandoc n'écrit pas d'``alt`` du tout. Un
-diagramme mermaid (``svg.mermaid-js``, ou ``aria-roledescription`` que mermaid pose) n'est
-pas compté : Quarto ignore ``fig-alt`` sur une cellule mermaid (CONTRIBUTING.md) et son texte
-est dans le dessin. Un petit ``svg`` posé à côté de son texte (pastille de légende de Plot,
+diagramme mermaid (``svg.mermaid-js``, ou ``aria-roledescription`` que mermaid pose), où qu'il
+soit, a un nom et une description : Quarto ignore ``fig-alt`` sur une cellule mermaid
+(CONTRIBUTING.md), mais mermaid 11 écrit ``accTitle: …`` dans un ``<title
+id="chart-title-…">`` premier enfant du SVG et ``accDescr: …`` dans un ``<desc
+id="chart-desc-…">``, reliés par ``aria-labelledby`` et ``aria-describedby`` (relevé sur mermaid
+11.17.2 rendu dans Chromium, par le même ``mermaidAPI.render`` que le ``mermaid-init.js`` de
+Quarto ; sans les directives, rien de tout cela et Chromium ne lui donne aucun nom). Un SVG
+d'erreur de mermaid (``aria-roledescription="error"``) n'est pas compté : ``browser.py``
+signale déjà le diagramme échoué. Un petit ``svg`` posé à côté de son texte (pastille de légende de Plot,
 icône) non plus : le texte le nomme.
 """
 
@@ -64,6 +70,8 @@ const describe = (el) => {
 };
 const flat = (text) => (text || '').replace(/\s+/g, ' ').trim();
 const short = (text) => { const t = flat(text); return t.length > 40 ? t.slice(0, 39) + '…' : t; };
+const describedBy = (el) => flat((el.getAttribute('aria-describedby') || '').split(/\s+/)
+  .map((id) => (id && document.getElementById(id)) ? document.getElementById(id).textContent : '').join(' '));
 const labelledBy = (el) => flat((el.getAttribute('aria-labelledby') || '').split(/\s+/)
   .map((id) => (id && document.getElementById(id)) ? document.getElementById(id).textContent : '').join(' '));
 """
@@ -330,8 +338,13 @@ const where = (el) => {
   const n = slides.indexOf(slide);
   return {slide: n >= 0 ? n + 1 : null, title: heading ? flat(heading.textContent) : ''};
 };
-const hidden = (el) => !!el.closest('[aria-hidden=true]')
-  || ['presentation', 'none'].includes((el.getAttribute('role') || '').trim());
+// reveal.js pose aria-hidden="true" sur chaque diapositive qui n'est pas affichée : ce n'est
+// pas l'auteur qui déclare l'image décorative, et ces diapositives se lisent aussi.
+const hidden = (el) => {
+  const declared = el.closest('[aria-hidden=true]');
+  return (!!declared && !(deck && declared.matches('.reveal .slides section')))
+    || ['presentation', 'none'].includes((el.getAttribute('role') || '').trim());
+};
 const found = [];
 for (const img of root.querySelectorAll('img')) {
   // Dans un deck, seule la diapositive présente est affichée : on lit toutes les autres aussi.
@@ -349,9 +362,25 @@ for (const img of root.querySelectorAll('img')) {
 }
 for (const svg of root.querySelectorAll('svg')) {
   if (svg.parentElement.closest('svg') || svg.closest(EXCLUDED) || (!deck && !visible(svg))) continue;
+  // Un diagramme mermaid, où qu'il soit : son nom et sa description viennent de accTitle et
+  // accDescr, que mermaid écrit dans <title> et <desc> reliés par aria-labelledby et
+  // aria-describedby (relevé sur mermaid 11.17 dans Chromium).
+  if (svg.matches('.mermaid-js') || svg.hasAttribute('aria-roledescription')) {
+    // Un SVG d'erreur (aria-roledescription="error") : browser.py signale déjà le diagramme échoué.
+    if (hidden(svg) || svg.getAttribute('aria-roledescription') === 'error' || svg.querySelector('.error-text')) continue;
+    const missing = [];
+    if (!(flat(svg.getAttribute('aria-label')) || labelledBy(svg))) missing.push('accTitle');
+    if (!describedBy(svg)) missing.push('accDescr');
+    if (!missing.length) continue;
+    const node = svg.querySelector('.nodeLabel, text');
+    found.push({what: `diagramme mermaid ${describe(svg)}` + (node ? ` (« ${short(node.textContent)} »…)` : ''),
+      why: `sans ${missing.join(' ni ')} : mermaid n'écrit alors `
+        + (missing.length === 2 ? 'ni <title> ni <desc>' : missing[0] === 'accTitle' ? 'pas de <title>' : 'pas de <desc>'),
+      ...where(svg)});
+    continue;
+  }
   const figure = svg.closest(FIGURE);
   if (!figure || hidden(svg)) continue;
-  if (svg.matches('.mermaid-js') || svg.hasAttribute('aria-roledescription')) continue;
   // Pastille de légende ou icône : posée à côté de son texte, qui la nomme.
   const besideText = [...svg.parentElement.childNodes]
     .some((n) => n.nodeType === Node.TEXT_NODE && flat(n.textContent));

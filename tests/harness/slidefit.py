@@ -642,6 +642,44 @@ NODE_RE = re.compile(
 EDGE_RE = re.compile(r"\s*(?:-->|---|-\.->|==>|--[^->]*-->)\s*(?:\|[^|]*\|\s*)?")
 
 
+# Directives d'accessibilité de mermaid (``accTitle: …``, ``accDescr: …`` ou
+# ``accDescr { … }`` sur plusieurs lignes) : du texte pour le lecteur d'écran, que mermaid écrit
+# dans le ``<title>`` et le ``<desc>`` du SVG ; ni nœud, ni arête, ni étiquette.
+ACC_START_RE = re.compile(r"^\s*(accTitle|accDescr)\s*(:|\{)")
+ACC_VALUE_RE = re.compile(
+    r"^[ \t]*(accTitle|accDescr)[ \t]*(?::[ \t]*([^\n]*)|\{([^}]*)\})", re.MULTILINE
+)
+
+
+def mermaid_drawing(lines: list[str]) -> list[str]:
+    """Les lignes qui dessinent : commentaires ``%%`` retirés, directives ``accTitle`` et
+    ``accDescr`` vidées (bloc ``{ … }`` compris). Autant de lignes qu'en entrée, pour que
+    l'appelant garde les numéros de ligne."""
+    drawing, in_block = [], False
+    for line in lines:
+        if in_block:
+            in_block = "}" not in line
+            drawing.append("")
+            continue
+        m = ACC_START_RE.match(line)
+        if m:
+            in_block = m.group(2) == "{" and "}" not in line[m.end() :]
+            drawing.append("")
+            continue
+        drawing.append(re.sub(r"%%.*$", "", line))
+    return drawing
+
+
+def mermaid_accessibility(source: str) -> dict[str, str]:
+    """``{"accTitle": …, "accDescr": …}`` d'un diagramme (texte vide si la directive manque) :
+    le nom et la description que mermaid donnera au SVG."""
+    found = {"accTitle": "", "accDescr": ""}
+    for m in ACC_VALUE_RE.finditer(source):
+        text = m.group(2) if m.group(2) is not None else m.group(3)
+        found[m.group(1)] = " ".join(text.split())
+    return found
+
+
 DENSE_EDGES = 24  # arêtes « tous vers tous » au-delà desquelles dagre s'emmêle (mesuré)
 
 
@@ -652,7 +690,7 @@ def dense_edges(source: str) -> int:
     1 008 px de haut là où le calcul par rangs en prévoit 540 : mermaid ne sait pas disposer un
     réseau entièrement connecté."""
     total = 0
-    for line in source.splitlines():
+    for line in mermaid_drawing(source.splitlines()):
         groups = [[n for n in part.split("&") if n.strip()] for part in EDGE_RE.split(line)]
         total += sum(
             len(a) * len(b) for a, b in zip(groups, groups[1:]) if len(a) > 1 and len(b) > 1
@@ -663,8 +701,8 @@ def dense_edges(source: str) -> int:
 def mermaid_size(source: str) -> tuple[float, float]:
     """Largeur et hauteur (px) d'un organigramme mermaid, par une mise en rangs simple :
     rang d'un nœud = plus long chemin depuis une source ; largeur d'un rang = son plus large
-    nœud ; les subgraphs ajoutent leur cadre."""
-    lines = [re.sub(r"%%.*$", "", line).strip() for line in source.splitlines()]
+    nœud ; les subgraphs ajoutent leur cadre. ``accTitle`` et ``accDescr`` ne dessinent rien."""
+    lines = [line.strip() for line in mermaid_drawing(source.splitlines())]
     lines = [line for line in lines if line]
     if not lines:
         return 0.0, 0.0
