@@ -256,6 +256,11 @@ def test_gpt_default_is_the_shipped_schedule_and_gru_stays_constant(tmp_path, ca
     saved = load_checkpoint(tmp_path / "g")["state"]["train_config"]
     assert (saved["lr_schedule"], saved["warmup_steps"]) == ("cosinus", 2)
     assert GPT_DEFAULTS["echauffement_part"] * GPT_DEFAULTS["steps"] == 100  # le modèle livré
+    # --planning constant : l'ancien réglage, sans échauffement ni taux minimal
+    old = ["entrainer", "gpt", "--corpus", str(corpus), "--dossier", str(tmp_path / "c")]
+    assert main([*old, *steps, "--planning", "constant", "--lr", "1e-3"]) == 0
+    saved = load_checkpoint(tmp_path / "c")["state"]["train_config"]
+    assert (saved["lr_schedule"], saved["warmup_steps"], saved["min_lr"]) == ("constant", 0, 0.0)
     gru = ["entrainer", "gru", "--corpus", str(corpus), "--dossier", str(tmp_path / "r")]
     small = ["--steps", "4", "--batch-size", "4", "--block-size", "8", "--threads", "1"]
     assert main([*gru, *small]) == 0

@@ -132,7 +132,7 @@ def _tokenizer_mismatch(folder: Path, tokenizer) -> str | None:
 SCHEDULE_OPTIONS = (
     ("lr", "learning_rate", None),
     ("planning", "lr_schedule", "constant"),
-    ("echauffement", "warmup_steps", 0),
+    ("echauffement", "warmup_steps", None),
     ("lr_min", "min_lr", None),
     ("decroissance_poids", "weight_decay", 0.0),
 )
@@ -141,7 +141,9 @@ SCHEDULE_OPTIONS = (
 def _schedule_settings(args, defaults: dict, folder: Path | None) -> dict:
     """Les réglages du planning pour TrainConfig : ceux de la ligne de commande ; pour
     ceux qui n'y sont pas, ceux du checkpoint qu'on reprend (``folder``), sinon les
-    défauts (taux minimal : le dixième du taux maximal avec le cosinus, 0 sinon)."""
+    défauts. Deux défauts dépendent du planning : avec le cosinus, l'échauffement est la part
+    ``echauffement_part`` des pas (s'il y en a une) et le taux minimal le dixième du taux
+    maximal ; à taux constant, aucun échauffement et un minimum de 0."""
     import json
 
     saved = {}
@@ -157,11 +159,12 @@ def _schedule_settings(args, defaults: dict, folder: Path | None) -> dict:
         if value is None:
             # un checkpoint d'avant les plannings n'a pas ces clés : il était à taux constant
             value = saved.get(key, default) if saved else None
-            if value is None and option == "echauffement" and "echauffement_part" in defaults:
-                value = round(defaults["echauffement_part"] * args.steps)
             if value is None:
                 value = defaults.get(option, default)
         out[key] = value
+    cosine = out["lr_schedule"] == "cosinus"
+    if out["warmup_steps"] is None:
+        out["warmup_steps"] = round(defaults.get("echauffement_part", 0.0) * args.steps * cosine)
     if out["min_lr"] is None:
         out["min_lr"] = out["learning_rate"] / 10 if out["lr_schedule"] == "cosinus" else 0.0
     return out
@@ -535,7 +538,9 @@ def _common_train_args(g, d, kind: str) -> None:
         metavar="N",
         help="pas d'échauffement : le taux monte linéairement jusqu'à --lr (défaut : "
         + (
-            f"{d['echauffement_part']:.0%} des pas)".replace("%", " %%")
+            f"{d['echauffement_part']:.0%} des pas avec le cosinus, 0 à taux constant)".replace(
+                "%", " %%"
+            )
             if "echauffement_part" in d
             else "0)"
         ),
