@@ -93,34 +93,64 @@ def test_format_report_counts_errors_and_gives_hints():
     assert report.endswith("1 problème(s) à corriger avant le TP.")
 
 
-def test_noyau_registers_a_kernel_that_verifier_then_finds(tmp_path):
-    env = {"JUPYTER_DATA_DIR": str(tmp_path)}
-    result = run_cli("noyau", env_changes=env)
-    assert result.returncode == 0, result.stderr
+def verifier_in_process(monkeypatch, capsys, *args, **env):
+    """`llmlab verifier` dans le processus des tests : mêmes vérifications que la commande,
+    sans réimporter torch et Keras (7 s par sous-processus). La vraie commande, en
+    sous-processus, est lancée une fois par `test_verifier_passes_on_a_complete_install`."""
+    from llmlab.cli import main
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main(["verifier", *args])
+    return code, capsys.readouterr().out
+
+
+def test_noyau_registers_a_kernel_that_verifier_then_finds(tmp_path, monkeypatch, capsys):
+    from llmlab.cli import main
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path))
+    assert main(["noyau"]) == 0
+    assert "enregistré dans" in capsys.readouterr().out
     spec = json.loads((tmp_path / "kernels" / "llmlab" / "kernel.json").read_text())
     assert spec["argv"][0] == sys.executable
     assert spec["env"] == {"KERAS_BACKEND": "torch"}
-    report = run_cli("verifier", env_changes=env)
-    assert "✓ Noyau Jupyter" in report.stdout
-    assert report.stdout.rstrip().endswith("Tout est prêt.")
+    code, report = verifier_in_process(monkeypatch, capsys, "--strict")
+    assert code == 0
+    assert "✓ Noyau Jupyter" in report
+    assert report.rstrip().endswith("Tout est prêt.")
 
 
-def test_verifier_passes_on_a_complete_install(tmp_path):
+def test_verifier_passes_on_a_complete_install(tmp_path, monkeypatch, capsys):
+    # La vraie commande, dans un processus neuf : code de sortie et rapport.
     result = run_cli("verifier", env_changes={"JUPYTER_DATA_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Backend Keras" in result.stdout and "torch" in result.stdout
     assert "Tout est prêt ; 1 remarque(s) ci-dessus." in result.stdout
     assert "Corpus Shakespeare" in result.stdout and "4 796 748 caractères" in result.stdout
     # le noyau absent n'est qu'un avertissement… sauf avec --strict
-    strict = run_cli("verifier", "--strict", env_changes={"JUPYTER_DATA_DIR": str(tmp_path)})
-    assert strict.returncode == 1 and "uv run llmlab noyau" in strict.stdout
+    code, report = verifier_in_process(
+        monkeypatch, capsys, "--strict", JUPYTER_DATA_DIR=str(tmp_path)
+    )
+    assert code == 1 and "uv run llmlab noyau" in report
 
 
-def test_verifier_fails_and_names_the_missing_data_file(tmp_path):
-    result = run_cli("verifier", env_changes={"LLMLAB_DATA": str(tmp_path)})
-    assert result.returncode == 1
-    assert "fichier absent" in result.stdout
-    assert "problème(s) à corriger" in result.stdout
+def test_llmlab_data_chooses_the_data_folder(tmp_path):
+    result = run_python(
+        "from llmlab import data; print(data.DATA_DIR)",
+        env_changes={"LLMLAB_DATA": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmp_path)
+
+
+def test_verifier_fails_and_names_the_missing_data_file(tmp_path, monkeypatch, capsys):
+    from llmlab import data
+
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    code, report = verifier_in_process(monkeypatch, capsys)
+    assert code == 1
+    assert "✗ Donnée" in report and "fichier absent" in report
+    assert "problème(s) à corriger" in report
 
 
 def test_cli_errors_are_in_french():

@@ -2,6 +2,7 @@
 que Quarto exécute (et seulement ça), dire précisément d'où vient un échec, couper le réseau,
 et repérer un lien cassé ou une page orpheline."""
 
+import os
 import socket
 import sys
 import textwrap
@@ -12,11 +13,20 @@ import nbformat
 import pytest
 from pytest_socket import SocketConnectBlockedError
 
-from harness import offline, site
-from harness.kernel import KernelRunError, cell_timeout, kernel_env, read_dotenv, run_document
+from harness import forkserver, offline, site
+from harness.kernel import (
+    Cell,
+    KernelRunError,
+    cell_timeout,
+    kernel_env,
+    read_dotenv,
+    run_cells,
+    run_document,
+)
 from harness.notebooks import run_notebook, stale_outputs
 from harness.qmd import QmdError, expand, parse_document
 
+REPO = Path(__file__).resolve().parent.parent
 EXTERNAL = "203.0.113.1"  # TEST-NET-3, réservée à la documentation : jamais joignable
 
 
@@ -432,6 +442,47 @@ def test_cell_timeout_is_configurable(tmp_path, monkeypatch):
     monkeypatch.setenv("LLMLAB_CELL_TIMEOUT", "2")
     deck = write(tmp_path, "lent.qmd", "```{python}\nimport time\ntime.sleep(60)\n```\n")
     with pytest.raises(KernelRunError, match=r"dépasse 2 s .*LLMLAB_CELL_TIMEOUT"):
+        run_document(parse_document(deck, tmp_path))
+
+
+# --- noyaux clonés du zygote (harness/forkserver.py) ----------------------------------------
+
+KERNEL_FACTS = (
+    "import os, sys\n"
+    "print(os.getpid(), os.getppid(), 'torch' in sys.modules, 'np' in dir(), os.getcwd(), "
+    "os.environ.get('LLMLAB_ESSAI'), sys.path.count(''))"
+)
+
+
+def kernel_facts(tmp_path, **extra) -> list[str]:
+    env = kernel_env(REPO, {"LLMLAB_ESSAI": "oui", **extra})
+    cells = run_cells([Cell(KERNEL_FACTS, "faits")], cwd=tmp_path, env=env, title="faits")
+    return "".join(out.get("text", "") for out in cells[-1].outputs).split()
+
+
+@pytest.mark.skipif(not forkserver.enabled(), reason="noyaux clonés désactivés ou hors Linux")
+def test_kernels_are_forked_from_one_zygote_yet_start_from_a_fresh_namespace(tmp_path):
+    first, second = kernel_facts(tmp_path), kernel_facts(tmp_path)
+    assert first[0] != second[0]  # un processus par noyau
+    assert first[1] == second[1] != str(os.getpid())  # tous deux enfants du même zygote
+    # torch est déjà importé (c'est le gain), mais l'espace de noms est neuf ; le dossier de
+    # travail, l'environnement et sys.path sont ceux demandés, comme pour un noyau lancé à neuf
+    assert first[2:] == ["True", "False", str(tmp_path), "oui", "1"]
+
+
+def test_a_kernel_that_needs_another_keras_backend_is_started_fresh(tmp_path):
+    facts = kernel_facts(tmp_path, KERAS_BACKEND="jax")
+    assert facts[1] == str(os.getpid())  # enfant direct du processus de test
+    assert facts[2:] == ["False", "False", str(tmp_path), "oui", "1"]
+
+
+def test_a_kernel_that_dies_is_reported_as_dead(tmp_path):
+    deck = write(
+        tmp_path,
+        "mort.qmd",
+        "```{python}\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n```\n",
+    )
+    with pytest.raises(KernelRunError, match="le noyau est mort"):
         run_document(parse_document(deck, tmp_path))
 
 

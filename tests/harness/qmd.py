@@ -19,6 +19,8 @@ Les expressions en ligne `` `{python} expr` `` sont aussi évaluées, à leur pl
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,9 +236,21 @@ class Document:
 
 
 def load_yaml(path: Path) -> dict:
-    if not path.is_file():
+    """Le contenu d'un fichier YAML (``{}`` s'il manque ou n'est pas un dictionnaire). Chaque
+    document relit ``_quarto.yml`` et ses ``_metadata.yml`` : lus une fois, puis copiés,
+    tant que le fichier ne change pas."""
+    try:
+        stat = Path(path).stat()
+    except OSError:
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not Path(path).is_file():
+        return {}
+    return copy.deepcopy(_parsed_yaml(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     return data if isinstance(data, dict) else {}
 
 

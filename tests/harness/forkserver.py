@@ -1,0 +1,162 @@
+"""Des noyaux de test clonés d'un processus qui a déjà importé torch, Keras et matplotlib.
+
+Un noyau neuf passe 3 s à importer torch et matplotlib avant sa première cellule, 8 s avec
+Keras, et la suite en lance une cinquantaine : plus de deux minutes de calcul sur 2 cœurs.
+Chaque processus de test démarre donc, au premier noyau, un « zygote » (``zygote.py``) qui
+fait ces imports une fois ; chaque noyau est ensuite un clone (``os.fork``) du zygote, qui
+prend l'environnement, le dossier de travail et les arguments de ``python -m
+ipykernel_launcher`` et devient un noyau ipykernel ordinaire, dans son propre processus.
+
+Ce qui ne change pas : chaque notebook ou document s'exécute du début à la fin dans un
+espace de noms neuf (un ``import`` oublié lève toujours ``NameError``), dans un processus à
+lui, avec la garde réseau, l'environnement et le dossier de Quarto. Ce qui change : les
+modules de ``zygote.PRELOAD`` sont déjà dans ``sys.modules``. Le cours n'en dépend pas : le
+backend de Keras et celui de matplotlib sont fixés par l'environnement, identique.
+
+Repli sur le lancement ordinaire (``subprocess``) : hors Linux ; si l'environnement demandé
+diffère de celui du zygote sur une variable lue à l'import (``IMPORT_TIME_PREFIXES``) ; si
+le zygote n'a pas démarré ou a plus d'un fil ; ou si ``LLMLAB_NOYAUX_NEUFS=1``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ZYGOTE = Path(__file__).with_name("zygote.py")
+OPT_OUT = "LLMLAB_NOYAUX_NEUFS"
+#: Variables lues quand Python, torch, Keras ou matplotlib démarrent : un noyau qui en
+#: demande d'autres valeurs que le zygote est lancé à neuf.
+IMPORT_TIME_PREFIXES = (
+    "PYTHON",
+    "KERAS",
+    "MPL",
+    "OMP_",
+    "MKL_",
+    "OPENBLAS_",
+    "TORCH",
+    "CUDA",
+    "LD_",
+    "XDG_",
+    "HOME",
+)
+KERNEL_MODULE = ["-m", "ipykernel_launcher"]
+
+
+class ForkedKernel:
+    """Le clone vu comme un ``subprocess.Popen`` : ce qu'en attend ``LocalProvisioner``."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, server: Zygote, pid: int):
+        self.server, self.pid, self.returncode = server, pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            self.returncode = self.server.status(self.pid)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"noyau {self.pid}", timeout)
+            time.sleep(0.05)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class Zygote:
+    """Le zygote d'un processus de test et son canal de commandes."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = dict(env)
+        self.lock = threading.Lock()
+        self.process = subprocess.Popen(
+            [sys.executable, str(ZYGOTE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=self.env,
+            text=True,
+            encoding="utf-8",
+        )
+        ready = self.process.stdout.readline()
+        if not ready:
+            raise RuntimeError(f"le zygote s'est arrêté au démarrage (code {self.process.wait()})")
+        self.pid = json.loads(ready)["ready"]
+
+    def ask(self, request: dict) -> dict:
+        with self.lock:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("le zygote ne répond plus")
+        return json.loads(line)
+
+    def status(self, pid: int) -> int | None:
+        return self.ask({"poll": pid})["status"]
+
+    def accepts(self, env: dict[str, str]) -> bool:
+        """Vrai si ``env`` ne diffère de celui du zygote que par des variables lues après
+        l'import des bibliothèques préchargées."""
+        keys = {k for k in {*env, *self.env} if k.startswith(IMPORT_TIME_PREFIXES)}
+        return all(env.get(k) == self.env.get(k) for k in keys)
+
+    def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedKernel | None:
+        reply = self.ask({"fork": {"argv": argv, "env": env, "cwd": cwd}})
+        return ForkedKernel(self, reply["pid"]) if "pid" in reply else None
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+_zygote: Zygote | None = None
+_broken = False
+
+
+def enabled() -> bool:
+    return sys.platform == "linux" and not os.environ.get(OPT_OUT)
+
+
+def launch(
+    cmd: list[str], env: dict[str, str], cwd: str, base_env: dict[str, str]
+) -> ForkedKernel | None:
+    """Un noyau cloné pour ``cmd`` (``python -m ipykernel_launcher -f …``), ou ``None`` si
+    ce noyau doit être lancé à neuf (voir le docstring du module). Le zygote démarre, au
+    premier appel, dans ``base_env`` : l'environnement habituel des noyaux du dépôt."""
+    global _zygote, _broken
+    if not enabled() or _broken or cmd[:1] != [sys.executable] or cmd[1:3] != KERNEL_MODULE:
+        return None
+    try:
+        if _zygote is None:
+            _zygote = Zygote(base_env)
+            atexit.register(_zygote.close)
+        if not _zygote.accepts(env):
+            return None
+        return _zygote.fork([cmd[0], *cmd[3:]], env, str(cwd))
+    except (OSError, RuntimeError, ValueError) as exc:
+        _broken = True
+        print(f"noyaux clonés indisponibles ({exc}) : lancement ordinaire", file=sys.stderr)
+        return None
