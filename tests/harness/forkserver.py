@@ -85,11 +85,12 @@ class ForkedKernel:
 class Zygote:
     """Le zygote d'un processus de test et son canal de commandes."""
 
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], preload: tuple[str, ...] = ()):
         self.env = dict(env)
+        self.refusal = ""  # pourquoi le dernier fork a été refusé (plusieurs fils…)
         self.lock = threading.Lock()
         self.process = subprocess.Popen(
-            [sys.executable, str(ZYGOTE)],
+            [sys.executable, str(ZYGOTE), *preload],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=self.env,
@@ -111,7 +112,17 @@ class Zygote:
         return json.loads(line)
 
     def status(self, pid: int) -> int | None:
-        return self.ask({"poll": pid})["status"]
+        """Le code de sortie du noyau ``pid``, ``None`` s'il tourne. Sans zygote (mort), ses
+        noyaux lui survivent au plus une seconde (ipykernel surveille son parent) : on
+        regarde alors seulement si le processus existe."""
+        try:
+            return self.ask({"poll": pid})["status"]
+        except (OSError, RuntimeError, ValueError):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return -1
+            return None
 
     def accepts(self, env: dict[str, str]) -> bool:
         """Vrai si ``env`` ne diffère de celui du zygote que par des variables lues après
@@ -120,7 +131,9 @@ class Zygote:
         return all(env.get(k) == self.env.get(k) for k in keys)
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedKernel | None:
+        """Le noyau cloné, ou ``None`` si le zygote refuse (sa raison : ``self.refusal``)."""
         reply = self.ask({"fork": {"argv": argv, "env": env, "cwd": cwd}})
+        self.refusal = reply.get("error", "")
         return ForkedKernel(self, reply["pid"]) if "pid" in reply else None
 
     def close(self) -> None:
@@ -155,8 +168,13 @@ def launch(
             atexit.register(_zygote.close)
         if not _zygote.accepts(env):
             return None
-        return _zygote.fork([cmd[0], *cmd[3:]], env, str(cwd))
+        forked = _zygote.fork([cmd[0], *cmd[3:]], env, str(cwd))
+        if forked is None:  # p. ex. des fils lancés à l'import : il refusera toujours
+            _broken = True
+            _zygote.close()
+            print(f"noyaux clonés indisponibles ({_zygote.refusal}) : lancement ordinaire")
+        return forked
     except (OSError, RuntimeError, ValueError) as exc:
         _broken = True
-        print(f"noyaux clonés indisponibles ({exc}) : lancement ordinaire", file=sys.stderr)
+        print(f"noyaux clonés indisponibles ({exc}) : lancement ordinaire")
         return None

@@ -21,17 +21,9 @@ import threading
 import traceback
 
 #: Ce que presque chaque noyau du cours importe : torch (2 s), Keras (5 s de plus :
-#: ``torch._dynamo``), matplotlib, pandas, IPython et ipykernel.
-PRELOAD = (
-    "numpy",
-    "torch",
-    "keras",
-    "matplotlib",
-    "matplotlib.pyplot",
-    "pandas",
-    "IPython",
-    "ipykernel.kernelapp",
-)
+#: ``torch._dynamo``), matplotlib et pandas. Pas ipykernel : ses réglages par défaut lisent
+#: l'environnement à l'import (``JPY_PARENT_PID``), qui doit être celui du noyau.
+PRELOAD = ("numpy", "torch", "keras", "matplotlib", "matplotlib.pyplot", "pandas")
 
 
 #: Le canal de commandes (lecture, écriture), que le clone ferme.
@@ -44,10 +36,9 @@ def become_kernel(request: dict) -> None:
     try:
         for stream in CHANNEL:
             os.close(stream.fileno())
-        try:  # son propre groupe : les signaux du client (interruption, kill) le visent
-            os.setpgid(0, 0)
-        except OSError:
-            pass  # le zygote l'a déjà fait
+        # Comme jupyter_client (start_new_session) : sa propre session, donc son propre groupe,
+        # que visent les signaux du client (interruption, kill).
+        os.setsid()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -57,8 +48,9 @@ def become_kernel(request: dict) -> None:
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
-        if "JPY_PARENT_PID" in os.environ:  # le parent qu'ipykernel surveille : le zygote
-            os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        # Le parent qu'ipykernel surveille (jupyter_client y met le sien) : le zygote. Si le
+        # processus de test meurt, le zygote sort à la fin du canal, et ses noyaux avec lui.
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
         sys.argv = [request["argv"][0], *request["argv"][1:]]
         sys.path[0] = os.getcwd()  # comme `python -m` : le dossier courant, pas harness/
         runpy.run_module("ipykernel_launcher", run_name="__main__", alter_sys=True)
@@ -90,20 +82,17 @@ def handle(request: dict) -> dict:
         pid = os.fork()
         if pid == 0:
             become_kernel(request["fork"])
-        try:
-            os.setpgid(pid, pid)  # sans attendre le clone
-        except OSError:
-            pass  # le clone l'a déjà fait
         return {"pid": pid}
     return {"error": f"demande inconnue : {request!r}"}
 
 
 def main() -> None:
+    """Précharge ``PRELOAD`` (ou les modules donnés en argument), puis sert les demandes."""
     channel_in = os.fdopen(os.dup(0), "r", encoding="utf-8")
     channel_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     CHANNEL[:] = [channel_in, channel_out]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C vise pytest ; on sort à la fin du canal
-    for name in PRELOAD:
+    for name in sys.argv[1:] or PRELOAD:  # des modules en argument : un zygote léger (tests)
         __import__(name)
     print(json.dumps({"ready": os.getpid()}), file=channel_out, flush=True)
     for line in channel_in:
