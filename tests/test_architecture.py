@@ -123,3 +123,24 @@ def test_light_modules_do_not_import_torch_or_keras():
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert run.returncode == 0, run.stderr[-2000:]
+
+
+#: Au-delà, un module ne se lit plus d'une traite : son docstring dit pourquoi il est si long,
+#: dans une phrase qui commence par « Taille : ».
+MAX_LINES = 620
+
+
+def test_long_modules_say_why_in_their_docstring():
+    import ast
+
+    unexplained = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        lines = text.count("\n")
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if lines > MAX_LINES and "Taille :" not in doc:
+            unexplained.append(f"{path.relative_to(PACKAGE)} ({lines} lignes)")
+    assert not unexplained, (
+        f"modules de plus de {MAX_LINES} lignes sans « Taille : … » dans leur docstring : "
+        + ", ".join(unexplained)
+    )

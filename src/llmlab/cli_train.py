@@ -3,6 +3,10 @@
 Séparée de `llmlab.cli` (qui garde l'analyse des arguments et les autres commandes) pour que
 chaque fichier se lise d'une traite : ici les réglages par défaut des modèles livrés, le choix
 du corpus et du tokenizer, la reprise d'un checkpoint, l'échelle des lois d'échelle.
+
+Taille : un tiers du fichier déclare les options, en français, des trois sous-commandes
+(`_common_train_args`, `add_train_parser`) ; elles partagent leurs réglages et la même
+boucle (`_train_model`), qu'on lit mieux au même endroit.
 """
 
 from __future__ import annotations
