@@ -470,7 +470,8 @@ def test_kernels_are_forked_from_one_zygote_yet_start_from_a_fresh_namespace(tmp
         # des fils dès l'import, et le zygote refuse de se cloner (repli : noyaux neufs)
         pytest.skip(forkserver._zygote.refusal)
     assert first[0] != second[0]  # un processus par noyau
-    assert first[1] == second[1] != str(os.getpid())  # tous deux enfants du même zygote
+    # tous deux enfants du même zygote
+    assert first[1] == second[1] != str(os.getpid()), forkserver.last_fallback
     # torch est déjà importé (c'est le gain), mais l'espace de noms est neuf ; le dossier de
     # travail, l'environnement et sys.path sont ceux demandés, comme pour un noyau lancé à neuf
     assert first[2:] == ["True", "False", str(tmp_path), "oui", "1"]

@@ -100,7 +100,8 @@ class Zygote:
         ready = self.process.stdout.readline()
         if not ready:
             raise RuntimeError(f"le zygote s'est arrêté au démarrage (code {self.process.wait()})")
-        self.pid = json.loads(ready)["ready"]
+        ready = json.loads(ready)
+        self.pid, self.set_by_preload = ready["ready"], set(ready["set_by_preload"])
 
     def ask(self, request: dict) -> dict:
         with self.lock:
@@ -124,11 +125,13 @@ class Zygote:
                 return -1
             return None
 
-    def accepts(self, env: dict[str, str]) -> bool:
-        """Vrai si ``env`` ne diffère de celui du zygote que par des variables lues après
-        l'import des bibliothèques préchargées."""
+    def differences(self, env: dict[str, str]) -> list[str]:
+        """Les variables lues à l'import où ``env`` diffère de l'environnement du zygote,
+        sans celles que les imports écrivent eux-mêmes (le processus de test qui a importé
+        Keras a TORCHINDUCTOR_CACHE_DIR, comme le zygote)."""
         keys = {k for k in {*env, *self.env} if k.startswith(IMPORT_TIME_PREFIXES)}
-        return all(env.get(k) == self.env.get(k) for k in keys)
+        keys -= self.set_by_preload
+        return sorted(k for k in keys if env.get(k) != self.env.get(k))
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: str) -> ForkedKernel | None:
         """Le noyau cloné, ou ``None`` si le zygote refuse (sa raison : ``self.refusal``)."""
@@ -147,6 +150,7 @@ class Zygote:
 
 _zygote: Zygote | None = None
 _broken = False
+last_fallback = ""  # pourquoi le dernier noyau a été lancé à neuf
 
 
 def enabled() -> bool:
@@ -159,14 +163,17 @@ def launch(
     """Un noyau cloné pour ``cmd`` (``python -m ipykernel_launcher -f …``), ou ``None`` si
     ce noyau doit être lancé à neuf (voir le docstring du module). Le zygote démarre, au
     premier appel, dans ``base_env`` : l'environnement habituel des noyaux du dépôt."""
-    global _zygote, _broken
+    global _zygote, _broken, last_fallback
     if not enabled() or _broken or cmd[:1] != [sys.executable] or cmd[1:3] != KERNEL_MODULE:
+        last_fallback = "désactivé, hors Linux, zygote en panne ou autre commande"
         return None
     try:
         if _zygote is None:
             _zygote = Zygote(base_env)
             atexit.register(_zygote.close)
-        if not _zygote.accepts(env):
+        differ = _zygote.differences(env)
+        if differ:
+            last_fallback = f"environnement différent : {', '.join(differ)}"
             return None
         forked = _zygote.fork([cmd[0], *cmd[3:]], env, str(cwd))
         if forked is None:  # p. ex. des fils lancés à l'import : il refusera toujours

@@ -237,20 +237,17 @@ class Document:
 
 def load_yaml(path: Path) -> dict:
     """Le contenu d'un fichier YAML (``{}`` s'il manque ou n'est pas un dictionnaire). Chaque
-    document relit ``_quarto.yml`` et ses ``_metadata.yml`` : lus une fois, puis copiés,
-    tant que le fichier ne change pas."""
-    try:
-        stat = Path(path).stat()
-    except OSError:
+    document relit ``_quarto.yml`` et ses ``_metadata.yml`` : le même texte n'est analysé
+    qu'une fois (PyYAML en Python pur est lent), puis copié."""
+    path = Path(path)
+    if not path.is_file():
         return {}
-    if not Path(path).is_file():
-        return {}
-    return copy.deepcopy(_parsed_yaml(str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size))
+    return copy.deepcopy(_parsed_yaml(path.read_text(encoding="utf-8")))
 
 
 @functools.lru_cache(maxsize=256)
-def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+def _parsed_yaml(text: str) -> dict:
+    data = yaml.safe_load(text) or {}
     return data if isinstance(data, dict) else {}
 
 

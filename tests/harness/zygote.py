@@ -2,7 +2,8 @@
 puis se clone (``os.fork``) à chaque noyau demandé. Lancé par ``harness/forkserver.py``.
 
 Protocole, une ligne JSON par message :
-- au démarrage, le zygote écrit ``{"ready": pid}`` sur sa sortie standard ;
+- au démarrage, le zygote écrit ``{"ready": pid, "set_by_preload": [...]}`` sur sa sortie
+  standard (les variables d'environnement que les imports ont écrites eux-mêmes) ;
 - ``{"fork": {"argv": [...], "env": {...}, "cwd": "..."}}`` → ``{"pid": n}`` (ou ``{"error": ...}``) ;
 - ``{"poll": n}`` → ``{"status": code}``, ``code`` à ``null`` tant que le noyau tourne.
 
@@ -92,9 +93,14 @@ def main() -> None:
     channel_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     CHANNEL[:] = [channel_in, channel_out]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C vise pytest ; on sort à la fin du canal
+    before = dict(os.environ)
     for name in sys.argv[1:] or PRELOAD:  # des modules en argument : un zygote léger (tests)
         __import__(name)
-    print(json.dumps({"ready": os.getpid()}), file=channel_out, flush=True)
+    # Ce que les imports écrivent eux-mêmes dans l'environnement (p. ex. torch :
+    # TORCHINDUCTOR_CACHE_DIR) est une conséquence, pas un réglage : le client l'ignore.
+    set_by_preload = sorted(k for k, v in os.environ.items() if before.get(k) != v)
+    ready = {"ready": os.getpid(), "set_by_preload": set_by_preload}
+    print(json.dumps(ready), file=channel_out, flush=True)
     for line in channel_in:
         try:
             reply = handle(json.loads(line))
