@@ -147,3 +147,31 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(item.path.name))
     # tri stable : l'ordre des fichiers et des tests est gardé à coût égal
     items.sort(key=lambda item: -_cost(item))
+
+
+# --- noyaux clonés : un bilan en fin de suite (harness/forkserver.py) -----------------------
+
+_kernel_counts: list[dict] = []
+
+
+def pytest_sessionfinish(session):
+    from harness import forkserver
+
+    if hasattr(session.config, "workeroutput"):  # processus de test de xdist : au contrôleur
+        session.config.workeroutput["noyaux"] = forkserver.counts
+    else:
+        _kernel_counts.append(forkserver.counts)
+
+
+@pytest.hookimpl(optionalhook=True)  # hook de pytest-xdist
+def pytest_testnodedown(node, error):
+    counts = getattr(node, "workeroutput", {}).get("noyaux")
+    if counts:
+        _kernel_counts.append(counts)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from harness import forkserver
+
+    if any(c["clonés"] or c["à neuf"] for c in _kernel_counts):
+        terminalreporter.write_line(forkserver.summary(_kernel_counts))

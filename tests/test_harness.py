@@ -505,6 +505,17 @@ def test_kernels_of_a_dead_zygote_do_not_outlive_it(tmp_path):
             os.kill(kernel.pid, signal.SIGKILL)
 
 
+def test_the_kernel_summary_counts_and_gives_the_reasons():
+    workers = [
+        {"clonés": 20, "à neuf": 1, "raisons": ["environnement différent : KERAS_BACKEND"]},
+        {"clonés": 21, "à neuf": 0, "raisons": []},
+    ]
+    assert forkserver.summary(workers) == (
+        "noyaux Jupyter : 41 clonés du zygote, 1 lancé à neuf "
+        "(environnement différent : KERAS_BACKEND)"
+    )
+
+
 def test_a_kernel_that_dies_is_reported_as_dead(tmp_path):
     deck = write(
         tmp_path,

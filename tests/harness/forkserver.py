@@ -151,6 +151,28 @@ class Zygote:
 _zygote: Zygote | None = None
 _broken = False
 last_fallback = ""  # pourquoi le dernier noyau a été lancé à neuf
+#: Les noyaux de ce processus : clonés, lancés à neuf, et les raisons des lancements à neuf.
+counts = {"clonés": 0, "à neuf": 0, "raisons": []}
+
+
+def _count(forked: ForkedKernel | None) -> ForkedKernel | None:
+    counts["clonés" if forked else "à neuf"] += 1
+    if not forked and last_fallback not in counts["raisons"]:
+        counts["raisons"].append(last_fallback)
+    return forked
+
+
+def summary(all_counts: list[dict]) -> str:
+    """Une ligne pour la fin de la suite : combien de noyaux clonés, combien à neuf et
+    pourquoi (un repli silencieux rendrait la suite lente sans rien casser)."""
+    forked = sum(c["clonés"] for c in all_counts)
+    fresh = sum(c["à neuf"] for c in all_counts)
+    reasons = sorted({r for c in all_counts for r in c["raisons"] if r})
+    line = (
+        f"noyaux Jupyter : {forked} cloné{'s' * (forked > 1)} du zygote, "
+        f"{fresh} lancé{'s' * (fresh > 1)} à neuf"
+    )
+    return line + (f" ({' ; '.join(reasons)})" if reasons else "")
 
 
 def enabled() -> bool:
@@ -163,6 +185,10 @@ def launch(
     """Un noyau cloné pour ``cmd`` (``python -m ipykernel_launcher -f …``), ou ``None`` si
     ce noyau doit être lancé à neuf (voir le docstring du module). Le zygote démarre, au
     premier appel, dans ``base_env`` : l'environnement habituel des noyaux du dépôt."""
+    return _count(_launch(cmd, env, cwd, base_env))
+
+
+def _launch(cmd, env, cwd, base_env):
     global _zygote, _broken, last_fallback
     if not enabled() or _broken or cmd[:1] != [sys.executable] or cmd[1:3] != KERNEL_MODULE:
         last_fallback = "désactivé, hors Linux, zygote en panne ou autre commande"
