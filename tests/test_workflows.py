@@ -182,3 +182,16 @@ def test_site_workflow_times_both_renders_in_the_run_summary():
         assert "GITHUB_STEP_SUMMARY" in runs[after] and who in runs[after]
         assert "$(( $(date +%s) - DEBUT_RENDU ))" in runs[after]
     assert "DEBUT_RENDU=$(date +%s)" in runs[student + 1]  # repart pour le second rendu
+
+
+def test_site_workflow_renders_with_the_quarto_of_the_lock_file():
+    """Le Quarto de la CI est celui que `uv run --group site quarto preview` installe chez
+    l'enseignant : une nouvelle version de Quarto n'arrive qu'en changeant uv.lock."""
+    import tomllib
+
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    locked = next(p["version"] for p in lock["package"] if p["name"] == "quarto-cli")
+    setup = [s for s in steps(load("site.yml")) if s.get("uses", "").startswith("quarto-dev/")]
+    assert setup and all(str(s.get("with", {}).get("version")) == locked for s in setup), (
+        f"site.yml doit installer Quarto {locked} (uv.lock) : with: version: {locked}"
+    )
