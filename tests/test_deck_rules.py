@@ -25,6 +25,15 @@ from harness.qmd import expand, language_cells, parse_document
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def website_deck(root: Path, text: str) -> Path:
+    """Un petit site Quarto dans ``root`` : ``_quarto.yml`` et ``deck.qmd`` (qui contient
+    ``text``) ; renvoie le chemin du deck."""
+    (root / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
+    deck = root / "deck.qmd"
+    deck.write_text(text, encoding="utf-8")
+    return deck
+
+
 def _echoing_diagrams(root: Path, documents) -> list[str]:
     return [
         cell.where(root) for doc in documents for cell in language_cells(doc, root) if cell.echo
@@ -58,15 +67,13 @@ def test_the_deck_has_diagrams_to_check():
 )
 def test_effective_echo_of_a_mermaid_cell(tmp_path, deck_echo, cell_option, expected):
     header = "---\ntitle: essai\n" + (f"execute:\n  echo: {deck_echo}\n" if deck_echo else "")
-    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
     (tmp_path / "_part.qmd").write_text(
         "## Schéma\n\n```{mermaid}\n"
         + (cell_option + "\n" if cell_option else "")
         + "flowchart LR\n  A --> B\n```\n",
         encoding="utf-8",
     )
-    deck = tmp_path / "deck.qmd"
-    deck.write_text(header + "---\n\n{{< include _part.qmd >}}\n", encoding="utf-8")
+    deck = website_deck(tmp_path, header + "---\n\n{{< include _part.qmd >}}\n")
     shown = _echoing_diagrams(tmp_path, [deck])
     assert bool(shown) is expected
     if expected:  # le message nomme le partiel et la ligne de la cellule
@@ -198,13 +205,11 @@ def test_mermaid_labels_fit_in_their_boxes():
 
 
 def test_a_long_mermaid_label_is_found(tmp_path):
-    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
-    deck = tmp_path / "deck.qmd"
-    deck.write_text(
+    deck = website_deck(
+        tmp_path,
         "---\ntitle: essai\n---\n\n## Schéma\n\n```{mermaid}\n%%| echo: false\n"
         'flowchart TB\n  A["x : T × 128"] --> C["concaténer, puis projection de sortie'
         ' : T × 128"]\n  B["court<br/>puis court"] --> C\n```\n',
-        encoding="utf-8",
     )
     found = long_mermaid_labels(tmp_path, [deck])
     assert len(found) == 1 and "concaténer" in found[0] and "deck.qmd, ligne 10" in found[0]
@@ -212,16 +217,14 @@ def test_a_long_mermaid_label_is_found(tmp_path):
 
 def test_accessibility_lines_are_not_labels(tmp_path):
     """Une description longue, parenthèses comprises, n'est pas une étiquette de nœud."""
-    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
-    deck = tmp_path / "deck.qmd"
-    deck.write_text(
+    deck = website_deck(
+        tmp_path,
         "---\ntitle: essai\n---\n\n## Schéma\n\n```{mermaid}\n%%| echo: false\n"
         "flowchart LR\n  accTitle: Un titre[assez long pour dépasser deux cents pixels]\n"
         "  accDescr: La chaîne (du texte brut jusqu'aux logits du modèle) se lit de gauche\n"
         "  accDescr {\n    Sur plusieurs lignes (avec des parenthèses bien plus longues que"
         " vingt-cinq caractères)\n  }\n"
         '  A["court"] --> B["concaténer, puis projection de sortie : T × 128"]\n```\n',
-        encoding="utf-8",
     )
     found = long_mermaid_labels(tmp_path, [deck])
     assert len(found) == 1 and "concaténer" in found[0] and "deck.qmd, ligne 15" in found[0]
@@ -259,17 +262,15 @@ def test_every_mermaid_diagram_has_a_title_and_a_description():
 
 
 def test_a_mermaid_diagram_without_its_text_is_found(tmp_path):
-    (tmp_path / "_quarto.yml").write_text("project:\n  type: website\n", encoding="utf-8")
-    deck = tmp_path / "deck.qmd"
     cell = "```{{mermaid}}\n%%| echo: false\nflowchart LR\n{acc}  A --> B\n```\n\n"
-    deck.write_text(
+    deck = website_deck(
+        tmp_path,
         "---\ntitle: essai\n---\n\n## Schéma\n\n"
         + cell.format(acc="  accTitle: Deux nœuds\n  accDescr: A mène à B.\n")
         + cell.format(acc="  accTitle: Deux nœuds\n  accDescr {\n    A mène\n    à B.\n  }\n")
         + cell.format(acc="  accTitle: Deux nœuds\n")
         + cell.format(acc="  accTitle:\n  accDescr {\n  }\n")
         + cell.format(acc=""),
-        encoding="utf-8",
     )
     found = mermaid_without_text(tmp_path, [deck])
     assert found == [

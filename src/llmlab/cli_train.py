@@ -170,7 +170,7 @@ def _schedule_settings(args, defaults: dict, folder: Path | None) -> dict:
     if out["warmup_steps"] is None:
         out["warmup_steps"] = round(defaults.get("echauffement_part", 0.0) * args.steps * cosine)
     if out["min_lr"] is None:
-        out["min_lr"] = out["learning_rate"] / 10 if out["lr_schedule"] == "cosinus" else 0.0
+        out["min_lr"] = out["learning_rate"] / 10 if cosine else 0.0
     return out
 
 

@@ -149,7 +149,7 @@ class Zygote:
 
 
 _zygote: Zygote | None = None
-_broken = False
+_broken = ""  # pourquoi le zygote ne sert plus (vide : il sert)
 last_fallback = ""  # pourquoi le dernier noyau a été lancé à neuf
 #: Les noyaux de ce processus : clonés, lancés à neuf, et les raisons des lancements à neuf.
 counts = {"clonés": 0, "à neuf": 0, "raisons": []}
@@ -188,26 +188,33 @@ def launch(
     return _count(_launch(cmd, env, cwd, base_env))
 
 
+def _fallback(reason: str) -> None:
+    global last_fallback
+    last_fallback = reason
+    return None
+
+
 def _launch(cmd, env, cwd, base_env):
-    global _zygote, _broken, last_fallback
-    if not enabled() or _broken or cmd[:1] != [sys.executable] or cmd[1:3] != KERNEL_MODULE:
-        last_fallback = "désactivé, hors Linux, zygote en panne ou autre commande"
-        return None
+    global _zygote, _broken
+    if not enabled():
+        return _fallback(f"désactivés ({OPT_OUT}) ou hors Linux")
+    if _broken:
+        return _fallback(_broken)
+    if cmd[:1] != [sys.executable] or cmd[1:3] != KERNEL_MODULE:
+        return _fallback("autre commande que python -m ipykernel_launcher")
     try:
         if _zygote is None:
             _zygote = Zygote(base_env)
             atexit.register(_zygote.close)
         differ = _zygote.differences(env)
         if differ:
-            last_fallback = f"environnement différent : {', '.join(differ)}"
-            return None
+            return _fallback(f"environnement différent : {', '.join(differ)}")
         forked = _zygote.fork([cmd[0], *cmd[3:]], env, str(cwd))
         if forked is None:  # p. ex. des fils lancés à l'import : il refusera toujours
-            _broken = True
+            _broken = f"zygote : {_zygote.refusal}"
             _zygote.close()
-            print(f"noyaux clonés indisponibles ({_zygote.refusal}) : lancement ordinaire")
+            return _fallback(_broken)
         return forked
     except (OSError, RuntimeError, ValueError) as exc:
-        _broken = True
-        print(f"noyaux clonés indisponibles ({exc}) : lancement ordinaire")
-        return None
+        _broken = f"zygote en panne : {exc}"
+        return _fallback(_broken)
