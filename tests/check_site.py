@@ -8,7 +8,8 @@ par problème (page, diapositive n°, titre, nature, mesure) puis un résumé, e
 capture par diapositive et par page, plus ``slides-measured.json`` (les dépassements mesurés de
 chaque diapositive, au format des revues). Sur le site des élèves (``--profil etudiant``, le
 défaut), tout corrigé et toute note de l'enseignant est aussi un problème
-(``harness/leaks.py``). Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
+(``harness/leaks.py``). Avant Chromium, chaque lien ``<a href>`` relatif doit mener à un
+fichier du site (``harness/links.py``). Code de sortie : 0 sans problème, 1 s'il y en a, 2 si le
 contrôle n'a pas pu se faire (site absent, Chromium introuvable). Voir tests/harness/browser.py.
 """
 
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness.browser import ChromiumNotFound, check_site  # noqa: E402
 from harness.leaks import solution_leaks  # noqa: E402
+from harness.links import broken_links  # noqa: E402
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -31,7 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Ouvre chaque page et chaque diapositive d'un site rendu dans Chromium "
         "et signale erreurs JavaScript, fichiers manquants, requêtes externes, "
         "diagrammes mermaid et maths non rendus, diapositives qui débordent, "
-        "commandes inutilisables au clavier et images sans texte alternatif.",
+        "commandes inutilisables au clavier, images sans texte alternatif "
+        "et liens qui ne mènent à aucun fichier.",
     )
     parser.add_argument("site", type=Path, help="le dossier rendu (par exemple _site)")
     parser.add_argument(
@@ -71,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     leaks = solution_leaks(args.site) if args.profil == "etudiant" else []
     for leak in leaks:
         print(f"corrigé visible · {leak}")
+    links = broken_links(args.site)
+    for link in links.broken:
+        print(f"lien cassé · {link}")
+    if links.note():
+        print(links.note())
     try:
         report = check_site(
             args.site, captures=args.captures, chromium=args.chromium, timeout_s=args.delai
@@ -88,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Captures d'écran : {args.captures}/ (mesures des diapositives : {measures.name})")
     if leaks:
         print(f"{len(leaks)} fuite(s) de corrigé ou de notes dans le site des élèves.")
-    return 1 if report.problems or leaks else 0
+    if links.broken:
+        print(f"{len(links.broken)} lien(s) qui ne mènent à aucun fichier du site.")
+    return 1 if report.problems or leaks or links.broken else 0
 
 
 if __name__ == "__main__":

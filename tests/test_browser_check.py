@@ -359,7 +359,11 @@ def test_script_exit_code_and_french_report(tmp_path):
     chromium_or_skip()
     site = tmp_path / "site"
     (site / "pages").mkdir(parents=True)
-    shutil.copy(FIXTURE_SITE / "pages" / "image-manquante.html", site / "pages")
+    page = site / "pages" / "image-manquante.html"
+    shutil.copy(FIXTURE_SITE / "pages" / "image-manquante.html", page)
+    # Un lien vers une page que le rendu n'a pas écrite.
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("</body>", '<a href="tp4.html">TP 4</a></body>'), "utf-8")
     captures = tmp_path / "captures"
     result = subprocess.run(
         [sys.executable, str(TESTS / "check_site.py"), str(site), "--captures", str(captures)],
@@ -370,6 +374,11 @@ def test_script_exit_code_and_french_report(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert "pages/image-manquante.html : fichier local manquant — /img/absente.png" in lines
+    assert (
+        "lien cassé · pages/image-manquante.html : « tp4.html » ne mène à aucun fichier "
+        "(pages/tp4.html)"
+    ) in lines
+    assert "1 lien(s) qui ne mènent à aucun fichier du site." in lines
     assert "1 page HTML contrôlée, dont 0 deck (0 diapositive) : 1 problème." in lines
     assert (captures / "pages_image-manquante.png").is_file()
 
