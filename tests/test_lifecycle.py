@@ -99,15 +99,15 @@ def test_text_windows_and_causal_pairs():
     assert "`a` `b` | → | `c`" in table
 
 
-def test_seed_rule_is_sixteen_exact_bytes_plus_activations():
-    rows = lifecycle.seed_rule_rows(1e9)
+def test_memory_rule_is_sixteen_exact_bytes_plus_activations():
+    rows = lifecycle.memory_rule_rows(1e9)
     assert [r[1] for r in rows[:4]] == [4, 4, 4, 4]
     from llmlab.costs import training_memory
 
     assert sum(r[1] for r in rows[:4]) == training_memory(1, "fp32", "adam")["total"] == 16
     assert sum(r[2] for r in rows) == pytest.approx(24e9)  # la règle du document source
-    assert "**24 Go**" in lifecycle.seed_rule_table(1e9)
-    assert "pour 7 milliards" in lifecycle.seed_rule_table(7e9)
+    assert "**24 Go**" in lifecycle.memory_rule_table(1e9)
+    assert "pour 7 milliards" in lifecycle.memory_rule_table(7e9)
 
 
 def test_memory_table_and_breakdown():

@@ -9,7 +9,7 @@ Quatre démonstrations, chacune sur les données ou les modèles du cours :
   suivant, mesurée par gradient dans le GRU et le mini-GPT livrés ;
 * **pré-entraîner** : les paires (contexte → token suivant) qu'un modèle causal apprend ;
 * **la mémoire** : servir et entraîner, octets par paramètre lus dans `llmlab.costs`, et la
-  règle « 4 Go par milliard, ~24 Go pour entraîner » du document source vérifiée.
+  règle courante « 4 Go par milliard, ~24 Go pour entraîner » vérifiée.
 """
 
 from __future__ import annotations
@@ -237,15 +237,15 @@ def causal_pairs_table(text: str, tokenizer, n: int = 6) -> str:
 # --- La mémoire : servir et entraîner ----------------------------------------------------------
 
 #: Ordre de grandeur des activations et tampons temporaires, en octets par paramètre, que
-#: suppose la règle « ~24 Go pour entraîner un milliard de paramètres » (cours
-#: « Generative AI with LLMs » de DeepLearning.AI, repris par le document source 002) : elles
-#: dépendent en vérité du lot et de la longueur des séquences, pas du nombre de paramètres.
+#: suppose la règle « ~24 Go pour entraîner un milliard de paramètres » (cours « Generative
+#: AI with LLMs » de DeepLearning.AI) : elles dépendent en vérité du lot et de la longueur
+#: des séquences, pas du nombre de paramètres.
 ACTIVATIONS_RULE_OF_THUMB = 8
 
 
-def seed_rule_rows(n_params: float = 1e9) -> list[tuple[str, float, float]]:
-    """La règle du document source décomposée : (ce qui est stocké, octets par paramètre,
-    octets pour ``n_params``). Les quatre premières lignes viennent de
+def memory_rule_rows(n_params: float = 1e9) -> list[tuple[str, float, float]]:
+    """La règle « ~24 Go pour entraîner » décomposée : (ce qui est stocké, octets par
+    paramètre, octets pour ``n_params``). Les quatre premières lignes viennent de
     `llmlab.costs.training_memory` (FP32, Adam) ; la dernière est l'ordre de grandeur
     `ACTIVATIONS_RULE_OF_THUMB`."""
     per = training_memory(1, precision="fp32", optimizer="adam")
@@ -259,9 +259,9 @@ def seed_rule_rows(n_params: float = 1e9) -> list[tuple[str, float, float]]:
     return [(name, b, b * n_params) for name, b in rows]
 
 
-def seed_rule_table(n_params: float = 1e9) -> str:
-    """Le tableau Markdown de `seed_rule_rows`, avec le total."""
-    rows = seed_rule_rows(n_params)
+def memory_rule_table(n_params: float = 1e9) -> str:
+    """Le tableau Markdown de `memory_rule_rows`, avec le total."""
+    rows = memory_rule_rows(n_params)
     total = sum(r[1] for r in rows)
     lines = [(name, french_number(b, 0), f"{french_number(v / 1e9, 0)} Go") for name, b, v in rows]
     lines.append(

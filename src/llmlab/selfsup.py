@@ -6,7 +6,7 @@ dominé le pré-entraînement des modèles de langage.
 * **GPT** (autorégressif) : à chaque position, prédire le token suivant. Les entrées sont les
   tokens 0 à n − 2, les cibles les tokens 1 à n − 1 : le même texte, décalé d'un cran
   (:func:`next_token_pairs`). Chaque position donne un exemple.
-* **BERT** (modèle de langue masqué, Devlin et al. 2019) : on choisit 15 % des positions ;
+* **BERT** (modèle de langage masqué, Devlin et al. 2019) : on choisit 15 % des positions ;
   parmi elles, 80 % deviennent ``[MASK]``, 10 % un token tiré au hasard et 10 % restent
   intactes ; le modèle doit retrouver le token d'origine aux positions choisies, et là
   seulement (:func:`masked_lm_pairs`). Pourquoi pas toujours ``[MASK]`` ? Ce token n'apparaît
