@@ -503,6 +503,9 @@ def test_kernels_of_a_dead_zygote_do_not_outlive_it(tmp_path):
     finally:
         if kernel.poll() is None:
             os.kill(kernel.pid, signal.SIGKILL)
+        zygote.close()
+    # Zygote mort ou non, close() ferme les deux tubes (pas de fichier ouvert en quittant).
+    assert zygote.process.stdin.closed and zygote.process.stdout.closed
 
 
 def test_the_kernel_summary_counts_and_gives_the_reasons():

@@ -21,6 +21,7 @@ le zygote n'a pas démarré ou a plus d'un fil ; ou si ``LLMLAB_NOYAUX_NEUFS=1``
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import signal
@@ -140,12 +141,20 @@ class Zygote:
         return ForkedKernel(self, reply["pid"]) if "pid" in reply else None
 
     def close(self) -> None:
+        """Ferme le canal (le zygote sort à sa fin), attend le zygote, puis ferme les deux
+        tubes, même s'il était déjà mort : sinon Python signale un fichier non fermé en
+        quittant (ResourceWarning à la fin de la suite)."""
         if self.process.poll() is None:
-            self.process.stdin.close()
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 _zygote: Zygote | None = None
