@@ -15,12 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Forme à éviter (expression régulière, casse ignorée) → forme du cours.
 FORMS = {
     r"\bjetons?\b": "« token »",
-    r"\b(?:le|du|au) softmax\b": "« la softmax »",
-    r"\bmodèles? de langue\b": "« modèle de langage »",
+    r"\b(?:le|du|au)\s+softmax\b": "« la softmax »",
+    r"\bmodèles?\s+de\s+langue\b": "« modèle de langage »",
     r"\bécarts?-types?\b": "« écart type »",
     r"\bpré-LN\b": "« pre-LN »",
-    r"\bdocuments? sources?\b|\btextes? sources? (?:du|de ce) cours\b"
-    r"|\b(?:du|le|les|des|au|aux) seeds?\b|\bnotes de lecture du cours\b": (
+    r"\bdocuments?\s+sources?\b|\btextes?\s+sources?\s+(?:du|de\s+ce)\s+cours\b"
+    r"|\b(?:du|le|les|des|au|aux)\s+seeds?\b|\bnotes\s+de\s+lecture\s+du\s+cours\b": (
         "la vraie source du chiffre, ou « une règle souvent citée » (le lecteur n'a pas "
         "les documents de travail de l'équipe)"
     ),
@@ -83,6 +83,7 @@ def test_the_list_covers_every_kind_of_file():
         ("On applique le softmax aux logits.", ["le softmax"]),
         ("Un écart-type de 2, un modèle de langue.", ["écart-type", "modèle de langue"]),
         ("Le document source dit 24 Go.", ["document source"]),
+        ("repris par le document\nsource.", ["document\nsource"]),  # coupé en fin de ligne
         ("comme le seed l'annonce", ["le seed"]),
         ("la softmax, un écart type, le pre-LN, torch.manual_seed(0), seed=1337", []),
     ],
@@ -93,7 +94,7 @@ def test_misuses_are_found_and_good_forms_pass(text, found):
 
 def test_everything_the_reader_sees_uses_the_course_s_words():
     problems = [
-        f"{path.relative_to(ROOT)} : « {written} » → {wanted}"
+        f"{path.relative_to(ROOT)} : « {' '.join(written.split())} » → {wanted}"
         for path in read_files()
         for written, wanted in misuses(text_of(path))
     ]

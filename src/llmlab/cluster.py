@@ -213,8 +213,8 @@ def plot_bubble(stages=(2, 4, 8), max_micro_batches: int = 32, ax=None):
 
 
 def parallel_groups(tp: int, pp: int, dp: int) -> dict[str, list[list[int]]]:
-    """Les groupes de rangs d'un parallélisme 3-D, numérotés comme
-    Megatron-LM : rang = (d·pp + s)·tp + t. Les rangs d'un groupe
+    """Les groupes de rangs d'un parallélisme 3-D, dans l'ordre
+    « tp-pp-dp » (une option de Megatron-LM) : rang = (d·pp + s)·tp + t. Les rangs d'un groupe
     tensoriel se suivent : ils tiennent dans une machine (NVLink) ;
     pipeline et données traversent le réseau."""
     for name, n in (("tp", tp), ("pp", pp), ("dp", dp)):

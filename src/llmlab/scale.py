@@ -187,10 +187,11 @@ def compute_frontier(compute, loss):
 
 
 def exact_match_from_accuracy(accuracy, n_tokens):
-    """Exact-match d'une réponse de ``n_tokens`` tokens si chacun
+    """Taux de réponses exactes de ``n_tokens`` tokens si chacun
     est juste avec la probabilité ``accuracy``, indépendamment :
-    p^k. Une justesse qui monte en douceur donne un exact-match
-    qui reste à 0 puis décolle : le « mirage » de Schaeffer."""
+    p^k. Une justesse qui monte en douceur donne un taux de
+    réponses exactes qui reste à 0 puis décolle : le « mirage »
+    de Schaeffer."""
     return np.asarray(accuracy, dtype=float) ** np.asarray(n_tokens)
 
 
@@ -317,7 +318,7 @@ def plot_compute_optimal(
 
 
 def plot_mirage(n_params, accuracy, lengths=(1, 4, 8), ax=None):
-    """Exact-match p^k d'une réponse de k tokens contre N, pour
+    """Taux de réponses exactes p^k sur k tokens contre N, pour
     une justesse p par token mesurée (ou supposée) à chaque N :
     plus k est grand, plus la courbe ressemble à un saut."""
 
@@ -325,7 +326,7 @@ def plot_mirage(n_params, accuracy, lengths=(1, 4, 8), ax=None):
     accuracy = np.asarray(accuracy, dtype=float)
     ax = _new_axes(ax, (10, 4.2))
     for k in lengths:
-        label = "justesse par token p" if k == 1 else f"exact-match de {k} tokens : p^{k}"
+        label = "justesse par token p" if k == 1 else f"réponse exacte sur {k} tokens : p^{k}"
         ax.plot(n_params, exact_match_from_accuracy(accuracy, k), marker="o", label=label)
     ax.set_xscale("log")
     ax.set_ylim(-0.03, 1.03)
