@@ -31,9 +31,9 @@ OUT = DATA_DIR / D.RUNS_DIR
 
 #: Les runs du planning, dans l'ordre où ils ont été faits : (nom, options de la commande).
 #: Même modèle, mêmes données, même graine, mêmes 2 000 pas de 12 fenêtres : seul le taux
-#: change. Le premier est l'ancien modèle livré (taux constant de nanoGPT, validation
-#: 1,869) ; le second, le modèle livré aujourd'hui (`data/gpt`, 1,782), dont le planning est
-#: devenu le défaut de `llmlab entrainer gpt`. Un run à `--threads 1` redonne les mêmes
+#: change. Le premier est l'ancien modèle livré (taux maximal de nanoGPT, 1e-3, gardé
+#: constant ; validation 1,869) ; le second, le modèle livré aujourd'hui (`data/gpt`,
+#: 1,782), dont le planning est devenu le défaut de `llmlab entrainer gpt`. Un run à `--threads 1` redonne les mêmes
 #: poids qu'un `--livrer` : on peut donc aussi copier le `state.json` et l'`history.csv`
 #: d'un modèle livré dans ``--dossier``/<run>.
 PLANNING_RUNS = [

@@ -33,7 +33,7 @@ GRU_DEFAULTS = {
 #: (4 couches, 4 têtes, 128 dimensions, contexte 64, lots de 12, 2 000 pas), entraîné avec
 #: le planning du cours « Entraîner un LLM » : 100 pas d'échauffement jusqu'à 2e-3, puis un
 #: cosinus jusqu'à 2e-4. À calcul égal, il finit à 1,782 de validation contre 1,869 pour le
-#: taux constant de 1e-3 de nanoGPT (``--planning constant --lr 1e-3``).
+#: taux maximal de nanoGPT, 1e-3, gardé constant (``--planning constant --lr 1e-3``).
 GPT_DEFAULTS = {
     "steps": 2000,
     "batch_size": 12,
