@@ -41,7 +41,7 @@ def test_every_notebook_of_a_session_is_readable_and_opens_in_vs_code():
     for page in pages:
         text = page.read_text(encoding="utf-8")
         linked = set(re.findall(r"\(\.\./notebooks/([\w-]+)\.ipynb\)", text))
-        commands = set(re.findall(r"`code notebooks/([\w-]+)\.ipynb`", text))
+        commands = set(re.findall(r"`notebooks/([\w-]+)\.ipynb`", text))  # le fichier à ouvrir
         assert linked == commands, page.name
         for name in linked:
             assert (ROOT / "notebooks" / f"{name}.ipynb").is_file(), (page.name, name)

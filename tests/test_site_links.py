@@ -37,7 +37,6 @@ def test_links_that_lead_to_a_file_pass(tmp_path):
             "../notebooks/tp4-0.out.ipynb",  # « Autres formats » : le notebook de Quarto
             "../reference/",  # un dossier vaut par son index.html
             "../pages/%C3%A9t%C3%A9.html",
-            "/slides/tp4.html",  # depuis la racine du site
             "#sur-cette-page",
             "#/2",
             "",
@@ -63,6 +62,7 @@ def test_a_link_to_nothing_is_reported_once_with_its_page(tmp_path):
             "../tp/absent.qmd",  # une source que Quarto n'a pas rendue garde son .qmd
             "../lectures/",  # dossier sans index.html
             "../../ailleurs.html",
+            "/slides/tp4.html",  # le fichier existe, mais pas sous https://compte.github.io/depot/
         ),
     )
     assert broken_links(site).broken == [
@@ -71,6 +71,8 @@ def test_a_link_to_nothing_is_reported_once_with_its_page(tmp_path):
         "seances/semaine-26.html : « ../tp/absent.qmd » ne mène à aucun fichier (tp/absent.qmd)",
         "seances/semaine-26.html : « ../lectures/ » ne mène à aucun fichier (lectures)",
         "seances/semaine-26.html : « ../../ailleurs.html » sort du dossier du site",
+        "seances/semaine-26.html : « /slides/tp4.html » part de la racine du serveur : cassé "
+        "quand le site est publié dans un sous-dossier (GitHub Pages d'un dépôt)",
     ]
 
 

@@ -7,7 +7,11 @@ que Quarto a vraiment écrit dans ``_site/`` : les liens qu'il a réécrits (``x
 ``x.out.ipynb`` que Quarto écrit à côté) et les PDF des decks.
 
 Un lien ``<a href>`` relatif doit mener à un fichier du site (un dossier vaut par son
-``index.html``). Ne sont pas lus : les adresses complètes (``https:``, ``mailto:``…), les ancres
+``index.html``). Un lien qui part de la racine du serveur (``/seances/…``) est cassé dès que le
+site est publié dans un sous-dossier, comme sur les GitHub Pages d'un dépôt
+(``https://compte.github.io/depot/``) : Quarto réécrit en chemin relatif ceux qui visent une
+page du projet (``resolveProjectInputLinks``), pas les autres ; il en reste un, c'est un
+problème. Ne sont pas lus : les adresses complètes (``https:``, ``mailto:``…), les ancres
 seules (``#…``, dont les ``#/…`` de reveal.js) et ``site_libs/``. Les PDF des decks s'écrivent
 après le rendu (``scripts/decks_pdf.py``) : tant que le site n'en a aucun, leurs liens ne sont
 pas vérifiés, et ``check_site.py`` le dit sans échouer ; dès qu'il en a un, chaque lien vers un
@@ -106,6 +110,11 @@ def broken_links(site: Path) -> LinkReport:
             seen.add(href)
             if target.parts[:1] == ("..",):
                 report.broken.append(f"{name} : « {href} » sort du dossier du site")
+            elif href.strip().startswith("/"):
+                report.broken.append(
+                    f"{name} : « {href} » part de la racine du serveur : cassé quand le site "
+                    "est publié dans un sous-dossier (GitHub Pages d'un dépôt)"
+                )
             elif _exists(site, target):
                 continue
             elif target.suffix == ".pdf" and not has_pdf:
