@@ -210,7 +210,7 @@ BOSTON_DESCRIPTIONS = {
     "RAD": "accès aux autoroutes (indice)",
     "TAX": "impôt foncier (par 10 000 $)",
     "PTRATIO": "élèves par enseignant",
-    "B": "variable démographique controversée (voir data/README.md)",
+    "B": "indice tiré de la part d'habitants noirs (TP 4, partie 2)",
     "LSTAT": "% de population à bas revenu",
     "MEDV": "prix médian des logements (k$)",
 }
