@@ -109,7 +109,7 @@ MISTAKES = [
     ("check_weights", lambda s, m: torch.softmax(_fill(s, ~m), dim=-1), "NaN"),
     # exercice 4
     ("check_context", lambda w, v: w.transpose(-2, -1) @ v, "transposés"),
-    ("check_context", lambda w, v: torch.softmax(w, dim=-1) @ v, "second softmax"),
+    ("check_context", lambda w, v: torch.softmax(w, dim=-1) @ v, "seconde softmax"),
     ("check_context", lambda w, v: w @ v / math.sqrt(v.shape[-1]), "une seule fois"),
     ("check_context", lambda w, v: v @ w, "s'écrit poids @ v"),
     # exercice 5

@@ -15,8 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 #: Forme à éviter (expression régulière, casse ignorée) → forme du cours.
 FORMS = {
     r"\bjetons?\b": "« token »",
-    r"\b(?:le|du|au|un)\s+(?:\*\*)?MSE\b": "« la MSE »",
-    r"\b(?:le|du|au)\s+softmax\b": "« la softmax »",
+    r"\b(?:le|du|au|un)\s+(?:(?:plus\s+)?(?:petit|grand|faible|bas|meilleur)\s+)?(?:\*\*)?MSE\b": (
+        "« la MSE »"
+    ),
+    r"\b(?:le|du|au|un)\s+(?:(?:second|premier|seul|même|dernier)\s+)?softmax\b": "« la softmax »",
     r"\bmodèles?\s+de\s+langue\b": "« modèle de langage »",
     r"\bécarts?-types?\b": "« écart type »",
     r"\bpré-LN\b": "« pre-LN »",
@@ -83,6 +85,7 @@ def test_the_list_covers_every_kind_of_file():
         ("Chaque jeton reçoit un id.", ["jeton"]),
         ("On applique le softmax aux logits.", ["le softmax"]),
         ("Minimiser le **MSE**, puis la MSE.", ["le **MSE"]),
+        ("le plus petit MSE, un second softmax", ["le plus petit MSE", "un second softmax"]),
         ("Un écart-type de 2, un modèle de langue.", ["écart-type", "modèle de langue"]),
         ("Le document source dit 24 Go.", ["document source"]),
         ("repris par le document\nsource.", ["document\nsource"]),  # coupé en fin de ligne

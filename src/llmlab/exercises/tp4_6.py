@@ -76,7 +76,7 @@ SCORE_MISTAKES = [
     ),
     (
         lambda q, k: (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(dim=-1),
-        "on demande les scores, AVANT la softmax (il viendra à l'exercice 3).",
+        "on demande les scores, AVANT la softmax (elle viendra à l'exercice 3).",
     ),
     (
         Raises("cannot be multiplied", RuntimeError),
@@ -302,7 +302,7 @@ CONTEXT_MISTAKES = [
     ),
     (
         lambda w, v: w.softmax(dim=-1) @ v,
-        "les poids sont déjà normalisés : un second softmax les aplatit. Multipliez-les "
+        "les poids sont déjà normalisés : une seconde softmax les aplatit. Multipliez-les "
         "directement par v.",
     ),
     (
