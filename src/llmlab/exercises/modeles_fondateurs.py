@@ -2,8 +2,8 @@
 
 Cinq calculs qui tiennent en une ligne et que l'on rate souvent : les comptes du masquage de
 BERT (15 %, puis 80/10/10), le calcul optimal de Chinchilla (C ≈ 6·N·D et D ≈ 20·N), les
-paramètres d'un adaptateur LoRA, la quantification int8 absmax d'un vecteur et la bulle d'un
-pipeline. Les références sont écrites ici sans torch ; les tests les comparent aux fonctions
+bulle d'un pipeline, la quantification int8 absmax d'un vecteur et les paramètres d'un
+adaptateur LoRA (dans l'ordre du notebook). Les références sont écrites ici sans torch ; les tests les comparent aux fonctions
 du cours (`llmlab.selfsup`, `llmlab.scale`, `llmlab.lora`, `llmlab.quantize`, `llmlab.cluster`)
 et aux chiffres publiés (Chinchilla : 70 milliards de paramètres, 1,4 billion de tokens).
 """
@@ -120,11 +120,11 @@ def check_compute_optimal(fn) -> Verdict:
         rtol=1e-4,
         success="`calcul_optimal` est juste : le budget de Gopher "
         "(5,76·10²³ FLOP) donne environ 69 milliards de paramètres "
-        "et 1,4 billion de tokens, Chinchilla.",
+        "et 1,4 billion de tokens : c'est Chinchilla.",
     )
 
 
-# --- Exercice 3 : les paramètres d'un adaptateur LoRA ---------------------------------------
+# --- Exercice 5 : les paramètres d'un adaptateur LoRA ---------------------------------------
 def lora_parameters(d_in, d_out, r):
     """Paramètres entraînables de LoRA sur une matrice d_out × d_in : A (r × d_in) et
     B (d_out × r)."""
@@ -163,7 +163,7 @@ LORA_MISTAKES = [
 
 @checker
 def check_lora_parameters(fn) -> Verdict:
-    """Exercice 3 : ``parametres_lora(d_in, d_out, r)``."""
+    """Exercice 5 : ``parametres_lora(d_in, d_out, r)``."""
     return check_function(
         fn,
         lora_parameters,
@@ -258,7 +258,7 @@ def check_absmax_int8(fn) -> Verdict:
     )
 
 
-# --- Exercice 5 : la bulle du pipeline ------------------------------------------------------
+# --- Exercice 3 : la bulle du pipeline ------------------------------------------------------
 def bubble(p, m):
     """Part du temps où un GPU attend : (p − 1) / (m + p − 1)."""
     return (p - 1) / (m + p - 1)
@@ -297,7 +297,7 @@ BUBBLE_MISTAKES = [
 
 @checker
 def check_bubble(fn) -> Verdict:
-    """Exercice 5 : ``bulle(p, m)``, une fraction entre 0 et 1."""
+    """Exercice 3 : ``bulle(p, m)``, une fraction entre 0 et 1."""
     return check_function(
         fn,
         bubble,
