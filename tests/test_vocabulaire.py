@@ -1,8 +1,9 @@
 """Un seul mot pour chaque chose dans tout ce qu'un élève ou un enseignant lit (CONTRIBUTING.md,
 « Vocabulaire et nombres ») : diapositives, pages, notebooks et leurs corrigés, docstrings,
 messages et sorties de ``llmlab``, pages interactives, README. Et rien qui renvoie aux
-documents de travail de l'équipe (les « documents sources ») : le lecteur ne les a pas ; un
-chiffre ou une règle se dit avec sa vraie source, ou comme « une règle souvent citée »."""
+documents de travail de l'équipe (les « documents sources », l'« ancien support » du cours) : le
+lecteur ne les a pas ; un chiffre ou une règle se dit avec sa vraie source, ou comme « une règle
+souvent citée »."""
 
 import json
 import re
@@ -23,7 +24,9 @@ FORMS = {
     r"\bécarts?-types?\b": "« écart type »",
     r"\bpré-LN\b": "« pre-LN »",
     r"\bdocuments?\s+sources?\b|\btextes?\s+sources?\s+(?:du|de\s+ce)\s+cours\b"
-    r"|\b(?:du|le|les|des|au|aux)\s+seeds?\b|\bnotes\s+de\s+lecture\s+du\s+cours\b": (
+    r"|\b(?:du|le|les|des|au|aux)\s+seeds?\b|\bnotes\s+de\s+lecture\s+du\s+cours\b"
+    r"|\bancien(?:ne)?\s+(?:support|version\s+du\s+cours)\b|\bversion\s+précédente\s+du\s+cours\b"
+    r"|\btitre\s+d'origine\b|\barticle\s+de\s+blog\s+du\s+cours\b": (
         "la vraie source du chiffre, ou « une règle souvent citée » (le lecteur n'a pas "
         "les documents de travail de l'équipe)"
     ),
@@ -90,6 +93,7 @@ def test_the_list_covers_every_kind_of_file():
         ("Le document source dit 24 Go.", ["document source"]),
         ("repris par le document\nsource.", ["document\nsource"]),  # coupé en fin de ligne
         ("comme le seed l'annonce", ["le seed"]),
+        ("L'ancien support donnait 42 %.", ["ancien support"]),
         ("la softmax, un écart type, le pre-LN, torch.manual_seed(0), seed=1337", []),
     ],
 )
