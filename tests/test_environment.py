@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from llmlab import environment
 from llmlab._paths import ROOT
 
@@ -80,6 +82,16 @@ def test_pick_device_honours_override_and_returns_a_usable_device(monkeypatch):
     device = environment.pick_device()
     assert device in {"cuda", "mps", "cpu"}
     assert torch.ones(2, device=device).sum().item() == 2.0
+
+
+def test_verifier_reports_a_forced_device_the_machine_lacks(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("LLMLAB_DEVICE", "cuda")
+    check = environment.check_device()  # une ligne du rapport, pas une trace
+    assert check.status == environment.ERROR
+    assert "ne trouve pas de GPU NVIDIA" in check.detail and "LLMLAB_DEVICE" in check.hint
 
 
 def test_format_report_counts_errors_and_gives_hints():
@@ -157,6 +169,44 @@ def test_cli_errors_are_in_french():
     result = run_cli("inconnue")
     assert result.returncode == 2
     assert "choix invalide" in result.stderr and "utilisation :" in result.stderr
+
+
+def test_corrige_explains_a_wrong_path_and_a_file_that_is_not_a_notebook(tmp_path, capsys):
+    from llmlab.cli import main
+
+    out = ["--dossier", str(tmp_path / "corriges")]
+    assert main(["corrige", str(tmp_path / "nexiste.ipynb"), *out]) == 1
+    assert "fichier introuvable ; donnez le chemin d'un notebook" in capsys.readouterr().err
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Pas un notebook\n", encoding="utf-8")
+    assert main(["corrige", str(notes), *out]) == 1
+    assert "ce n'est pas un notebook Jupyter (.ipynb)" in capsys.readouterr().err
+
+
+def test_entrainer_refuses_an_empty_batch_and_a_zero_rate_before_training(capsys):
+    # Avant : --batch-size 0 finissait sur une trace de torch, --lr 0 entraînait 800 pas pour rien.
+    from llmlab.cli import main
+
+    assert main(["entrainer", "gru", "--batch-size", "0"]) == 1
+    assert "--batch-size doit être un entier ≥ 1 (reçu 0)" in capsys.readouterr().err
+    assert main(["entrainer", "gpt", "--lr", "0"]) == 1
+    assert "--lr doit être un nombre > 0" in capsys.readouterr().err
+
+
+def test_a_decimal_comma_gets_a_french_hint(capsys):
+    # La faute la plus probable d'un élève : « 0,6 » au lieu de « 0.6 ».
+    from llmlab.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["generer", "--temperature", "0,6"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --temperature : nombre invalide : '0,6'" in err
+    assert "0.6 et non 0,6" in err
+    with pytest.raises(SystemExit):
+        main(["entrainer", "gru", "--steps", "abc"])
+    err = capsys.readouterr().err
+    assert "entier invalide : 'abc'" in err and "0,6" not in err
 
 
 def test_corrige_writes_every_solved_notebook(tmp_path, capsys):

@@ -187,6 +187,19 @@ def test_pick_device_cpu_then_mps_only_on_request(monkeypatch):
         pick_device()
 
 
+def test_a_forced_device_missing_from_the_machine_is_a_french_error(monkeypatch):
+    # Sans ce contrôle, torch échouait au premier tenseur, en anglais et avec une trace.
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    for name, what in (("cuda", "GPU NVIDIA"), ("cuda:1", "GPU NVIDIA"), ("mps", "GPU Apple")):
+        monkeypatch.setenv("LLMLAB_DEVICE", name)
+        with pytest.raises(ValueError, match=f"ne trouve pas de {what}.*LLMLAB_DEVICE=cpu"):
+            pick_device()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv("LLMLAB_DEVICE", "cuda")
+    assert pick_device() == torch.device("cuda")
+
+
 def test_config_round_trip_and_unknown_key():
     c = config(grad_clip=None, checkpoint_every=5)
     assert TrainConfig.from_dict(json.loads(json.dumps(c.to_dict()))) == c
@@ -294,9 +307,18 @@ def test_interrupt_mid_step_then_resume_is_bit_identical(tmp_path, tok, data, re
     result = train(model, data, config(), checkpoint_path=tmp_path / "ckpt", progress=False)
     assert result.step == 16 and result.history["step"].tolist() == [0, 10]
     out = capsys.readouterr().out
-    assert "interrompu au pas 16/30" in out and "resume=True" in out
+    assert "interrompu au pas 16 sur 30" in out and "resume=True" in out
     assert load_checkpoint(tmp_path / "ckpt")["state"]["step"] == 16
     resume_and_compare(tmp_path, tok, data, reference, result)
+
+
+def test_the_command_line_says_its_own_way_to_resume(tmp_path, tok, data, capsys):
+    # Interrompu depuis « llmlab entrainer », on reprend par la commande, pas par train(...).
+    model = fresh(tok, cls=InterruptAt, at=5)
+    hint = "uv run llmlab entrainer gru --reprendre (avec les mêmes options)"
+    train(model, data, config(), checkpoint_path=tmp_path / "c", progress=False, resume_hint=hint)
+    out = capsys.readouterr().out
+    assert hint in out and "resume=True" not in out
 
 
 def test_interrupt_in_sample_fn_then_resume(tmp_path, tok, data, reference):
@@ -599,7 +621,7 @@ def test_resume_with_other_settings_is_refused(tmp_path, tok, data):
             resume=True,
             progress=False,
         )
-    french(info, "learning_rate", "resume=False")
+    french(info, "learning_rate (--lr)", "resume=False", "sans --reprendre")
 
 
 # --- figure et largeur des sources montrables ---------------------------------------------

@@ -60,6 +60,19 @@ _RESUME_KEYS = (
     "min_lr",
 )
 
+#: Les mêmes réglages, sous le nom de leur option dans « llmlab entrainer ».
+_CLI_OPTIONS = {
+    "max_steps": "--steps",
+    "batch_size": "--batch-size",
+    "block_size": "--block-size",
+    "learning_rate": "--lr",
+    "weight_decay": "--decroissance-poids",
+    "seed": "--seed",
+    "lr_schedule": "--planning",
+    "warmup_steps": "--echauffement",
+    "min_lr": "--lr-min",
+}
+
 
 class CheckpointError(ValueError):
     """Checkpoint absent, tronqué, corrompu ou d'un autre modèle."""
@@ -195,8 +208,9 @@ def save_checkpoint(
     ):
         raise CheckpointError(
             f"« {path} » existe et n'est pas un checkpoint llmlab : il n'est "
-            "pas écrasé. Choisissez un autre checkpoint_path (un dossier "
-            "nouveau, par exemple « checkpoints/gru »)."
+            "pas écrasé. Choisissez un autre dossier (--dossier en ligne de "
+            "commande, checkpoint_path en Python), nouveau, par exemple "
+            "« checkpoints/gru »."
         )
     if is_dataclass(train_config):  # un TrainConfig
         train_config = asdict(train_config)
@@ -271,7 +285,9 @@ def load_checkpoint(path, map_location="cpu") -> dict:
             )
         raise CheckpointError(
             f"Aucun checkpoint dans « {path} » : vérifiez le chemin, ou "
-            "entraînez d'abord avec train(..., checkpoint_path=...)." + hint
+            "entraînez d'abord un modèle (uv run llmlab entrainer gru ou gpt ; "
+            "en Python, train(..., checkpoint_path=...)). Modèles livrés : "
+            "data/gru, data/gpt, data/gpt-bpe." + hint
         )
     if not path.is_dir():
         raise CheckpointError(
@@ -281,13 +297,14 @@ def load_checkpoint(path, map_location="cpu") -> dict:
         )
     state_file = path / "state.json"
     if not state_file.exists():
-        what = (
-            "incomplet (state.json manque)"
-            if (path / "weights.pt").exists()
-            else "pas un checkpoint llmlab (pas de state.json)"
-        )
+        if (path / "weights.pt").exists():
+            raise CheckpointError(
+                f"« {path} » est incomplet (state.json manque) : relancez "
+                "l'entraînement pour en écrire un nouveau."
+            )
         raise CheckpointError(
-            f"« {path} » est {what}. Relancez l'entraînement pour en écrire un nouveau."
+            f"« {path} » n'est pas un checkpoint llmlab (pas de state.json) : "
+            "donnez le dossier d'un checkpoint, par exemple data/gpt ou checkpoints/gru."
         )
     try:
         state = json.loads(state_file.read_text("utf-8"))
@@ -491,12 +508,19 @@ def resume_into(ckpt, model, optimizer, config, model_config):
     ):
         diff.append("max_steps")  # le cosinus finit au dernier pas
     if diff:
-        shown = ", ".join(f"{k} : {saved[k]!r} → {getattr(config, k)!r}" for k in diff)
+        shown = ", ".join(
+            f"{k} ({_CLI_OPTIONS.get(k, '')}) : {saved[k]!r} → {getattr(config, k)!r}".replace(
+                " ()", ""
+            )
+            for k in diff
+        )
         raise CheckpointError(
             "Reprendre, c'est continuer le même run : ces réglages "
-            f"diffèrent du checkpoint ({shown}). Remettez-les, ou "
-            "repartez de zéro avec resume=False. (max_steps peut changer, "
-            "sauf avec le planning cosinus, qui descend jusqu'au dernier pas.)"
+            f"diffèrent du checkpoint ({shown}). Redonnez les mêmes, ou "
+            "repartez de zéro : en ligne de commande, sans --reprendre ou "
+            "avec un autre --dossier ; en Python, resume=False. (Le nombre de "
+            "pas peut changer, sauf avec le planning cosinus, qui descend "
+            "jusqu'au dernier pas.)"
         )
     _load_weights(model, ckpt["weights"])
     if ckpt["optimizer"]:

@@ -16,6 +16,7 @@ uv run llmlab parallele ddp   # DDP, tenseurs ou ZeRO sur 2 processus (torch.dis
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -73,7 +74,22 @@ def cmd_corrige(args: argparse.Namespace) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     for notebook in notebooks:
         try:
+            if not notebook.exists():
+                raise FileNotFoundError(notebook)
             nb = solved_notebook(notebook)
+        except FileNotFoundError as exc:
+            if notebook.exists():  # le notebook est là, c'est son corrigé qui manque
+                print(f"✗ {notebook} : {exc}", file=sys.stderr)
+                return 1
+            print(
+                f"✗ {notebook} : fichier introuvable ; donnez le chemin d'un notebook, "
+                "par exemple notebooks/tp4-0-prise-en-main.ipynb.",
+                file=sys.stderr,
+            )
+            return 1
+        except nbformat.reader.NotJSONError:
+            print(f"✗ {notebook} : ce n'est pas un notebook Jupyter (.ipynb).", file=sys.stderr)
+            return 1
         except (OSError, ValueError) as exc:
             print(f"✗ {notebook} : {exc}", file=sys.stderr)
             return 1
@@ -207,7 +223,14 @@ _ARGPARSE_FR = {
     "the following arguments are required": "arguments obligatoires manquants",
     "unrecognized arguments": "arguments inconnus",
     "expected one argument": "une valeur est attendue",
+    "expected at least one argument": "au moins une valeur est attendue",
+    "invalid float value": "nombre invalide",
+    "invalid int value": "entier invalide",
+    "ambiguous option": "option ambiguë",
+    " could match ": " peut être ",
 }
+#: Ajouté quand un nombre a été tapé avec une virgule, l'erreur la plus probable.
+_DECIMAL_COMMA = "écrivez les nombres décimaux avec un point : 0.6 et non 0,6"
 
 
 class _FrenchParser(argparse.ArgumentParser):
@@ -226,8 +249,12 @@ class _FrenchParser(argparse.ArgumentParser):
         return super().format_help().replace("usage:", "utilisation :", 1)
 
     def error(self, message: str):
+        comma = re.search(r"invalid (?:float|int) value: '[^']*,", message) is not None
         for english, french in _ARGPARSE_FR.items():
             message = message.replace(english, french)
+        message = re.sub(r"(?<=\S): ", " : ", message)  # « : » à la française
+        if comma:
+            message += f" ; {_DECIMAL_COMMA}"
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog} : erreur : {message}\n")
 
@@ -267,9 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--modele",
         metavar="DOSSIER",
-        help="checkpoint écrit par `llmlab entrainer gru` ou `gpt` "
-        "(défaut : data/gru ; data/gpt pour le mini-GPT livré, data/gpt-bpe "
-        "pour sa variante BPE)",
+        help="dossier d'un checkpoint (écrit par `llmlab entrainer gru` ou `gpt`) ou d'un "
+        "modèle livré : data/gru, data/gpt, data/gpt-bpe (défaut : data/gru)",
     )
     p.add_argument("--debut", metavar="TEXTE", help="début du texte (défaut : un saut de ligne)")
     p.add_argument(

@@ -181,6 +181,11 @@ def _train_model(args, kind: str, build) -> int:
     from llmlab import data as D
 
     bpe = getattr(args, "tokenizer", "car") == "bpe"
+    for option, value in (("--steps", args.steps), ("--batch-size", args.batch_size)):
+        if value < 1:
+            return _fail(f"{option} doit être un entier ≥ 1 (reçu {value}).")
+    if args.lr is not None and not args.lr > 0:
+        return _fail(f"--lr doit être un nombre > 0 (reçu {args.lr}).")
     if args.livrer and args.corpus:
         return _fail("--livrer entraîne le modèle livré sur Shakespeare : retirez --corpus.")
     if getattr(args, "vocab_size", None) is not None and not bpe:
@@ -278,6 +283,7 @@ def _train_model(args, kind: str, build) -> int:
             sample_fn=sample_fn,
             sample_every=every,
             extra=extra,
+            resume_hint=f"uv run llmlab entrainer {kind} --reprendre (avec les mêmes options)",
         )
     except (OSError, ValueError) as exc:
         return _fail(exc)
@@ -287,13 +293,14 @@ def _train_model(args, kind: str, build) -> int:
         else dict(result.samples)
     )
     for step, sample in samples.items():
-        print(f"\n--- après {step} pas ---\n{sample}")
+        print(f"\n--- après {french_number(step, 0)} pas ---\n{sample}")
     last = result.history.iloc[-1]
     val = f"{last.val_loss:.3f}".replace(".", ",")
     per = " par token" if bpe else ""
+    when = f"au pas {french_number(int(last.step), 0)}" if result.interrupted else "finale"
     print(
-        f"\nPerte de validation finale{per} : {val} (pas {int(last.step)}, "
-        f"{last.elapsed_s:.0f} s d'entraînement)."
+        f"\nPerte de validation {when}{per} : {val} (pas {french_number(int(last.step), 0)}, "
+        f"{french_number(last.elapsed_s, 0)} s d'entraînement)."
     )
     if bpe:  # une perte par token BPE ne se compare pas : on la ramène au caractère
         import math
@@ -704,7 +711,7 @@ def add_train_parser(sub, parser_class) -> None:
     g = models.add_parser(
         "echelle",
         help="six GPT de tailles croissantes, même budget de "
-        "tokens : les lois d'échelle mesurées (environ une demi-heure sur deux cœurs)",
+        "tokens : les lois d'échelle mesurées (environ une demi-heure sur deux cœurs avec --processus 2)",
         description="Entraîne l'échelle de GPT de llmlab.ladder (même "
         "nombre de tokens pour chaque taille), mesure leurs pertes et "
         "ajuste la loi de puissance L(N). Un checkpoint par échelon : "

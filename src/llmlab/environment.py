@@ -40,13 +40,16 @@ class Check:
 def pick_device(prefer: str | None = None) -> str:
     """Choisit l'appareil de calcul de torch : CUDA, sinon Apple MPS, sinon le CPU.
 
-    `prefer` (ou la variable d'environnement `LLMLAB_DEVICE`) force un choix, p. ex. "cpu".
+    `prefer` (ou la variable d'environnement `LLMLAB_DEVICE`) force un choix, p. ex. "cpu" ;
+    un appareil absent de la machine lève une `ValueError` qui dit quoi faire.
     """
     import torch
 
     choice = prefer or os.environ.get("LLMLAB_DEVICE")
     if choice:
-        return choice
+        from llmlab.hardware import forced_device
+
+        return str(forced_device(choice))
     if torch.cuda.is_available():
         return "cuda"
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
@@ -103,6 +106,8 @@ def check_device() -> Check:
     cours) ; une erreur seulement si torch est inutilisable."""
     try:
         device = pick_device()
+    except ValueError as exc:  # LLMLAB_DEVICE demande un appareil absent
+        return Check("Appareil de calcul", ERROR, str(exc), "Supprimez LLMLAB_DEVICE.")
     except Exception as exc:  # noqa: BLE001
         return Check(
             "Appareil de calcul", ERROR, f"torch inutilisable ({exc})", "Relancez `uv sync`."

@@ -37,12 +37,42 @@ _DTYPE_ALIASES = {
 }
 
 
+def forced_device(name: str):
+    """L'appareil que force ``LLMLAB_DEVICE``, s'il existe vraiment
+    sur cette machine ; sinon une ``ValueError`` qui dit quoi faire
+    (plutôt que l'erreur de torch au premier tenseur). Rend un
+    ``torch.device``."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ValueError(
+            f"LLMLAB_DEVICE vaut « {name} », qui n'est pas un "
+            "appareil torch : mettez « cpu », « cuda » ou « mps », "
+            "ou supprimez cette variable."
+        ) from None
+    mps = getattr(torch.backends, "mps", None)
+    present = {
+        "cuda": (torch.cuda.is_available(), "de GPU NVIDIA (CUDA)"),
+        "mps": (bool(mps and mps.is_available()), "de GPU Apple (MPS)"),
+    }
+    found, what = present.get(device.type, (True, ""))
+    if not found:
+        raise ValueError(
+            f"LLMLAB_DEVICE vaut « {name} », mais torch ne trouve pas "
+            f"{what} sur cette machine : supprimez cette variable "
+            "ou mettez LLMLAB_DEVICE=cpu."
+        )
+    return device
+
+
 def normalize_dtype(dtype) -> str:
     """Le nom canonique d'un type (« fp16 », torch.float16 → « float16 »)."""
     name = str(dtype).replace("torch.", "").lower()
     name = _DTYPE_ALIASES.get(name, name)
     if name not in DTYPE_BYTES:
-        raise ValueError(f"Type inconnu : {dtype!r}. Choisir parmi : {', '.join(DTYPE_BYTES)}.")
+        raise ValueError(f"Type inconnu : « {dtype} » ; choisissez parmi : {', '.join(DTYPE_BYTES)}.")
     return name
 
 

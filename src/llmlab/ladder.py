@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from llmlab.data import DATA_DIR, SCALING_FILES, SHIPPED_SCALING, MissingDataError
-from llmlab.display import french_number
+from llmlab.display import french_general, french_number
 
 #: Les fichiers de résultats, dans l'ordre où `write_results` les écrit.
 RESULT_FILES = SCALING_FILES
@@ -266,8 +266,8 @@ def train_rung(
     )
     if progress:
         print(
-            f"Échelon {rung.name} : {n:,} paramètres hors embeddings, {steps:,} pas, "
-            f"taux {config.learning_rate:.2e}".replace(",", " "),
+            f"Échelon {rung.name} : {french_number(n, 0)} paramètres hors embeddings, "
+            f"{french_number(steps, 0)} pas, taux {french_general(config.learning_rate, 2)}",
             flush=True,
         )
     path = Path(folder) / rung.name if folder else None
@@ -281,6 +281,8 @@ def train_rung(
         device=device,
         progress=progress,
         extra={**tokenizer_extra(tokenizer), "corpus": s.corpus},
+        resume_hint="uv run llmlab entrainer echelle --reprendre (avec les mêmes options), "
+        "ou resume=True en Python",
     )
     if result.interrupted:
         raise KeyboardInterrupt

@@ -46,7 +46,9 @@ from llmlab.checkpoints import (
     save_checkpoint,
 )
 from llmlab.configs import config_from_dict
+from llmlab.display import french_number
 from llmlab.evaluation import batch_loss, estimate_loss
+from llmlab.hardware import forced_device
 from llmlab.schedules import check_schedule, learning_rate_at
 
 #: L'horloge des enregistrements périodiques (remplacée dans les tests).
@@ -68,13 +70,7 @@ def pick_device(allow_mps: bool = False) -> torch.device:
     """
     forced = os.environ.get("LLMLAB_DEVICE")
     if forced:
-        try:
-            return torch.device(forced)
-        except RuntimeError:
-            raise ValueError(
-                f"LLMLAB_DEVICE vaut « {forced} », qui n'est pas un "
-                "appareil torch : mettez « cpu », « cuda » ou « mps », "
-                "ou supprimez cette variable.") from None
+        return forced_device(forced)
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -392,6 +388,7 @@ class _Run:
         self.step, self.elapsed, self.rows, self.samples = 0, 0.0, [], {}
         self.pending = None          # état aléatoire d'un pas commencé
         self.interrupted = False
+        self.resume_hint = None  # la commande à taper pour reprendre
         self.window = [0.0, 0]       # secondes, pas depuis la mesure
         self.saved_at = _now()   # dernier enregistrement
 
@@ -510,7 +507,8 @@ class _Run:
     def finish(self) -> TrainResult:
         checkpoint = self.save()
         if self.interrupted:
-            _explain_interrupt(self.step, self.config, checkpoint)
+            _explain_interrupt(self.step, self.config, checkpoint,
+                               self.resume_hint)
         return TrainResult(self.history(), self.interrupted, checkpoint,
                            self.samples, self.step)
 
@@ -518,7 +516,8 @@ class _Run:
 def train(model, data: TokenData, config: TrainConfig, *,
           checkpoint_path=None, resume=False, device=None,
           progress=True, sample_fn=None, sample_every=None,
-          model_config=None, extra=None) -> TrainResult:
+          model_config=None, extra=None,
+          resume_hint=None) -> TrainResult:
     """Entraîne ``model`` (idx -> logits B×T×V) sur ``data``.
 
     Pertes train/val au début, tous les ``eval_every`` pas
@@ -526,9 +525,13 @@ def train(model, data: TokenData, config: TrainConfig, *,
     chaque évaluation, au moins toutes les minutes (voir
     `TrainConfig`), à la fin et sur Ctrl-C ; ``resume=True``
     le reprend : c'est le même run, aux mêmes poids.
+    ``resume_hint`` : ce qu'il faut taper pour reprendre après
+    un Ctrl-C (une commande, pour la ligne de commande) ; par
+    défaut, l'appel Python.
     """
     run = _Run(model, data, config, checkpoint_path, device,
                model_config, extra)
+    run.resume_hint = resume_hint
     if resume:
         run.resume()
     bar = run.progress_bar(progress)
@@ -567,16 +570,18 @@ def _sample(sample_fn, model) -> str:
         model.train(was_training)
 
 
-def _explain_interrupt(step, config, checkpoint) -> None:
-    print(f"Entraînement interrompu au pas {step}/{config.max_steps}.")
+def _explain_interrupt(step, config, checkpoint, hint=None) -> None:
+    print(f"Entraînement interrompu au pas {step} sur "
+          f"{french_number(config.max_steps, 0)}.")
     if checkpoint is None:
         print("Pas de checkpoint (checkpoint_path non donné) : les poids "
               "restent dans le modèle en mémoire et l'historique est "
               "renvoyé. Pour pouvoir reprendre, donnez checkpoint_path.")
     else:
-        print(f"Checkpoint écrit dans « {checkpoint} ». Pour reprendre :\n"
-              f"  train(model, data, config, checkpoint_path="
-              f"\"{checkpoint}\", resume=True)")
+        call = hint or (f"train(model, data, config, checkpoint_path="
+                        f"\"{checkpoint}\", resume=True)")
+        print(f"Checkpoint écrit dans « {checkpoint} ». Pour reprendre :"
+              f"\n  {call}")
 
 
 # --------------------------------------------------------------------------
