@@ -72,7 +72,9 @@ def normalize_dtype(dtype) -> str:
     name = str(dtype).replace("torch.", "").lower()
     name = _DTYPE_ALIASES.get(name, name)
     if name not in DTYPE_BYTES:
-        raise ValueError(f"Type inconnu : « {dtype} » ; choisissez parmi : {', '.join(DTYPE_BYTES)}.")
+        raise ValueError(
+            f"Type inconnu : « {dtype} » ; choisissez parmi : {', '.join(DTYPE_BYTES)}."
+        )
     return name
 
 
