@@ -211,8 +211,9 @@ def test_cli_schedule_is_saved_and_resumed(tmp_path, capsys):
     assert "cosinus de 0,003 à 0,0003" in capsys.readouterr().out
     # un autre planning : refusé, en français
     assert main([*common, "--reprendre", "--planning", "constant"]) == 1
-    err = capsys.readouterr().err
-    assert "lr_schedule" in err and "Reprendre" in err
+    err = capsys.readouterr().err  # dit avec les options de la commande, pas les noms Python
+    assert "--planning : cosinus → constant" in err and "sans --reprendre" in err
+    assert "lr_schedule" not in err and "resume=False" not in err
 
 
 def test_cli_refuses_a_warmup_longer_than_training(tmp_path, capsys):

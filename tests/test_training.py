@@ -621,7 +621,8 @@ def test_resume_with_other_settings_is_refused(tmp_path, tok, data):
             resume=True,
             progress=False,
         )
-    french(info, "learning_rate (--lr)", "resume=False", "sans --reprendre")
+    french(info, "learning_rate", "resume=False")
+    assert info.value.changed == {"learning_rate": (config().learning_rate, 0.5)}
 
 
 # --- figure et largeur des sources montrables ---------------------------------------------

@@ -60,22 +60,13 @@ _RESUME_KEYS = (
     "min_lr",
 )
 
-#: Les mêmes réglages, sous le nom de leur option dans « llmlab entrainer ».
-_CLI_OPTIONS = {
-    "max_steps": "--steps",
-    "batch_size": "--batch-size",
-    "block_size": "--block-size",
-    "learning_rate": "--lr",
-    "weight_decay": "--decroissance-poids",
-    "seed": "--seed",
-    "lr_schedule": "--planning",
-    "warmup_steps": "--echauffement",
-    "min_lr": "--lr-min",
-}
-
 
 class CheckpointError(ValueError):
-    """Checkpoint absent, tronqué, corrompu ou d'un autre modèle."""
+    """Checkpoint absent, tronqué, corrompu ou d'un autre modèle. Pour une reprise
+    refusée, ``changed`` donne les réglages qui diffèrent : {nom : (checkpoint, demandé)}
+    (la ligne de commande les redit sous le nom de ses options)."""
+
+    changed: dict | None = None
 
 
 # --------------------------------------------------------------------------
@@ -508,20 +499,16 @@ def resume_into(ckpt, model, optimizer, config, model_config):
     ):
         diff.append("max_steps")  # le cosinus finit au dernier pas
     if diff:
-        shown = ", ".join(
-            f"{k} ({_CLI_OPTIONS.get(k, '')}) : {saved[k]!r} → {getattr(config, k)!r}".replace(
-                " ()", ""
-            )
-            for k in diff
-        )
-        raise CheckpointError(
+        changed = {k: (saved[k], getattr(config, k)) for k in diff}
+        shown = ", ".join(f"{k} : {a!r} → {b!r}" for k, (a, b) in changed.items())
+        error = CheckpointError(
             "Reprendre, c'est continuer le même run : ces réglages "
-            f"diffèrent du checkpoint ({shown}). Redonnez les mêmes, ou "
-            "repartez de zéro : en ligne de commande, sans --reprendre ou "
-            "avec un autre --dossier ; en Python, resume=False. (Le nombre de "
-            "pas peut changer, sauf avec le planning cosinus, qui descend "
-            "jusqu'au dernier pas.)"
+            f"diffèrent du checkpoint ({shown}). Remettez-les, ou "
+            "repartez de zéro avec resume=False. (max_steps peut changer, "
+            "sauf avec le planning cosinus, qui descend jusqu'au dernier pas.)"
         )
+        error.changed = changed
+        raise error
     _load_weights(model, ckpt["weights"])
     if ckpt["optimizer"]:
         optimizer.load_state_dict(ckpt["optimizer"])

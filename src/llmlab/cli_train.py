@@ -141,6 +141,29 @@ SCHEDULE_OPTIONS = (
     ("decroissance_poids", "weight_decay", 0.0),
 )
 
+#: Chaque réglage de TrainConfig que fixe une option de « llmlab entrainer ».
+OPTION_OF = {
+    "max_steps": "--steps",
+    "batch_size": "--batch-size",
+    "block_size": "--block-size",
+    "seed": "--seed",
+    **{key: "--" + option.replace("_", "-") for option, key, _ in SCHEDULE_OPTIONS},
+}
+
+
+def _resume_refused(error) -> str:
+    """La reprise refusée par le checkpoint, redite avec les options de la commande."""
+    shown = ", ".join(
+        f"{OPTION_OF.get(key, key)} : {saved} → {asked}"
+        for key, (saved, asked) in error.changed.items()
+    )
+    return (
+        f"reprendre continue le même run, mais ces options diffèrent du checkpoint ({shown}). "
+        "Redonnez les mêmes, ou repartez de zéro : sans --reprendre, ou avec un autre "
+        "--dossier. (--steps peut changer, sauf avec le planning cosinus, qui descend "
+        "jusqu'au dernier pas.)"
+    )
+
 
 def _schedule_settings(args, defaults: dict, folder: Path | None) -> dict:
     """Les réglages du planning pour TrainConfig : ceux de la ligne de commande ; pour
@@ -209,7 +232,7 @@ def _train_model(args, kind: str, build) -> int:
 
     import torch
 
-    from llmlab.checkpoints import save_checkpoint, tokenizer_extra
+    from llmlab.checkpoints import CheckpointError, save_checkpoint, tokenizer_extra
     from llmlab.sampling import generate_text
     from llmlab.schedules import check_schedule
     from llmlab.training import TrainConfig, train
@@ -285,6 +308,8 @@ def _train_model(args, kind: str, build) -> int:
             extra=extra,
             resume_hint=f"uv run llmlab entrainer {kind} --reprendre (avec les mêmes options)",
         )
+    except CheckpointError as exc:
+        return _fail(_resume_refused(exc) if exc.changed else exc)
     except (OSError, ValueError) as exc:
         return _fail(exc)
     samples = (

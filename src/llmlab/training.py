@@ -388,7 +388,6 @@ class _Run:
         self.step, self.elapsed, self.rows, self.samples = 0, 0.0, [], {}
         self.pending = None          # état aléatoire d'un pas commencé
         self.interrupted = False
-        self.resume_hint = None  # la commande à taper pour reprendre
         self.window = [0.0, 0]       # secondes, pas depuis la mesure
         self.saved_at = _now()   # dernier enregistrement
 
@@ -504,11 +503,11 @@ class _Run:
         self.saved_at = _now()
         return path
 
-    def finish(self) -> TrainResult:
+    def finish(self, resume_hint=None) -> TrainResult:
         checkpoint = self.save()
         if self.interrupted:
             _explain_interrupt(self.step, self.config, checkpoint,
-                               self.resume_hint)
+                               resume_hint)
         return TrainResult(self.history(), self.interrupted, checkpoint,
                            self.samples, self.step)
 
@@ -531,7 +530,6 @@ def train(model, data: TokenData, config: TrainConfig, *,
     """
     run = _Run(model, data, config, checkpoint_path, device,
                model_config, extra)
-    run.resume_hint = resume_hint
     if resume:
         run.resume()
     bar = run.progress_bar(progress)
@@ -550,7 +548,7 @@ def train(model, data: TokenData, config: TrainConfig, *,
                 run.sample(sample_fn, sample_every)
         except KeyboardInterrupt:
             run.interrupted = True
-    return run.finish()
+    return run.finish(resume_hint)
 
 
 def _sample(sample_fn, model) -> str:
