@@ -73,20 +73,15 @@ def cmd_corrige(args: argparse.Namespace) -> int:
     out_dir = Path(args.dossier)
     out_dir.mkdir(parents=True, exist_ok=True)
     for notebook in notebooks:
-        try:
-            if not notebook.exists():
-                raise FileNotFoundError(notebook)
-            nb = solved_notebook(notebook)
-        except FileNotFoundError as exc:
-            if notebook.exists():  # le notebook est là, c'est son corrigé qui manque
-                print(f"✗ {notebook} : {exc}", file=sys.stderr)
-                return 1
+        if not notebook.exists():
             print(
                 f"✗ {notebook} : fichier introuvable ; donnez le chemin d'un notebook, "
                 "par exemple notebooks/tp4-0-prise-en-main.ipynb.",
                 file=sys.stderr,
             )
             return 1
+        try:
+            nb = solved_notebook(notebook)
         except nbformat.reader.NotJSONError:
             print(f"✗ {notebook} : ce n'est pas un notebook Jupyter (.ipynb).", file=sys.stderr)
             return 1
