@@ -54,7 +54,8 @@ def print_decks(
     """
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
-    from tqdm.auto import tqdm
+
+    from llmlab.display import progress_bar
 
     executable = find_chromium(chromium)
     decks = find_decks(site) if decks is None else decks
@@ -66,7 +67,7 @@ def print_decks(
             page = browser.new_page()
             # Le même garde que le contrôle du site : rien ne sort de 127.0.0.1.
             _Watch(page, base_url)
-            for deck in tqdm(decks, desc="PDF des decks", unit="deck"):
+            for deck in progress_bar(decks, desc="PDF des decks", unit="decks"):
                 try:
                     page.goto(f"{base_url}{deck}?print-pdf", wait_until="load", timeout=timeout_ms)
                     page.wait_for_function(_JS_PRINT_READY, timeout=timeout_ms)

@@ -288,3 +288,79 @@ def test_french_ticks_leaves_log_axes_and_checks_its_argument():
     with pytest.raises(ValueError, match="axis"):
         display.french_ticks(ax, axis="z")
     plt.close(fig)
+
+
+# --- Barres de progression --------------------------------------------------------------------
+
+
+def final_line(buffer) -> str:
+    """La dernière ligne affichée par une barre tqdm (elle se réécrit après des « \\r »)."""
+    lines = [line for line in re.split(r"[\r\n]", buffer.getvalue()) if line.strip()]
+    return lines[-1].rstrip()
+
+
+def test_progress_bar_speaks_french():
+    """Pourcentage, nombres et vitesse à la française ; la barre sert d'itérateur comme tqdm."""
+    import io
+
+    buffer = io.StringIO()
+    seen = list(
+        display.progress_bar(
+            range(1500), desc="Fusions BPE", unit="fusions", file=buffer, mininterval=0
+        )
+    )
+    assert seen == list(range(1500))
+    line = final_line(buffer)
+    assert line.startswith("Fusions BPE : 100 % |"), line
+    assert "1\u202f500/1\u202f500" in line, line
+    rate = re.search(r", ([\d\u202f,]+) fusions/s\]$", line)
+    assert rate, line
+    assert "." not in line and "it/s" not in line
+
+
+def test_progress_bar_update_postfix_and_unknown_total():
+    import io
+
+    buffer = io.StringIO()
+    with display.progress_bar(total=4, desc="entraînement", unit="pas", file=buffer) as bar:
+        bar.update(4)
+        bar.set_postfix_str("perte 1,234")
+    assert re.search(
+        r"^entraînement : 100 % \|.*\| 4/4 \[.*pas/s, perte 1,234\]$", final_line(buffer)
+    )
+
+    buffer = io.StringIO()
+    with display.progress_bar(desc="Téléchargement", unit="o", unit_scale=True, file=buffer) as bar:
+        bar.update(2_500_000)
+    line = final_line(buffer)
+    assert line.startswith("Téléchargement : 2,50 Mo [") and "%" not in line, line
+
+
+@pytest.mark.parametrize(
+    "rate, unit, scale, expected",
+    [
+        (29.46, "pas", False, "29,5 pas/s"),
+        (1234.5, "pas", False, "1\u202f234 pas/s"),
+        (0.25, "pas", False, "4 s/pas"),
+        (None, "pas", False, "? pas/s"),
+        (1_234_567, "o", True, "1,23 Mo/s"),
+        (0.0, "o", True, "? o/s"),
+    ],
+)
+def test_french_rate(rate, unit, scale, expected):
+    assert display.french_rate(rate, unit, scale) == expected
+
+
+def test_every_progress_bar_goes_through_display():
+    """Aucun module du paquet ni script n'appelle tqdm lui-même : sa vitesse s'écrirait
+    « 29.5it/s », à l'anglaise."""
+    from pathlib import Path
+
+    root = Path(display.__file__).resolve().parents[2]
+    files = [*(root / "src" / "llmlab").rglob("*.py"), *(root / "scripts").glob("*.py")]
+    direct = [
+        str(f.relative_to(root))
+        for f in files
+        if f.name != "display.py" and re.search(r"^\s*(from|import) tqdm", f.read_text(), re.M)
+    ]
+    assert files and not direct, direct

@@ -2,6 +2,7 @@
 échelle entraînée (reprise, processus parallèles au bit près, commande), résultats livrés."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -171,19 +172,40 @@ def test_command_with_two_processes_gives_the_same_losses(tmp_path, capsys):
                 str(tmp_path / "out"),
                 "--processus",
                 "2",
-                "--sans-barre",
             ]
         )
         == 0
     )
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "α_N" in out and "Durée totale" in out
+    # Une barre pour toute l'échelle, comptée en FLOPs, qui arrive au bout ; chaque échelon
+    # s'annonce quand il finit.
+    flops = 6 * 32 * 4 * 16 * sum(LD.non_embedding_params(m) for m in tiny_models())
+    bars = [line for line in re.split(r"[\r\n]", captured.err) if "Échelle (2 processus)" in line]
+    assert bars and bars[-1].startswith("Échelle (2 processus) : 100 % |"), bars[-1:]
+    total = _french_size(bars[-1])
+    assert total == pytest.approx(flops, rel=0.01)
+    assert all(f"Échelon {name} fini" in out for name in TINY_RUNGS)
+    assert "2 échelons sur 2 processus d'un fil, les plus gros d'abord : 2x12, 1x8." in out
     parallel = LD.load_ladder(tmp_path / "out")
     assert list(parallel.ladder.name) == TINY_RUNGS and parallel.settings["processes"] == 2
     for column in ("val_loss", "train_loss", "char_accuracy", "n_nonembedding"):
         assert parallel.ladder[column].tolist() == serial.ladder[column].tolist(), column
     assert parallel.history.val_loss.tolist() == serial.history.val_loss.tolist()
     assert parallel.words.exact.tolist() == serial.words.exact.tolist()
+
+
+def tiny_models():
+    vocab = CharTokenizer.train(load_french_corpus()).vocab_size
+    return [LD.build_model(LD.Rung.parse(r), vocab, 16, 1337) for r in TINY_RUNGS]
+
+
+def _french_size(line: str) -> float:
+    """Le total de la barre : « … | 6,53 MFLOP/6,53 MFLOP [ » → 6,53e6."""
+    match = re.search(r"/([\d,]+) ([kMGT]?)FLOP \[", line)
+    assert match, line
+    return float(match[1].replace(",", ".")) * 1000 ** " kMGT".index(match[2] or " ")
 
 
 def test_command_errors_in_french(capsys):

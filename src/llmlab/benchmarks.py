@@ -21,7 +21,7 @@ import time
 import pandas as pd
 
 from llmlab.costs import matmul_flops
-from llmlab.display import french_number
+from llmlab.display import french_number, progress_bar
 from llmlab.hardware import (
     DTYPE_BYTES,
     available_devices,
@@ -161,8 +161,6 @@ def matmul_benchmark(
     temps alloué (``max_seconds`` en tout) donnent une ligne vide avec une
     note, pas une exception. La mémoire des appareils est libérée au retour.
     """
-    from tqdm.auto import tqdm
-
     devices = available_devices() if devices is None else list(devices)
     dtypes = [normalize_dtype(d) for d in dtypes]
     if set(dtypes) - set(BENCH_DTYPES):
@@ -173,7 +171,9 @@ def matmul_benchmark(
     present = available_devices()
     rows, start = [], time.perf_counter()
     total = len(devices) * len(dtypes) * len(sizes)
-    bar = tqdm(total=total, desc="Produits de matrices", unit="mesure", disable=not progress)
+    bar = progress_bar(
+        total=total, desc="Produits de matrices", unit="mesures", disable=not progress
+    )
     try:
         for device in devices:
             for dtype in dtypes:
@@ -416,11 +416,12 @@ def python_vs_numpy_vs_torch(sizes=(16, 32, 64, 128), progress: bool = True) -> 
     """
     import numpy as np
     import torch
-    from tqdm.auto import tqdm
 
     rng = np.random.default_rng(0)
     rows = []
-    for n in tqdm(list(sizes), desc="Python, NumPy, torch", unit="taille", disable=not progress):
+    for n in progress_bar(
+        list(sizes), desc="Python, NumPy, torch", unit="tailles", disable=not progress
+    ):
         a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
         la, lb = a.tolist(), b.tolist()
         ta, tb = torch.from_numpy(a), torch.from_numpy(b)

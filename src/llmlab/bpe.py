@@ -116,9 +116,9 @@ def learn_merges(chunks: Counter, n_merges: int, first_id: int = 256, progress=F
     n_tokens = sum(len(ids) * f for ids, f in zip(pieces, freqs))
     steps = range(n_merges)
     if progress:
-        from tqdm.auto import tqdm
+        from llmlab.display import progress_bar
 
-        steps = tqdm(steps, desc="Fusions BPE", unit="fusion")
+        steps = progress_bar(steps, desc="Fusions BPE", unit="fusions")
     for step in steps:
         if not counts:
             raise NotEnoughTextError(step)

@@ -46,9 +46,9 @@ def validation_loss(model, tokenizer, text) -> float:
 
 
 def _progress(items, progress, desc):
-    from tqdm.auto import tqdm
+    from llmlab.display import progress_bar
 
-    return tqdm(items, desc=desc, disable=not progress)
+    return progress_bar(items, desc=desc, unit="variantes", disable=not progress)
 
 
 def measure_quantization(model, tokenizer, text, variants=QUANT_VARIANTS, progress=True):

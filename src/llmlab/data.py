@@ -473,7 +473,7 @@ def download_gutenberg(
     import urllib.error
     import urllib.request
 
-    from tqdm.auto import tqdm
+    from llmlab.display import progress_bar
 
     url = url or gutenberg_url(book_id)
     dest = Path(dest) if dest else cache_dir() / "gutenberg" / f"pg{book_id}.txt"
@@ -485,7 +485,7 @@ def download_gutenberg(
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response, open(tmp, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0) or None
-            with tqdm(total=total, unit="o", unit_scale=True, desc=dest.name) as bar:
+            with progress_bar(total=total, unit="o", unit_scale=True, desc=dest.name) as bar:
                 for block in iter(lambda: response.read(1 << 16), b""):
                     out.write(block)
                     digest.update(block)

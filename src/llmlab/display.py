@@ -277,3 +277,88 @@ def ojs_define(**values) -> None:
     la page sans y voir de widget.
     """
     print(ojs_script(**values), end="")
+
+
+# --- Barres de progression ------------------------------------------------------------------
+
+#: La ligne d'une barre : « Fusions BPE : 45 % |████▌     | 90/200 [00:03<00:04, 29,5 fusions/s] ».
+BAR_FORMAT = "{desc} : {percentage:3.0f} % |{bar}| {n_fr}/{total_fr} [{elapsed}<{remaining}, {rate_fr}{postfix}]"
+#: Sans total connu, ni pourcentage ni barre : « Téléchargement : 1,23 Mo [00:02, 600 ko/s] ».
+COUNT_FORMAT = "{desc} : {n_fr} [{elapsed}, {rate_fr}{postfix}]"
+
+
+def _size(x: float, unit: str, unit_scale: bool) -> str:
+    """« 1 234 » ; avec ``unit_scale``, « 1,23 Mo » (préfixes k, M, G… de tqdm)."""
+    if not unit_scale:
+        return french_number(x, 0) if float(x).is_integer() else french_number(x, 1)
+    if x == 0:
+        return f"0 {unit}"
+    from tqdm import tqdm
+
+    text = tqdm.format_sizeof(x).replace(".", ",")
+    number, prefix = (text[:-1], text[-1]) if text[-1].isalpha() else (text, "")
+    return f"{number} {prefix}{unit}"
+
+
+def french_rate(rate: float | None, unit: str, unit_scale: bool = False) -> str:
+    """Une vitesse de barre de progression à la française.
+
+    >>> french_rate(29.46, "pas"), french_rate(0.25, "pas"), french_rate(None, "pas")
+    ('29,5 pas/s', '4 s/pas', '? pas/s')
+    >>> french_rate(1_234_567, "o", unit_scale=True)
+    '1,23 Mo/s'
+    """
+    if not rate:
+        return f"? {unit}/s"
+    if unit_scale:
+        return f"{_size(rate, unit, True)}/s"
+    if rate < 1:
+        return f"{french_general(1 / rate, 3)} s/{unit}"
+    return f"{french_number(rate, 1 if rate < 100 else 0)} {unit}/s"
+
+
+_FRENCH_TQDM = None
+
+
+def _french_tqdm():
+    """La classe ``tqdm.auto.tqdm`` (terminal ou notebook) qui écrit ses nombres en français."""
+    global _FRENCH_TQDM
+    if _FRENCH_TQDM is None:
+        from tqdm.auto import tqdm
+
+        class FrenchTqdm(tqdm):
+            @property
+            def format_dict(self):
+                values = super().format_dict
+                unit, scale = values.get("unit") or "", bool(values.get("unit_scale"))
+                rate, elapsed = values.get("rate"), values.get("elapsed")
+                if rate is None and elapsed:  # comme tqdm : la moyenne depuis le début
+                    rate = (values["n"] - values.get("initial", 0)) / elapsed
+                total = values.get("total")
+                values["rate_fr"] = french_rate(rate, unit, scale)
+                values["n_fr"] = _size(values["n"], unit, scale)
+                values["total_fr"] = "?" if total is None else _size(total, unit, scale)
+                return values
+
+        _FRENCH_TQDM = FrenchTqdm
+    return _FRENCH_TQDM
+
+
+def progress_bar(iterable=None, *, desc: str, unit: str, total=None, disable=False, **options):
+    """Une barre de progression ``tqdm`` qui parle français : « 45 % », « 29,5 pas/s ».
+
+    Même usage que ``tqdm`` (un itérable, ou ``total`` et ``update``) ; ``unit`` s'écrit au
+    pluriel (« pas », « fusions », « mesures »). Dans un notebook, c'est la barre de Jupyter ;
+    dans un terminal, une ligne de texte. ``disable=True`` n'affiche rien.
+    """
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    return _french_tqdm()(
+        iterable,
+        desc=desc,
+        unit=unit,
+        total=total,
+        disable=disable,
+        bar_format=COUNT_FORMAT if total is None else BAR_FORMAT,
+        **options,
+    )

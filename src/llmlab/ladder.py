@@ -237,10 +237,12 @@ def train_rung(
     device=None,
     progress: bool = True,
     threads=None,
+    on_step=None,
 ):
     """Entraîne et mesure un échelon : ``(rang du tableau,
     historique, mots par longueur)``. ``threads`` fixe les fils
-    de torch (1 dans un processus de `run_ladder`)."""
+    de torch (1 dans un processus de `run_ladder`) ; ``on_step``
+    va à `llmlab.training.train`."""
     import torch
 
     from llmlab.checkpoints import tokenizer_extra
@@ -283,6 +285,7 @@ def train_rung(
         extra={**tokenizer_extra(tokenizer), "corpus": s.corpus},
         resume_hint="uv run llmlab entrainer echelle --reprendre (avec les mêmes options), "
         "ou resume=True en Python",
+        on_step=on_step,
     )
     if result.interrupted:
         raise KeyboardInterrupt
@@ -376,30 +379,111 @@ def run_ladder(
 
 def _run_in_processes(rungs, text, settings, processes, progress, options) -> dict:
     """Un échelon par processus (« spawn » : sûr partout, torch
-    compris), les plus gros d'abord pour finir ensemble."""
+    compris), les plus gros d'abord pour finir ensemble.
+
+    Avec ``progress``, chaque processus annonce ses pas dans une
+    file ; une seule barre les compte en FLOPs d'entraînement
+    (6·N·tokens, `llmlab.costs.training_flops`) : un pas du plus
+    gros échelon pèse cent fois un pas du plus petit, et le temps
+    restant affiché en tient compte."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    from llmlab.costs import training_flops
+    from llmlab.display import progress_bar
 
     by_size = sorted(rungs, key=lambda r: r.n_layer * r.n_embd**2, reverse=True)
     context = multiprocessing.get_context("spawn")
-    done = {}
-    with ProcessPoolExecutor(max_workers=processes, mp_context=context) as pool:
-        futures = {
-            pool.submit(train_rung, r, text, settings, progress=False, threads=1, **options): r
-            for r in by_size
-        }
-        for future in as_completed(futures):
-            rung = futures[future]
-            done[rung.name] = future.result()
-            if progress:
-                row = done[rung.name][0]
-                print(
-                    f"Échelon {rung.name} fini : perte de validation "
-                    f"{french_number(row['val_loss'], 3)}, "
-                    f"{french_number(row['train_seconds'], 0)} s de pas.",
-                    flush=True,
-                )
+    reports = context.Queue() if progress else None
+    per_step = _flops_per_step(by_size, text, settings, training_flops)
+    done, steps_seen = {}, dict.fromkeys(per_step, 0)
+    if progress:
+        print(
+            f"{len(by_size)} échelons sur {processes} processus d'un fil, les plus gros "
+            f"d'abord : {', '.join(r.name for r in by_size)}.",
+            flush=True,
+        )
+    bar = progress_bar(
+        total=settings.steps * sum(per_step.values()),
+        desc=f"Échelle ({processes} processus)",
+        unit="FLOP",
+        unit_scale=True,
+        disable=not progress,
+    )
+    with bar:
+        with ProcessPoolExecutor(
+            max_workers=processes, mp_context=context, initializer=_set_reports, initargs=(reports,)
+        ) as pool:
+            futures = {
+                pool.submit(_train_rung_reporting, r, text, settings, threads=1, **options): r
+                for r in by_size
+            }
+            while futures:
+                if reports is None:
+                    wait(futures, return_when=FIRST_COMPLETED)
+                else:
+                    _read_reports(reports, bar, steps_seen, per_step, timeout=0.5)
+                for future in [f for f in futures if f.done()]:
+                    rung = futures.pop(future)
+                    done[rung.name] = future.result()
+                    if progress:
+                        row = done[rung.name][0]
+                        bar.write(
+                            f"Échelon {rung.name} fini : perte de validation "
+                            f"{french_number(row['val_loss'], 3)}, "
+                            f"{french_number(row['train_seconds'], 0)} s de pas."
+                        )
+        if reports is not None:  # les processus ont fini : leurs derniers pas sont arrivés
+            _read_reports(reports, bar, steps_seen, per_step, timeout=0)
     return done
+
+
+def _read_reports(reports, bar, steps_seen, per_step, timeout) -> None:
+    """Avance la barre des pas annoncés : attend le premier au plus ``timeout`` secondes,
+    puis prend tous ceux qui attendent."""
+    import queue
+
+    try:
+        while True:
+            name, step = reports.get(timeout=timeout) if timeout else reports.get_nowait()
+            bar.update((step - steps_seen[name]) * per_step[name])
+            steps_seen[name] = step
+            timeout = 0
+    except queue.Empty:
+        pass
+
+
+def _flops_per_step(rungs, text, settings, training_flops) -> dict[str, float]:
+    """FLOPs d'entraînement d'un pas de chaque échelon (6·N·tokens du lot)."""
+    from llmlab.tokenizers import CharTokenizer
+
+    vocab_size = CharTokenizer.train(text).vocab_size
+    tokens = settings.batch_size * settings.block_size
+    return {
+        r.name: training_flops(
+            non_embedding_params(build_model(r, vocab_size, settings.block_size, settings.seed)),
+            tokens,
+        )
+        for r in rungs
+    }
+
+
+#: Dans un processus de `run_ladder` : la file où annoncer ses pas (ou None).
+_REPORTS = None
+
+
+def _set_reports(reports) -> None:
+    """Initialisation d'un processus : la file est transmise à sa création (la seule façon de
+    partager une ``multiprocessing.Queue``)."""
+    global _REPORTS
+    _REPORTS = reports
+
+
+def _train_rung_reporting(rung, text, settings, **options):
+    """`train_rung` sans barre, qui annonce chaque pas dans la file du processus."""
+    reports = _REPORTS
+    on_step = (lambda step: reports.put((rung.name, step))) if reports is not None else None
+    return train_rung(rung, text, settings, progress=False, on_step=on_step, **options)
 
 
 # --- Écrire et relire --------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from tqdm.auto import tqdm
+
+from llmlab.display import progress_bar
 
 # ---------------------------------------------------------------------------
 # Activations : h(z) et sa dérivée h'(z), élément par élément
@@ -329,7 +330,9 @@ class MLP:
         batch_size = batch_size or n
         rng = np.random.default_rng(seed)
         history = []
-        for _ in tqdm(range(epochs), desc="Entraînement", disable=not progress):
+        for _ in progress_bar(
+            range(epochs), desc="Entraînement", unit="epochs", disable=not progress
+        ):
             order = rng.permutation(n) if batch_size < n else np.arange(n)
             total = 0.0
             for start in range(0, n, batch_size):

@@ -46,7 +46,7 @@ from llmlab.checkpoints import (
     save_checkpoint,
 )
 from llmlab.configs import config_from_dict
-from llmlab.display import french_number
+from llmlab.display import french_number, progress_bar
 from llmlab.evaluation import batch_loss, estimate_loss
 from llmlab.hardware import forced_device
 from llmlab.schedules import check_schedule, learning_rate_at
@@ -414,13 +414,11 @@ class _Run:
             restore_rng(state["rng"], self.gen)
 
     def progress_bar(self, progress):
-        from tqdm.auto import tqdm
-
         if not self.rows:
             self.evaluate(float("nan"))
-        return tqdm(total=self.config.max_steps, initial=self.step,
-                    disable=not progress, desc="entraînement",
-                    unit="pas", dynamic_ncols=True)
+        return progress_bar(total=self.config.max_steps, initial=self.step,
+                            disable=not progress, desc="entraînement",
+                            unit="pas", dynamic_ncols=True)
 
     def begin_step(self):
         self.pending = capture_rng(self.gen)
@@ -516,7 +514,7 @@ def train(model, data: TokenData, config: TrainConfig, *,
           checkpoint_path=None, resume=False, device=None,
           progress=True, sample_fn=None, sample_every=None,
           model_config=None, extra=None,
-          resume_hint=None) -> TrainResult:
+          resume_hint=None, on_step=None) -> TrainResult:
     """Entraîne ``model`` (idx -> logits B×T×V) sur ``data``.
 
     Pertes train/val au début, tous les ``eval_every`` pas
@@ -526,7 +524,9 @@ def train(model, data: TokenData, config: TrainConfig, *,
     le reprend : c'est le même run, aux mêmes poids.
     ``resume_hint`` : ce qu'il faut taper pour reprendre après
     un Ctrl-C (une commande, pour la ligne de commande) ; par
-    défaut, l'appel Python.
+    défaut, l'appel Python. ``on_step(step)``, si donnée, est
+    appelée après chaque pas : suivre un entraînement lancé
+    dans un autre processus (`llmlab.ladder`).
     """
     run = _Run(model, data, config, checkpoint_path, device,
                model_config, extra)
@@ -546,6 +546,8 @@ def train(model, data: TokenData, config: TrainConfig, *,
                            config.grad_clip)
                 run.end_step(bar)   # évaluation, checkpoint
                 run.sample(sample_fn, sample_every)
+                if on_step is not None:
+                    on_step(run.step)
         except KeyboardInterrupt:
             run.interrupted = True
     return run.finish(resume_hint)
