@@ -248,3 +248,50 @@ def test_shipped_ladder_is_consistent():
     assert 0 < fit.alpha < 0.5
     assert set(shipped.history.name) == set(lad.name)
     assert shipped.settings["total_seconds"] < 40 * 60
+
+
+def test_stop_order_interrupts_a_rung_like_ctrl_c(tmp_path, monkeypatch):
+    """Dans un processus de l'échelle : l'ordre d'arrêt commun (posé par `run_ladder` sur un
+    Ctrl-C ou l'échec d'un autre échelon) arrête l'échelon au pas suivant, checkpoint écrit ;
+    un échelon qui n'a pas commencé ne démarre pas. Les pas faits sont annoncés dans la file."""
+    import queue
+
+    from llmlab.checkpoints import load_checkpoint
+
+    class StopAfter:
+        """L'ordre d'arrêt (un ``multiprocessing.Event``), posé après ``calls`` lectures."""
+
+        def __init__(self, calls):
+            self.calls, self.was_set = calls, False
+
+        def is_set(self):
+            self.calls -= 1
+            return self.was_set or self.calls < 0
+
+        def set(self):
+            self.was_set = True
+
+    reports = queue.Queue()
+    text = load_french_corpus()
+    monkeypatch.setattr(LD, "_REPORTS", reports)
+    stop = StopAfter(1 + 5)  # au départ, puis 5 pas
+    monkeypatch.setattr(LD, "_STOP", stop)
+    with pytest.raises(KeyboardInterrupt):
+        LD._train_rung_reporting(LD.Rung(1, 8), text, TINY, folder=tmp_path, device="cpu")
+    steps = [reports.get_nowait() for _ in range(reports.qsize())]
+    assert steps == [("1x8", s) for s in range(1, 7)]
+    assert load_checkpoint(tmp_path / "1x8")["state"]["step"] == 6 < TINY.steps
+
+    monkeypatch.setattr(LD, "_STOP", StopAfter(0))
+    with pytest.raises(KeyboardInterrupt):
+        LD._train_rung_reporting(LD.Rung(2, 12), text, TINY, folder=tmp_path, device="cpu")
+    assert not (tmp_path / "2x12").exists() and reports.empty()
+
+    # Un échelon interrompu (Ctrl-C dans ce processus) pose lui-même l'ordre d'arrêt : ceux
+    # que le pool a déjà confiés aux processus ne démarreront pas.
+    stop = StopAfter(10**6)
+    monkeypatch.setattr(LD, "_STOP", stop)
+    monkeypatch.setattr(LD, "train_rung", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        LD._train_rung_reporting(LD.Rung(1, 8), text, TINY, folder=tmp_path, device="cpu")
+    assert stop.was_set

@@ -168,7 +168,7 @@ def cmd_mesurer(args: argparse.Namespace) -> int:
         best = measured.loc[measured.fraction_of_peak.idxmax()]
         print(
             f"Meilleure fraction de la crête : {best['device']} {best['dtype']}, "
-            f"n = {best['n']} : {french_number(best['gflops'], 1)} GFLOP/s, "
+            f"n = {french_number(best['n'], 0)} : {french_number(best['gflops'], 1)} GFLOP/s, "
             f"{french_number(100 * best['fraction_of_peak'], 1)} % de la crête."
         )
         if best["fraction_of_peak"] > 1.05:

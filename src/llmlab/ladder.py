@@ -385,9 +385,13 @@ def _run_in_processes(rungs, text, settings, processes, progress, options) -> di
     file ; une seule barre les compte en FLOPs d'entraînement
     (6·N·tokens, `llmlab.costs.training_flops`) : un pas du plus
     gros échelon pèse cent fois un pas du plus petit, et le temps
-    restant affiché en tient compte."""
+    restant affiché en tient compte.
+
+    Un Ctrl-C ou l'échec d'un échelon arrête tous les processus :
+    chacun finit son pas, enregistre son checkpoint, et aucun
+    échelon en attente ne démarre (``--reprendre`` les fera)."""
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
 
     from llmlab.costs import training_flops
     from llmlab.display import progress_bar
@@ -395,6 +399,7 @@ def _run_in_processes(rungs, text, settings, processes, progress, options) -> di
     by_size = sorted(rungs, key=lambda r: r.n_layer * r.n_embd**2, reverse=True)
     context = multiprocessing.get_context("spawn")
     reports = context.Queue() if progress else None
+    stop = context.Event()
     per_step = _flops_per_step(by_size, text, settings, training_flops)
     done, steps_seen = {}, dict.fromkeys(per_step, 0)
     if progress:
@@ -412,30 +417,46 @@ def _run_in_processes(rungs, text, settings, processes, progress, options) -> di
     )
     with bar:
         with ProcessPoolExecutor(
-            max_workers=processes, mp_context=context, initializer=_set_reports, initargs=(reports,)
+            max_workers=processes,
+            mp_context=context,
+            initializer=_set_reports,
+            initargs=(reports, stop),
         ) as pool:
             futures = {
                 pool.submit(_train_rung_reporting, r, text, settings, threads=1, **options): r
                 for r in by_size
             }
-            while futures:
-                if reports is None:
-                    wait(futures, return_when=FIRST_COMPLETED)
-                else:
-                    _read_reports(reports, bar, steps_seen, per_step, timeout=0.5)
-                for future in [f for f in futures if f.done()]:
-                    rung = futures.pop(future)
-                    done[rung.name] = future.result()
-                    if progress:
-                        row = done[rung.name][0]
-                        bar.write(
-                            f"Échelon {rung.name} fini : perte de validation "
-                            f"{french_number(row['val_loss'], 3)}, "
-                            f"{french_number(row['train_seconds'], 0)} s de pas."
-                        )
+            try:
+                _follow(futures, done, reports, bar, steps_seen, per_step, progress)
+            except BaseException:
+                stop.set()  # les échelons lancés s'arrêtent au pas suivant, les autres non plus
+                for future in futures:
+                    future.cancel()
+                raise
         if reports is not None:  # les processus ont fini : leurs derniers pas sont arrivés
             _read_reports(reports, bar, steps_seen, per_step, timeout=0)
     return done
+
+
+def _follow(futures, done, reports, bar, steps_seen, per_step, progress) -> None:
+    """Attend les échelons lancés ; range leurs résultats dans ``done`` et avance la barre."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    while futures:
+        if reports is None:
+            wait(futures, return_when=FIRST_COMPLETED)
+        else:
+            _read_reports(reports, bar, steps_seen, per_step, timeout=0.5)
+        for future in [f for f in futures if f.done()]:
+            rung = futures.pop(future)
+            done[rung.name] = future.result()
+            if progress:
+                row = done[rung.name][0]
+                bar.write(
+                    f"Échelon {rung.name} fini : perte de validation "
+                    f"{french_number(row['val_loss'], 3)}, "
+                    f"{french_number(row['train_seconds'], 0)} s de pas."
+                )
 
 
 def _read_reports(reports, bar, steps_seen, per_step, timeout) -> None:
@@ -468,22 +489,39 @@ def _flops_per_step(rungs, text, settings, training_flops) -> dict[str, float]:
     }
 
 
-#: Dans un processus de `run_ladder` : la file où annoncer ses pas (ou None).
-_REPORTS = None
+#: Dans un processus de `run_ladder` : la file où annoncer ses pas (ou None) et l'ordre
+#: d'arrêt commun.
+_REPORTS = _STOP = None
 
 
-def _set_reports(reports) -> None:
-    """Initialisation d'un processus : la file est transmise à sa création (la seule façon de
-    partager une ``multiprocessing.Queue``)."""
-    global _REPORTS
-    _REPORTS = reports
+def _set_reports(reports, stop) -> None:
+    """Initialisation d'un processus : file et ordre d'arrêt lui sont transmis à sa création
+    (la seule façon de partager une ``multiprocessing.Queue``)."""
+    global _REPORTS, _STOP
+    _REPORTS, _STOP = reports, stop
 
 
 def _train_rung_reporting(rung, text, settings, **options):
-    """`train_rung` sans barre, qui annonce chaque pas dans la file du processus."""
-    reports = _REPORTS
-    on_step = (lambda step: reports.put((rung.name, step))) if reports is not None else None
-    return train_rung(rung, text, settings, progress=False, on_step=on_step, **options)
+    """`train_rung` sans barre, qui annonce chaque pas dans la file du processus et s'arrête
+    comme sur un Ctrl-C (pas fini, checkpoint écrit) quand `run_ladder` le demande."""
+    reports, stop = _REPORTS, _STOP
+    if stop is not None and stop.is_set():
+        raise KeyboardInterrupt  # arrêt demandé avant le départ de cet échelon
+
+    def on_step(step):
+        if reports is not None:
+            reports.put((rung.name, step))
+        if stop is not None and stop.is_set():
+            raise KeyboardInterrupt
+
+    try:
+        return train_rung(rung, text, settings, progress=False, on_step=on_step, **options)
+    except BaseException:
+        # Ctrl-C reçu ici (le terminal l'envoie à tous les processus) ou échec : les échelons
+        # déjà confiés aux processus ne démarrent pas, sans attendre que `run_ladder` le dise.
+        if stop is not None:
+            stop.set()
+        raise
 
 
 # --- Écrire et relire --------------------------------------------------------------------------
