@@ -104,11 +104,11 @@ def main() -> None:
     )
 
     print(
-        f"objectif ids gpt2 identiques à tiktoken: {fr(share)} % (cible 100 %) "
+        f"objectif ids gpt2 identiques à tiktoken : {fr(share)} % (cible 100 %) "
         f"{'✓' if share == 100 else '✗'}"
     )
     print(
-        f"objectif vitesse de l'export tiktoken: {fr(ratio, 2)}× tiktoken (cible ≥ 0,9×) "
+        f"objectif vitesse de l'export tiktoken : {fr(ratio, 2)}× tiktoken (cible ≥ 0,9×) "
         f"{'✓' if ratio >= 0.9 else '✗'}"
     )
 

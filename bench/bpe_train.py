@@ -108,7 +108,7 @@ def main() -> None:
     )
     mark = "✓" if speedup >= 20 else "✗"
     print(
-        f"objectif entraînement BPE jusqu'à 1 024 tokens, vs recomptage complet: "
+        f"objectif entraînement BPE jusqu'à 1 024 tokens, contre recomptage complet : "
         f"{fr(speedup)}× (cible ≥ 20×) {mark}"
     )
 

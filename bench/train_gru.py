@@ -76,7 +76,7 @@ def main():
     print(f"torch.nn.GRU enveloppé à la main : {french_number(best_ref, 0)} tokens/s")
     print(f"GRULanguageModel du cours         : {french_number(best_ours, 0)} tokens/s")
     print(
-        f"objectif vitesse d'entraînement du GRU: {french_number(ratio, 2)}× torch.nn.GRU "
+        f"objectif vitesse d'entraînement du GRU : {french_number(ratio, 2)}× torch.nn.GRU "
         f"(cible ≥ 0,95×) {'✓' if ratio >= 0.95 else '✗'}"
     )
 
