@@ -281,9 +281,9 @@ def ojs_define(**values) -> None:
 
 # --- Barres de progression ------------------------------------------------------------------
 
-#: La ligne d'une barre : « Fusions BPE : 45 % |████▌     | 90/200 [00:03<00:04, 29,5 fusions/s] ».
+#: La ligne d'une barre : ``Fusions BPE : 45 % |████▌     | 90/200 [00:03<00:04, 29,5 fusions/s]``.
 BAR_FORMAT = "{desc} : {percentage:3.0f} % |{bar}| {n_fr}/{total_fr} [{elapsed}<{remaining}, {rate_fr}{postfix}]"
-#: Sans total connu, ni pourcentage ni barre : « Téléchargement : 1,23 Mo [00:02, 600 ko/s] ».
+#: Sans total connu, ni pourcentage ni barre : ``Téléchargement : 1,23 Mo [00:02, 600 ko/s]``.
 COUNT_FORMAT = "{desc} : {n_fr} [{elapsed}, {rate_fr}{postfix}]"
 
 
