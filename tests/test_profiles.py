@@ -168,3 +168,57 @@ def test_the_offline_copy_holds_the_whole_site_and_says_how_to_open_it(tmp_path)
     assert "localhost:8000" in note
     with pytest.raises(FileNotFoundError, match="quarto render"):
         site_zip.build_zip(tmp_path / "absent", tmp_path / "x.zip")
+
+
+#: Ce qui mène aux solutions : leur dossier, les corrigés, la commande qui les écrit.
+SOLUTION_POINTERS = re.compile(r"notebooks/(?:solutions|corriges)|-corrige\.ipynb|llmlab corrige")
+
+
+def test_no_student_page_points_to_the_solutions():
+    """Le site des élèves ne lie ni ne nomme les solutions (texte et includes compris) : le
+    contrôle du site rendu trouve un corrigé rendu, pas une phrase qui dit où le prendre."""
+    from harness.qmd import expand
+
+    found = []
+    for path in sorted(site.render_targets(ROOT, profile="etudiant")):
+        if path.suffix == ".qmd":
+            lines = [(line.where(ROOT), line.text) for line in expand(path, ROOT)]
+        elif path.suffix == ".ipynb":
+            lines = [(path.relative_to(ROOT).as_posix(), path.read_text(encoding="utf-8"))]
+        else:
+            continue
+        found += [
+            f"{where} : {m[0]}" for where, text in lines for m in SOLUTION_POINTERS.finditer(text)
+        ]
+    assert not found, "\n".join(found)
+
+
+def test_only_the_teacher_profile_adds_the_teacher_page_to_the_navbar():
+    def hrefs(name: str) -> list[str]:
+        navbar = (config(name).get("website") or {}).get("navbar") or {}
+        return [item.get("href", "") for item in navbar.get("left", [])]
+
+    assert not any("enseignant" in href for href in hrefs("_quarto.yml"))
+    assert not any("enseignant" in href for href in hrefs("_quarto-etudiant.yml"))
+    assert "enseignant/index.qmd" in hrefs("_quarto-enseignant.yml")
+
+
+def test_every_link_of_the_teacher_page_resolves():
+    """La page de l'enseignant n'est pas dans le site des élèves, donc pas dans le test des
+    liens de test_structure.py. Un corrigé n'existe qu'après ``llmlab corrige`` : il vaut si
+    son notebook vierge a ses solutions."""
+    page = ROOT / "enseignant" / "index.qmd"
+    solved = {p.stem for p in solved_sources()}
+    problems = []
+    for link in site.page_links(page, ROOT):
+        path = site.resolve(link.target, link.base, ROOT).resolve()
+        if path.parent == (ROOT / "notebooks" / "corriges").resolve():
+            ok = (
+                path.name.endswith("-corrige.ipynb")
+                and path.name[: -len("-corrige.ipynb")] in solved
+            )
+        else:
+            ok = site.exists(path)
+        if not ok:
+            problems.append(f"{link.where} : {link.target}")
+    assert not problems, "\n".join(problems)
