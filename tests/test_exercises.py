@@ -292,3 +292,23 @@ def test_checker_decorator_never_lets_an_error_through(monkeypatch):
     monkeypatch.setenv("LLMLAB_CORRIGE", "1")
     with pytest.raises(ExerciseError):
         check_broken(3)
+
+
+def test_booleans_are_told_true_or_false_never_too_small():
+    verdict = check_value(False, True, "deborde")
+    assert "vaut False" in verdict.message and "trop" not in verdict.message, verdict.message
+    verdict = check_value(np.array([True, False, False]), np.array([False, False, False]), "m")
+    assert "(True au lieu de False)" in verdict.message, verdict.message
+    assert "trop" not in verdict.message, verdict.message
+
+
+def test_whole_floats_in_a_call_are_written_in_full():
+    """65 519 et 65 520 s'écrivaient tous deux « 6,552e+04 » : le cas faux restait illisible."""
+    verdict = check_function(lambda x: 0.0, lambda x: x, [(65_520.0,)], "f", arg_names="x")
+    message = verdict.message.replace("\u202f", " ")
+    assert "x = 65 520" in message and "e+04" not in message, verdict.message
+
+
+def test_python_round_on_an_array_gets_a_numpy_hint():
+    verdict = check_function(lambda w: round(w), np.round, [(np.array([0.4, 1.6]),)], "arrondi")
+    assert not verdict.ok and "np.round" in verdict.message, verdict.message

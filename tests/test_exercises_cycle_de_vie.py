@@ -130,10 +130,10 @@ def test_serving_mistakes(answer, hint):
         (14, "poids seuls"),
         (56, "il manque Adam"),
         (84, "copie FP32"),
-        (70, "DEUX moyennes"),
-        (140, "deux fois"),
+        (84, "l'un des DEUX moments d'Adam"),
+        (98, "il manque les gradients"),
+        (140, "poids et gradients comptés en FP32"),
         (168, "activations"),
-        (224, "16 bits"),
         (112e9, "octets"),
         (112e9 / 2**30, "Gio"),
         (28, "la copie FP32 des poids et les deux moments"),
@@ -181,6 +181,7 @@ def _gap(fmt):
         (lambda x, f: x >= _top(f) + _gap(f) / 2, "valeur absolue"),
         (lambda x, f: abs(x) >= _top(f) + _gap(f), "MOITIÉ"),
         (lambda x, f: f == "FP16" and abs(x) > 65_504, "BF16 et FP32"),
+        (lambda x, f: abs(x) > _top(f) + _gap(f) / 2, ">=, pas >"),
         (lambda x, f: 1, "booléens"),
     ],
 )
@@ -223,3 +224,27 @@ def test_absmax_in_torch_is_accepted():
         return torch.round(w / s) * s
 
     assert cv.check_absmax(absmax_torch).ok
+
+
+@pytest.mark.parametrize("answer", [70, 224])
+def test_training_values_without_a_known_mistake_get_no_wrong_advice(answer):
+    """10 et 32 octets par paramètre ne correspondent à aucune erreur nommée : pas de conseil
+    qui parlerait d'une autre erreur (« DEUX moyennes » donne 84, pas 70)."""
+    verdict = cv.check_training_memory(answer)
+    assert not verdict.ok and "n'est pas encore juste" not in verdict.message, verdict.message
+
+
+def test_an_overflow_verdict_names_the_value_and_says_false_not_too_small():
+    verdict = cv.check_overflow(lambda x, f: abs(x) >= 1e38)
+    message = verdict.message.replace("\u202f", " ")
+    assert "x = 70 000" in message and "vaut False" in message, verdict.message
+    assert "trop petit" not in message and "e+04" not in message, verdict.message
+
+
+def test_python_round_on_an_array_is_told_to_use_np_round():
+    def absmax_int8(w):
+        s = np.abs(w).max() / 127
+        return round(w / s) * s
+
+    verdict = cv.check_absmax(absmax_int8)
+    assert not verdict.ok and "np.round" in verdict.message, verdict.message

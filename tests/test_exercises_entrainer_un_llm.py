@@ -104,3 +104,14 @@ def test_messages_never_give_the_expected_values():
     verdict = ex.check_precision_recall(off)
     assert not verdict.ok
     assert "0,885" not in verdict.message and "0.885" not in verdict.message
+
+
+def test_a_momentum_without_its_one_minus_beta_factor_is_named():
+    def adam_step(w, g, m, v, t, lr=0.001, b1=0.9, b2=0.999, eps=1e-8):
+        m = b1 * m + g  # le facteur (1 − β₁) est oublié
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        return w - lr * m_hat / (v_hat**0.5 + eps), m, v
+
+    verdict = ex.check_adam_step(adam_step)
+    assert not verdict.ok and "(1 − β₁) multiplie g" in verdict.message, verdict.message

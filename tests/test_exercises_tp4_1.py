@@ -158,3 +158,15 @@ def test_a_wrong_part_is_named_by_its_meaning():
     assert "indice" not in verdict.message
     verdict = tp4_1.check_gradient_step(lambda w, b, x, y, lr: (str(w), str(b)))
     assert "le nouveau w contient du texte" in verdict.message, verdict.message
+
+
+def test_the_ddof_mistake_does_not_say_too_large_for_a_negative_slope():
+    """Un des cas a une pente négative : n/(n−1) la rend plus NÉGATIVE, pas « trop grande »."""
+
+    def least_squares(x, y):
+        a = np.cov(x, y)[0, 1] / np.var(x)
+        return a, np.mean(y) - a * np.mean(x)
+
+    verdict = tp4_1.check_least_squares(least_squares)
+    assert not verdict.ok and "n/(n−1)" in verdict.message, verdict.message
+    assert "trop grande" not in verdict.message, verdict.message

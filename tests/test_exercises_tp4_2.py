@@ -229,3 +229,13 @@ def test_boston_results_are_the_numpy_training():
     (_, _), (x_test, y_test) = nn.boston_data()
     assert r2.test_mse == pytest.approx(nn.mse(r2.model.forward(x_test), y_test))
     assert r2.test_mse < r1.test_mse  # la réponse attendue à « meilleur » est 2
+
+
+def test_a_training_mse_computed_on_x_train_is_named():
+    """La MSE d'entraînement recalculée (après le dernier pas) diffère de history[-1] (avant)."""
+    r1, r2 = tp4_2.boston_results()
+    (x_train, y_train), _ = nn.boston_data()
+    on_train = nn.mse(r1.model.forward(x_train), y_train)
+    assert on_train != pytest.approx(r1.history[-1], rel=1e-5)
+    verdict = tp4_2.check_boston(on_train, r2.test_mse, 2)
+    assert not verdict.ok and "perte d'entraînement" in verdict.message, verdict.message

@@ -234,3 +234,8 @@ def test_messages_never_show_the_expected_pair_or_merges():
         assert str(ids[:3])[:-1] not in message, message
     for pair in ((104, 101), "ch", [1]):
         assert "99, 104" not in tp4_3.check_most_frequent(pair).message
+
+
+def test_a_cosine_without_parentheses_is_told_so():
+    verdict = tp4_3.check_cosine(lambda a, b: np.dot(a, b) / np.linalg.norm(a) * np.linalg.norm(b))
+    assert not verdict.ok and "parenthèses" in verdict.message, verdict.message

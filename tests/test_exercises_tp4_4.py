@@ -158,3 +158,13 @@ def test_review_mistakes_get_their_own_hint():
         verdict = tp4_4.check_top_k(lambda z, k: np.where(z < np.sort(z)[-k], big, z))  # noqa: B023
         assert "exactement −∞" in verdict.message, verdict.message
         assert "1e300" not in verdict.message and "1e+300" not in verdict.message
+
+
+def test_a_top_k_that_keeps_strictly_greater_logits_is_told_how_to_compare():
+    def top_k_filter(logits, k):
+        kth = np.sort(logits)[-k]
+        return np.where(logits > kth, logits, -np.inf)  # garde k − 1 valeurs
+
+    verdict = tp4_4.check_top_k(top_k_filter)
+    assert not verdict.ok and "k − 1 valeurs" in verdict.message, verdict.message
+    assert ">= kth (pas >)" in verdict.message, verdict.message

@@ -159,3 +159,9 @@ def test_each_step_mistake_of_the_table_gets_its_own_hint(index):
     wrong, hint = tp4_5.STEP_MISTAKES[index]
     verdict = tp4_5.check_gru_step(wrong)
     assert not verdict.ok and hint in verdict.message, verdict.message
+
+
+@pytest.mark.parametrize("loss", [1.47, 1.466, np.float64(1.4665)])
+def test_a_loss_value_instead_of_a_step_is_named(loss):
+    verdict = tp4_5.check_overfit_step(loss, tp4_5.overfit_history())
+    assert not verdict.ok and "valeur de la perte" in verdict.message, verdict.message

@@ -250,3 +250,9 @@ def test_review_mistakes_get_their_own_hint():
     assert tp4_6.check_weights(
         lambda s, m: torch.softmax(s + torch.zeros_like(s).masked_fill(m, float("-inf")), -1)
     ).ok
+
+
+def test_d_k_read_on_the_second_axis_is_named():
+    verdict = tp4_6.check_scores(lambda q, k: q @ k.transpose(-2, -1) / math.sqrt(q.shape[1]))
+    assert not verdict.ok and "q.shape[-1]" in verdict.message, verdict.message
+    assert "q.shape[1] n'est d_k" in verdict.message, verdict.message

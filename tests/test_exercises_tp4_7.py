@@ -246,3 +246,12 @@ def test_references_agree_with_hardware_module_on_memory_and_time(hw, n_params):
     assert memory["total"] == pytest.approx(tp4_7.training_bytes(n_params))
     seconds = hw.training_time(tp4_7.GPT3_PARAMS, tp4_7.GPT3_TOKENS, GFLOPS * 1e9)
     assert seconds / tp4_7.SECONDS_PER_YEAR == pytest.approx(tp4_7.gpt3_years(GFLOPS))
+
+
+@pytest.mark.parametrize(
+    "per_param, hint",
+    [(12, "l'un des DEUX moments d'Adam"), (14, "il manque les gradients"), (20, "en FP32")],
+)
+def test_memory_mistakes_name_every_missing_or_extra_piece(per_param, hint):
+    verdict = tp4_7.check_training_memory(lambda n: per_param * n)
+    assert not verdict.ok and hint in verdict.message, verdict.message

@@ -5,7 +5,7 @@ Dans un notebook, l'élève complète une cellule puis lance la cellule de véri
     from llmlab.exercises import tp4_0
     tp4_0.check_chars_per_token(chars_per_token)
 
-Le verdict s'affiche (✓ correct, ou ce qui ne va pas : type, forme, valeur). En mode
+Le verdict s'affiche (✅ correct, ou ce qui ne va pas : type, forme, valeur). En mode
 corrigé (variable d'environnement ``LLMLAB_CORRIGE=1``, utilisée par les tests sur la
 version avec solutions), un verdict négatif lève ``ExerciseError`` pour qu'une solution
 fausse ne passe jamais inaperçue.

@@ -145,6 +145,8 @@ def number_text(x: Any) -> str:
             else str(int(x))
         )
     x = float(x)
+    if x.is_integer() and abs(x) < 10**15:  # 65 519 et 65 520 ne s'écrivent pas tous deux 6,552e+04
+        return number_text(int(x))
     return "NaN" if math.isnan(x) else f"{x:+}" if math.isinf(x) else french_general(x, 4)
 
 

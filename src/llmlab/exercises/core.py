@@ -180,6 +180,8 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
             "négatif ou nul, une exponentielle qui déborde ?"
         )
     diff = arr[bad] - want[bad]
+    if exp.kind == "b" and want.ndim == 0:  # « trop petit » n'a pas de sens pour un booléen
+        return wrong(f"{name} vaut {bool(arr)} : ce n'est pas la bonne réponse.")
     if want.ndim == 0:
         side, value = "grand" if diff > 0 else "petit", float(arr)
         if value.is_integer() and abs(value) < 1e15:  # un entier s'affiche tel quel
@@ -197,12 +199,15 @@ def _compare_numbers(got: Any, expected: Any, name: str, rtol: float, atol: floa
             f"{name} contient des valeurs infinies : un nombre qui déborde, une division par zéro ?"
         )
     sense = (
-        "trop grandes"
-        if (diff > 0).all()
-        else "trop petites"
-        if (diff < 0).all()
-        else "certaines trop grandes, d'autres trop petites"
+        (
+            "True au lieu de False",
+            "False au lieu de True",
+            "certaines True au lieu de False, d'autres l'inverse",
+        )
+        if exp.kind == "b"
+        else ("trop grandes", "trop petites", "certaines trop grandes, d'autres trop petites")
     )
+    sense = sense[0] if (diff > 0).all() else sense[1] if (diff < 0).all() else sense[2]
     first = tuple(int(i) for i in np.argwhere(bad)[0])
     where = first[0] if len(first) == 1 else list(first)
     return wrong(
@@ -334,6 +339,11 @@ COMMON_MISTAKES = [
         Raises(r"truth value of an? (array|Tensor)", (ValueError, RuntimeError)),
         "`max`, `min` ou un `if` de Python comparent le tableau entier d'un coup : élément "
         "par élément, utilisez np.maximum, np.minimum ou np.where.",
+    ),
+    Mistake(
+        Raises(r"__round__", TypeError),
+        "Le `round` de Python ne prend qu'un seul nombre : pour arrondir chaque élément d'un "
+        "tableau, utilisez np.round.",
     ),
     Mistake(
         Raises(r"positional argument", TypeError),

@@ -37,7 +37,7 @@ def _units(per_param: float, what: str) -> list:
     """Les erreurs d'unité sur ``per_param`` octets par paramètre."""
     n = N_PARAMS * per_param
     return [
-        (n, f"c'est un nombre d'octets ; la réponse est en Go (divisez par 10⁹) {what}."),
+        (n, f"c'est un nombre d'octets {what} ; la réponse est en Go (divisez par 10⁹)."),
         (n / 2**30, "ce sont des Gio (2³⁰ octets) ; un Go vaut 10⁹ octets."),
         (n / 2**20, "c'est en Mio ; la réponse est en Go (10⁹ octets)."),
     ]
@@ -60,22 +60,21 @@ TRAINING_MISTAKES = [
     ),
     (28, "il manque la copie FP32 des poids et les deux moments d'Adam (12 octets par paramètre)."),
     (56, "il manque Adam : deux moyennes par paramètre (m et v), en FP32, soit 8 octets."),
-    (84, "il manque la copie FP32 des poids (4 octets) que garde la précision mixte."),
-    (70, "Adam garde DEUX moyennes par paramètre (m et v), 4 octets chacune."),
+    (
+        84,
+        "il manque 4 octets par paramètre : la copie FP32 des poids que garde la précision "
+        "mixte, ou l'un des DEUX moments d'Adam (m et v, 4 octets chacun) ?",
+    ),
+    (98, "il manque les gradients : un par paramètre, en FP16 (2 octets)."),
     (
         140,
-        "vous comptez les poids deux fois : 2 octets en FP16 plus 4 pour la copie FP32, "
-        "puis 2 pour les gradients et 8 pour Adam.",
+        "20 octets par paramètre : poids et gradients comptés en FP32, en plus de la copie. En "
+        "précision mixte, ils sont en 16 bits (2 octets) ; seuls la copie et Adam sont en FP32.",
     ),
     (
         168,
         "24 octets par paramètre comptent aussi les activations, qui dépendent du lot ; la "
         "question demande l'état d'entraînement seul.",
-    ),
-    (
-        224,
-        "en précision mixte, poids et gradients sont en 16 bits (2 octets) ; seuls la copie "
-        "et Adam sont en FP32.",
     ),
     *_units(16, "pour entraîner"),
 ]
@@ -204,6 +203,12 @@ def _naive_top(x, fmt):
     return abs(x) > largest_float(*FORMAT_BITS[fmt])
 
 
+def _strictly_above_limit(x, fmt):
+    """Le bon seuil M + g/2, mais comparé par > : le nombre pile au seuil est oublié."""
+    e, m = FORMAT_BITS[fmt]
+    return abs(x) > largest_float(e, m) + 2.0 ** (2 ** (e - 1) - 1 - m) / 2
+
+
 OVERFLOW_MISTAKES = [
     (
         _naive_top,
@@ -231,6 +236,11 @@ OVERFLOW_MISTAKES = [
         ),
         "le seuil est à la MOITIÉ de l'écart au-dessus du maximum (arrondi au plus proche), "
         "pas à l'écart entier.",
+    ),
+    (
+        _strictly_above_limit,
+        "un nombre pile sur le seuil M + g/2 (65 520 en FP16) déborde aussi : à égalité, "
+        "l'arrondi va vers le voisin « pair », ici l'infini. Comparez avec >=, pas >.",
     ),
     (
         lambda x, fmt: fmt == "FP16" and abs(x) > 65_504,

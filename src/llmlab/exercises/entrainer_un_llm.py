@@ -154,9 +154,8 @@ ADAM_MISTAKES = [
         "le pas suivant en a besoin.",
     ),
     (
-        lambda w, g, m, v, t, lr, b1, b2, eps: _adam(
-            w, g, b1 * m + g - (1 - b1) * g, v, t, lr, b1, b2, eps
-        ),
+        # m ← β₁·m + g : _adam reçoit m + g, dont il tire β₁·(m + g) + (1 − β₁)·g = β₁·m + g
+        lambda w, g, m, v, t, lr, b1, b2, eps: _adam(w, g, m + g, v, t, lr, b1, b2, eps),
         "m se met à jour par m ← β₁·m + (1 − β₁)·g : le facteur (1 − β₁) multiplie g.",
     ),
 ]

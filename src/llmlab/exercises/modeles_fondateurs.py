@@ -1,11 +1,12 @@
 """Vérificateurs du notebook « Modèles fondateurs et passage à l'échelle ».
 
 Cinq calculs qui tiennent en une ligne et que l'on rate souvent : les comptes du masquage de
-BERT (15 %, puis 80/10/10), le calcul optimal de Chinchilla (C ≈ 6·N·D et D ≈ 20·N), les
+BERT (15 %, puis 80/10/10), le calcul optimal de Chinchilla (C ≈ 6·N·D et D ≈ 20·N), la
 bulle d'un pipeline, la quantification int8 absmax d'un vecteur et les paramètres d'un
-adaptateur LoRA (dans l'ordre du notebook). Les références sont écrites ici sans torch ; les tests les comparent aux fonctions
-du cours (`llmlab.selfsup`, `llmlab.scale`, `llmlab.lora`, `llmlab.quantize`, `llmlab.cluster`)
-et aux chiffres publiés (Chinchilla : 70 milliards de paramètres, 1,4 billion de tokens).
+adaptateur LoRA (dans l'ordre du notebook). Les références sont écrites ici sans torch ; les
+tests les comparent aux fonctions du cours (`llmlab.selfsup`, `llmlab.scale`, `llmlab.lora`,
+`llmlab.quantize`, `llmlab.cluster`) et aux chiffres publiés (Chinchilla : 70 milliards de
+paramètres, 1,4 billion de tokens).
 """
 
 from __future__ import annotations

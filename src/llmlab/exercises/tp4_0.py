@@ -42,6 +42,17 @@ IDS_MISTAKES = [
         "il faut la liste d'entiers renvoyée par `enc.encode(...)`, pas du texte.",
     )
 ]
+RATIO_MISTAKES = [
+    (
+        lambda text, enc: len(enc.encode(text)) / len(text),
+        "c'est l'inverse, le nombre de tokens par caractère : divisez le nombre de caractères "
+        "par le nombre de tokens.",
+    ),
+    (
+        lambda text, enc: len(text) // len(enc.encode(text)),
+        "la division entière `//` perd les décimales : utilisez `/`.",
+    ),
+]
 BEST_MISTAKES = [
     (
         When(lambda got, _: isinstance(got, str) and got not in ENCODINGS),
@@ -72,6 +83,7 @@ def check_chars_per_token(fn) -> Verdict:
         cases,
         name="chars_per_token",
         arg_names="text enc",
+        mistakes=RATIO_MISTAKES,
         advice="Vérifiez : combien de caractères dans `text`, combien de "
         "tokens dans `enc.encode(text)` ?",
     )

@@ -83,7 +83,7 @@ def _reference_a(x, y):
 LEAST_SQUARES_MISTAKES = [
     (
         _cov_ddof1_over_var,
-        "la pente est un peu trop grande (facteur n/(n−1)) : `np.cov` divise par n−1 alors que "
+        "la pente est multipliée par n/(n−1) : `np.cov` divise par n−1 alors que "
         "`np.var` divise par n. Utilisez la même convention en haut et en bas (p. ex. "
         "`np.cov(x, y, ddof=0)` ou des `np.mean`).",
     ),

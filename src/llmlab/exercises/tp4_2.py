@@ -370,12 +370,14 @@ def check_grad_W1(fn) -> Verdict:
 
 # --- Exercice 6 : une ou deux couches sur Boston Housing ------------------------------------
 def _boston_mistakes(result, other):
+    (x_train, y_train), _ = nn.boston_data()
+    train_hint = (
+        "c'est la perte d'entraînement : la MSE test se mesure sur x_test "
+        "et y_test, des quartiers que le réseau n'a jamais vus."
+    )
     return [
-        (
-            result.history[-1],
-            "c'est la perte d'entraînement : la MSE test se mesure sur x_test "
-            "et y_test, des quartiers que le réseau n'a jamais vus.",
-        ),
+        (result.history[-1], train_hint),  # lue dans l'historique : avant le dernier pas
+        (nn.mse(result.model.forward(x_train), y_train), train_hint),  # après le dernier pas
         (other.test_mse, "c'est la MSE de l'autre réseau : r1 a une couche, r2 en a deux."),
         (
             np.sqrt(result.test_mse),

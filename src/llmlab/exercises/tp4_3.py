@@ -347,6 +347,10 @@ COSINE_MISTAKES = [
         "il faut diviser par les DEUX longueurs, celle de a et celle de b.",
     ),
     (
+        lambda a, b: np.dot(a, b) / np.linalg.norm(a) * np.linalg.norm(b),
+        "il manque des parenthèses : a·b / |a| * |b| MULTIPLIE par |b|. Écrivez a·b / (|a| * |b|).",
+    ),
+    (
         lambda a, b: np.dot(a, b) / (np.linalg.norm(a) + np.linalg.norm(b)),
         "on divise par le PRODUIT des longueurs, pas par leur somme.",
     ),

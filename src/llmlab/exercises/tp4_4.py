@@ -135,8 +135,8 @@ TOP_K_MISTAKES = [
     ),
     (
         lambda z, k: np.where(np.asarray(z) <= _kth(z, k), -np.inf, z),
-        "il ne reste que k − 1 valeurs : la k-ième plus grande doit rester (comparez avec < , "
-        "pas <=).",
+        "il ne reste que k − 1 valeurs : la k-ième plus grande doit rester. Écartez les logits "
+        "< kth (pas <=), ou gardez ceux >= kth (pas >).",
     ),
     (
         lambda z, k: np.where(np.asarray(z) < _kth(z, k), 0.0, z),

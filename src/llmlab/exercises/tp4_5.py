@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from llmlab.exercises.core import Verdict, check_function, check_value, checker
+from llmlab.exercises.core import Verdict, When, check_function, check_value, checker
 
 # --- Exercice 1 : un pas de la cellule GRU --------------------------------------------------
 #: (taille de l'entrée, taille de l'état, nombre d'exemples du lot, graine)
@@ -231,4 +231,11 @@ def check_overfit_step(answer, history) -> Verdict:
         ),
     ]
     mistakes = [(v, hint) for v, hint in mistakes if v != best]
+    mistakes.append(
+        (
+            When(lambda got, _: abs(float(got)) < 100 and not float(got).is_integer()),
+            "c'est une valeur de la perte ; donnez l'ÉTAPE (colonne step) où la perte de "
+            "validation est la plus basse.",
+        )
+    )
     return check_value(answer, best, "etape_surapprentissage", mistakes)

@@ -75,6 +75,11 @@ SCORE_MISTAKES = [
         "d_k est la taille d'un vecteur (le dernier axe, q.shape[-1]), pas le nombre de tokens.",
     ),
     (
+        lambda q, k: q @ k.transpose(-2, -1) / math.sqrt(q.shape[1]),
+        "q.shape[1] n'est d_k que pour une séquence seule (T, d_k) ; sur un lot (B, T, d_k), "
+        "c'est T. Prenez le dernier axe, q.shape[-1].",
+    ),
+    (
         lambda q, k: (q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])).softmax(dim=-1),
         "on demande les scores, AVANT la softmax (elle viendra à l'exercice 3).",
     ),

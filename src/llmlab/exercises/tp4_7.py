@@ -2,11 +2,11 @@
 
 Les références sont des formes closes, comparées dans les tests au compteur de FLOPs de torch
 (``torch.utils.flop_counter.FlopCounterMode``), à la mémoire réellement occupée par l'optimiseur
-Adam de torch et aux calculateurs de ``llmlab.hardware``. Erreurs classiques reconnues : oublier
+Adam de torch et aux calculateurs de ``llmlab.costs``. Erreurs classiques reconnues : oublier
 le facteur 2 d'un produit (compter m·n·k), compter exactement m·n·(2k − 1), oublier l'attention,
-le facteur 4 du feed-forward ou le lot ; pour la mémoire, oublier les états d'Adam ou la copie
-FP32 des poids, répondre en Go au lieu d'octets ; pour la durée, oublier le 6 de 6·N·D, les
-giga de GFLOP/s ou la conversion en années.
+le facteur 4 du feed-forward ou le lot ; pour la mémoire, oublier les états d'Adam, la copie
+FP32 des poids ou les gradients, répondre en Go au lieu d'octets ; pour la durée, oublier le 6
+de 6·N·D, les giga de GFLOP/s ou la conversion en années.
 """
 
 from __future__ import annotations
@@ -158,9 +158,10 @@ MEMORY_MISTAKES = [
     ),
     (
         lambda n: 12 * n,
-        "il manque la copie FP32 des poids (4 octets) que garde la précision mixte pour la mise "
-        "à jour : 2 + 2 + 4 + 8 = 16 octets par paramètre.",
+        "il manque 4 octets par paramètre : la copie FP32 des poids que garde la précision "
+        "mixte pour la mise à jour, ou l'un des DEUX moments d'Adam (4 octets chacun) ?",
     ),
+    (lambda n: 14 * n, "il manque les gradients : un par paramètre, en FP16 (2 octets)."),
     (
         lambda n: 4 * n,
         "4 octets par paramètre, c'est seulement STOCKER les poids en FP32 ; pour entraîner, il "
@@ -178,8 +179,8 @@ MEMORY_MISTAKES = [
     (lambda n: 16 * n / 2**30, "le résultat est en Gio ; la fonction doit renvoyer des octets."),
     (
         lambda n: 20 * n,
-        "vous comptez les poids deux fois : en précision mixte, 2 octets (FP16) plus 4 pour la "
-        "copie FP32, puis 2 pour les gradients et 8 pour Adam.",
+        "20 octets par paramètre : poids et gradients comptés en FP32, en plus de la copie. En "
+        "précision mixte, ils sont en 16 bits (2 octets) ; seuls la copie et Adam sont en FP32.",
     ),
 ]
 
