@@ -50,6 +50,7 @@ WITHOUT_TORCH = [
     "classify",
     "paradigms",
     "regularisation",
+    "pool",
 ]
 
 

@@ -335,8 +335,9 @@ def run_ladder(
     ``folder`` garde un checkpoint par échelon : ``resume=True``
     reprend une échelle interrompue. Avec ``processes`` > 1, un
     échelon par processus, chacun sur un fil, les plus gros
-    d'abord : deux processus d'un fil occupent deux cœurs mieux
-    qu'un processus de deux fils. Mêmes résultats, au bit près.
+    d'abord (`llmlab.pool`) : deux processus d'un fil occupent
+    deux cœurs mieux qu'un processus de deux fils. Mêmes
+    résultats, au bit près.
     """
     import pandas as pd
     import torch
@@ -378,150 +379,47 @@ def run_ladder(
 
 
 def _run_in_processes(rungs, text, settings, processes, progress, options) -> dict:
-    """Un échelon par processus (« spawn » : sûr partout, torch
-    compris), les plus gros d'abord pour finir ensemble.
-
-    Avec ``progress``, chaque processus annonce ses pas dans une
-    file ; une seule barre les compte en FLOPs d'entraînement
-    (6·N·tokens, `llmlab.costs.training_flops`) : un pas du plus
-    gros échelon pèse cent fois un pas du plus petit, et le temps
-    restant affiché en tient compte.
-
-    Un Ctrl-C ou l'échec d'un échelon arrête tous les processus :
-    chacun finit son pas, enregistre son checkpoint, et aucun
-    échelon en attente ne démarre (``--reprendre`` les fera)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
+    """Un échelon par processus d'un fil (`llmlab.pool`), les plus
+    gros d'abord pour finir ensemble. La barre compte les FLOPs
+    d'entraînement (6·N·tokens) : un pas du plus gros échelon
+    pèse cent fois un pas du plus petit."""
     from llmlab.costs import training_flops
-    from llmlab.display import progress_bar
+    from llmlab.pool import Job, run_in_processes
+    from llmlab.tokenizers import CharTokenizer
 
     by_size = sorted(rungs, key=lambda r: r.n_layer * r.n_embd**2, reverse=True)
-    context = multiprocessing.get_context("spawn")
-    reports = context.Queue() if progress else None
-    stop = context.Event()
-    per_step = _flops_per_step(by_size, text, settings, training_flops)
-    done, steps_seen = {}, dict.fromkeys(per_step, 0)
+    vocab_size = CharTokenizer.train(text).vocab_size
+    tokens = settings.batch_size * settings.block_size
+    jobs = []
+    for r in by_size:
+        model = build_model(r, vocab_size, settings.block_size, settings.seed)
+        kwargs = {"progress": False, "threads": 1, **options}
+        cost = training_flops(non_embedding_params(model), tokens)
+        jobs.append(Job(r.name, (r, text, settings), kwargs, settings.steps, cost))
     if progress:
         print(
             f"{len(by_size)} échelons sur {processes} processus d'un fil, les plus gros "
             f"d'abord : {', '.join(r.name for r in by_size)}.",
             flush=True,
         )
-    bar = progress_bar(
-        total=settings.steps * sum(per_step.values()),
+
+    def announce(name, result):
+        row = result[0]
+        return (
+            f"Échelon {name} fini : perte de validation {french_number(row['val_loss'], 3)}, "
+            f"{french_number(row['train_seconds'], 0)} s de pas."
+        )
+
+    return run_in_processes(
+        train_rung,
+        jobs,
+        processes,
+        progress=progress,
         desc=f"Échelle ({processes} processus)",
         unit="FLOP",
         unit_scale=True,
-        disable=not progress,
+        announce=announce,
     )
-    with bar:
-        with ProcessPoolExecutor(
-            max_workers=processes,
-            mp_context=context,
-            initializer=_set_reports,
-            initargs=(reports, stop),
-        ) as pool:
-            futures = {
-                pool.submit(_train_rung_reporting, r, text, settings, threads=1, **options): r
-                for r in by_size
-            }
-            try:
-                _follow(futures, done, reports, bar, steps_seen, per_step, progress)
-            except BaseException:
-                stop.set()  # les échelons lancés s'arrêtent au pas suivant, les autres non plus
-                for future in futures:
-                    future.cancel()
-                raise
-        if reports is not None:  # les processus ont fini : leurs derniers pas sont arrivés
-            _read_reports(reports, bar, steps_seen, per_step, timeout=0)
-    return done
-
-
-def _follow(futures, done, reports, bar, steps_seen, per_step, progress) -> None:
-    """Attend les échelons lancés ; range leurs résultats dans ``done`` et avance la barre."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    while futures:
-        if reports is None:
-            wait(futures, return_when=FIRST_COMPLETED)
-        else:
-            _read_reports(reports, bar, steps_seen, per_step, timeout=0.5)
-        for future in [f for f in futures if f.done()]:
-            rung = futures.pop(future)
-            done[rung.name] = future.result()
-            if progress:
-                row = done[rung.name][0]
-                bar.write(
-                    f"Échelon {rung.name} fini : perte de validation "
-                    f"{french_number(row['val_loss'], 3)}, "
-                    f"{french_number(row['train_seconds'], 0)} s de pas."
-                )
-
-
-def _read_reports(reports, bar, steps_seen, per_step, timeout) -> None:
-    """Avance la barre des pas annoncés : attend le premier au plus ``timeout`` secondes,
-    puis prend tous ceux qui attendent."""
-    import queue
-
-    try:
-        while True:
-            name, step = reports.get(timeout=timeout) if timeout else reports.get_nowait()
-            bar.update((step - steps_seen[name]) * per_step[name])
-            steps_seen[name] = step
-            timeout = 0
-    except queue.Empty:
-        pass
-
-
-def _flops_per_step(rungs, text, settings, training_flops) -> dict[str, float]:
-    """FLOPs d'entraînement d'un pas de chaque échelon (6·N·tokens du lot)."""
-    from llmlab.tokenizers import CharTokenizer
-
-    vocab_size = CharTokenizer.train(text).vocab_size
-    tokens = settings.batch_size * settings.block_size
-    return {
-        r.name: training_flops(
-            non_embedding_params(build_model(r, vocab_size, settings.block_size, settings.seed)),
-            tokens,
-        )
-        for r in rungs
-    }
-
-
-#: Dans un processus de `run_ladder` : la file où annoncer ses pas (ou None) et l'ordre
-#: d'arrêt commun.
-_REPORTS = _STOP = None
-
-
-def _set_reports(reports, stop) -> None:
-    """Initialisation d'un processus : file et ordre d'arrêt lui sont transmis à sa création
-    (la seule façon de partager une ``multiprocessing.Queue``)."""
-    global _REPORTS, _STOP
-    _REPORTS, _STOP = reports, stop
-
-
-def _train_rung_reporting(rung, text, settings, **options):
-    """`train_rung` sans barre, qui annonce chaque pas dans la file du processus et s'arrête
-    comme sur un Ctrl-C (pas fini, checkpoint écrit) quand `run_ladder` le demande."""
-    reports, stop = _REPORTS, _STOP
-    if stop is not None and stop.is_set():
-        raise KeyboardInterrupt  # arrêt demandé avant le départ de cet échelon
-
-    def on_step(step):
-        if reports is not None:
-            reports.put((rung.name, step))
-        if stop is not None and stop.is_set():
-            raise KeyboardInterrupt
-
-    try:
-        return train_rung(rung, text, settings, progress=False, on_step=on_step, **options)
-    except BaseException:
-        # Ctrl-C reçu ici (le terminal l'envoie à tous les processus) ou échec : les échelons
-        # déjà confiés aux processus ne démarrent pas, sans attendre que `run_ladder` le dise.
-        if stop is not None:
-            stop.set()
-        raise
 
 
 # --- Écrire et relire --------------------------------------------------------------------------
