@@ -44,8 +44,30 @@ _TABLE_HEADER = re.compile(r"^\|( (?:Name|Type|Description|Default) \|)+[ \t]*$"
 _ROLE = re.compile(r":(?:class|func|meth|mod|attr|data|obj|exc):`~?([^`]+)`")
 
 
+def fence_doctests(text: str) -> str:
+    """Les exemples ``>>>`` d'un docstring dans un bloc de code Python : laissés tels quels, les
+    ``>`` en début de ligne feraient des citations imbriquées. Un exemple va jusqu'à la
+    première ligne vide (ses résultats compris) ; les blocs de code existants sont sautés."""
+    out, fenced, in_example = [], False, False
+    for line in text.split("\n"):
+        if in_example and not line.strip():
+            out.append("```")
+            in_example = False
+        if line.startswith("```") and not in_example:
+            fenced = not fenced
+        elif not fenced and not in_example and line.startswith(">>> "):
+            out.append("```python")
+            in_example = True
+        out.append(line)
+    if in_example:
+        out.append("```")
+    return "\n".join(out)
+
+
 def francize(text: str) -> str:
-    """Intitulés en français ; rôles Sphinx (``:func:`x```) réécrits en code (`` `x` ``)."""
+    """Intitulés en français ; rôles Sphinx (``:func:`x```) réécrits en code (`` `x` ``) ;
+    exemples ``>>>`` en blocs de code."""
+    text = fence_doctests(text)
     text = _HEADING.sub(lambda m: f"{m[1]} {HEADINGS[m[2]]}", text)
     text = _TABLE_HEADER.sub(
         lambda m: re.sub(r"\b(Name|Default)\b", lambda w: TABLE_WORDS[w[0]], m[0]), text

@@ -66,6 +66,23 @@ def test_francize_translates_headings_tables_and_roles():
     )
 
 
+def test_doctests_become_python_code_blocks():
+    """Un exemple ``>>>`` laissé en texte serait rendu en citations imbriquées (« > »)."""
+    text = (
+        "Un nombre.\n\n>>> f(1)\n'1'\n>>> f(2), f(3)\n('2', '3')\n\nSuite.\n\n"
+        "```python\n>>> déjà(1)\n```\n\n>>> fin()"
+    )
+    assert reference.fence_doctests(text) == (
+        "Un nombre.\n\n```python\n>>> f(1)\n'1'\n>>> f(2), f(3)\n('2', '3')\n```\n\n"
+        "Suite.\n\n```python\n>>> déjà(1)\n```\n\n```python\n>>> fin()\n```"
+    )
+    for page in REFERENCE.glob("*.qmd"):
+        fenced = False
+        for line in page.read_text(encoding="utf-8").splitlines():
+            fenced ^= line.startswith("```")
+            assert fenced or not line.startswith(">"), (page.name, line)
+
+
 def test_commented_constants_are_read_from_sphinx_comments():
     source = (
         "#: La taille.\n#: En octets.\nSIZE = 3\n\nOTHER = 4\n#: Privé.\n_HIDDEN = 1\n"
