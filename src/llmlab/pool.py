@@ -67,6 +67,8 @@ def run_in_processes(
 
     def advance(timeout):
         for name, step in _read(reports, timeout):
+            if not any(seen.values()):  # premier pas : le démarrage des processus ne compte
+                bar.unpause()  # pas dans la vitesse ni dans le temps restant
             bar.update((step - seen[name]) * cost[name])
             seen[name] = step
 
