@@ -35,9 +35,10 @@ from llmlab.hardware import (
 
 
 def synchronize(device: str) -> None:
-    """Attend la fin des calculs lancés. CUDA et MPS rendent
-    la main avant d'avoir calculé : sans synchronisation, un
-    chronomètre ne mesure que le lancement."""
+    """Attend la fin des calculs lancés.
+
+    CUDA et MPS rendent la main avant d'avoir calculé : sans
+    synchronisation, un chronomètre ne mesure que le lancement."""
     import torch
 
     if device.startswith("cuda"):

@@ -62,9 +62,10 @@ _RESUME_KEYS = (
 
 
 class CheckpointError(ValueError):
-    """Checkpoint absent, tronqué, corrompu ou d'un autre modèle. Pour une reprise
-    refusée, ``changed`` donne les réglages qui diffèrent : {nom : (checkpoint, demandé)}
-    (la ligne de commande les redit sous le nom de ses options)."""
+    """Checkpoint absent, tronqué, corrompu ou d'un autre modèle.
+
+    Pour une reprise refusée, ``changed`` donne les réglages qui diffèrent :
+    {nom : (checkpoint, demandé)} (la ligne de commande les redit sous le nom de ses options)."""
 
     changed: dict | None = None
 
@@ -255,8 +256,7 @@ def save_checkpoint(
 
 
 def load_checkpoint(path, map_location="cpu") -> dict:
-    """Relit un checkpoint : ``{"weights", "optimizer", "state",
-    "history"}``.
+    """Relit un checkpoint : un dict ``weights``, ``optimizer``, ``state``, ``history``.
 
     Rien n'y est exécuté (``torch.load(weights_only=True)``) ; les
     empreintes sha256 enregistrées détectent un fichier tronqué ou
@@ -353,8 +353,8 @@ CHECKPOINT_TOKENIZERS = ("car", "bpe")
 def tokenizer_extra(tokenizer) -> dict:
     """Ce que ``extra`` d'un checkpoint garde du tokenizer.
 
-    Caractères : la liste ``vocab`` (comme avant, donc les anciens
-    checkpoints restent lisibles) ; BPE : ``tokenizer = "bpe"`` et le
+    Caractères : la liste ``vocab`` (la forme des premiers checkpoints,
+    qui restent lisibles) ; BPE : ``tokenizer = "bpe"`` et le
     fichier lisible de `BPETokenizer.to_text` dans ``bpe``.
     """
     from llmlab.tokenizers import BPETokenizer, CharTokenizer

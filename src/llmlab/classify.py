@@ -29,8 +29,8 @@ LABELS = {0: "anglais", 1: "français"}
 
 
 def plain(text: str) -> str:
-    """Minuscules sans accents (« Cœur » → « coeur »), blancs réduits à
-    une espace, hors de l'alphabet retiré."""
+    """Minuscules sans accents (« Cœur » → « coeur ») ; blancs réduits à
+    une espace, autres caractères hors de ``ALPHABET`` retirés."""
     text = text.lower().replace("œ", "oe").replace("æ", "ae")
     text = unicodedata.normalize("NFD", text)
     kept = "".join(c if c in ALPHABET else " " if c.isspace() else "" for c in text)

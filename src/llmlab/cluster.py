@@ -213,8 +213,10 @@ def plot_bubble(stages=(2, 4, 8), max_micro_batches: int = 32, ax=None):
 
 
 def parallel_groups(tp: int, pp: int, dp: int) -> dict[str, list[list[int]]]:
-    """Les groupes de rangs d'un parallélisme 3-D, dans l'ordre
-    « tp-pp-dp » (une option de Megatron-LM) : rang = (d·pp + s)·tp + t. Les rangs d'un groupe
+    """Les groupes de rangs d'un parallélisme 3-D : ``{"tensor", "pipeline", "data"}``.
+
+    Ordre « tp-pp-dp » (une option de Megatron-LM) : le GPU du morceau tensoriel t, de
+    l'étage s et de la réplique d a le rang (d·pp + s)·tp + t. Les rangs d'un groupe
     tensoriel se suivent : ils tiennent dans une machine (NVLink) ;
     pipeline et données traversent le réseau."""
     for name, n in (("tp", tp), ("pp", pp), ("dp", dp)):

@@ -272,8 +272,8 @@ def plot_row_errors(w, ax=None):
 
 
 def plot_masks(w, sparsity: float = 0.5, axes=None):
-    """|W| et les poids gardés par deux masques : magnitude
-    (``sparsity``) et 2:4, côte à côte."""
+    """Les poids en valeur absolue et ceux que gardent deux
+    masques, côte à côte : magnitude (``sparsity``) et 2:4."""
     import matplotlib.pyplot as plt
 
     from llmlab import style

@@ -28,11 +28,13 @@ def transformer_block_flops(n_embd: int, seq_len: int, batch: int = 1) -> int:
     """FLOP des produits d'un bloc Transformer, passe avant.
 
     B = batch, T = seq_len, d = n_embd :
+
     - Q, K, V : 3 produits (BT×d)@(d×d)      → 6·B·T·d²
     - projection de sortie (BT×d)@(d×d)     → 2·B·T·d²
     - MLP d → 4d → d : 2 produits de 4·d²   → 16·B·T·d²
     - scores Q·Kᵀ, toutes têtes réunies     → 2·B·T²·d
     - poids @ V                             → 2·B·T²·d
+
     Total : 24·B·T·d² + 4·B·T²·d. Softmax, LayerNorm, GELU :
     quelques FLOP par nombre, négligeables.
     """

@@ -25,8 +25,10 @@ from IPython.display import Markdown
 
 
 def fence_for(text: str) -> str:
-    """Une clôture de bloc (```...) plus longue que toute suite de ` du texte : le bloc
-    ne peut pas se refermer au milieu du code montré."""
+    """La clôture d'un bloc de code pour ``text`` : au moins trois accents graves, un de plus
+    que la plus longue suite d'accents graves du texte.
+
+    Le bloc ne peut donc pas se refermer au milieu du code montré."""
     longest, run = 0, 0
     for char in text:
         run = run + 1 if char == "`" else 0
@@ -73,7 +75,7 @@ def source_code(obj, docstring: bool = True) -> str:
 
 
 def source_markdown(obj, docstring: bool = True) -> str:
-    """Le texte Markdown d'un bloc ```python contenant la source de ``obj``."""
+    """Le texte Markdown d'un bloc de code Python qui contient la source de ``obj``."""
     code = source_code(obj, docstring)
     fence = fence_for(code)
     return f"{fence}python\n{code}{fence}\n"
@@ -237,7 +239,7 @@ def french_count(n: int) -> str:
 
 
 def html_block(html: str) -> str:
-    """Un bloc HTML brut de Pandoc (````` ```{=html} `````) : recopié tel quel dans la page.
+    """Un bloc HTML brut de Pandoc (bloc de code marqué ``{=html}``), recopié tel quel.
 
     C'est la seule route du HTML vers une page ou une diapositive : un résultat ``text/html``
     (``IPython.display.HTML``) ferait ajouter par Quarto require.js et jQuery, pris sur un CDN
@@ -247,7 +249,10 @@ def html_block(html: str) -> str:
 
 
 def print_html(html: str) -> None:
-    """Imprime :func:`html_block` ; dans un chunk marqué ``#| output: asis``."""
+    """Imprime le bloc HTML brut de :func:`html_block`, pour un chunk en sortie « asis ».
+
+    Le chunk doit porter l'option ``#| output: asis`` : Quarto recopie alors le bloc tel quel.
+    """
     print(html_block(html), end="")
 
 

@@ -300,7 +300,8 @@ def train_skipgram(tokens: list[str], dim: int = 100,
     fréquence^0,75 ; les mots très fréquents (« the »,
     « and ») sont en partie écartés (``subsample``). Comme
     word2vec : descente de gradient simple, une perte par
-    paire (somme sur le lot), pas qui décroît jusqu'à 0.
+    paire (somme sur le lot), pas qui décroît linéairement
+    jusqu'à presque 0 (``lr`` / 10 000).
     """
     import torch
 

@@ -1,5 +1,4 @@
-"""Affiner un modèle pré-entraîné sur un texte nouveau, et mesurer ce
-qu'il oublie.
+"""Affiner un modèle pré-entraîné sur un texte nouveau, et mesurer ce qu'il oublie.
 
 Le mini-GPT livré a appris l'anglais de Shakespeare. On continue son
 entraînement sur le corpus français du cours : c'est de l'affinage

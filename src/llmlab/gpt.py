@@ -54,8 +54,10 @@ from llmlab.sampling import check_sampling_options, next_token_probs
 
 @dataclass
 class GPTConfig:
-    """La taille d'un GPT. Noms de nanoGPT ; ``to_gptmodel_cfg()``
-    donne le dictionnaire du livre de Raschka."""
+    """La taille d'un GPT (vocabulaire, contexte, couches…).
+
+    Noms de nanoGPT ; ``to_gptmodel_cfg()`` donne le
+    dictionnaire du livre de Raschka."""
 
     vocab_size: int
     context_length: int

@@ -30,10 +30,12 @@ def gru_cell(x, h, weight_ih, weight_hh, bias_ih, bias_hh):
 
     Convention de torch.nn.GRU : weight_ih empile les
     poids des portes r, z puis n (3 × taille de h lignes).
-      r = σ(W_ir x + b_ir + W_hr h + b_hr)
-      z = σ(W_iz x + b_iz + W_hz h + b_hz)
-      n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-      h' = (1 − z) ⊙ n + z ⊙ h
+
+        r = σ(W_ir x + b_ir + W_hr h + b_hr)
+        z = σ(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
+        h' = (1 − z) ⊙ n + z ⊙ h
+
     z proche de 1 : on garde l'ancien état h.
     """
     gi = x @ weight_ih.T + bias_ih

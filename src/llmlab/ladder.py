@@ -239,8 +239,10 @@ def train_rung(
     threads=None,
     on_step=None,
 ):
-    """Entraîne et mesure un échelon : ``(rang du tableau,
-    historique, mots par longueur)``. ``threads`` fixe les fils
+    """Entraîne et mesure un échelon.
+
+    Rend ``(rang du tableau, historique, mots par longueur)``.
+    ``threads`` fixe les fils
     de torch (1 dans un processus de `run_ladder`) ; ``on_step``
     va à `llmlab.training.train`."""
     import torch

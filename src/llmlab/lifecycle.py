@@ -350,8 +350,9 @@ def size_table(guide=SIZE_GUIDE) -> str:
 
 
 def int8_roundtrip(values, scale: float | None = None):
-    """``values`` quantifiées en int8 absmax puis relues : (relues, échelle). Sans
-    ``scale``, l'échelle est max|values| / 127 (`llmlab.quantize.absmax_quantize`) ;
+    """``values`` quantifiées en int8 absmax puis relues : (relues, échelle).
+
+    Sans ``scale``, l'échelle est max|values| / 127 (`llmlab.quantize.absmax_quantize`) ;
     avec, les valeurs au-delà de 127·scale sont écrêtées : l'int8 ne déborde pas vers
     l'infini, il sature."""
     import torch

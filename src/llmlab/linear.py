@@ -69,7 +69,7 @@ def mse(y_true, y_pred):
 
 
 def mae(y_true, y_pred):
-    """Erreur absolue moyenne : dans l'unité de y (ici des k$), plus facile à lire."""
+    """Erreur absolue moyenne : dans l'unité de y (des milliers de dollars), plus facile à lire."""
     return np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred)))
 
 
@@ -223,11 +223,11 @@ def keras_loss_history(epochs=200, learning_rate=0.01, seed=42):
 
 
 def boston_closed_form(data=None):
-    """Prix des logements (k$) prédit par les moindres carrés sur les 13 variables.
+    """Régression des prix de Boston (milliers de dollars) par les moindres carrés, 13 variables.
 
     Moyenne et écart type viennent du train seul : le test doit rester des données que le
     modèle n'a jamais vues. `data` remplace au besoin le découpage de Keras.
-    Renvoie poids, biais et erreurs (MSE, MAE) train et test.
+    Renvoie poids, biais, MSE train et test, et MAE test.
     """
     (x_train, y_train), (x_test, y_test) = data or load_boston_housing()
     x_train_n, mean, std = normalize(x_train)

@@ -1,5 +1,4 @@
-"""Mesurer un modèle : d'abord l'entropie croisée, puis les métriques de
-classification.
+"""Mesurer un modèle : l'entropie croisée, puis les métriques de classification.
 
 Un modèle de langage prédit une distribution sur le token suivant : sa
 mesure naturelle est l'**entropie croisée** (−ln p du bon token, en

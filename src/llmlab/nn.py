@@ -203,6 +203,7 @@ def init_weights(n_in, n_out, activation, rng):
     """Poids de départ tirés au hasard, ni trop grands ni trop petits.
 
     But : que les signaux gardent à peu près la même taille d'une couche à l'autre.
+
     - He (ReLU, GELU) : écart type √(2 / n_in) ; le 2 compense la moitié des
       valeurs que ReLU met à zéro.
     - Xavier/Glorot (identité, sigmoïde, tanh) : écart type √(2 / (n_in + n_out)),
@@ -244,10 +245,11 @@ class Dense:
         """Reçoit dL/dy, remplit dW et db, renvoie dL/dx.
 
         Règle de chaîne, en deux pas :
-        - y = h(z) :       dL/dz = dL/dy · h'(z)  (terme à terme)
-        - z = x @ W + b :  dL/dW = xᵀ @ dL/dz
-                           dL/db = Σ_lot dL/dz
-                           dL/dx = dL/dz @ Wᵀ
+
+            y = h(z) :      dL/dz = dL/dy · h'(z)  (terme à terme)
+            z = x @ W + b : dL/dW = xᵀ @ dL/dz
+                            dL/db = Σ_lot dL/dz
+                            dL/dx = dL/dz @ Wᵀ
         """
         grad_z = grad_y * self.h_grad(self.z)
         self.dW = self.x.T @ grad_z
@@ -285,11 +287,13 @@ class MLP:
 
     # fmt: off
     def backward(self, grad):
-        """Passage arrière : la règle de chaîne, de la dernière
-        couche à la première.
+        """Passage arrière : de la dernière couche à la première.
 
-        Avec a¹ = L¹(x), a² = L²(a¹), y = L³(a²) :
+        La règle de chaîne, avec a¹ = L¹(x), a² = L²(a¹) et
+        y = L³(a²) :
+
             dL/dθ¹ = dL/dy · ∂y/∂a² · ∂a²/∂a¹ · ∂a¹/∂θ¹.
+
         Chaque couche multiplie le gradient reçu par sa propre
         dérivée et passe le résultat à la couche précédente.
         """
@@ -413,7 +417,9 @@ def boston_data(data=None):
 
 
 def boston_mlp(n_in=13, hidden=None, seed=0):
-    """hidden=None : une couche, un seul neurone linéaire (la régression linéaire).
+    """Le réseau de Boston Housing : sans couche cachée, ou avec ``hidden`` neurones ReLU.
+
+    hidden=None : une couche, un seul neurone linéaire (la régression linéaire).
     hidden=16 : deux couches, 16 neurones cachés (ReLU) puis un neurone linéaire."""
     if hidden is None:
         return MLP([n_in, 1], ["identity"], seed)
@@ -424,7 +430,7 @@ def train_boston_numpy(hidden=None, epochs=500, lr=0.01, seed=0, data=None):
     """Entraîne notre MLP NumPy en plein lot ; renvoie modèle, historique, MSE test.
 
     Les prix n'étant pas normalisés, la perte de départ vaut ~570 (k$)² :
-    un pas plus grand que lr ≈ 0.01 peut faire diverger le réseau à deux couches.
+    un pas plus grand que lr ≈ 0,01 peut faire diverger le réseau à deux couches.
     """
     (x_train, y_train), (x_test, y_test) = boston_data(data)
     model = boston_mlp(x_train.shape[1], hidden, seed)

@@ -138,8 +138,9 @@ class AdamW(Adam):
 
 
 def make_optimizer(name: str, params, lr: float, **kwargs) -> Optimizer:
-    """``make_optimizer("Adam", params, 1e-3)`` : un optimiseur par son
-    nom (``OPTIMIZERS``)."""
+    """Un optimiseur choisi par son nom (``OPTIMIZERS``).
+
+    ``make_optimizer("Adam", params, 1e-3)`` équivaut à ``Adam(params, 1e-3)``."""
     classes = {"SGD": SGD, "Moment": Momentum, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW}
     if name not in classes:
         raise ValueError(f"Optimiseur inconnu : « {name} » ; possibles : {', '.join(OPTIMIZERS)}.")

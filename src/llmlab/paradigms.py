@@ -25,7 +25,7 @@ def kmeans(x, k: int, steps: int = 100, seed: int = 0, centres=None):
 
     Chaque point rejoint le centre le plus proche, puis chaque centre
     se place à la moyenne de ses points ; on recommence jusqu'à ce que
-    plus rien ne bouge. Départ : ``k`` lignes tirées au hasard.
+    plus rien ne bouge (``steps`` fois au plus). Départ : ``k`` lignes tirées au hasard.
     """
     x = np.asarray(x, dtype=float)
     if centres is None:

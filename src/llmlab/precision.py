@@ -1,5 +1,4 @@
-"""FP32, FP16, BF16 : combien de bits pour l'exposant, combien pour
-la mantisse.
+"""FP32, FP16, BF16 : combien de bits pour l'exposant et pour la mantisse.
 
 Un nombre à virgule flottante s'écrit ± 1,m × 2^e. Sur 16 bits, il
 faut choisir :

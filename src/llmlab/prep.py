@@ -88,7 +88,7 @@ def zscores(x):
 
 
 def zscore_outliers(x, threshold: float = 3.0):
-    """Les lignes dont au moins une variable a ``|z| > threshold``."""
+    """Les lignes où une variable au moins s'écarte de plus de ``threshold`` écarts types."""
     return (np.abs(zscores(x)) > threshold).any(axis=1)
 
 

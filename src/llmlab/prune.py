@@ -62,8 +62,9 @@ def semi_structured_mask(w: torch.Tensor, n: int = 2, m: int = 4) -> torch.Tenso
 
 
 def linear_layers(model: nn.Module, skip=("lm_head",)):
-    """(nom, nn.Linear) des couches à élaguer. Par défaut la tête
-    de sortie est épargnée : liée à l'embedding, l'élaguer
+    """(nom, nn.Linear) des couches à élaguer.
+
+    Par défaut la tête de sortie est épargnée : liée à l'embedding, l'élaguer
     effacerait des morceaux de tokens."""
     return [
         (name, m)

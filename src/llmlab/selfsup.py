@@ -85,7 +85,8 @@ def masked_lm_pairs(
 ) -> MaskedExample:
     """Le masquage de BERT, tiré avec la graine ``seed``.
 
-    round(15 % de n) positions choisies (au moins une) ; chacune
+    round(``mask_rate`` × n) positions choisies (15 % par défaut,
+    au moins une) ; chacune, selon les probabilités ``split``,
     devient [MASK] (80 %), un token tiré uniformément dans le
     vocabulaire (10 %, parfois le même) ou reste (10 %).
     [MASK] vaut ``vocab_size`` si ``mask_id`` n'est pas donné.

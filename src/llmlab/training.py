@@ -458,9 +458,11 @@ class _Run:
             self.save()        # la fin s'enregistre dans finish()
 
     def save_due(self, evaluated: bool) -> bool:
-        """Enregistrer maintenant ? Après une évaluation, tous les
-        ``checkpoint_every`` pas, et quand ``checkpoint_seconds``
-        ont passé depuis le dernier enregistrement."""
+        """Enregistrer maintenant ?
+
+        Oui après une évaluation, tous les ``checkpoint_every``
+        pas, et quand ``checkpoint_seconds`` ont passé depuis le
+        dernier enregistrement."""
         c = self.config
         every, seconds = c.checkpoint_every, c.checkpoint_seconds
         late = seconds is not None \
