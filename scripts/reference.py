@@ -5,7 +5,8 @@
 quartodoc (groupe ``dev``) lit les docstrings du paquet sans l'importer, selon la section
 ``quartodoc:`` de ``_quarto.yml``, et écrit une page par module. Ses intitulés sont en anglais
 et nos docstrings citent les noms à la manière de Sphinx (``:func:`train```) : ``francize``
-traduit les uns et réécrit les autres en code. Les pages sont committées (le site se rend sans
+traduit les uns et réécrit les autres en code ; ``complete_summaries`` finit les résumés des
+tableaux, que quartodoc coupe à la première ligne du docstring. Les pages sont committées (le site se rend sans
 étape de plus) ; ``tests/test_reference.py`` les refait dans un dossier temporaire et échoue
 si elles ne sont plus à jour.
 """
@@ -122,6 +123,59 @@ def add_constants(page: str, module: str, source: str) -> str:
     return "\n".join(parts)
 
 
+#: Le début d'une section d'objet : son titre à ancre, puis sa signature (bloc de code) ou son
+#: nom en code ; le groupe « text » est le premier paragraphe de son docstring.
+_SECTION = re.compile(
+    r"^#+ \S+ \{ #(?P<anchor>llmlab[\w.]*) \}[^\n]*\n\n"
+    r"(?:```python\n.*?\n```\n\n|`[^`\n]+`\n\n)?"
+    r"(?P<text>(?:[^\n]+\n)+)",
+    re.MULTILINE | re.DOTALL,
+)
+_ROW = re.compile(r"^(\| \[[^\]]+\]\((?:[\w-]+\.qmd)?#(llmlab[\w.]*)\) \| )(.*?)( \|)$", re.M)
+#: Au-delà, un résumé s'arrête à la fin de sa première phrase.
+SUMMARY_CHARS = 220
+
+
+def first_paragraphs(page: str) -> dict[str, str]:
+    """{ancre : premier paragraphe du docstring, sur une ligne} pour chaque objet de la page."""
+    found = {}
+    for m in _SECTION.finditer(page):
+        text = " ".join(line.strip() for line in m["text"].splitlines())
+        if not text.startswith(("```", "|", "#", "- ", "* ")):
+            found[m["anchor"]] = text
+    return found
+
+
+def full_summary(cut: str, paragraph: str) -> str:
+    """Le résumé d'un tableau, que quartodoc coupe à la première ligne du docstring (« Les
+    pertes de validation sur le français et »), complété jusqu'à la fin de la phrase."""
+    if not paragraph.startswith(cut) or cut.endswith((".", "!", "?")):
+        return cut
+    end = re.search(r"[.!?](?=\s|$)", paragraph[len(cut) :])
+    sentence = paragraph[: len(cut) + end.end()] if end else paragraph
+    if len(sentence) > SUMMARY_CHARS:
+        sentence = sentence[:SUMMARY_CHARS].rsplit(" ", 1)[0]
+        if len(re.findall(r"`+", sentence)) % 2:  # coupé dans un bout de code : on le retire
+            sentence = sentence[: sentence.rfind(re.findall(r"`+", sentence)[-1])].rstrip()
+        sentence += " …"
+    return re.sub(r"(?<!\\)\|", r"\\|", sentence)
+
+
+def complete_summaries(pages: dict[str, str]) -> dict[str, str]:
+    """Complète les résumés coupés de tous les tableaux (``pages`` : {nom : texte})."""
+    paragraphs = {}
+    for text in pages.values():
+        paragraphs.update(first_paragraphs(text))
+
+    def row(m: re.Match) -> str:
+        cut = m[3].replace("\\|", "|")
+        paragraph = paragraphs.get(m[2])
+        done = full_summary(cut, paragraph) if paragraph else m[3]
+        return m[1] + done + m[4]
+
+    return {name: _ROW.sub(row, text) for name, text in pages.items()}
+
+
 def config() -> dict:
     """La section ``quartodoc`` de ``_quarto.yml``."""
     return yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))["quartodoc"]
@@ -141,12 +195,15 @@ def build(target_root: Path = ROOT) -> list[Path]:
     (folder / "objects.json").unlink(missing_ok=True)
     (folder / "objects.txt").unlink(missing_ok=True)
     pages = sorted(folder.glob("*.qmd"))
+    texts = {}
     for page in pages:
         text = page.read_text(encoding="utf-8")
         source = ROOT / "src" / "llmlab" / f"{page.stem}.py"
         if source.is_file():
             text = add_constants(text, page.stem, source.read_text(encoding="utf-8"))
-        page.write_text(francize(text), encoding="utf-8")
+        texts[page.name] = francize(text)
+    for name, text in complete_summaries(texts).items():
+        (folder / name).write_text(text, encoding="utf-8")
     return pages
 
 

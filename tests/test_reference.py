@@ -83,6 +83,39 @@ def test_doctests_become_python_code_blocks():
             assert fenced or not line.startswith(">"), (page.name, line)
 
 
+def test_cut_summaries_are_completed_to_the_end_of_their_sentence():
+    """quartodoc résume un objet par la première ligne de son docstring, coupée où le
+    docstring passe à la ligne : le script complète la phrase depuis la section de l'objet."""
+    page = (
+        "| Nom | Description |\n| --- | --- |\n"
+        "| [losses](#llmlab.m.losses) | Pertes sur le français et |\n"
+        "| [f](#llmlab.m.f) | Une phrase finie. |\n\n"
+        "### losses { #llmlab.m.losses }\n\n```python\nm.losses(x)\n```\n\n"
+        "Pertes sur le français et\nsur ``a | b``. Deuxième phrase.\n\nSuite.\n"
+    )
+    done = reference.complete_summaries({"m.qmd": page})["m.qmd"]
+    assert "| Pertes sur le français et sur ``a \\| b``. |" in done
+    assert "| Une phrase finie. |" in done
+    long = "Début " + "mot " * 80 + "``code coupé`` fin."
+    cut = reference.full_summary("Début", long)
+    assert cut.endswith(" …") and len(cut) <= reference.SUMMARY_CHARS + 2
+    assert cut.count("`") % 2 == 0
+
+
+def test_reference_tables_have_complete_cells():
+    """Chaque cellule des tableaux : des accents graves appariés (sinon Pandoc ouvre un bout de
+    code qui avale la suite du tableau), et presque toutes finissent leur phrase."""
+    rows = [
+        (page.name, m[1])
+        for page in REFERENCE.glob("*.qmd")
+        for m in re.finditer(r"^\| \[[^\]]+\]\([^)]*\) \| (.*) \|$", page.read_text(), re.M)
+    ]
+    assert len(rows) > 500
+    assert not [r for r in rows if len(re.findall(r"`+", r[1])) % 2], "accents graves impairs"
+    unfinished = [r for r in rows if not re.search(r"[.!?»)…]$", r[1].rstrip())]
+    assert len(unfinished) < 0.05 * len(rows), unfinished
+
+
 def test_commented_constants_are_read_from_sphinx_comments():
     source = (
         "#: La taille.\n#: En octets.\nSIZE = 3\n\nOTHER = 4\n#: Privé.\n_HIDDEN = 1\n"
