@@ -217,8 +217,8 @@ def parallel_groups(tp: int, pp: int, dp: int) -> dict[str, list[list[int]]]:
 
     Ordre « tp-pp-dp » (une option de Megatron-LM) : le GPU du morceau tensoriel t, de
     l'étage s et de la réplique d a le rang (d·pp + s)·tp + t. Les rangs d'un groupe
-    tensoriel se suivent : ils tiennent dans une machine (NVLink) ;
-    pipeline et données traversent le réseau."""
+    tensoriel se suivent : ils tiennent dans une machine (NVLink) ; pipeline et données
+    traversent le réseau."""
     for name, n in (("tp", tp), ("pp", pp), ("dp", dp)):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"{name} doit être un entier ≥ 1 (reçu {n!r}).")

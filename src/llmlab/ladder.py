@@ -242,9 +242,8 @@ def train_rung(
     """Entraîne et mesure un échelon.
 
     Rend ``(rang du tableau, historique, mots par longueur)``.
-    ``threads`` fixe les fils
-    de torch (1 dans un processus de `run_ladder`) ; ``on_step``
-    va à `llmlab.training.train`."""
+    ``threads`` fixe les fils de torch (1 dans un processus de
+    `run_ladder`) ; ``on_step`` va à `llmlab.training.train`."""
     import torch
 
     from llmlab.checkpoints import tokenizer_extra

@@ -269,9 +269,10 @@ def adam_reference(config, batches, seed: int = 0, lr: float = 1e-3) -> dict:
 
 
 def run_checks(config, x, y, x_ff, batches, seed: int = 0) -> dict:
-    """Dans un processus du groupe : DDP, MLP coupé et ZeRO 1
-    à la suite (clés ``ddp``, ``tensor``, ``zero``), pour les comparer à leurs références dans un seul processus
-    (`full_batch_gradients`, `full_feedforward`, `adam_reference`)."""
+    """Dans un processus du groupe : DDP, MLP coupé et ZeRO 1 à la suite.
+
+    Clés ``ddp``, ``tensor``, ``zero`` ; à comparer à leurs références dans un seul
+    processus (`full_batch_gradients`, `full_feedforward`, `adam_reference`)."""
     return {
         "ddp": ddp_gradients(config, x, y, seed),
         "tensor": tensor_parallel_feedforward(config, x_ff, seed),

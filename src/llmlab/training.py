@@ -528,7 +528,7 @@ def train(model, data: TokenData, config: TrainConfig, *,
     un Ctrl-C (une commande, pour la ligne de commande) ; par
     défaut, l'appel Python. ``on_step(step)``, si donnée, est
     appelée après chaque pas : suivre un entraînement lancé
-    dans un autre processus (`llmlab.ladder`).
+    dans un autre processus (`llmlab.pool`).
     """
     run = _Run(model, data, config, checkpoint_path, device,
                model_config, extra)
